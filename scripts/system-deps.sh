@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, when they are absent:
+# PostgreSQL (store tests run against a throwaway cluster) and a Java runtime (Spark).
+set -euo pipefail
+need=()
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+if ((${#need[@]})); then
+  echo "installing Debian packages: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

@@ -1,0 +1,1 @@
+"""The catalog: organisation, business units, value streams, teams, services, people."""

@@ -1,0 +1,169 @@
+"""Landing catalog records in the store: upsert by name, then check references.
+
+Each record carries only the fields its source provides, so a Backstage import and a native
+overlay can describe the same team without erasing each other's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadline.catalog.models import (
+    Api,
+    BusinessUnit,
+    Domain,
+    Organisation,
+    Person,
+    Resource,
+    Service,
+    System,
+    Team,
+    TeamInteraction,
+    ValueStream,
+)
+from leadline.ingest.problems import Problem
+from leadline.store.base import Base, utcnow
+
+GROUP_MODELS: tuple[type[Base], ...] = (Organisation, BusinessUnit, Team)
+KIND_NAMES: dict[type[Base], str] = {
+    Organisation: "organisation",
+    BusinessUnit: "business unit",
+    ValueStream: "value stream",
+    Team: "team",
+    Person: "person",
+    Domain: "domain",
+    System: "system",
+    Service: "service",
+    Resource: "resource",
+    Api: "API",
+    TeamInteraction: "interaction",
+}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference the record makes: ``field`` (as the user wrote it) must name one of
+    ``targets``."""
+
+    field: str
+    targets: tuple[type[Base], ...]
+    name: str
+
+
+@dataclass
+class Record:
+    model: type[Base]
+    key: Any  # the entity name, or (team, other_team, mode, started_on) for interactions
+    values: dict[str, Any]
+    file: str
+    row: int
+    where: str = ""  # prefix for field paths, e.g. "teams[3]."
+    refs: list[Ref] = field(default_factory=list)
+    raw: Any = None
+
+    def problem(
+        self, reason: str, field_name: str | None = None, value: Any = None, severity: str = "error"
+    ) -> Problem:
+        path = f"{self.where}{field_name}" if field_name else (self.where.rstrip(".") or None)
+        return Problem(
+            self.file,
+            reason,
+            self.row,
+            path,
+            value,
+            severity,  # type: ignore[arg-type]
+            self.raw,
+            self.where.rstrip(".") or None,
+        )
+
+
+def drop_duplicates(records: list[Record]) -> tuple[list[Record], list[Problem]]:
+    """Keep the first definition of each entity in a batch; later ones are errors."""
+    seen: dict[tuple[type[Base], Any], Record] = {}
+    kept, problems = [], []
+    for record in records:
+        first = seen.get((record.model, record.key))
+        if first is None:
+            seen[(record.model, record.key)] = record
+            kept.append(record)
+            continue
+        kind = KIND_NAMES.get(record.model, record.model.__name__)
+        problems.append(
+            record.problem(
+                f"duplicate {kind} {record.key!r}: already defined in {first.file} "
+                f"(document {first.row}); this definition was rejected",
+                "name" if isinstance(record.key, str) else None,
+                record.key if isinstance(record.key, str) else None,
+            )
+        )
+    return kept, problems
+
+
+def upsert(session: Session, records: list[Record], batch_id: int) -> None:
+    now = utcnow()
+    by_model: dict[type[Base], list[Record]] = {}
+    for record in records:
+        by_model.setdefault(record.model, []).append(record)
+    for model, group in by_model.items():
+        if model is TeamInteraction:
+            _upsert_interactions(session, group, batch_id)
+            continue
+        existing = {o.name: o for o in session.scalars(select(model))}  # type: ignore[attr-defined]
+        for record in group:
+            obj = existing.get(record.key)
+            if obj is None:
+                obj = model(name=record.key)
+                session.add(obj)
+                existing[record.key] = obj
+            for name, value in record.values.items():
+                setattr(obj, name, value)
+            obj.batch_id = batch_id  # type: ignore[attr-defined]
+            obj.updated_at = now  # type: ignore[attr-defined]
+    session.flush()
+
+
+def _upsert_interactions(session: Session, records: list[Record], batch_id: int) -> None:
+    existing = {
+        (i.team, i.other_team, i.mode, i.started_on): i
+        for i in session.scalars(select(TeamInteraction))
+    }
+    for record in records:
+        obj = existing.get(record.key)
+        if obj is None:
+            team, other, mode, started = record.key
+            obj = TeamInteraction(team=team, other_team=other, mode=mode, started_on=started)
+            session.add(obj)
+            existing[record.key] = obj
+        for name, value in record.values.items():
+            setattr(obj, name, value)
+        obj.batch_id = batch_id
+
+
+def names_by_model(session: Session, models: tuple[type[Base], ...]) -> dict[type[Base], set[str]]:
+    return {m: set(session.scalars(select(m.name))) for m in models}  # type: ignore[attr-defined]
+
+
+def check_references(session: Session, records: list[Record]) -> list[Problem]:
+    """Warn about references to entities the catalog does not hold (the record still lands)."""
+    models = {t for r in records for ref in r.refs for t in ref.targets}
+    known = names_by_model(session, tuple(models))
+    problems = []
+    for record in records:
+        for ref in record.refs:
+            if any(ref.name in known[t] for t in ref.targets):
+                continue
+            kinds = " or ".join(KIND_NAMES.get(t, t.__name__) for t in ref.targets)
+            problems.append(
+                record.problem(
+                    f"refers to unknown {kinds} {ref.name!r}; kept, and listed by "
+                    "`leadline catalog check` until it is defined",
+                    ref.field,
+                    ref.name,
+                    severity="warning",
+                )
+            )
+    return problems

@@ -1,0 +1,68 @@
+"""The ``leadline`` command. Each pillar registers its own sub-command group here."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadline import __version__
+from leadline.catalog.cli import catalog_app
+from leadline.context import App
+from leadline.demo.cli import demo
+from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
+from leadline.lake.cli import lake_app
+from leadline.output import console
+from leadline.setup import init
+
+app = typer.Typer(
+    name="leadline",
+    help="leadline: run IT leadership on real data.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"leadline {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", envvar="LEADLINE_HOME", help="Data directory (default ./leadline-data)."
+        ),
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = App.from_options(home=home)
+    ctx.call_on_close(ctx.obj.close)
+
+
+app.command()(init)
+app.command()(demo)
+app.add_typer(ingest_app, name="ingest")
+app.command()(batches)
+app.command()(rejects)
+app.command()(templates)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(lake_app, name="lake")
+register_ingest_commands()
+
+
+def main() -> None:
+    app()

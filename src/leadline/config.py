@@ -1,0 +1,160 @@
+"""Settings: where leadline keeps its data and which engine computes metrics.
+
+Sources, highest priority first: explicit arguments, environment variables (``LEADLINE_*``), the
+config file (``$LEADLINE_CONFIG``, else ``$LEADLINE_HOME/leadline.toml``), built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_HOME = Path("leadline-data")
+CONFIG_FILE_NAME = "leadline.toml"
+DATABASE_FILE_NAME = "leadline.db"
+LAKE_DIR_NAME = "lake"
+
+_config_file: ContextVar[Path | None] = ContextVar("leadline_config_file", default=None)
+
+
+GroupLevel = Literal["organisation", "business_unit", "team"]
+
+
+class CatalogSettings(BaseModel):
+    """Thresholds for ``leadline catalog check`` and the Backstage group-type mapping."""
+
+    max_services_per_team: int = Field(
+        default=8, description="A team owning more services than this is flagged."
+    )
+    max_cognitive_load: float = Field(
+        default=7.0, description="A team whose cognitive load score (0-10) exceeds this is flagged."
+    )
+    max_collaboration_days: int = Field(
+        default=90,
+        description="Collaboration interactions are meant to be temporary; older ones are flagged.",
+    )
+    group_types: dict[str, GroupLevel] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "organization": "organisation",
+            "organisation": "organisation",
+            "company": "organisation",
+            "business-unit": "business_unit",
+            "business_unit": "business_unit",
+            "division": "business_unit",
+            "department": "business_unit",
+            "team": "team",
+            "squad": "team",
+            "sub-department": "team",
+            "product-area": "team",
+        },
+        description="Backstage Group spec.type -> leadline level; unknown types become teams, "
+        "with a warning.",
+    )
+
+
+class Settings(BaseSettings):
+    """All run-time settings. Paths are resolved against the current directory."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LEADLINE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(default=DEFAULT_HOME, description="Directory holding the store and lake.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in LEADLINE_HOME."
+    )
+    lake: str | None = Field(
+        default=None, description="Lake directory; default: LEADLINE_HOME/lake."
+    )
+    engine: Literal["duckdb", "spark"] = Field(default="duckdb", description="Metric engine.")
+    spark_master: str = Field(default="local[2]", description="spark.master for the Spark engine.")
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark configuration (key -> value)."
+    )
+    naive_timezone: str = Field(
+        default="UTC",
+        description="Zone assumed for timestamps given without an offset in input files.",
+    )
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file.get()
+        if config_file is not None and config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_home / DATABASE_FILE_NAME}"
+
+    @property
+    def lake_path(self) -> Path:
+        if self.lake:
+            return Path(self.lake).expanduser().resolve()
+        return self.resolved_home / LAKE_DIR_NAME
+
+    @property
+    def config_path(self) -> Path:
+        return config_file_path(self.home)
+
+
+def config_file_path(home: Path | None = None) -> Path:
+    """The config file in effect: ``$LEADLINE_CONFIG`` or ``<home>/leadline.toml``."""
+    explicit = os.environ.get("LEADLINE_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    if home is None:
+        home = Path(os.environ.get("LEADLINE_HOME", str(DEFAULT_HOME)))
+    return home.expanduser() / CONFIG_FILE_NAME
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, reading the config file that belongs to the chosen home."""
+    home = overrides.get("home")
+    token = _config_file.set(config_file_path(Path(home) if home is not None else None))
+    try:
+        return Settings(**overrides)
+    finally:
+        _config_file.reset(token)
+
+
+DEFAULT_CONFIG_TEXT = """\
+# leadline configuration. Environment variables (LEADLINE_*) override what is set here.
+# See docs/configuration.md for every setting.
+
+# engine = "duckdb"            # or "spark" for data that outgrows one machine
+# spark_master = "local[2]"    # any spark.master, e.g. "spark://host:7077"
+# database_url = "postgresql+psycopg://leadline@db.example.com/leadline"
+# lake = "/data/leadline/lake"
+# naive_timezone = "UTC"       # zone assumed for timestamps written without an offset
+
+[catalog]
+# max_services_per_team = 8
+# max_cognitive_load = 7.0
+# max_collaboration_days = 90
+"""

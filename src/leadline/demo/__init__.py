@@ -1,0 +1,1 @@
+"""Synthetic, deterministic demo organisations, built through the real ingest paths."""

@@ -1,0 +1,71 @@
+"""``leadline demo``: a ready organisation to explore."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadline.catalog import queries
+from leadline.context import App
+from leadline.demo.run import build_demo
+from leadline.ingest.cli import deferred_progress
+from leadline.output import console
+
+
+class Size(StrEnum):
+    small = "small"
+    large = "large"
+
+
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Same seed, same organisation.")] = 1,
+    size: Annotated[Size, typer.Option(help="small (14 teams) or large (140 teams).")] = Size.small,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date the demo is built around (YYYY-MM-DD); default today."),
+    ] = None,
+) -> None:
+    """Generate a synthetic organisation as source files and ingest them through the real
+    ingest paths."""
+    app: App = ctx.obj
+    anchor = dt.date.fromisoformat(as_of) if as_of else None
+    with deferred_progress() as progress:
+        result = build_demo(app, seed=seed, size=size.value, as_of=anchor, progress=progress)
+    table = Table(title=f"demo organisation ({size.value}, seed {seed})", title_justify="left")
+    for column in ("source", "file", "status", "read", "accepted", "rejected", "warnings"):
+        table.add_column(column)
+    for report in result.reports:
+        for r in report.results:
+            table.add_row(
+                report.source,
+                r.file_name,
+                r.status,
+                str(r.rows_read),
+                str(r.rows_accepted),
+                str(r.rows_rejected),
+                str(r.rows_warned),
+            )
+    console.print(table)
+    with app.store.session() as session:
+        counts = queries.summary(session)
+        teams = queries.teams(session)
+    by_type: dict[str, int] = {}
+    for team in teams:
+        by_type[team["type"] or "unclassified"] = by_type.get(team["type"] or "unclassified", 0) + 1
+    console.print(
+        f"catalog: {counts['business_units']} business units, {counts['value_streams']} value "
+        f"streams, {counts['teams']} teams ("
+        + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()))
+        + f"), {counts['services']} services, {counts['people']} people, "
+        f"{counts['interactions']} interactions"
+    )
+    console.print(f"source files: {result.files.root}")
+    console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
+    console.print("next: leadline catalog teams | leadline catalog check | leadline batches")
+    failed = [r for rep in result.reports for r in rep.results if r.status == "failed"]
+    raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,1 @@
+"""Shared ingestion machinery: batches, rejects, idempotency, atomic landing."""

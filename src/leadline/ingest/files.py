@@ -1,0 +1,123 @@
+"""Reading input files with errors a person can act on: which file, which line, what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leadline.ingest.problems import InputError, Problem
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's content, or an InputError naming what stops it being read."""
+    name = str(path)
+    if path.is_dir():
+        raise InputError(Problem(name, "is a directory; give the files inside it instead"))
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(Problem(name, "file not found")) from None
+    except PermissionError:
+        raise InputError(Problem(name, "permission denied")) from None
+    except OSError as error:
+        raise InputError(Problem(name, f"cannot be read: {error.strerror or error}")) from None
+
+
+def decode_utf8(name: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), naming the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise InputError(
+            Problem(
+                name,
+                f"is not valid UTF-8: byte 0x{data[error.start]:02x} at line {line}, "
+                f"column {column}; save the file as UTF-8",
+                row=line,
+            )
+        ) from None
+
+
+def sha256_hex(*chunks: bytes) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(hashlib.sha256(chunk).digest())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    file: str
+    index: int  # 1-based position of the document in its file
+    line: int  # line where the document starts
+    content: Any
+
+
+_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
+
+
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """Split a YAML stream at document markers (which YAML forbids inside content), yielding
+    (first line number, text) per document, so one broken document cannot hide the others."""
+    lines = text.splitlines(keepends=True)
+    start, current = 1, list[str]()
+    for number, line in enumerate(lines, start=1):
+        if _MARKER.match(line):
+            if current:
+                yield start, "".join(current)
+            start, current = number, [line] if line.startswith("---") else []
+            continue
+        current.append(line)
+    if current:
+        yield start, "".join(current)
+
+
+def _has_content(chunk: str) -> bool:
+    for line in chunk.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("---"):
+            stripped = stripped[3:].strip()
+        if stripped and not stripped.startswith("#"):
+            return True
+    return False
+
+
+def load_yaml_documents(name: str, text: str) -> Iterator[YamlDocument | Problem]:
+    """Yield each document of a multi-document YAML stream, or a Problem for a broken one.
+
+    Documents are numbered from 1 as they appear; empty ones (a stray ``---``) are not counted.
+    A syntax error rejects only its own document.
+    """
+    if not text.strip():
+        yield Problem(name, "the file is empty")
+        return
+    index = 0
+    for first_line, chunk in _chunks(text):
+        if not _has_content(chunk):
+            continue
+        index += 1
+        try:
+            content = yaml.safe_load(chunk)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = ""
+            if mark is not None:
+                where = f" at line {first_line + mark.line}, column {mark.column + 1}"
+            yield Problem(
+                name,
+                f"document {index} is not valid YAML: {error.problem or error.context}{where}",
+                row=index,
+            )
+            continue
+        except yaml.YAMLError as error:
+            yield Problem(name, f"document {index} is not valid YAML: {error}", row=index)
+            continue
+        yield YamlDocument(name, index, first_line, content)

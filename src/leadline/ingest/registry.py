@@ -1,0 +1,156 @@
+"""The registry of ingest sources: each pillar registers its sources behind one small interface.
+
+A source turns input files into records (``parse``) and writes them to the store or the lake
+(``land``); the runner around it supplies batches, idempotency, atomicity and rejects.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from leadline.ingest.files import read_bytes, sha256_hex
+from leadline.ingest.problems import Parsed, Problem
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from leadline.config import Settings
+    from leadline.ingest.models import Batch
+    from leadline.lake.writer import LakeWriter
+
+# Modules whose import registers sources; each pillar adds its own.
+SOURCE_MODULES = ("leadline.catalog.ingest",)
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """An extra option a source accepts on ``leadline ingest <source>``."""
+
+    name: str
+    help: str
+    type: Any = str | None
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Template:
+    """A documented blank input file a user can start from."""
+
+    file_name: str
+    text: str
+
+
+@dataclass
+class InputFile:
+    path: Path
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+@dataclass
+class Unit:
+    """What one batch ingests: usually one file, sometimes a set (a catalog and its locations)."""
+
+    files: list[InputFile]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        names = [f.name for f in self.files]
+        if len(names) <= 2:
+            return ", ".join(names)
+        return f"{names[0]} (+{len(names) - 1} more)"
+
+    @property
+    def content_hash(self) -> str:
+        parts: list[bytes] = []
+        for f in sorted(self.files, key=lambda f: f.name):
+            parts += [f.path.name.encode(), f.data]
+        return sha256_hex(*parts)
+
+    @property
+    def size(self) -> int:
+        return sum(len(f.data) for f in self.files)
+
+
+@dataclass
+class Context:
+    """Everything a source may use while parsing and landing one unit."""
+
+    settings: Settings
+    options: dict[str, Any]
+    progress: Callable[[int], None] = lambda _advance: None
+
+
+@dataclass
+class LandContext(Context):
+    session: Session | None = None
+    batch: Batch | None = None
+    lake: LakeWriter | None = None
+
+
+class Source(ABC):
+    """One input format. Subclasses set ``name`` and ``summary`` and implement parse and land."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # When true, all paths of one command form one batch (entities that refer to each other).
+    group_inputs: ClassVar[bool] = False
+    writes_lake: ClassVar[bool] = False
+    cli_options: ClassVar[tuple[CliOption, ...]] = ()
+
+    def units(self, paths: list[Path]) -> list[Unit]:
+        """Group and read the inputs; unreadable inputs raise InputError from read()."""
+        if self.group_inputs:
+            return [self.read(paths)]
+        return [self.read([path]) for path in paths]
+
+    def read(self, paths: list[Path]) -> Unit:
+        return Unit([InputFile(path, read_bytes(path)) for path in paths])
+
+    @abstractmethod
+    def templates(self) -> list[Template]: ...
+
+    @abstractmethod
+    def parse(self, unit: Unit, ctx: Context) -> Parsed: ...
+
+    @abstractmethod
+    def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+        """Write the parsed records; return problems only the store can reveal (references)."""
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register(source_class: type[Source]) -> type[Source]:
+    """Class decorator: make a source available to ``leadline ingest`` and the web API."""
+    name = source_class.name
+    if name in _SOURCES and type(_SOURCES[name]) is not source_class:
+        raise ValueError(f"two sources are named {name!r}")
+    _SOURCES[name] = source_class()
+    return source_class
+
+
+def _load_all() -> None:
+    for module in SOURCE_MODULES:
+        importlib.import_module(module)
+
+
+def sources() -> dict[str, Source]:
+    _load_all()
+    return dict(sorted(_SOURCES.items()))
+
+
+def get_source(name: str) -> Source:
+    known = sources()
+    if name not in known:
+        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(known)}")
+    return known[name]

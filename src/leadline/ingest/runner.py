@@ -1,0 +1,288 @@
+"""Runs a source over input files: one batch per unit, idempotent, atomic, rejects kept.
+
+A batch's records, its rejects, its lake files and the batch row itself commit in one store
+transaction, so a crash (even ``kill -9``) leaves either the whole batch or nothing visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from leadline.config import Settings
+from leadline.ingest.locking import write_lock
+from leadline.ingest.models import Batch, Reject
+from leadline.ingest.problems import InputError, Parsed, Problem
+from leadline.ingest.registry import Context, LandContext, Source, Unit, get_source
+from leadline.store import Store
+from leadline.store.base import utcnow
+
+log = logging.getLogger(__name__)
+Status = Literal["landed", "unchanged", "failed"]
+STORED_PROBLEMS_SHOWN = 50
+
+
+@dataclass
+class UnitResult:
+    file_name: str
+    status: Status
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_warned: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    message: str | None = None
+
+    @property
+    def clean(self) -> bool:
+        return self.status != "failed" and self.rows_rejected == 0 and self.rows_warned == 0
+
+
+@dataclass
+class IngestReport:
+    source: str
+    results: list[UnitResult]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything landed cleanly; 1 when anything was rejected, warned or failed."""
+        return 0 if all(r.clean for r in self.results) else 1
+
+    def totals(self) -> dict[str, int]:
+        keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_warned")
+        return {k: sum(getattr(r, k) for r in self.results) for k in keys}
+
+
+def idempotency_key(source: str, content_hash: str, options: dict[str, Any]) -> str:
+    canonical = json.dumps(options, sort_keys=True, default=str)
+    return hashlib.sha256(f"{source}\0{content_hash}\0{canonical}".encode()).hexdigest()
+
+
+def run_ingest(
+    source_name: str,
+    paths: list[Path],
+    *,
+    settings: Settings,
+    store: Store,
+    options: dict[str, Any] | None = None,
+    force: bool = False,
+    progress: Any = None,
+) -> IngestReport:
+    """Ingest ``paths`` with the named source; see the module docstring for the guarantees."""
+    source = get_source(source_name)
+    job = _Job(
+        source,
+        settings,
+        store,
+        {k: v for k, v in (options or {}).items() if v is not None},
+        force,
+        progress,
+    )
+    report = IngestReport(source.name, [])
+    for unit_or_problem in _units(source, paths):
+        if isinstance(unit_or_problem, Problem):
+            report.results.append(job.fail(unit_or_problem))
+        else:
+            report.results.append(job.run(unit_or_problem))
+    return report
+
+
+def _units(source: Source, paths: list[Path]) -> list[Unit | Problem]:
+    if source.group_inputs:
+        try:
+            unit = source.read(paths)
+        except InputError as error:
+            return [error.problem]
+        if not unit.files:
+            first: list[Unit | Problem] = [*unit.problems[:1]]
+            return first or [Problem(", ".join(map(str, paths)), "nothing to read")]
+        return [unit]
+    out: list[Unit | Problem] = []
+    for path in paths:
+        try:
+            out.append(source.read([path]))
+        except InputError as error:
+            out.append(error.problem)
+    return out
+
+
+@dataclass
+class _Job:
+    """One ``run_ingest`` call: the same source, options and stores for every unit."""
+
+    source: Source
+    settings: Settings
+    store: Store
+    options: dict[str, Any]
+    force: bool
+    progress: Any
+
+    def run(self, unit: Unit) -> UnitResult:
+        key = idempotency_key(self.source.name, unit.content_hash, self.options)
+        with self.store.session() as session:
+            previous = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+            if previous is not None and not self.force:
+                return _unchanged(previous)
+            previous_id = previous.id if previous is not None else None
+        ctx = Context(self.settings, self.options, _progress_callback(self.progress, unit))
+        started = utcnow()
+        try:
+            parsed = self.source.parse(unit, ctx)
+        except InputError as error:
+            return self.fail(error.problem, unit)
+        parsed.problems[:0] = unit.problems
+        try:
+            return self._land(unit, parsed, key, previous_id, started)
+        except Exception as error:
+            log.exception("ingest of %s failed", unit.display_name)
+            reason = f"ingest failed and nothing was written: {error}"
+            return self.fail(Problem(unit.display_name, reason), unit)
+
+    def _land(
+        self, unit: Unit, parsed: Parsed, key: str, previous_id: int | None, started: dt.datetime
+    ) -> UnitResult:
+        from leadline.lake.writer import LakeWriter
+
+        lake: LakeWriter | None = None
+        try:
+            with write_lock(self.settings.resolved_home), self.store.session() as session:
+                if previous_id is not None:  # --force: the earlier batch gives up its key
+                    earlier = session.get(Batch, previous_id)
+                    assert earlier is not None
+                    earlier.idempotency_key = None
+                batch = Batch(
+                    source=self.source.name,
+                    file_name=unit.display_name,
+                    content_hash=unit.content_hash,
+                    idempotency_key=key,
+                    options=self.options,
+                    status="landed",
+                    started_at=started,
+                    finished_at=started,
+                )
+                session.add(batch)
+                session.flush()
+                if self.source.writes_lake:
+                    lake = LakeWriter(self.settings.lake_path, session, batch.id)
+                    if previous_id is not None:
+                        lake.drop_batch(previous_id)
+                ctx = LandContext(
+                    self.settings, self.options, session=session, batch=batch, lake=lake
+                )
+                parsed.problems += self.source.land(parsed, ctx)
+                _fill_batch(batch, parsed, previous_id)
+                session.add_all(_rejects(batch.id, parsed.problems))
+                if lake is not None:
+                    lake.publish()
+        except BaseException:
+            if lake is not None:
+                lake.discard()
+            raise
+        if lake is not None:
+            lake.cleanup()
+        return _result_of(batch, parsed.problems)
+
+    def fail(self, problem: Problem, unit: Unit | None = None) -> UnitResult:
+        """Keep a record of a unit that could not land at all, with the reason."""
+        now = utcnow()
+        with self.store.session() as session:
+            batch = Batch(
+                source=self.source.name,
+                file_name=unit.display_name if unit else problem.file,
+                content_hash=unit.content_hash if unit else "",
+                idempotency_key=None,
+                options=self.options,
+                status="failed",
+                started_at=now,
+                finished_at=now,
+                message=problem.reason,
+            )
+            session.add(batch)
+            session.flush()
+            session.add_all(_rejects(batch.id, [problem]))
+        return UnitResult(
+            file_name=batch.file_name,
+            status="failed",
+            batch_id=batch.id,
+            problems=[problem],
+            message=problem.reason,
+        )
+
+
+def _fill_batch(batch: Batch, parsed: Parsed, previous_id: int | None) -> None:
+    batch.rows_read = parsed.rows_read
+    batch.rows_rejected = parsed.rejected_rows
+    batch.rows_warned = parsed.warned_rows
+    batch.rows_accepted = max(parsed.rows_read - parsed.rejected_rows, 0)
+    batch.finished_at = utcnow()
+    if previous_id is not None:
+        batch.message = f"re-ingested with --force; supersedes batch {previous_id}"
+
+
+def _rejects(batch_id: int, problems: list[Problem]) -> list[Reject]:
+    return [
+        Reject(
+            batch_id=batch_id,
+            file_name=p.file,
+            row=p.row,
+            field=p.field,
+            value=p.value_text,
+            reason=p.reason,
+            severity=p.severity,
+            record=_jsonable(p.record),
+        )
+        for p in problems
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+def _result_of(batch: Batch, problems: list[Problem]) -> UnitResult:
+    return UnitResult(
+        file_name=batch.file_name,
+        status="landed",
+        batch_id=batch.id,
+        rows_read=batch.rows_read,
+        rows_accepted=batch.rows_accepted,
+        rows_rejected=batch.rows_rejected,
+        rows_warned=batch.rows_warned,
+        problems=problems,
+        message=batch.message,
+    )
+
+
+def _unchanged(batch: Batch) -> UnitResult:
+    problems = [
+        Problem(r.file_name, r.reason, r.row, r.field, r.value, r.severity)  # type: ignore[arg-type]
+        for r in batch.rejects[:STORED_PROBLEMS_SHOWN]
+    ]
+    return UnitResult(
+        file_name=batch.file_name,
+        status="unchanged",
+        batch_id=batch.id,
+        rows_read=batch.rows_read,
+        rows_accepted=batch.rows_accepted,
+        rows_rejected=batch.rows_rejected,
+        rows_warned=batch.rows_warned,
+        problems=problems,
+        message=f"same content already landed as batch {batch.id}; nothing changed",
+    )
+
+
+def _progress_callback(progress: Any, unit: Unit) -> Any:
+    if progress is None:
+        return lambda _advance: None
+    task = progress.add_task(Path(unit.files[0].name).name, total=max(unit.size, 1))
+    return lambda advance: progress.advance(task, advance)

@@ -1,0 +1,152 @@
+"""Ibis connections over the lake: DuckDB (embedded default) or PySpark (any spark.master).
+
+Readers see only files the store lists as committed, so a query never sees half a batch.
+Timestamps come out of every engine as timezone-naive values holding UTC, so one metric
+definition behaves identically on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from sqlalchemy import select
+
+from leadline.config import Settings
+from leadline.lake.models import LakeFile
+from leadline.lake.tables import BATCH_COLUMN, FactTable, get_table
+from leadline.store import Store
+
+ENGINES = ("duckdb", "spark")
+
+
+class _Spark:
+    """The process's one Spark session and what starting it cost."""
+
+    lock = threading.Lock()
+    session: Any = None
+    startup_seconds: float | None = None
+
+
+def spark_startup_seconds() -> float | None:
+    """Seconds the JVM and Spark session took to start in this process (None: not started)."""
+    return _Spark.startup_seconds
+
+
+def duckdb_backend() -> Any:
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET TimeZone = 'UTC'")
+    return con
+
+
+def spark_session(settings: Settings) -> Any:
+    """The process's Spark session, created on first use (JVM start-up takes seconds)."""
+    with _Spark.lock:
+        if _Spark.session is None:
+            from pyspark.sql import SparkSession
+
+            started = time.perf_counter()
+            builder = (
+                SparkSession.builder.appName("leadline")
+                .master(settings.spark_master)
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+            )
+            for key, value in settings.spark_conf.items():
+                builder = builder.config(key, value)
+            session = builder.getOrCreate()
+            session.sparkContext.setLogLevel("ERROR")
+            _Spark.startup_seconds = time.perf_counter() - started
+            _Spark.session = session
+        return _Spark.session
+
+
+def spark_backend(settings: Settings) -> Any:
+    return ibis.pyspark.connect(spark_session(settings))
+
+
+def connect(settings: Settings, engine: str | None = None) -> Any:
+    engine = engine or settings.engine
+    if engine == "duckdb":
+        return duckdb_backend()
+    if engine == "spark":
+        return spark_backend(settings)
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+class Lake:
+    """Read access to the lake's committed facts as Ibis tables on one engine."""
+
+    def __init__(self, settings: Settings, store: Store, engine: str | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.engine = engine or settings.engine
+        self._backend: Any = None
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            self._backend = connect(self.settings, self.engine)
+        return self._backend
+
+    def files(self, table_name: str, months: Iterable[str] | None = None) -> list[Path]:
+        query = select(LakeFile.path).where(LakeFile.table_name == table_name)
+        if months is not None:
+            query = query.where(LakeFile.partition.in_(sorted(set(months))))
+        with self.store.session() as session:
+            paths = list(session.scalars(query.order_by(LakeFile.path)))
+        return [self.settings.lake_path / p for p in paths]
+
+    def table(self, name: str, months: Iterable[str] | None = None) -> ibis.Table:
+        """The committed rows of a fact table, optionally only some month partitions."""
+        fact = get_table(name)
+        files = self.files(name, months)
+        if not files:
+            return _project(fact, ibis.memtable(fact.stored_schema.empty_table()))
+        view = f"lake_{name}_{hashlib.sha1(repr(files).encode()).hexdigest()[:12]}"  # noqa: S324
+        if self.engine == "duckdb":
+            raw = self.backend.read_parquet(
+                [str(f) for f in files], table_name=view, union_by_name=True
+            )
+        else:
+            frame = (
+                spark_session(self.settings)
+                .read.option("mergeSchema", "true")
+                .parquet(*[str(f) for f in files])
+            )
+            frame.createOrReplaceTempView(view)
+            raw = self.backend.table(view)
+        return _project(fact, raw)
+
+    def execute(self, expr: ibis.Expr) -> pa.Table:
+        return self.backend.to_pyarrow(expr)
+
+
+def _project(fact: FactTable, raw: ibis.Table) -> ibis.Table:
+    """Declared columns in declared order, absent ones as typed nulls, timestamps naive UTC."""
+    columns = []
+    for field in fact.stored_schema:
+        target = ibis.dtype(field.type)
+        if pa.types.is_timestamp(field.type):
+            target = ibis.dtype("timestamp(6)")
+        if field.name in raw.columns:
+            column = raw[field.name]
+            if column.type() != target:
+                column = column.cast(target)
+            columns.append(column.name(field.name))
+        else:
+            columns.append(ibis.null(target).name(field.name))
+    return raw.select(columns)
+
+
+__all__ = ["BATCH_COLUMN", "ENGINES", "Lake", "connect", "spark_session"]

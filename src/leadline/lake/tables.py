@@ -1,0 +1,61 @@
+"""Fact tables: a pyarrow schema, the UTC timestamp that partitions it by month, and its key."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+BATCH_COLUMN = "_batch_id"
+# Modules whose import registers fact tables; each pillar adds its own schemas module.
+TABLE_MODULES: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactTable:
+    """A lake table. Every row also carries ``_batch_id``, the batch that landed it."""
+
+    name: str
+    schema: pa.Schema
+    time_column: str
+    key: tuple[str, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.time_column not in self.schema.names:
+            raise ValueError(f"{self.name}: time column {self.time_column!r} not in schema")
+        time_type = self.schema.field(self.time_column).type
+        if not (pa.types.is_timestamp(time_type) and time_type.tz == "UTC"):
+            raise ValueError(f"{self.name}: {self.time_column} must be timestamp with tz=UTC")
+        missing = [k for k in self.key if k not in self.schema.names]
+        if missing:
+            raise ValueError(f"{self.name}: key columns {missing} not in schema")
+
+    @property
+    def stored_schema(self) -> pa.Schema:
+        return self.schema.append(pa.field(BATCH_COLUMN, pa.int64()))
+
+
+_TABLES: dict[str, FactTable] = {}
+
+
+def register_table(table: FactTable) -> FactTable:
+    existing = _TABLES.get(table.name)
+    if existing is not None and existing != table:
+        raise ValueError(f"fact table {table.name!r} is registered twice with different schemas")
+    _TABLES[table.name] = table
+    return table
+
+
+def fact_tables() -> dict[str, FactTable]:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
+    return dict(sorted(_TABLES.items()))
+
+
+def get_table(name: str) -> FactTable:
+    tables = fact_tables()
+    if name not in tables:
+        raise KeyError(f"unknown fact table {name!r}; known: {', '.join(tables) or 'none'}")
+    return tables[name]

@@ -1,0 +1,254 @@
+"""Atomic writes to the lake: files are written aside, renamed into their month partition, and
+become visible only when the store transaction listing them commits.
+
+If the process dies anywhere before that commit the new files are unlisted, hence invisible, and
+``sweep_orphans`` removes them later; files a commit supersedes are deleted after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadline.lake.models import LakeFile
+from leadline.lake.tables import BATCH_COLUMN, FactTable, get_table
+from leadline.store.base import utcnow
+
+log = logging.getLogger(__name__)
+STAGING_DIR = "_staging"
+
+
+def month_of(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """'YYYY-MM' of UTC timestamps."""
+    return pc.strftime(values, format="%Y-%m")
+
+
+def conform(table: FactTable, data: pa.Table, batch_id: int | None) -> pa.Table:
+    """Order and cast ``data`` to the table's schema, filling absent optional columns with null."""
+    columns = []
+    for field in table.schema:
+        if field.name in data.column_names:
+            columns.append(data.column(field.name).cast(field.type))
+        elif field.nullable:
+            columns.append(pa.nulls(data.num_rows, field.type))
+        else:
+            raise ValueError(f"{table.name}: required column {field.name!r} is missing")
+    if BATCH_COLUMN in data.column_names and batch_id is None:
+        columns.append(data.column(BATCH_COLUMN).cast(pa.int64()))
+    else:
+        columns.append(pa.array([batch_id] * data.num_rows, pa.int64()))
+    out = pa.Table.from_arrays(columns, schema=table.stored_schema)
+    if out.column(table.time_column).null_count:
+        raise ValueError(f"{table.name}: {table.time_column} is null in some rows")
+    return out
+
+
+class LakeWriter:
+    """Writes one batch's files; ``publish`` before the store commit, ``cleanup`` after it."""
+
+    def __init__(self, root: Path, session: Session, batch_id: int | None) -> None:
+        self.root = root
+        self.session = session
+        self.batch_id = batch_id
+        self._staging = root / STAGING_DIR / f"{batch_id}-{uuid.uuid4().hex[:12]}"
+        self._pending: list[tuple[Path, Path]] = []
+        self._published: list[Path] = []
+        self._superseded: list[Path] = []
+
+    # --- operations -------------------------------------------------------------------------
+
+    def append(self, table: FactTable, data: pa.Table) -> int:
+        """Add rows to the partitions of their months."""
+        data = conform(table, data, self.batch_id)
+        for month, part in self._split_by_month(table, data):
+            self._stage(table, month, part)
+        return int(data.num_rows)
+
+    def replace_partitions(
+        self, table: FactTable, data: pa.Table, partitions: Iterable[str] | None = None
+    ) -> int:
+        """Make ``data`` the whole content of its months (and of ``partitions``, emptied)."""
+        data = conform(table, data, self.batch_id)
+        by_month = dict(self._split_by_month(table, data))
+        for month in set(by_month) | set(partitions or ()):
+            self._unlist(table.name, month)
+            if month in by_month:
+                self._stage(table, month, by_month[month])
+        return int(data.num_rows)
+
+    def merge(self, table: FactTable, data: pa.Table) -> int:
+        """Upsert by the table's key: incoming rows replace stored rows with the same key (even
+        in another month); among incoming duplicates the last one wins."""
+        if not table.key:
+            raise ValueError(f"{table.name} has no key; use append")
+        data = _last_per_key(conform(table, data, self.batch_id), table.key)
+        incoming = _key_strings(data, table.key)
+        touched: dict[str, pa.Table] = {}
+        for month, stored in self._stored_partitions(table):
+            keep = pc.invert(pc.is_in(_key_strings(stored, table.key), value_set=incoming))
+            if pc.all(keep).as_py() is False:
+                touched[month] = stored.filter(keep)
+        new_by_month = dict(self._split_by_month(table, data))
+        for month in set(touched) | set(new_by_month):
+            if month not in touched:
+                touched[month] = self._read_partition(table, month)
+            parts = [t for t in (touched[month], new_by_month.get(month)) if t is not None]
+            self._unlist(table.name, month)
+            combined = pa.concat_tables(parts).sort_by(table.time_column)
+            if combined.num_rows:
+                self._stage(table, month, combined)
+        return int(data.num_rows)
+
+    def drop_batch(self, batch_id: int) -> None:
+        """Remove every row an earlier batch landed (used by ``ingest --force``)."""
+        for table_name in self._tables_of_batch(batch_id):
+            table = get_table(table_name)
+            for month, stored in self._stored_partitions(table):
+                keep = pc.not_equal(stored.column(BATCH_COLUMN), pa.scalar(batch_id, pa.int64()))
+                keep = pc.fill_null(keep, True)
+                if pc.all(keep).as_py():
+                    continue
+                self._unlist(table.name, month)
+                remaining = stored.filter(keep)
+                if remaining.num_rows:
+                    self._stage(table, month, remaining)
+
+    # --- commit protocol ----------------------------------------------------------------------
+
+    def publish(self) -> None:
+        """Rename staged files into their partitions; still invisible until the store commits."""
+        self.session.flush()
+        for staged, final in self._pending:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            staged.replace(final)
+            self._published.append(final)
+        self._pending.clear()
+
+    def discard(self) -> None:
+        """Undo after a failed commit: remove what this writer wrote."""
+        for path in self._published:
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+    def cleanup(self) -> None:
+        """After the commit: delete superseded files and the staging directory."""
+        for path in self._superseded:
+            path.unlink(missing_ok=True)
+        shutil.rmtree(self._staging, ignore_errors=True)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _split_by_month(self, table: FactTable, data: pa.Table) -> list[tuple[str, pa.Table]]:
+        if data.num_rows == 0:
+            return []
+        months = month_of(data.column(table.time_column))
+        out = []
+        for month in sorted(pc.unique(months).to_pylist()):
+            part = data.filter(pc.equal(months, month)).sort_by(table.time_column)
+            out.append((month, part))
+        return out
+
+    def _stage(self, table: FactTable, month: str, data: pa.Table) -> None:
+        name = f"b{self.batch_id or 0}-{uuid.uuid4().hex[:16]}.parquet"
+        relative = Path(table.name) / f"month={month}" / name
+        staged = self._staging / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(data, staged, compression="zstd")
+        self._pending.append((staged, self.root / relative))
+        self.session.add(
+            LakeFile(
+                table_name=table.name,
+                partition=month,
+                path=relative.as_posix(),
+                rows=data.num_rows,
+                bytes=staged.stat().st_size,
+                batch_id=self.batch_id,
+                created_at=utcnow(),
+            )
+        )
+
+    def _listed(self, table_name: str, month: str | None = None) -> list[LakeFile]:
+        query = select(LakeFile).where(LakeFile.table_name == table_name)
+        if month is not None:
+            query = query.where(LakeFile.partition == month)
+        return list(self.session.scalars(query.order_by(LakeFile.id)))
+
+    def _unlist(self, table_name: str, month: str) -> None:
+        for row in self._listed(table_name, month):
+            self._superseded.append(self.root / row.path)
+            self.session.delete(row)
+        self.session.flush()
+
+    def _read_partition(self, table: FactTable, month: str) -> pa.Table:
+        paths = [self.root / f.path for f in self._listed(table.name, month)]
+        if not paths:
+            return table.stored_schema.empty_table()
+        return pa.concat_tables([conform(table, pq.read_table(p), None) for p in paths])
+
+    def _stored_partitions(self, table: FactTable) -> list[tuple[str, pa.Table]]:
+        months = sorted({f.partition for f in self._listed(table.name)})
+        return [(m, self._read_partition(table, m)) for m in months]
+
+    def _tables_of_batch(self, batch_id: int) -> list[str]:
+        query = select(LakeFile.table_name).where(LakeFile.batch_id == batch_id).distinct()
+        names = set(self.session.scalars(query))
+        # Merged partitions are rewritten under the newer batch but keep older rows' _batch_id.
+        names |= set(self.session.scalars(select(LakeFile.table_name).distinct()))
+        return sorted(n for n in names if _is_registered(n))
+
+
+def _is_registered(name: str) -> bool:
+    try:
+        get_table(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _key_strings(data: pa.Table, key: tuple[str, ...]) -> pa.Array:
+    """One comparable string per row for a (possibly composite) key."""
+    parts = [pc.cast(data.column(k), pa.string()).fill_null("\0null") for k in key]
+    if len(parts) == 1:
+        return parts[0].combine_chunks() if isinstance(parts[0], pa.ChunkedArray) else parts[0]
+    joined = pc.binary_join_element_wise(*parts, "\x1f")
+    return joined.combine_chunks() if isinstance(joined, pa.ChunkedArray) else joined
+
+
+def _last_per_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
+    keys = _key_strings(data, key)
+    indexed = pa.table({"k": keys, "i": pa.array(range(data.num_rows), pa.int64())})
+    last = indexed.group_by("k").aggregate([("i", "max")]).column("i_max")
+    return data.take(pc.sort_indices(last))
+
+
+def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600.0) -> int:
+    """Delete Parquet files no commit lists (left by a crash), if older than the grace period.
+
+    The grace period keeps files of a write in flight, and files a reader may still be reading.
+    """
+    listed = set(session.scalars(select(LakeFile.path)))
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    if not root.exists():
+        return 0
+    for path in root.rglob("*.parquet"):
+        relative = path.relative_to(root).as_posix()
+        if relative in listed or path.stat().st_mtime > cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    for staging in (root / STAGING_DIR).glob("*") if (root / STAGING_DIR).exists() else []:
+        if staging.is_dir() and staging.stat().st_mtime <= cutoff:
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("swept %d orphaned lake files", removed)
+    return removed

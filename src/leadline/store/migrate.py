@@ -1,0 +1,69 @@
+"""Alembic migrations, run from code: every process that opens the store upgrades it first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Arbitrary constant: serialises concurrent upgrades of one PostgreSQL database.
+_PG_LOCK_KEY = 7_455_810_221
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; a no-op (one cheap query) when already there."""
+    with engine.connect() as probe:
+        if revision == "head" and current_revisions(probe) == head_revisions():
+            return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def new_revision(message: str) -> None:
+    """Developer helper: autogenerate a migration against a scratch SQLite at head.
+
+    Run ``python -m leadline.store.migrate "message"`` and review the file it writes.
+    """
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite:///{scratch}/scratch.db")
+        upgrade(engine)
+        with engine.begin() as connection:
+            command.revision(alembic_config(connection), message=message, autogenerate=True)
+        engine.dispose()
+
+
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    import sys
+
+    new_revision(" ".join(sys.argv[1:]) or "change")

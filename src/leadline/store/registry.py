@@ -1,0 +1,10 @@
+"""Imports every pillar's models so the metadata (and Alembic) sees all tables."""
+
+from __future__ import annotations
+
+import leadline.catalog.models
+import leadline.ingest.models
+import leadline.lake.models  # noqa: F401
+from leadline.store.base import Base
+
+metadata = Base.metadata
