@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,19 +15,38 @@ import yaml
 from leadline.ingest.problems import InputError, Problem
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's content, or an InputError naming what stops it being read."""
+@contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """Turn the ways a file can fail to open into an InputError a person can act on."""
     name = str(path)
     if path.is_dir():
         raise InputError(Problem(name, "is a directory; give the files inside it instead"))
     try:
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise InputError(Problem(name, "file not found")) from None
     except PermissionError:
         raise InputError(Problem(name, "permission denied")) from None
     except OSError as error:
         raise InputError(Problem(name, f"cannot be read: {error.strerror or error}")) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's content, or an InputError naming what stops it being read."""
+    with _readable(path):
+        return path.read_bytes()
+    raise AssertionError("unreachable")  # pragma: no cover - for type checkers
+
+
+def file_digest(path: Path, chunk_size: int = 1 << 20) -> tuple[int, str]:
+    """(size, sha256 hex) of a file read in chunks, never whole."""
+    digest = hashlib.sha256()
+    size = 0
+    with _readable(path), path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def decode_utf8(name: str, data: bytes) -> str:

@@ -6,6 +6,7 @@ A source turns input files into records (``parse``) and writes them to the store
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from leadline.ingest.files import read_bytes, sha256_hex
+from leadline.ingest.files import file_digest, read_bytes, sha256_hex
 from leadline.ingest.problems import Parsed, Problem
 
 if TYPE_CHECKING:
@@ -45,14 +46,26 @@ class Template:
     text: str
 
 
-@dataclass
 class InputFile:
-    path: Path
-    data: bytes
+    """An input file, hashed as a stream; its bytes are loaded only if a source asks."""
+
+    def __init__(self, path: Path, data: bytes | None = None) -> None:
+        self.path = path
+        self._data = data
+        if data is not None:
+            self.size, self.sha256 = len(data), hashlib.sha256(data).hexdigest()
+        else:
+            self.size, self.sha256 = file_digest(path)
 
     @property
     def name(self) -> str:
         return str(self.path)
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = read_bytes(self.path)
+        return self._data
 
 
 @dataclass
@@ -73,7 +86,7 @@ class Unit:
     def content_hash(self) -> str:
         parts: list[bytes] = []
         for f in sorted(self.files, key=lambda f: f.name):
-            parts += [f.path.name.encode(), f.data]
+            parts += [f.path.name.encode(), f.sha256.encode()]
         return sha256_hex(*parts)
 
     @property
@@ -106,6 +119,8 @@ class Source(ABC):
     group_inputs: ClassVar[bool] = False
     writes_lake: ClassVar[bool] = False
     cli_options: ClassVar[tuple[CliOption, ...]] = ()
+    # Small structured files are read whole; large tabular ones are streamed from disk.
+    load_bytes: ClassVar[bool] = True
 
     def units(self, paths: list[Path]) -> list[Unit]:
         """Group and read the inputs; unreadable inputs raise InputError from read()."""
@@ -114,7 +129,9 @@ class Source(ABC):
         return [self.read([path]) for path in paths]
 
     def read(self, paths: list[Path]) -> Unit:
-        return Unit([InputFile(path, read_bytes(path)) for path in paths])
+        return Unit(
+            [InputFile(path, read_bytes(path) if self.load_bytes else None) for path in paths]
+        )
 
     @abstractmethod
     def templates(self) -> list[Template]: ...

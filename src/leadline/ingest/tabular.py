@@ -1,0 +1,426 @@
+"""CSV inputs: declared columns, streamed reading, vectorised validation, precise rejects.
+
+A format declares its columns (type, required, allowed values, documentation). Files are read by
+pyarrow in blocks, every value arrives as text and is checked column by column; a row with any
+bad value is rejected whole, with a Problem naming file, row (the line number when no quoted
+value spans lines; the header is row 1), field, value and reason, and its raw record. Columns the
+format does not declare are kept as a JSON object in ``extra``. Leading ``#`` lines are comments.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from leadline.ingest.problems import InputError, Problem
+
+ColumnType = Literal["string", "int", "float", "decimal", "timestamp", "date", "bool", "json"]
+EXTRA_COLUMN = "extra"
+ROW_COLUMN = "_row"
+BLOCK_SIZE = 4 << 20
+_PATTERNS = {
+    "int": r"^\s*[+-]?\d+\s*$",
+    "float": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(inf|nan)\s*$",
+    "decimal": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "timestamp": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?$",
+}
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "string"
+    required: bool = True
+    description: str = ""
+    choices: tuple[str, ...] = ()
+    example: str = ""
+    decimal_scale: int = 6
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return {
+            "string": pa.string(),
+            "int": pa.int64(),
+            "float": pa.float64(),
+            "decimal": pa.decimal128(38, self.decimal_scale),
+            "timestamp": pa.timestamp("us", tz="UTC"),
+            "date": pa.date32(),
+            "bool": pa.bool_(),
+            "json": pa.string(),
+        }[self.type]
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """A documented CSV layout; ``template()`` gives the blank file users start from."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        fields = [pa.field(c.name, c.arrow_type, nullable=not c.required) for c in self.columns]
+        return pa.schema(
+            [
+                *fields,
+                pa.field(EXTRA_COLUMN, pa.string()),
+                pa.field(ROW_COLUMN, pa.int64(), nullable=False),
+            ]
+        )
+
+    def template(self) -> str:
+        lines = [
+            f"# {self.description}",
+            "# Columns (a header row is required; extra columns "
+            "are kept; lines starting with # are ignored):",
+        ]
+        for c in self.columns:
+            need = "required" if c.required else "optional"
+            allowed = f"; one of {', '.join(c.choices)}" if c.choices else ""
+            example = f"; e.g. {c.example}" if c.example else ""
+            lines.append(f"#   {c.name}: {c.type}, {need}. {c.description}{allowed}{example}")
+        lines.append(",".join(c.name for c in self.columns))
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class CsvResult:
+    """Valid rows (typed, with ``extra`` and ``_row``), the problems, and rows read."""
+
+    table: pa.Table
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+
+
+def _comment_lines(path: Path) -> tuple[int, int]:
+    """(number of leading ``#`` lines, byte offset where the header starts)."""
+    count = offset = 0
+    with path.open("rb") as handle:
+        for raw in handle:
+            if not raw.lstrip().startswith(b"#"):
+                break
+            count += 1
+            offset += len(raw)
+    return count, offset
+
+
+def _malformed_records(path: Path, offset: int) -> list[int]:
+    """Record numbers (header = 1, blank lines not counted) whose field count differs from the
+    header's, found with the standard library's CSV reader."""
+    with path.open("rb") as raw:
+        raw.seek(offset)
+        text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        reader = csv.reader(text)
+        header = next(reader, [])
+        out, record = [], 1
+        for fields in reader:
+            if not fields:
+                continue
+            record += 1
+            if len(fields) != len(header):
+                out.append(record)
+    return out
+
+
+def _skip_silently(_row: Any) -> str:
+    return "skip"
+
+
+def read_csv(
+    path: Path,
+    fmt: CsvFormat,
+    *,
+    naive_timezone: str = "UTC",
+    progress: Callable[[int], None] = lambda _n: None,
+) -> CsvResult:
+    """Read and validate a whole CSV file block by block (memory bounded by the block size)."""
+    name = str(path)
+    batches: list[pa.Table] = []
+    result = CsvResult(fmt.schema.empty_table())
+    reader = _BlockReader(path, fmt)
+    for block in reader.blocks():
+        result.rows_read += block.num_rows
+        table, problems = validate_block(name, fmt, block, naive_timezone)
+        batches.append(table)
+        result.problems += problems
+        progress(reader.consumed_bytes())
+    result.problems += reader.problems
+    result.rows_read += len(reader.problems)
+    if batches:
+        result.table = pa.concat_tables(batches)
+    return result
+
+
+class _BlockReader:
+    """Streams a CSV as all-text blocks with each row's original row number attached."""
+
+    def __init__(self, path: Path, fmt: CsvFormat) -> None:
+        self.path, self.fmt = path, fmt
+        self.name = str(path)
+        self.problems: list[Problem] = []
+        self._bad_rows: list[int] = []  # record numbers (header = 1) pyarrow skipped
+        self._malformed: list[int] | None = None
+        self._skip, self._offset = _comment_lines(path)
+        self._next_row = 2  # the header is row 1 of the records
+        self._consumed = 0
+
+    def consumed_bytes(self) -> int:
+        done, self._consumed = self._consumed, 0
+        return done
+
+    def _on_invalid(self, row: Any) -> str:
+        """pyarrow's streaming reader does not number malformed rows; the first one triggers
+        one standard-library scan that finds them all, in the order pyarrow reports them."""
+        if self._malformed is None:
+            self._malformed = _malformed_records(self.path, self._offset)
+        seen = len(self._bad_rows)
+        record = self._malformed[seen] if seen < len(self._malformed) else None
+        self._bad_rows.append(record if record is not None else -1)
+        number = record + self._skip if record is not None else None
+        self.problems.append(
+            Problem(
+                self.name,
+                f"expected {row.expected_columns} values, found {row.actual_columns}",
+                number,
+                None,
+                row.text,
+                "error",
+                {"text": row.text},
+            )
+        )
+        return "skip"
+
+    def blocks(self) -> Iterator[pa.Table]:
+        if self.path.stat().st_size == 0:
+            raise InputError(Problem(self.name, "the file is empty"))
+        read_options = pacsv.ReadOptions(block_size=BLOCK_SIZE)
+        probe = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=_skip_silently)
+        try:
+            header = pacsv.open_csv(
+                self._open(), read_options=read_options, parse_options=probe
+            ).schema.names
+        except pa.ArrowInvalid as error:
+            raise InputError(Problem(self.name, _arrow_reason(error))) from None
+        self._check_header(header)
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=self._on_invalid)
+        handle = self._open()
+        reader = pacsv.open_csv(
+            handle, read_options=read_options, parse_options=parse, convert_options=convert
+        )
+        position = self._offset
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                except pa.ArrowInvalid as error:
+                    raise InputError(Problem(self.name, _arrow_reason(error))) from None
+                table = pa.Table.from_batches([batch])
+                rows = self._row_numbers(table.num_rows)
+                yield table.append_column(ROW_COLUMN, pa.array(rows, pa.int64()))
+                now = handle.tell()
+                self._consumed += now - position
+                position = now
+        finally:
+            handle.close()
+
+    def _open(self) -> Any:
+        """The file, positioned after the leading comment lines."""
+        handle = pa.OSFile(str(self.path))
+        handle.seek(self._offset)
+        return handle
+
+    def _check_header(self, header: list[str]) -> None:
+        missing = [c.name for c in self.fmt.columns if c.required and c.name not in header]
+        if missing:
+            raise InputError(
+                Problem(
+                    self.name,
+                    f"the header lacks required column(s) {', '.join(missing)}; "
+                    f"expected {', '.join(c.name for c in self.fmt.columns)}",
+                    self._skip + 1,
+                    missing[0],
+                )
+            )
+        duplicates = sorted({h for h in header if header.count(h) > 1})
+        if duplicates:
+            raise InputError(
+                Problem(
+                    self.name,
+                    f"duplicate column(s) {', '.join(duplicates)}",
+                    self._skip + 1,
+                    duplicates[0],
+                )
+            )
+
+    def _row_numbers(self, count: int) -> np.ndarray:
+        """Row numbers of the next ``count`` valid records, skipping rows pyarrow rejected."""
+        bad = np.array(sorted(set(self._bad_rows)), dtype=np.int64)
+        numbers = np.empty(0, dtype=np.int64)
+        span = count
+        while len(numbers) < count:
+            candidates = np.arange(self._next_row, self._next_row + span, dtype=np.int64)
+            numbers = np.setdiff1d(candidates, bad, assume_unique=True)
+            span += count - len(numbers)
+        numbers = numbers[:count]
+        if count:
+            self._next_row = int(numbers[-1]) + 1
+        return numbers + self._skip
+
+
+def _arrow_reason(error: Exception) -> str:
+    text = str(error)
+    if "UTF8" in text or "utf8" in text.lower():
+        return "is not valid UTF-8; save the file as UTF-8"
+    return f"cannot be parsed as CSV: {text}"
+
+
+def validate_block(
+    name: str, fmt: CsvFormat, block: pa.Table, naive_timezone: str
+) -> tuple[pa.Table, list[Problem]]:
+    """Typed valid rows of one all-text block, and a Problem per bad value."""
+    ok = pa.array(np.ones(block.num_rows, dtype=bool))
+    columns: dict[str, pa.Array] = {}
+    problems: list[Problem] = []
+    rows = block.column(ROW_COLUMN).combine_chunks()
+    for column in fmt.columns:
+        if column.name not in block.column_names:
+            columns[column.name] = pa.nulls(block.num_rows, column.arrow_type)
+            continue
+        text = pc.utf8_trim_whitespace(block.column(column.name)).combine_chunks()
+        blank = pc.equal(pc.utf8_length(text), 0)
+        malformed = pc.and_(pc.invert(blank), pc.invert(_valid_mask(column, text)))
+        missing = blank if column.required else pa.array(np.zeros(len(text), dtype=bool))
+        usable = pc.if_else(pc.or_(blank, malformed), pa.scalar(None, pa.string()), text)
+        columns[column.name] = _typed(column, usable, naive_timezone)
+        for mask, reason in ((missing, "is required"), (malformed, _reason(column))):
+            if not pc.any(mask).as_py():
+                continue
+            ok = pc.and_(ok, pc.invert(mask))
+            for index in np.flatnonzero(mask.to_numpy(zero_copy_only=False)):
+                i = int(index)
+                problems.append(
+                    Problem(
+                        name,
+                        reason,
+                        rows[i].as_py(),
+                        column.name,
+                        text[i].as_py(),
+                        "error",
+                        _raw_record(block, i),
+                    )
+                )
+    out = pa.table({**columns, EXTRA_COLUMN: _extra_json(fmt, block), ROW_COLUMN: rows})
+    return out.filter(ok).cast(fmt.schema), problems
+
+
+def _valid_mask(column: Column, text: pa.Array) -> pa.Array:
+    if column.choices:
+        return pc.is_in(
+            pc.utf8_lower(text), value_set=pa.array([c.lower() for c in column.choices])
+        )
+    if column.type in _PATTERNS:
+        return pc.match_substring_regex(text, _PATTERNS[column.type], ignore_case=True)
+    if column.type == "bool":
+        return pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE + _FALSE))
+    if column.type == "json":
+        return pa.array([_is_json(v) for v in text.to_pylist()], pa.bool_())
+    return pa.array(np.ones(len(text), dtype=bool))
+
+
+def _is_json(value: str) -> bool:
+    if value == "":
+        return True
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
+    if column.choices:
+        lookup = {c.lower(): c for c in column.choices}
+        return pa.array(
+            [lookup.get(v.lower()) if v is not None else None for v in text.to_pylist()],
+            pa.string(),
+        )
+    if column.type == "timestamp":
+        return _timestamps(text, naive_timezone)
+    if column.type == "bool":
+        truth = pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE))
+        return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truth)
+    if column.type == "decimal":
+        return pa.array(
+            [None if v is None else Decimal(v) for v in text.to_pylist()], column.arrow_type
+        )
+    if column.type in ("int", "float", "date"):
+        return pc.cast(text, column.arrow_type)
+    return text
+
+
+def _timestamps(text: pa.Array, naive_timezone: str) -> pa.Array:
+    """Offsets are honoured; values without one are read in ``naive_timezone``; a bare date is
+    midnight."""
+    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
+    normal = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
+    aware = pc.cast(pc.if_else(has_offset, normal, None), pa.timestamp("us", tz="UTC"))
+    naive = pc.cast(pc.if_else(has_offset, None, normal), pa.timestamp("us"))
+    local = pc.assume_timezone(naive, naive_timezone, ambiguous="earliest", nonexistent="earliest")
+    return pc.if_else(has_offset, aware, pc.cast(local, pa.timestamp("us", tz="UTC")))
+
+
+def _expected(column: Column) -> str:
+    if column.choices:
+        return "one of " + ", ".join(column.choices)
+    return {
+        "int": "a whole number",
+        "float": "a number",
+        "decimal": "a decimal number",
+        "date": "a date (YYYY-MM-DD)",
+        "timestamp": "an ISO-8601 timestamp (e.g. 2026-03-01T12:00:00Z)",
+        "bool": "true or false",
+        "json": "valid JSON",
+    }.get(column.type, "text")
+
+
+def _reason(column: Column) -> str:
+    return f"must be {_expected(column)}"
+
+
+def _raw_record(block: pa.Table, index: int) -> dict[str, Any]:
+    return {k: v for k, v in block.slice(index, 1).to_pylist()[0].items() if k != ROW_COLUMN}
+
+
+def _extra_json(fmt: CsvFormat, block: pa.Table) -> pa.Array:
+    declared = {c.name for c in fmt.columns} | {ROW_COLUMN}
+    extra_names = [c for c in block.column_names if c not in declared]
+    if not extra_names:
+        return pa.nulls(block.num_rows, pa.string())
+    values = block.select(extra_names).to_pylist()
+    return pa.array(
+        [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in values], pa.string()
+    )
