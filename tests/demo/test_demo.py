@@ -1,0 +1,107 @@
+"""The demo organisation: deterministic, realistic, built through the real ingest paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from leadline.catalog import queries
+from leadline.catalog.checks import run_checks
+from leadline.cli import app as cli
+from leadline.context import App
+from leadline.demo.generator import OrganisationBuilder, write_sources
+from leadline.demo.run import build_demo
+from leadline.ingest.models import Batch
+
+AS_OF = dt.date(2026, 11, 25)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.yaml"))}
+
+
+def test_same_seed_same_files_other_seed_other_files(tmp_path: Path) -> None:
+    first = write_sources(OrganisationBuilder(7, "small", AS_OF).build(), tmp_path / "a")
+    second = write_sources(OrganisationBuilder(7, "small", AS_OF).build(), tmp_path / "b")
+    third = write_sources(OrganisationBuilder(8, "small", AS_OF).build(), tmp_path / "c")
+    assert _files(first.root) == _files(second.root)
+    assert _files(first.root) != _files(third.root)
+
+
+def test_small_demo_shape_and_catalog(app: App) -> None:
+    result = build_demo(app, seed=1, size="small", as_of=AS_OF)
+    assert all(r.status == "landed" for rep in result.reports for r in rep.results)
+    with app.store.session() as session:
+        counts = queries.summary(session)
+        teams = queries.teams(session)
+        findings = run_checks(session, app.settings.catalog, AS_OF)
+    assert counts["business_units"] == 3
+    assert counts["value_streams"] == 5
+    assert counts["teams"] == 14
+    assert counts["services"] == 60
+    assert counts["organisations"] == 1
+    assert counts["people"] >= 14 * 4
+    types = Counter(t["type"] for t in teams)
+    assert types == {"stream-aligned": 9, "platform": 2, "enabling": 2, "complicated-subsystem": 1}
+    assert all(t["business_unit"] for t in teams)  # every team placed in a business unit
+    stream_aligned = [t for t in teams if t["type"] == "stream-aligned"]
+    assert all(t["value_stream"] for t in stream_aligned)
+    # The demo carries the problems a real catalog has, for `catalog check` to show.
+    checks = Counter(f.check for f in findings)
+    assert checks["service-without-owner"] == 1
+    assert checks["team-cognitive-load"] == 1
+    assert checks["team-owns-too-many-services"] >= 1
+    assert checks["long-collaboration"] == 1
+    assert "team-without-type" not in checks
+
+
+def test_rerunning_the_demo_changes_nothing(app: App) -> None:
+    build_demo(app, seed=1, size="small", as_of=AS_OF)
+    with app.store.session() as session:
+        before = session.scalar(select(func.count()).select_from(Batch))
+        teams_before = queries.teams(session)
+    again = build_demo(app, seed=1, size="small", as_of=AS_OF)
+    assert [r.status for rep in again.reports for r in rep.results] == ["unchanged"] * 2
+    with app.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Batch)) == before
+        assert queries.teams(session) == teams_before
+
+
+def test_demo_command_and_catalog_teams_json(tmp_path: Path) -> None:
+    home = tmp_path / "demo-home"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["--home", str(home), "demo", "--seed", "3", "--as-of", AS_OF.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    assert "14 teams" in result.output
+    teams = runner.invoke(cli, ["--home", str(home), "catalog", "teams", "--format", "json"])
+    assert teams.exit_code == 0
+    payload = json.loads(teams.output)
+    assert payload["count"] == 14
+    assert {t["type"] for t in payload["teams"]} == {
+        "stream-aligned",
+        "platform",
+        "enabling",
+        "complicated-subsystem",
+    }
+    assert all(
+        {"name", "type", "business_unit", "value_stream", "cognitive_load", "services", "people"}
+        <= set(t)
+        for t in payload["teams"]
+    )
+
+
+def test_large_demo_shape(app: App) -> None:
+    result = build_demo(app, seed=2, size="large", as_of=AS_OF)
+    assert all(r.rows_rejected == 0 for rep in result.reports for r in rep.results)
+    with app.store.session() as session:
+        counts = queries.summary(session)
+    assert counts["teams"] == 140
+    assert counts["services"] == 1500
+    assert counts["business_units"] == 10
