@@ -1,0 +1,55 @@
+"""Shared helpers: timing, peak memory of the benchmark process, one JSON line per result."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def timed() -> Iterator[dict[str, float]]:
+    box: dict[str, float] = {}
+    started = time.perf_counter()
+    yield box
+    box["seconds"] = time.perf_counter() - started
+
+
+def best_of(repeats: int, work: Callable[[], Any]) -> float:
+    """Best wall time of ``repeats`` runs (the least disturbed by the machine)."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def report(
+    benchmark: str,
+    case: str,
+    seconds: float,
+    *,
+    baseline: str | None = None,
+    baseline_seconds: float | None = None,
+    **extra: Any,
+) -> None:
+    row = {
+        "benchmark": benchmark,
+        "case": case,
+        "seconds": round(seconds, 4),
+        "baseline": baseline,
+        "baseline_seconds": None if baseline_seconds is None else round(baseline_seconds, 4),
+        "ratio": None if not baseline_seconds else round(seconds / baseline_seconds, 2),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+        **extra,
+    }
+    print("RESULT " + json.dumps(row), flush=True)
