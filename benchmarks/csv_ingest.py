@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from common import best_of, report
 
+from common import best_of, report
 from leadline.config import load_settings
 from leadline.ingest.models import Batch
 from leadline.ingest.tabular import Column, CsvFormat, read_csv

@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from common import report
-
 from leadline.config import load_settings
 from leadline.context import App
 from leadline.demo.run import build_demo

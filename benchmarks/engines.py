@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import ibis
+
 from common import best_of, report
 from csv_ingest import FORMAT, TABLE, generate, leadline_ingest
-
 from leadline.config import load_settings
 from leadline.lake.engines import Lake, spark_session
 from leadline.lake.tables import register_table
