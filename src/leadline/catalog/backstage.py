@@ -78,8 +78,15 @@ def parse_document(
         return [], [
             Problem(doc.file, error.reason, doc.index, error.field, error.value, "error", entity)
         ]
-    record.values.setdefault("title", metadata.get("title"))
-    record.values.setdefault("description", metadata.get("description"))
+    try:
+        record.values.setdefault("title", _text(metadata, "title", "metadata.title"))
+        record.values.setdefault(
+            "description", _text(metadata, "description", "metadata.description")
+        )
+    except EntityError as error:
+        return [], [
+            Problem(doc.file, error.reason, doc.index, error.field, error.value, "error", entity)
+        ]
     record.values["extra"] = {"backstage": entity}
     return [record], problems
 
@@ -137,6 +144,31 @@ def _ref_list(spec: dict[str, Any], key: str, default_kind: str) -> list[EntityR
         raise EntityError(f"spec.{key}", str(error), values) from None
 
 
+def _text(mapping: dict[str, Any], key: str, field: str) -> str | None:
+    """A text field: absent, null or a string (YAML numbers and booleans are written as text)."""
+    value = mapping.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise EntityError(field, "must be a text value", value)
+
+
+def _profile(spec: dict[str, Any]) -> dict[str, Any]:
+    profile = spec.get("profile")
+    if profile is None:
+        return {}
+    if not isinstance(profile, dict):
+        raise EntityError("spec.profile", "spec.profile must be a mapping", profile)
+    return profile
+
+
+def _title(metadata: dict[str, Any], profile: dict[str, Any]) -> str | None:
+    return _text(metadata, "title", "metadata.title") or _text(
+        profile, "displayName", "spec.profile.displayName"
+    )
+
+
 def _owner_ref(field: str, ref: EntityRef) -> Ref:
     targets = (Person,) if ref.kind == "user" else GROUP_MODELS
     return Ref(field, targets, ref.name)
@@ -178,12 +210,13 @@ def _group(
                 "warning",
             )
         )
-    profile = spec.get("profile") or {}
-    values: dict[str, Any] = {"title": metadata.get("title") or profile.get("displayName")}
+    profile = _profile(spec)
+    values: dict[str, Any] = {"title": _title(metadata, profile)}
     parent = _ref(spec, "parent", "group")
     refs = [Ref("spec.parent", GROUP_MODELS, parent.name)] if parent else []
     if level == "team":
-        values.update(parent=parent.name if parent else None, email=profile.get("email"))
+        email = _text(profile, "email", "spec.profile.email")
+        values.update(parent=parent.name if parent else None, email=email)
         team_type = _annotation(metadata, "team_type")
         if team_type is not None:
             if team_type not in {t.value for t in TeamType}:
@@ -223,11 +256,11 @@ def _user(
     spec: dict[str, Any],
     _catalog: CatalogSettings,
 ) -> tuple[Record, list[Problem]]:
-    profile = spec.get("profile") or {}
+    profile = _profile(spec)
     member_of = _ref_list(spec, "memberOf", "group")
     values: dict[str, Any] = {
-        "title": metadata.get("title") or profile.get("displayName"),
-        "email": profile.get("email"),
+        "title": _title(metadata, profile),
+        "email": _text(profile, "email", "spec.profile.email"),
         "member_of": [r.compact("group") for r in member_of],
     }
     role = _annotation(metadata, "role")
@@ -263,7 +296,11 @@ def _component(
 ) -> tuple[Record, list[Problem]]:
     values, refs = _owned(spec)
     system_values, system_refs = _in_system(spec)
-    values.update(system_values, component_type=spec.get("type"), lifecycle=spec.get("lifecycle"))
+    values.update(
+        system_values,
+        component_type=_text(spec, "type", "spec.type"),
+        lifecycle=_text(spec, "lifecycle", "spec.lifecycle"),
+    )
     refs += system_refs
     for key in ("value_stream", "tier"):
         annotation = _annotation(metadata, key)
@@ -331,7 +368,7 @@ def _resource(
 ) -> tuple[Record, list[Problem]]:
     values, refs = _owned(spec)
     system_values, system_refs = _in_system(spec)
-    values.update(system_values, resource_type=spec.get("type"))
+    values.update(system_values, resource_type=_text(spec, "type", "spec.type"))
     return _record(doc, Resource, name, values, refs + system_refs), []
 
 
@@ -344,7 +381,11 @@ def _api(
 ) -> tuple[Record, list[Problem]]:
     values, refs = _owned(spec)
     system_values, system_refs = _in_system(spec)
-    values.update(system_values, api_type=spec.get("type"), lifecycle=spec.get("lifecycle"))
+    values.update(
+        system_values,
+        api_type=_text(spec, "type", "spec.type"),
+        lifecycle=_text(spec, "lifecycle", "spec.lifecycle"),
+    )
     return _record(doc, Api, name, values, refs + system_refs), []
 
 
@@ -359,12 +400,21 @@ _BUILDERS = {
 }
 
 
-def location_targets(entity: Any) -> list[str]:
-    """The targets a Location descriptor points to (``target`` and ``targets``)."""
+def location_targets(entity: Any) -> list[tuple[str, Any]]:
+    """(field path, target) for each target a Location descriptor points to (``spec.target``
+    and ``spec.targets``); a target that is not a string is returned as is, for the caller to
+    report."""
     if not isinstance(entity, dict) or entity.get("kind") != "Location":
         return []
-    spec = entity.get("spec") or {}
-    targets = list(spec.get("targets") or [])
-    if spec.get("target"):
-        targets.insert(0, spec["target"])
-    return [str(t) for t in targets]
+    spec = entity.get("spec")
+    if not isinstance(spec, dict):
+        return []  # parse_document reports it
+    out: list[tuple[str, Any]] = []
+    if spec.get("target") is not None:
+        out.append(("spec.target", spec["target"]))
+    targets = spec.get("targets")
+    if isinstance(targets, list):
+        out += [(f"spec.targets[{index}]", target) for index, target in enumerate(targets)]
+    elif targets is not None:
+        out.append(("spec.targets", targets))
+    return out

@@ -11,8 +11,9 @@ import typer
 
 from leadline.catalog import queries
 from leadline.catalog.checks import run_checks
-from leadline.catalog.export import dump_yaml, to_backstage, to_native
+from leadline.catalog.export import to_backstage, to_native
 from leadline.context import App
+from leadline.ingest.files import dump_yaml
 from leadline.output import OutputFormat, console, emit
 
 catalog_app = typer.Typer(

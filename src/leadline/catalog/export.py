@@ -10,7 +10,6 @@ import copy
 from collections import defaultdict
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -240,9 +239,3 @@ def to_native(session: Session) -> dict[str, Any]:
             )
         ],
     }
-
-
-def dump_yaml(documents: list[dict[str, Any]]) -> str:
-    return yaml.safe_dump_all(
-        documents, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from leadline.catalog import backstage, native
-from leadline.catalog.records import Record, check_references, drop_duplicates, upsert
+from leadline.catalog.records import (
+    Record,
+    check_references,
+    drop_duplicates,
+    drop_unstorable,
+    storable_problems,
+    upsert,
+)
 from leadline.catalog.resolve import resolve_catalog
 from leadline.catalog.templates import BACKSTAGE_TEMPLATE, NATIVE_TEMPLATE
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents, read_bytes
@@ -75,8 +82,19 @@ class BackstageSource(_CatalogSource):
             current = queue.pop(0)
             docs, _ = documents(Unit([current]))
             for doc in docs:
-                for index, target in enumerate(backstage.location_targets(doc.content)):
-                    field = f"spec.targets[{index}]"
+                for field, target in backstage.location_targets(doc.content):
+                    if not isinstance(target, str) or not target:
+                        unit.problems.append(
+                            Problem(
+                                current.name,
+                                "a location target must be a file path (a list of them "
+                                "under spec.targets)",
+                                doc.index,
+                                field,
+                                target,
+                            )
+                        )
+                        continue
                     if "://" in target:
                         unit.problems.append(
                             Problem(
@@ -119,8 +137,13 @@ class BackstageSource(_CatalogSource):
             records += doc_records
             problems += doc_problems
             ctx.progress(0)
+        records, unstorable = drop_unstorable(records)
         records, duplicates = drop_duplicates(records)
-        return Parsed(rows_read=len(docs), records=records, problems=problems + duplicates)
+        return Parsed(
+            rows_read=len(docs),
+            records=records,
+            problems=storable_problems(problems + unstorable + duplicates),
+        )
 
 
 @register
@@ -143,5 +166,10 @@ class CatalogYamlSource(_CatalogSource):
             records += doc_records
             problems += doc_problems
             read += doc_read
+        records, unstorable = drop_unstorable(records)
         records, duplicates = drop_duplicates(records)
-        return Parsed(rows_read=read, records=records, problems=problems + duplicates)
+        return Parsed(
+            rows_read=read,
+            records=records,
+            problems=storable_problems(problems + unstorable + duplicates),
+        )

@@ -6,10 +6,10 @@ overlay can describe the same team without erasing each other's fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.models import (
@@ -101,6 +101,65 @@ def drop_duplicates(records: list[Record]) -> tuple[list[Record], list[Problem]]
             )
         )
     return kept, problems
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _unstorable(record: Record) -> tuple[str, str, Any] | None:
+    """(field, reason, value) of the first value the store cannot hold, if any."""
+    columns = record.model.__table__.columns
+    for name, value in record.values.items():
+        if _has_nul(value):
+            return name, f"{name} contains a NUL character, which the store cannot hold", None
+        column_type = columns[name].type if name in columns else None
+        if isinstance(value, str) and isinstance(column_type, String):
+            length = column_type.length
+            if length is not None and len(value) > length:
+                return name, f"{name} is longer than {length} characters", value
+    return None
+
+
+def drop_unstorable(records: list[Record]) -> tuple[list[Record], list[Problem]]:
+    """Reject records the store would refuse (text longer than its column, NUL characters),
+    so that SQLite (which stores them) and PostgreSQL (which would fail the whole batch)
+    behave alike, and one bad entity never stops the others."""
+    kept, problems = [], []
+    for record in records:
+        found = _unstorable(record)
+        if found is None:
+            kept.append(record)
+            continue
+        name, reason, value = found
+        problems.append(record.problem(reason, name, value))
+    return kept, problems
+
+
+def storable_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems whose value and raw record the rejects table can hold (no NUL characters)."""
+    return [
+        replace(p, value=_without_nul(p.value), record=_without_nul(p.record))
+        if _has_nul(p.value) or _has_nul(p.record)
+        else p
+        for p in problems
+    ]
 
 
 def upsert(session: Session, records: list[Record], batch_id: int) -> None:

@@ -57,6 +57,14 @@ BACKSTAGE_TEMPLATE = """\
 #   system: payments
 # ---
 # apiVersion: backstage.io/v1alpha1
+# kind: System
+# metadata:
+#   name: payments
+#   description: Card and wallet payments
+# spec:
+#   owner: payments-team
+# ---
+# apiVersion: backstage.io/v1alpha1
 # kind: Location
 # metadata:
 #   name: more-descriptors

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from leadline.demo import names
+from leadline.ingest.files import dump_yaml
 
 SIZES: dict[str, dict[str, int]] = {
     "small": {
@@ -240,7 +239,7 @@ def _doc(kind: str, name: str, spec: dict[str, Any], **metadata: Any) -> dict[st
 
 def _write(path: Path, documents: list[dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump_all(documents, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(documents), encoding="utf-8")
 
 
 def write_sources(org: OrganisationBuilder, root: Path) -> DemoFiles:

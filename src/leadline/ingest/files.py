@@ -19,9 +19,10 @@ from leadline.ingest.problems import InputError, Problem
 def _readable(path: Path) -> Iterator[None]:
     """Turn the ways a file can fail to open into an InputError a person can act on."""
     name = str(path)
-    if path.is_dir():
-        raise InputError(Problem(name, "is a directory; give the files inside it instead"))
     try:
+        # Inside the try: is_dir() raises PermissionError for a file in an unreadable directory.
+        if path.is_dir():
+            raise InputError(Problem(name, "is a directory; give the files inside it instead"))
         yield
     except FileNotFoundError:
         raise InputError(Problem(name, "file not found")) from None
@@ -66,6 +67,13 @@ def decode_utf8(name: str, data: bytes) -> str:
         ) from None
 
 
+def dump_yaml(documents: list[Any]) -> str:
+    """Multi-document YAML, keys in insertion order (readable diffs of generated files)."""
+    return yaml.dump_all(
+        documents, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
+
+
 def sha256_hex(*chunks: bytes) -> str:
     digest = hashlib.sha256()
     for chunk in chunks:
@@ -80,6 +88,10 @@ class YamlDocument:
     line: int  # line where the document starts
     content: Any
 
+
+# libyaml's C parser when present (it is in PyYAML's wheels): same results, ~10x faster.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
 
@@ -125,7 +137,7 @@ def load_yaml_documents(name: str, text: str) -> Iterator[YamlDocument | Problem
             continue
         index += 1
         try:
-            content = yaml.safe_load(chunk)
+            content = yaml.load(chunk, Loader=SafeLoader)  # noqa: S506 - a safe loader
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             where = ""

@@ -17,10 +17,10 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from leadline.config import Settings
-from leadline.ingest.locking import write_lock
 from leadline.ingest.models import Batch, Reject
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Unit, get_source
+from leadline.locks import write_lock
 from leadline.store import Store
 from leadline.store.base import utcnow
 
@@ -138,6 +138,10 @@ class _Job:
             parsed = self.source.parse(unit, ctx)
         except InputError as error:
             return self.fail(error.problem, unit)
+        except Exception as error:  # a bug in a source must not stop the other units
+            log.exception("parsing %s failed", unit.display_name)
+            reason = f"could not be parsed and nothing was written: {error}"
+            return self.fail(Problem(unit.display_name, reason), unit)
         parsed.problems[:0] = unit.problems
         try:
             return self._land(unit, parsed, key, previous_id, started)
@@ -154,10 +158,14 @@ class _Job:
         lake: LakeWriter | None = None
         try:
             with write_lock(self.settings.resolved_home), self.store.session() as session:
-                if previous_id is not None:  # --force: the earlier batch gives up its key
-                    earlier = session.get(Batch, previous_id)
-                    assert earlier is not None
-                    earlier.idempotency_key = None
+                # Checked again under the lock: a concurrent ingest of the same content may have
+                # landed while this one was parsing.
+                holder = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+                if holder is not None and not self.force:
+                    return _unchanged(holder)
+                previous_id = holder.id if holder is not None else None
+                if holder is not None:  # --force: the earlier batch gives up its key
+                    holder.idempotency_key = None
                 batch = Batch(
                     source=self.source.name,
                     file_name=unit.display_name,

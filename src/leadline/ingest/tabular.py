@@ -9,6 +9,7 @@ format does not declare are kept as a JSON object in ``extra``. Leading ``#`` li
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -38,6 +39,7 @@ _PATTERNS = {
     r"(Z|[+-]\d{2}:?\d{2})?$",
 }
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+_BOM = codecs.BOM_UTF8
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 
@@ -114,7 +116,8 @@ def _comment_lines(path: Path) -> tuple[int, int]:
     count = offset = 0
     with path.open("rb") as handle:
         for raw in handle:
-            if not raw.lstrip().startswith(b"#"):
+            line = raw.removeprefix(_BOM) if count == 0 else raw
+            if not line.lstrip().startswith(b"#"):
                 break
             count += 1
             offset += len(raw)
@@ -217,7 +220,7 @@ class _BlockReader:
                 self._open(), read_options=read_options, parse_options=probe
             ).schema.names
         except pa.ArrowInvalid as error:
-            raise InputError(Problem(self.name, _arrow_reason(error))) from None
+            raise InputError(self._problem(error)) from None
         self._check_header(header)
         convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
@@ -226,18 +229,21 @@ class _BlockReader:
         )
         parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=self._on_invalid)
         handle = self._open()
-        reader = pacsv.open_csv(
-            handle, read_options=read_options, parse_options=parse, convert_options=convert
-        )
         position = self._offset
         try:
+            try:
+                reader = pacsv.open_csv(
+                    handle, read_options=read_options, parse_options=parse, convert_options=convert
+                )
+            except pa.ArrowInvalid as error:
+                raise InputError(self._problem(error)) from None
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
                 except pa.ArrowInvalid as error:
-                    raise InputError(Problem(self.name, _arrow_reason(error))) from None
+                    raise InputError(self._problem(error)) from None
                 table = pa.Table.from_batches([batch])
                 rows = self._row_numbers(table.num_rows)
                 yield table.append_column(ROW_COLUMN, pa.array(rows, pa.int64()))
@@ -246,6 +252,21 @@ class _BlockReader:
                 position = now
         finally:
             handle.close()
+
+    def _problem(self, error: pa.ArrowInvalid) -> Problem:
+        """Why pyarrow could not read the file; for bad UTF-8, the line and column of the byte."""
+        reason = _arrow_reason(error)
+        if reason.startswith("is not valid UTF-8"):
+            found = _first_bad_utf8(self.path)
+            if found is not None:
+                byte, line, column = found
+                return Problem(
+                    self.name,
+                    f"is not valid UTF-8: byte 0x{byte:02x} at line {line}, column {column}; "
+                    "save the file as UTF-8",
+                    row=line,
+                )
+        return Problem(self.name, reason)
 
     def _open(self) -> Any:
         """The file, positioned after the leading comment lines."""
@@ -291,6 +312,18 @@ class _BlockReader:
         return numbers + self._skip
 
 
+def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
+    """(byte, line, column) of the first byte that is not UTF-8. A newline byte never occurs
+    inside a multi-byte UTF-8 sequence, so checking line by line is exact."""
+    with path.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return raw[error.start], line, error.start + 1
+    return None
+
+
 def _arrow_reason(error: Exception) -> str:
     text = str(error)
     if "UTF8" in text or "utf8" in text.lower():
@@ -315,8 +348,12 @@ def validate_block(
         malformed = pc.and_(pc.invert(blank), pc.invert(_valid_mask(column, text)))
         missing = blank if column.required else pa.array(np.zeros(len(text), dtype=bool))
         usable = pc.if_else(pc.or_(blank, malformed), pa.scalar(None, pa.string()), text)
-        columns[column.name] = _typed(column, usable, naive_timezone)
-        for mask, reason in ((missing, "is required"), (malformed, _reason(column))):
+        columns[column.name], unconvertible = _convert(column, usable, naive_timezone)
+        for mask, reason in (
+            (missing, "is required"),
+            (malformed, _reason(column)),
+            (unconvertible, _range_reason(column)),
+        ):
             if not pc.any(mask).as_py():
                 continue
             ok = pc.and_(ok, pc.invert(mask))
@@ -351,6 +388,38 @@ def _valid_mask(column: Column, text: pa.Array) -> pa.Array:
     return pa.array(np.ones(len(text), dtype=bool))
 
 
+# A value can look right and still not convert: 2026-02-30, an int beyond 64 bits, a decimal
+# with more places than the column keeps. ArrowInvalid is a ValueError.
+_CONVERSION_ERRORS = (ValueError, ArithmeticError)
+
+
+def _convert(column: Column, text: pa.Array, naive_timezone: str) -> tuple[pa.Array, pa.Array]:
+    """Typed values, and a mask of the values that match the pattern but cannot be converted
+    (those become null). The whole column converts at once unless something fails."""
+    try:
+        return _typed(column, text, naive_timezone), pa.array(np.zeros(len(text), dtype=bool))
+    except _CONVERSION_ERRORS:
+        mask = np.zeros(len(text), dtype=bool)
+        mask[_failing(column, text, naive_timezone)] = True
+        bad = pa.array(mask)
+        usable = pc.if_else(bad, pa.scalar(None, pa.string()), text)
+        return _typed(column, usable, naive_timezone), bad
+
+
+def _failing(column: Column, text: pa.Array, naive_timezone: str, base: int = 0) -> list[int]:
+    """Positions of the values that cannot be converted, found by bisection."""
+    try:
+        _typed(column, text, naive_timezone)
+    except _CONVERSION_ERRORS:
+        if len(text) == 1:
+            return [base]
+        mid = len(text) // 2
+        return _failing(column, text.slice(0, mid), naive_timezone, base) + _failing(
+            column, text.slice(mid), naive_timezone, base + mid
+        )
+    return []
+
+
 def _is_json(value: str) -> bool:
     if value == "":
         return True
@@ -363,13 +432,13 @@ def _is_json(value: str) -> bool:
 
 def _typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
     if column.choices:
-        lookup = {c.lower(): c for c in column.choices}
-        return pa.array(
-            [lookup.get(v.lower()) if v is not None else None for v in text.to_pylist()],
-            pa.string(),
+        positions = pc.index_in(
+            pc.utf8_lower(text), value_set=pa.array([c.lower() for c in column.choices])
         )
+        return pc.take(pa.array(column.choices, pa.string()), positions)
+
     if column.type == "timestamp":
-        return _timestamps(text, naive_timezone)
+        return _timestamps(_normal_timestamps(text), naive_timezone)
     if column.type == "bool":
         truth = pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE))
         return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truth)
@@ -377,20 +446,36 @@ def _typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
         return pa.array(
             [None if v is None else Decimal(v) for v in text.to_pylist()], column.arrow_type
         )
-    if column.type in ("int", "float", "date"):
+    if column.type in ("int", "float"):  # pyarrow does not parse a leading "+"
+        return pc.cast(pc.replace_substring_regex(text, r"^\+", ""), column.arrow_type)
+    if column.type == "date":
         return pc.cast(text, column.arrow_type)
     return text
 
 
+def _normal_timestamps(text: pa.Array) -> pa.Array:
+    """Upper-case ``t`` and ``z`` (the pattern ignores case) and keep at most microseconds."""
+    upper = pc.utf8_upper(text)
+    return pc.replace_substring_regex(upper, r"(\.\d{6})\d+", r"\1")
+
+
 def _timestamps(text: pa.Array, naive_timezone: str) -> pa.Array:
     """Offsets are honoured; values without one are read in ``naive_timezone``; a bare date is
-    midnight."""
+    midnight. A local time repeated when clocks go back takes the first (earlier) offset; one
+    skipped when clocks go forward takes the offset before the change (as Python's
+    ``fold=0``), so 02:30 in a 02:00 -> 03:00 gap is 03:30 of the new offset."""
     has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
     normal = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
     aware = pc.cast(pc.if_else(has_offset, normal, None), pa.timestamp("us", tz="UTC"))
     naive = pc.cast(pc.if_else(has_offset, None, normal), pa.timestamp("us"))
-    local = pc.assume_timezone(naive, naive_timezone, ambiguous="earliest", nonexistent="earliest")
-    return pc.if_else(has_offset, aware, pc.cast(local, pa.timestamp("us", tz="UTC")))
+    # "earliest" maps a skipped time to the last instant before the gap; the offset in force
+    # at that instant is the one before the change, and naive - offset is then exact for every
+    # value (for the others it gives back the same instant).
+    first = pc.assume_timezone(naive, naive_timezone, ambiguous="earliest", nonexistent="earliest")
+    offset = pc.subtract(pc.local_timestamp(first), pc.cast(first, pa.timestamp("us")))
+    local = pc.cast(pc.subtract(naive, offset), pa.timestamp("us"))
+    utc = pc.assume_timezone(local, "UTC")
+    return pc.if_else(has_offset, aware, pc.cast(utc, pa.timestamp("us", tz="UTC")))
 
 
 def _expected(column: Column) -> str:
@@ -409,6 +494,23 @@ def _expected(column: Column) -> str:
 
 def _reason(column: Column) -> str:
     return f"must be {_expected(column)}"
+
+
+def _range_reason(column: Column) -> str:
+    """Why a value of the right shape could not be converted."""
+    if column.type == "int":
+        return "must be a whole number between -9223372036854775808 and 9223372036854775807"
+    if column.type == "decimal":
+        digits = 38 - column.decimal_scale
+        return (
+            f"must be a decimal number with at most {column.decimal_scale} decimal places "
+            f"and {digits} digits before the point"
+        )
+    if column.type == "date":
+        return "must be a real calendar date (YYYY-MM-DD)"
+    if column.type == "timestamp":
+        return "must be a real date and time (e.g. 2026-03-01T12:00:00Z)"
+    return _reason(column)
 
 
 def _raw_record(block: pa.Table, index: int) -> dict[str, Any]:

@@ -8,9 +8,9 @@ import typer
 from sqlalchemy import func, select
 
 from leadline.context import App
-from leadline.ingest.locking import write_lock
 from leadline.lake.models import LakeFile
 from leadline.lake.writer import sweep_orphans
+from leadline.locks import write_lock
 from leadline.output import OutputFormat, console, emit
 
 lake_app = typer.Typer(help="The Parquet lake of facts.", no_args_is_help=True)

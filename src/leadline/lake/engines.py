@@ -101,6 +101,8 @@ class Lake:
 
     def files(self, table_name: str, months: Iterable[str] | None = None) -> list[Path]:
         query = select(LakeFile.path).where(LakeFile.table_name == table_name)
+        if isinstance(months, str):  # one month, not its characters
+            months = [months]
         if months is not None:
             query = query.where(LakeFile.partition.in_(sorted(set(months))))
         with self.store.session() as session:
@@ -115,8 +117,12 @@ class Lake:
             return _project(fact, ibis.memtable(fact.stored_schema.empty_table()))
         view = f"lake_{name}_{hashlib.sha1(repr(files).encode()).hexdigest()[:12]}"  # noqa: S324
         if self.engine == "duckdb":
+            # No hive partitioning: a ``month=`` directory must not shadow a fact column.
             raw = self.backend.read_parquet(
-                [str(f) for f in files], table_name=view, union_by_name=True
+                [str(f) for f in files],
+                table_name=view,
+                union_by_name=True,
+                hive_partitioning=False,
             )
         else:
             frame = (

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -31,6 +32,12 @@ STAGING_DIR = "_staging"
 def month_of(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """'YYYY-MM' of UTC timestamps."""
     return pc.strftime(values, format="%Y-%m")
+
+
+def _month_numbers(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """year * 100 + month of UTC timestamps, as integers (much cheaper than formatting)."""
+    keys = pc.add(pc.multiply(pc.year(values), 100), pc.month(values))
+    return np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def conform(table: FactTable, data: pa.Table, batch_id: int | None) -> pa.Table:
@@ -61,7 +68,7 @@ class LakeWriter:
         self.session = session
         self.batch_id = batch_id
         self._staging = root / STAGING_DIR / f"{batch_id}-{uuid.uuid4().hex[:12]}"
-        self._pending: list[tuple[Path, Path]] = []
+        self._pending: dict[Path, Path] = {}  # final path -> staged path, in write order
         self._published: list[Path] = []
         self._superseded: list[Path] = []
 
@@ -80,6 +87,8 @@ class LakeWriter:
         """Make ``data`` the whole content of its months (and of ``partitions``, emptied)."""
         data = conform(table, data, self.batch_id)
         by_month = dict(self._split_by_month(table, data))
+        if isinstance(partitions, str):  # one month, not its characters
+            partitions = [partitions]
         for month in set(by_month) | set(partitions or ()):
             self._unlist(table.name, month)
             if month in by_month:
@@ -104,7 +113,7 @@ class LakeWriter:
                 touched[month] = self._read_partition(table, month)
             parts = [t for t in (touched[month], new_by_month.get(month)) if t is not None]
             self._unlist(table.name, month)
-            combined = pa.concat_tables(parts).sort_by(table.time_column)
+            combined = pa.concat_tables(parts)
             if combined.num_rows:
                 self._stage(table, month, combined)
         return int(data.num_rows)
@@ -128,7 +137,7 @@ class LakeWriter:
     def publish(self) -> None:
         """Rename staged files into their partitions; still invisible until the store commits."""
         self.session.flush()
-        for staged, final in self._pending:
+        for final, staged in self._pending.items():
             final.parent.mkdir(parents=True, exist_ok=True)
             staged.replace(final)
             self._published.append(final)
@@ -149,14 +158,20 @@ class LakeWriter:
     # --- helpers ------------------------------------------------------------------------------
 
     def _split_by_month(self, table: FactTable, data: pa.Table) -> list[tuple[str, pa.Table]]:
+        """One slice per UTC month. Input already in month order (the usual export) is sliced
+        without copying; otherwise one stable sort by month groups the rows."""
         if data.num_rows == 0:
             return []
-        months = month_of(data.column(table.time_column))
-        out = []
-        for month in sorted(pc.unique(months).to_pylist()):
-            part = data.filter(pc.equal(months, month)).sort_by(table.time_column)
-            out.append((month, part))
-        return out
+        keys = _month_numbers(data.column(table.time_column))
+        if np.any(np.diff(keys) < 0):
+            order = np.argsort(keys, kind="stable")
+            data, keys = data.take(pa.array(order)), keys[order]
+        starts = np.flatnonzero(np.diff(keys, prepend=keys[0] - 1))
+        ends = [*starts[1:], len(keys)]
+        return [
+            (f"{keys[s] // 100:04d}-{keys[s] % 100:02d}", data.slice(int(s), int(e - s)))
+            for s, e in zip(starts, ends, strict=True)
+        ]
 
     def _stage(self, table: FactTable, month: str, data: pa.Table) -> None:
         name = f"b{self.batch_id or 0}-{uuid.uuid4().hex[:16]}.parquet"
@@ -164,7 +179,7 @@ class LakeWriter:
         staged = self._staging / name
         staged.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(data, staged, compression="zstd")
-        self._pending.append((staged, self.root / relative))
+        self._pending[self.root / relative] = staged
         self.session.add(
             LakeFile(
                 table_name=table.name,
@@ -185,12 +200,19 @@ class LakeWriter:
 
     def _unlist(self, table_name: str, month: str) -> None:
         for row in self._listed(table_name, month):
-            self._superseded.append(self.root / row.path)
+            final = self.root / row.path
+            staged = self._pending.pop(final, None)
+            if staged is not None:  # written earlier by this writer: never published
+                staged.unlink(missing_ok=True)
+            else:
+                self._superseded.append(final)
             self.session.delete(row)
         self.session.flush()
 
     def _read_partition(self, table: FactTable, month: str) -> pa.Table:
-        paths = [self.root / f.path for f in self._listed(table.name, month)]
+        # A file this writer staged earlier (e.g. by drop_batch before a merge) is still aside.
+        finals = [self.root / f.path for f in self._listed(table.name, month)]
+        paths = [self._pending.get(final, final) for final in finals]
         if not paths:
             return table.stored_schema.empty_table()
         return pa.concat_tables([conform(table, pq.read_table(p), None) for p in paths])
@@ -228,7 +250,7 @@ def _last_per_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
     keys = _key_strings(data, key)
     indexed = pa.table({"k": keys, "i": pa.array(range(data.num_rows), pa.int64())})
     last = indexed.group_by("k").aggregate([("i", "max")]).column("i_max")
-    return data.take(pc.sort_indices(last))
+    return data.take(last.take(pc.sort_indices(last)))
 
 
 def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600.0) -> int:
@@ -241,14 +263,21 @@ def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600
     removed = 0
     if not root.exists():
         return 0
+    # Judge staging directories by their age before sweeping files out of them, which
+    # would refresh their modification time and keep them for another grace period.
+    staging_root = root / STAGING_DIR
+    stale_staging = [
+        d
+        for d in (staging_root.iterdir() if staging_root.exists() else [])
+        if d.is_dir() and d.stat().st_mtime <= cutoff
+    ]
     for path in root.rglob("*.parquet"):
         relative = path.relative_to(root).as_posix()
         if relative in listed or path.stat().st_mtime > cutoff:
             continue
         path.unlink(missing_ok=True)
         removed += 1
-    for staging in (root / STAGING_DIR).glob("*") if (root / STAGING_DIR).exists() else []:
-        if staging.is_dir() and staging.stat().st_mtime <= cutoff:
-            shutil.rmtree(staging, ignore_errors=True)
+    for staging in stale_staging:
+        shutil.rmtree(staging, ignore_errors=True)
     log.info("swept %d orphaned lake files", removed)
     return removed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,6 +11,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
+
+from leadline.locks import file_lock
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Arbitrary constant: serialises concurrent upgrades of one PostgreSQL database.
@@ -31,14 +35,38 @@ def current_revisions(connection: Connection) -> set[str]:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; a no-op (one cheap query) when already there."""
-    with engine.connect() as probe:
-        if revision == "head" and current_revisions(probe) == head_revisions():
+    """Bring the schema to ``revision``; a no-op (one cheap query) when already there.
+
+    Concurrent first openings are serialised: an advisory lock on PostgreSQL, a file lock
+    beside the database file on SQLite; whoever waits finds the work done.
+    """
+    if _at_head(engine, revision):
+        return
+    with _sqlite_file_lock(engine):
+        if _at_head(engine, revision):
             return
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        command.upgrade(alembic_config(connection), revision)
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY}
+                )
+            command.upgrade(alembic_config(connection), revision)
+
+
+def _at_head(engine: Engine, revision: str) -> bool:
+    with engine.connect() as probe:
+        return revision == "head" and current_revisions(probe) == head_revisions()
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    path = Path(database)
+    with file_lock(path.parent, f".{path.name}.migrate.lock"):
+        yield
 
 
 def downgrade(engine: Engine, revision: str) -> None:
