@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from leadline.catalog import queries
 from leadline.catalog.models import BusinessUnit, Organisation, Person, Service, Team
 from leadline.config import load_settings
 from leadline.context import App
@@ -210,3 +211,42 @@ def test_a_parent_cycle_does_not_hang(app: App, tmp_path: Path) -> None:
     report = ingest(app, "backstage", path)
     assert problems(report) == []
     assert {n: t["business_unit"] for n, t in by_name(app, Team).items()} == {"x": None, "y": None}
+
+
+def test_a_team_moved_out_of_its_business_unit_loses_it(app: App, tmp_path: Path) -> None:
+    """Re-importing a team whose parent no longer leads to a business unit clears the unit,
+    while a parentless team keeps the unit the native catalog gives it."""
+    from leadline.ingest.runner import run_ingest
+
+    def group(name: str, kind: str, parent: str | None) -> str:
+        spec = f"  type: {kind}\n  children: []\n" + (f"  parent: {parent}\n" if parent else "")
+        return (
+            f"apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: {name}\n"
+            f"spec:\n{spec}"
+        )
+
+    first = tmp_path / "first.yaml"
+    first.write_text(
+        "---\n".join([group("retail", "business-unit", None), group("squad", "team", "retail")])
+    )
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(group("squad", "team", "nowhere"))
+    native = tmp_path / "native.yaml"
+    native.write_text(
+        "apiVersion: leadline.io/v1\nkind: Catalog\nteams:\n"
+        "  - name: loner\n    business_unit: retail\n"
+    )
+    for path in (first, native):
+        run_ingest(
+            "backstage" if path != native else "catalog-yaml",
+            [path],
+            settings=app.settings,
+            store=app.store,
+        )
+    with app.store.session() as session:
+        units = {t["name"]: t["business_unit"] for t in queries.teams(session)}
+    assert units == {"squad": "retail", "loner": "retail"}
+    run_ingest("backstage", [moved], settings=app.settings, store=app.store)
+    with app.store.session() as session:
+        units = {t["name"]: t["business_unit"] for t in queries.teams(session)}
+    assert units == {"squad": None, "loner": "retail"}

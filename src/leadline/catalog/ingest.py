@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from leadline.catalog import backstage, native
@@ -28,7 +29,10 @@ from leadline.ingest.registry import (
 )
 
 
-def documents(unit: Unit) -> tuple[list[YamlDocument], list[Problem]]:
+def documents(
+    unit: Unit, progress: Callable[[int], None] = lambda _n: None
+) -> tuple[list[YamlDocument], list[Problem]]:
+    """Every YAML document of the unit's files, and the problems reading them."""
     docs: list[YamlDocument] = []
     problems: list[Problem] = []
     for input_file in unit.files:
@@ -39,6 +43,7 @@ def documents(unit: Unit) -> tuple[list[YamlDocument], list[Problem]]:
             continue
         for item in load_yaml_documents(input_file.name, text):
             (problems if isinstance(item, Problem) else docs).append(item)  # type: ignore[arg-type]
+        progress(input_file.size)
     return docs, problems
 
 
@@ -130,13 +135,12 @@ class BackstageSource(_CatalogSource):
         return unit
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        docs, problems = documents(unit)
+        docs, problems = documents(unit, ctx.progress)
         records: list[Record] = []
         for doc in docs:
             doc_records, doc_problems = backstage.parse_document(doc, ctx.settings.catalog)
             records += doc_records
             problems += doc_problems
-            ctx.progress(0)
         records, unstorable = drop_unstorable(records)
         records, duplicates = drop_duplicates(records)
         return Parsed(
@@ -158,7 +162,7 @@ class CatalogYamlSource(_CatalogSource):
         return [Template("catalog.yaml", NATIVE_TEMPLATE)]
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        docs, problems = documents(unit)
+        docs, problems = documents(unit, ctx.progress)
         records: list[Record] = []
         read = 0
         for doc in docs:

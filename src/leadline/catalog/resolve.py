@@ -45,10 +45,26 @@ def resolve_catalog(session: Session) -> None:
             current = parent.get(current)
         return None
 
+    explicit_unit = {t.name: t.business_unit for t in teams if t.parent is None}
+
+    def unit_of(name: str) -> str | None:
+        """Nearest business-unit ancestor, or the unit set on a parentless ancestor team."""
+        seen = {name}
+        current = parent.get(name)
+        while current is not None and current not in seen:
+            if level.get(current) == "business_unit":
+                return current
+            if current in explicit_unit:
+                return explicit_unit[current]
+            seen.add(current)
+            current = parent.get(current)
+        return None
+
+    # A team placed by a Backstage parent takes its unit from that chain (so a moved team
+    # never keeps a stale unit); a team without one keeps the unit set for it explicitly.
     for team in teams:
-        unit = ancestor(team.name, "business_unit")
-        if unit is not None:
-            team.business_unit = unit
+        if team.parent is not None:
+            team.business_unit = unit_of(team.name)
     for business_unit in units:
         org = ancestor(business_unit.name, "organisation")
         if org is not None:
