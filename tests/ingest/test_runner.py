@@ -20,7 +20,7 @@ from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Unit
 from leadline.ingest.runner import IngestReport, UnitResult, idempotency_key, run_ingest
 from leadline.lake.models import LakeFile
-from leadline.lake.writer import STAGING_DIR, LakeWriter
+from leadline.lake.writer import STAGING_DIR, LakeWriter, sweep_orphans
 from tests.ingest import sample_source
 from tests.ingest.support import (
     ROWS,
@@ -252,7 +252,8 @@ def test_different_options_make_a_new_batch(any_app: App, events: Path) -> None:
 
 def test_force_supersedes_the_earlier_batch(any_app: App, events: Path) -> None:
     """--force lands a new batch whose rows replace the earlier batch's (no doubling); the old
-    files are deleted; a later plain re-ingest is unchanged against the new batch."""
+    files are unlisted (kept for the grace period, then swept); a later plain re-ingest is
+    unchanged against the new batch."""
     first = ingest(any_app, events).results[0]
     old_files = parquet_on_disk(any_app)
     forced = ingest(any_app, events, force=True).results[0]
@@ -262,7 +263,10 @@ def test_force_supersedes_the_earlier_batch(any_app: App, events: Path) -> None:
     assert event_ids(any_app) == ["e1", "e2", "e3", "e6"]
     assert set(lake_table(any_app).column("_batch_id").to_pylist()) == {forced.batch_id}
     assert {f.batch_id for f in lake_files(any_app)} == {forced.batch_id}
-    assert not set(old_files) & set(parquet_on_disk(any_app))
+    listed_now = {any_app.settings.lake_path / f.path for f in lake_files(any_app)}
+    assert not set(old_files) & listed_now
+    with any_app.store.session() as session:
+        sweep_orphans(any_app.settings.lake_path, session, 0)
     assert all(not p.exists() for p in old_files)
     stored = {b.id: b for b in batches(any_app)}
     assert stored[first.batch_id].idempotency_key is None

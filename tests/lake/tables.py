@@ -19,7 +19,7 @@ from leadline.ingest.models import Batch
 from leadline.lake.engines import Lake
 from leadline.lake.models import LakeFile
 from leadline.lake.tables import FactTable, register_table
-from leadline.lake.writer import STAGING_DIR, LakeWriter
+from leadline.lake.writer import STAGING_DIR, LakeWriter, sweep_orphans
 from leadline.store import Store
 from leadline.store.base import utcnow
 
@@ -227,6 +227,14 @@ def files_on_disk(settings: Settings, *, staging: bool = False) -> set[str]:
         return set()
     found = {p.relative_to(root).as_posix() for p in root.rglob("*.parquet")}
     return {p for p in found if staging or not p.startswith(f"{STAGING_DIR}/")}
+
+
+def swept(settings: Settings, store: Store) -> set[str]:
+    """Files on disk (staging included) after a sweep with no grace period: superseded files
+    are kept for readers until the grace period ends, so layout checks sweep first."""
+    with store.session() as session:
+        sweep_orphans(settings.lake_path, session, 0)
+    return files_on_disk(settings, staging=True)
 
 
 def make_old(path: Path, seconds: float = 7200.0) -> None:

@@ -321,15 +321,10 @@ def test_duckdb_reads_a_widened_column(settings: Settings, store: Store) -> None
 
 
 @pytest.mark.spark
-@pytest.mark.xfail(
-    strict=True,
-    reason="Spark's mergeSchema cannot merge int64 and float64 Parquet columns; DuckDB can. "
-    "Needs per-schema reads cast to the declared types in Lake.table (not a minimal fix).",
-)
 def test_spark_reads_a_widened_column(
     spark_settings: Settings, settings: Settings, store: Store
 ) -> None:
-    """Spark reads the same widened column as DuckDB does (known limitation: fails today)."""
+    """Spark reads a column widened between file versions (int64 then float64) like DuckDB."""
     _widened_lake(settings, store)
     lake = Lake(settings, store, "spark")
     rows = lake.execute(lake.table(EVENTS.name)).to_pylist()

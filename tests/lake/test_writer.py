@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from tests.lake.tables import (
     make_old,
     read,
     replace,
+    swept,
     uncommitted,
 )
 
@@ -256,13 +258,15 @@ def test_replace_partitions_swaps_whole_months(settings: Settings, store: Store)
     assert [(f.partition, f.rows) for f in files] == [("2024-01", 1), ("2024-02", 1)]
     assert [f.batch_id for f in files if f.partition == "2024-01"] == [batch_id]
     assert {f.path for f in files if f.partition == "2024-02"} == february
-    assert files_on_disk(settings, staging=True) == {f.path for f in files}
+    assert old_january <= files_on_disk(settings)  # unlisted, kept for in-flight readers
+    assert swept(settings, store) == {f.path for f in files}
     assert [r["message"] for r in read(settings, store, LOGS)] == ["feb", "jan-new"]
 
 
-def test_superseded_files_stay_until_cleanup(settings: Settings, store: Store) -> None:
-    """After the commit but before cleanup, superseded files are unlisted yet still on disk
-    (a reader may hold them); cleanup deletes them."""
+def test_superseded_files_are_kept_for_the_grace_period(settings: Settings, store: Store) -> None:
+    """After the commit, superseded files are unlisted yet still on disk (a reader that listed
+    them may still be reading); cleanup stamps them with the time they were superseded, so
+    a sweep keeps them for its grace period and deletes them after it."""
     land(settings, store, append(LOGS, logs([("a", at("2024-01-02T00:00:00Z"), "old")])))
     (old,) = files_on_disk(settings)
     with store.session() as session:
@@ -271,8 +275,15 @@ def test_superseded_files_stay_until_cleanup(settings: Settings, store: Store) -
         writer.publish()
     assert old in files_on_disk(settings)
     assert [r["message"] for r in read(settings, store, LOGS)] == ["new"]
-    writer.cleanup()
-    assert old not in files_on_disk(settings)
+    make_old(settings.lake_path / old)  # written long ago ...
+    writer.cleanup()  # ... but superseded just now
+    assert old in files_on_disk(settings)
+    assert time.time() - (settings.lake_path / old).stat().st_mtime < 60
+    with store.session() as session:
+        assert sweep_orphans(settings.lake_path, session, 3600) == 0
+    assert old in files_on_disk(settings)
+    with store.session() as session:
+        assert sweep_orphans(settings.lake_path, session, 0) == 1
     assert files_on_disk(settings) == {f.path for f in listed(store, LOGS)}
 
 

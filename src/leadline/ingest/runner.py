@@ -153,7 +153,7 @@ class _Job:
     def _land(
         self, unit: Unit, parsed: Parsed, key: str, previous_id: int | None, started: dt.datetime
     ) -> UnitResult:
-        from leadline.lake.writer import LakeWriter
+        from leadline.lake.writer import LakeWriter, sweep_orphans
 
         lake: LakeWriter | None = None
         try:
@@ -179,6 +179,7 @@ class _Job:
                 session.add(batch)
                 session.flush()
                 if self.source.writes_lake:
+                    sweep_orphans(self.settings.lake_path, session)
                     lake = LakeWriter(self.settings.lake_path, session, batch.id)
                     if previous_id is not None:
                         lake.drop_batch(previous_id)

@@ -7,6 +7,7 @@ definition behaves identically on DuckDB and Spark.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -16,6 +17,7 @@ from typing import Any
 
 import ibis
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from leadline.config import Settings
@@ -24,6 +26,14 @@ from leadline.lake.tables import BATCH_COLUMN, FactTable, get_table
 from leadline.store import Store
 
 ENGINES = ("duckdb", "spark")
+
+
+# Settings metrics rely on (UTC everywhere); a user's spark_conf cannot override them.
+SPARK_FIXED = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+}
 
 
 class _Spark:
@@ -52,17 +62,13 @@ def spark_session(settings: Settings) -> Any:
             from pyspark.sql import SparkSession
 
             started = time.perf_counter()
-            builder = (
-                SparkSession.builder.appName("leadline")
-                .master(settings.spark_master)
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.shuffle.partitions", "4")
-                .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-                .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
-            )
-            for key, value in settings.spark_conf.items():
+            builder = SparkSession.builder.appName("leadline").master(settings.spark_master)
+            defaults = {
+                "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+                "spark.sql.shuffle.partitions": "4",
+            }
+            for key, value in {**defaults, **settings.spark_conf, **SPARK_FIXED}.items():
                 builder = builder.config(key, value)
             session = builder.getOrCreate()
             session.sparkContext.setLogLevel("ERROR")
@@ -124,18 +130,31 @@ class Lake:
                 union_by_name=True,
                 hive_partitioning=False,
             )
-        else:
-            frame = (
-                spark_session(self.settings)
-                .read.option("mergeSchema", "true")
-                .parquet(*[str(f) for f in files])
-            )
-            frame.createOrReplaceTempView(view)
-            raw = self.backend.table(view)
-        return _project(fact, raw)
+            return _project(fact, raw)
+        # Spark cannot merge Parquet schemas whose column types differ (int64 widened to
+        # float64 across versions): read each schema's files apart, cast, then union.
+        parts = []
+        for index, group in enumerate(_by_schema(files)):
+            frame = spark_session(self.settings).read.parquet(*[str(f) for f in group])
+            frame.createOrReplaceTempView(f"{view}_{index}")
+            parts.append(_project(fact, self.backend.table(f"{view}_{index}")))
+        return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
     def execute(self, expr: ibis.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
+
+
+@functools.lru_cache(maxsize=65536)
+def _file_schema(path: Path) -> pa.Schema:
+    """A Parquet file's schema (files are immutable once written, so it is cached)."""
+    return pq.read_schema(path)
+
+
+def _by_schema(files: list[Path]) -> list[list[Path]]:
+    groups: dict[pa.Schema, list[Path]] = {}
+    for path in files:
+        groups.setdefault(_file_schema(path), []).append(path)
+    return list(groups.values())
 
 
 def _project(fact: FactTable, raw: ibis.Table) -> ibis.Table:

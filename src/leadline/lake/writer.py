@@ -7,11 +7,13 @@ If the process dies anywhere before that commit the new files are unlisted, henc
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -89,48 +91,51 @@ class LakeWriter:
         by_month = dict(self._split_by_month(table, data))
         if isinstance(partitions, str):  # one month, not its characters
             partitions = [partitions]
-        for month in set(by_month) | set(partitions or ()):
-            self._unlist(table.name, month)
-            if month in by_month:
-                self._stage(table, month, by_month[month])
+        empty = table.stored_schema.empty_table()
+        for month in sorted(set(by_month) | set(partitions or ())):
+            self._rewrite(table, month, by_month.get(month, empty))
         return int(data.num_rows)
 
     def merge(self, table: FactTable, data: pa.Table) -> int:
         """Upsert by the table's key: incoming rows replace stored rows with the same key (even
-        in another month); among incoming duplicates the last one wins."""
+        in another month); among incoming duplicates the last one wins.
+
+        Only key columns are read to find clashes; months without one just get a new file,
+        so merging new events costs their size, not the table's.
+        """
         if not table.key:
             raise ValueError(f"{table.name} has no key; use append")
         data = _last_per_key(conform(table, data, self.batch_id), table.key)
         incoming = _key_strings(data, table.key)
-        touched: dict[str, pa.Table] = {}
-        for month, stored in self._stored_partitions(table):
-            keep = pc.invert(pc.is_in(_key_strings(stored, table.key), value_set=incoming))
-            if pc.all(keep).as_py() is False:
-                touched[month] = stored.filter(keep)
+        clashing = self._months_where(
+            table,
+            list(table.key),
+            lambda part: pc.is_in(_key_strings(part, table.key), value_set=incoming),
+        )
         new_by_month = dict(self._split_by_month(table, data))
-        for month in set(touched) | set(new_by_month):
-            if month not in touched:
-                touched[month] = self._read_partition(table, month)
-            parts = [t for t in (touched[month], new_by_month.get(month)) if t is not None]
-            self._unlist(table.name, month)
-            combined = pa.concat_tables(parts)
-            if combined.num_rows:
-                self._stage(table, month, combined)
+        for month in sorted(set(new_by_month) - clashing):
+            self._stage(table, month, new_by_month[month])
+        for month in sorted(clashing):
+            stored = self._read_partition(table, month)
+            keep = pc.invert(pc.is_in(_key_strings(stored, table.key), value_set=incoming))
+            parts = [stored.filter(keep)]
+            if month in new_by_month:
+                parts.append(new_by_month[month])
+            self._rewrite(table, month, pa.concat_tables(parts))
         return int(data.num_rows)
 
     def drop_batch(self, batch_id: int) -> None:
         """Remove every row an earlier batch landed (used by ``ingest --force``)."""
+        target = pa.scalar(batch_id, pa.int64())
         for table_name in self._tables_of_batch(batch_id):
             table = get_table(table_name)
-            for month, stored in self._stored_partitions(table):
-                keep = pc.not_equal(stored.column(BATCH_COLUMN), pa.scalar(batch_id, pa.int64()))
-                keep = pc.fill_null(keep, True)
-                if pc.all(keep).as_py():
-                    continue
-                self._unlist(table.name, month)
-                remaining = stored.filter(keep)
-                if remaining.num_rows:
-                    self._stage(table, month, remaining)
+            months = self._months_where(
+                table, [BATCH_COLUMN], lambda part: pc.equal(part.column(BATCH_COLUMN), target)
+            )
+            for month in sorted(months):
+                stored = self._read_partition(table, month)
+                keep = pc.fill_null(pc.not_equal(stored.column(BATCH_COLUMN), target), True)
+                self._rewrite(table, month, stored.filter(keep))
 
     # --- commit protocol ----------------------------------------------------------------------
 
@@ -150,9 +155,13 @@ class LakeWriter:
         shutil.rmtree(self._staging, ignore_errors=True)
 
     def cleanup(self) -> None:
-        """After the commit: delete superseded files and the staging directory."""
+        """After the commit: remove the staging directory, and stamp superseded files with the
+        time they stopped being listed. They are not deleted here: a query that listed them a
+        moment ago may still be reading them; ``sweep_orphans`` deletes them after its grace
+        period (it runs before every lake write and on ``leadline lake vacuum``)."""
         for path in self._superseded:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(path)
         shutil.rmtree(self._staging, ignore_errors=True)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -217,9 +226,26 @@ class LakeWriter:
             return table.stored_schema.empty_table()
         return pa.concat_tables([conform(table, pq.read_table(p), None) for p in paths])
 
-    def _stored_partitions(self, table: FactTable) -> list[tuple[str, pa.Table]]:
-        months = sorted({f.partition for f in self._listed(table.name)})
-        return [(m, self._read_partition(table, m)) for m in months]
+    def _months_where(
+        self, table: FactTable, columns: list[str], matches: Callable[[pa.Table], pa.Array]
+    ) -> set[str]:
+        """Months holding at least one row for which ``matches`` (given only ``columns``) is
+        true; reads just those columns."""
+        months: set[str] = set()
+        for listed in self._listed(table.name):
+            if listed.partition in months:
+                continue
+            path = self._pending.get(self.root / listed.path, self.root / listed.path)
+            part = pq.read_table(path, columns=columns)
+            if pc.any(pc.fill_null(matches(part), False)).as_py():
+                months.add(listed.partition)
+        return months
+
+    def _rewrite(self, table: FactTable, month: str, rows: pa.Table) -> None:
+        """Replace a month's files with one file of ``rows`` (none if empty)."""
+        self._unlist(table.name, month)
+        if rows.num_rows:
+            self._stage(table, month, rows)
 
     def _tables_of_batch(self, batch_id: int) -> list[str]:
         query = select(LakeFile.table_name).where(LakeFile.batch_id == batch_id).distinct()

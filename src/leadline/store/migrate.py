@@ -53,6 +53,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(connection), revision)
 
 
+def enable_wal(engine: Engine) -> None:
+    """SQLite write-ahead logging (readers never block the writer). The mode is stored in the
+    file; switching it can fail at once on a new file another process is creating, so it is
+    done under the same lock as migrations."""
+    with _sqlite_file_lock(engine), engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 def _at_head(engine: Engine, revision: str) -> bool:
     with engine.connect() as probe:
         return revision == "head" and current_revisions(probe) == head_revisions()
