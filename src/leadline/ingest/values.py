@@ -1,0 +1,196 @@
+"""Column declarations and the vectorised checks and conversions of text values.
+
+Every value arrives as text. A value is *malformed* when it does not have the declared shape
+(pattern, allowed values, JSON), and *unconvertible* when it has the shape but not a meaning
+(2026-02-30, an integer beyond 64 bits, more decimal places than the column keeps); each gets its
+own reason. Whole columns convert at once; only a failing column is bisected to find the values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ColumnType = Literal["string", "int", "float", "decimal", "timestamp", "date", "bool", "json"]
+_PATTERNS = {
+    "int": r"^\s*[+-]?\d+\s*$",
+    "float": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$|^\s*[+-]?(inf|nan)\s*$",
+    "decimal": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$",
+    "date": r"^\d{4}-\d{2}-\d{2}$",
+    "timestamp": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?$",
+}
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+_TRUE = ("true", "t", "yes", "y", "1")
+_FALSE = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column: its type, whether it is required, allowed values, documentation."""
+
+    name: str
+    type: ColumnType = "string"
+    required: bool = True
+    description: str = ""
+    choices: tuple[str, ...] = ()
+    example: str = ""
+    decimal_scale: int = 6
+
+    @property
+    def arrow_type(self) -> pa.DataType:
+        return {
+            "string": pa.string(),
+            "int": pa.int64(),
+            "float": pa.float64(),
+            "decimal": pa.decimal128(38, self.decimal_scale),
+            "timestamp": pa.timestamp("us", tz="UTC"),
+            "date": pa.date32(),
+            "bool": pa.bool_(),
+            "json": pa.string(),
+        }[self.type]
+
+
+def valid_mask(column: Column, text: pa.Array) -> pa.Array:
+    if column.choices:
+        return pc.is_in(
+            pc.utf8_lower(text), value_set=pa.array([c.lower() for c in column.choices])
+        )
+    if column.type in _PATTERNS:
+        return pc.match_substring_regex(text, _PATTERNS[column.type], ignore_case=True)
+    if column.type == "bool":
+        return pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE + _FALSE))
+    if column.type == "json":
+        return pa.array([_is_json(v) for v in text.to_pylist()], pa.bool_())
+    return pa.array(np.ones(len(text), dtype=bool))
+
+
+# A value can look right and still not convert: 2026-02-30, an int beyond 64 bits, a decimal
+# with more places than the column keeps. ArrowInvalid is a ValueError.
+CONVERSION_ERRORS = (ValueError, ArithmeticError)
+
+
+def convert(column: Column, text: pa.Array, naive_timezone: str) -> tuple[pa.Array, pa.Array]:
+    """Typed values, and a mask of the values that match the pattern but cannot be converted
+    (those become null). The whole column converts at once unless something fails."""
+    try:
+        return typed(column, text, naive_timezone), pa.array(np.zeros(len(text), dtype=bool))
+    except CONVERSION_ERRORS:
+        mask = np.zeros(len(text), dtype=bool)
+        mask[_failing(column, text, naive_timezone)] = True
+        bad = pa.array(mask)
+        usable = pc.if_else(bad, pa.scalar(None, pa.string()), text)
+        return typed(column, usable, naive_timezone), bad
+
+
+def _failing(column: Column, text: pa.Array, naive_timezone: str, base: int = 0) -> list[int]:
+    """Positions of the values that cannot be converted, found by bisection."""
+    try:
+        typed(column, text, naive_timezone)
+    except CONVERSION_ERRORS:
+        if len(text) == 1:
+            return [base]
+        mid = len(text) // 2
+        return _failing(column, text.slice(0, mid), naive_timezone, base) + _failing(
+            column, text.slice(mid), naive_timezone, base + mid
+        )
+    return []
+
+
+def _is_json(value: str) -> bool:
+    if value == "":
+        return True
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
+def typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
+    if column.choices:
+        positions = pc.index_in(
+            pc.utf8_lower(text), value_set=pa.array([c.lower() for c in column.choices])
+        )
+        return pc.take(pa.array(column.choices, pa.string()), positions)
+
+    if column.type == "timestamp":
+        return timestamps(_normal_timestamps(text), naive_timezone)
+    if column.type == "bool":
+        truth = pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE))
+        return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truth)
+    if column.type == "decimal":
+        return pa.array(
+            [None if v is None else Decimal(v) for v in text.to_pylist()], column.arrow_type
+        )
+    if column.type in ("int", "float"):  # pyarrow does not parse a leading "+"
+        return pc.cast(pc.replace_substring_regex(text, r"^\+", ""), column.arrow_type)
+    if column.type == "date":
+        return pc.cast(text, column.arrow_type)
+    return text
+
+
+def _normal_timestamps(text: pa.Array) -> pa.Array:
+    """Upper-case ``t`` and ``z`` (the pattern ignores case) and keep at most microseconds."""
+    upper = pc.utf8_upper(text)
+    return pc.replace_substring_regex(upper, r"(\.\d{6})\d+", r"\1")
+
+
+def timestamps(text: pa.Array, naive_timezone: str) -> pa.Array:
+    """Offsets are honoured; values without one are read in ``naive_timezone``; a bare date is
+    midnight. A local time repeated when clocks go back takes the first (earlier) offset; one
+    skipped when clocks go forward takes the offset before the change (as Python's
+    ``fold=0``), so 02:30 in a 02:00 -> 03:00 gap is 03:30 of the new offset."""
+    has_offset = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False)
+    normal = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2}) ", r"\1T")
+    aware = pc.cast(pc.if_else(has_offset, normal, None), pa.timestamp("us", tz="UTC"))
+    naive = pc.cast(pc.if_else(has_offset, None, normal), pa.timestamp("us"))
+    # "earliest" maps a skipped time to the last instant before the gap; the offset in force
+    # at that instant is the one before the change, and naive - offset is then exact for every
+    # value (for the others it gives back the same instant).
+    first = pc.assume_timezone(naive, naive_timezone, ambiguous="earliest", nonexistent="earliest")
+    offset = pc.subtract(pc.local_timestamp(first), pc.cast(first, pa.timestamp("us")))
+    local = pc.cast(pc.subtract(naive, offset), pa.timestamp("us"))
+    utc = pc.assume_timezone(local, "UTC")
+    return pc.if_else(has_offset, aware, pc.cast(utc, pa.timestamp("us", tz="UTC")))
+
+
+def expected(column: Column) -> str:
+    if column.choices:
+        return "one of " + ", ".join(column.choices)
+    return {
+        "int": "a whole number",
+        "float": "a number",
+        "decimal": "a decimal number",
+        "date": "a date (YYYY-MM-DD)",
+        "timestamp": "an ISO-8601 timestamp (e.g. 2026-03-01T12:00:00Z)",
+        "bool": "true or false",
+        "json": "valid JSON",
+    }.get(column.type, "text")
+
+
+def shape_reason(column: Column) -> str:
+    return f"must be {expected(column)}"
+
+
+def range_reason(column: Column) -> str:
+    """Why a value of the right shape could not be converted."""
+    if column.type == "int":
+        return "must be a whole number between -9223372036854775808 and 9223372036854775807"
+    if column.type == "decimal":
+        digits = 38 - column.decimal_scale
+        return (
+            f"must be a decimal number with at most {column.decimal_scale} decimal places "
+            f"and {digits} digits before the point"
+        )
+    if column.type == "date":
+        return "must be a real calendar date (YYYY-MM-DD)"
+    if column.type == "timestamp":
+        return "must be a real date and time (e.g. 2026-03-01T12:00:00Z)"
+    return shape_reason(column)
