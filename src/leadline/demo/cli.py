@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,6 +69,18 @@ def demo(
     )
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
-    console.print("next: leadline catalog teams | leadline catalog check | leadline batches")
+    me = _command_name()
+    console.print(f"next: {me} catalog teams | {me} catalog check | {me} rejects | {me} batches")
     failed = [r for rep in result.reports for r in rep.results if r.status == "failed"]
     raise typer.Exit(1 if failed else 0)
+
+
+def _command_name() -> str:
+    """How the user ran leadline, so suggested commands work as typed (e.g. .venv/bin/leadline)."""
+    invoked = Path(sys.argv[0])
+    if invoked.name != "leadline" or shutil.which("leadline") == str(invoked.resolve()):
+        return "leadline"
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(invoked)
