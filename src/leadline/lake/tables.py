@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pyarrow as pa
 
@@ -12,15 +14,30 @@ BATCH_COLUMN = "_batch_id"
 TABLE_MODULES: tuple[str, ...] = ()
 
 
+MergeRule = Literal["latest", "min", "max"]
+
+
 @dataclass(frozen=True)
 class FactTable:
-    """A lake table. Every row also carries ``_batch_id``, the batch that landed it."""
+    """A lake table. Every row also carries ``_batch_id``, the batch that landed it.
+
+    When rows are merged by ``key``, the observations of one key are ordered by ``version``
+    (then by arrival) and each column is resolved by its rule in ``rules`` (default
+    ``latest``): ``latest`` takes the newest observation's value (null included), ``min`` and
+    ``max`` the extreme non-null value of all observations; ``max`` is also the way to keep a
+    value that should be constant per key but is missing from some observations. Each rule is
+    associative and commutative over (version, value), so the result does not depend on the
+    order deliveries arrive in, how they are batched, or how often they repeat. (A "newest
+    non-null" rule is not: a stored row forgets which version its value came from.)
+    """
 
     name: str
     schema: pa.Schema
     time_column: str
     key: tuple[str, ...] = ()
     description: str = ""
+    version: str | None = None
+    rules: Mapping[str, MergeRule] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.time_column not in self.schema.names:
@@ -28,9 +45,17 @@ class FactTable:
         time_type = self.schema.field(self.time_column).type
         if not (pa.types.is_timestamp(time_type) and time_type.tz == "UTC"):
             raise ValueError(f"{self.name}: {self.time_column} must be timestamp with tz=UTC")
-        missing = [k for k in self.key if k not in self.schema.names]
+        missing = [k for k in (*self.key, *self.rules) if k not in self.schema.names]
+        if self.version is not None and self.version not in self.schema.names:
+            missing.append(self.version)
         if missing:
-            raise ValueError(f"{self.name}: key columns {missing} not in schema")
+            raise ValueError(f"{self.name}: columns {missing} not in schema")
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.schema, self.time_column, self.key))
+
+    def rule(self, column: str) -> MergeRule:
+        return self.rules.get(column, "latest")
 
     @property
     def stored_schema(self) -> pa.Schema:

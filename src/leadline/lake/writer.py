@@ -97,30 +97,35 @@ class LakeWriter:
         return int(data.num_rows)
 
     def merge(self, table: FactTable, data: pa.Table) -> int:
-        """Upsert by the table's key: incoming rows replace stored rows with the same key (even
-        in another month); among incoming duplicates the last one wins.
+        """Upsert by the table's key: the stored and incoming observations of each key are
+        resolved into one row by the table's version and rules (see FactTable), even when the
+        key moves to another month.
 
         Only key columns are read to find clashes; months without one just get a new file,
         so merging new events costs their size, not the table's.
         """
         if not table.key:
             raise ValueError(f"{table.name} has no key; use append")
-        data = _last_per_key(conform(table, data, self.batch_id), table.key)
-        incoming = _key_strings(data, table.key)
+        data = conform(table, data, self.batch_id)
+        incoming = pc.unique(_key_strings(data, table.key))
         clashing = self._months_where(
             table,
             list(table.key),
             lambda part: pc.is_in(_key_strings(part, table.key), value_set=incoming),
         )
-        new_by_month = dict(self._split_by_month(table, data))
+        kept: dict[str, pa.Table] = {}
+        earlier: list[pa.Table] = []
+        for month in sorted(clashing):
+            stored = self._read_partition(table, month)
+            hit = pc.is_in(_key_strings(stored, table.key), value_set=incoming)
+            kept[month] = stored.filter(pc.invert(hit))
+            earlier.append(stored.filter(hit))
+        resolved = resolve_observations(table, pa.concat_tables([*earlier, data]))
+        new_by_month = dict(self._split_by_month(table, resolved))
         for month in sorted(set(new_by_month) - clashing):
             self._stage(table, month, new_by_month[month])
         for month in sorted(clashing):
-            stored = self._read_partition(table, month)
-            keep = pc.invert(pc.is_in(_key_strings(stored, table.key), value_set=incoming))
-            parts = [stored.filter(keep)]
-            if month in new_by_month:
-                parts.append(new_by_month[month])
+            parts = [kept[month], *([new_by_month[month]] if month in new_by_month else [])]
             self._rewrite(table, month, pa.concat_tables(parts))
         return int(data.num_rows)
 
@@ -277,6 +282,38 @@ def _last_per_key(data: pa.Table, key: tuple[str, ...]) -> pa.Table:
     indexed = pa.table({"k": keys, "i": pa.array(range(data.num_rows), pa.int64())})
     last = indexed.group_by("k").aggregate([("i", "max")]).column("i_max")
     return data.take(last.take(pc.sort_indices(last)))
+
+
+_AGGREGATES: dict[str, tuple[str, pc.FunctionOptions | None]] = {
+    "latest": ("last", pc.ScalarAggregateOptions(skip_nulls=False)),
+    "min": ("min", pc.ScalarAggregateOptions(skip_nulls=True)),
+    "max": ("max", pc.ScalarAggregateOptions(skip_nulls=True)),
+}
+
+
+def resolve_observations(table: FactTable, rows: pa.Table) -> pa.Table:
+    """One row per key from observations given oldest first: ordered by the table's version
+    (missing versions count as oldest), then by position; each column by its rule."""
+    others = [c for c in rows.column_names if c not in table.key]
+    if table.version is None and all(table.rule(c) == "latest" for c in others):
+        return _last_per_key(rows, table.key)
+    order = pa.array(np.arange(rows.num_rows, dtype=np.int64))
+    ranked = rows.append_column("__position", order)
+    if table.version is not None:
+        order = pc.sort_indices(
+            ranked,
+            sort_keys=[(table.version, "ascending", "at_start"), ("__position", "ascending")],
+        )
+        ranked = ranked.take(order)
+    aggregations = [
+        (c, *_AGGREGATES["latest" if c == BATCH_COLUMN else table.rule(c)]) for c in others
+    ]
+    grouped = ranked.group_by(list(table.key), use_threads=False).aggregate(
+        [(column, function, options) for column, function, options in aggregations]
+    )
+    names = {f"{c}_{function}": c for c, function, _ in aggregations}
+    grouped = grouped.rename_columns([names.get(n, n) for n in grouped.column_names])
+    return grouped.select(rows.column_names).cast(rows.schema)
 
 
 def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600.0) -> int:
