@@ -62,6 +62,33 @@ class CatalogSettings(BaseModel):
     )
 
 
+class DeliverySettings(BaseModel):
+    """How delivery data is read: which environments are production, what links incidents to
+    deployments, which labels mark incidents and unplanned work."""
+
+    production_environments: list[str] = Field(
+        default_factory=lambda: ["production", "prod", "prd", "live"],
+        description="Environment names (case-insensitive) whose deployments count for DORA.",
+    )
+    incident_window_hours: float = Field(
+        default=24.0,
+        description="An incident with no explicit deployment is linked to its service's latest "
+        "successful production deployment that finished at most this long before it started.",
+    )
+    incident_labels: list[str] = Field(
+        default_factory=lambda: ["incident"],
+        description="Issue labels (GitHub) or types (GitLab) that make an issue an incident.",
+    )
+    hotfix_markers: list[str] = Field(
+        default_factory=lambda: ["hotfix", "hot-fix", "bugfix/prod", "fix/prod"],
+        description="Labels or branch prefixes marking unplanned fixes of user-facing defects.",
+    )
+    rollback_markers: list[str] = Field(
+        default_factory=lambda: ["rollback", "roll-back", "revert"],
+        description="Labels, tasks or descriptions marking a deployment as a rollback.",
+    )
+
+
 class Settings(BaseSettings):
     """All run-time settings. Paths are resolved against the current directory."""
 
@@ -86,6 +113,7 @@ class Settings(BaseSettings):
         description="Zone assumed for timestamps given without an offset in input files.",
     )
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from leadline.store.base import Base, JSONType, UTCDateTime
@@ -58,3 +58,30 @@ class Reject(Base):
     record: Mapped[Any] = mapped_column(JSONType, nullable=True)
 
     batch: Mapped[Batch] = relationship(back_populates="rejects")
+
+
+class RawEvent(Base):
+    """A delivery from a webhook or an event file, kept verbatim before anything is derived
+    from it (as Google's Four Keys does), so it can be re-read when parsers improve.
+
+    ``status``: ``normalised`` (facts derived), ``ignored`` (a known event that carries nothing
+    leadline measures, e.g. a push to a feature branch), ``unknown`` (an event type no parser
+    knows; counted, not fatal), ``rejected`` (a required field is missing; see rejects),
+    ``pending`` (received by a webhook, not yet normalised).
+    """
+
+    __tablename__ = "raw_event"
+    __table_args__ = (UniqueConstraint("source", "delivery_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    delivery_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str | None] = mapped_column(String(128), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    payload: Mapped[Any] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_batch.id", ondelete="SET NULL"), index=True
+    )

@@ -233,7 +233,8 @@ def _fill_batch(batch: Batch, parsed: Parsed, previous_id: int | None) -> None:
     batch.rows_accepted = max(parsed.rows_read - parsed.rejected_rows, 0)
     batch.finished_at = utcnow()
     if previous_id is not None:
-        batch.message = f"re-ingested with --force; supersedes batch {previous_id}"
+        note = f"re-ingested with --force; supersedes batch {previous_id}"
+        batch.message = f"{note}; {batch.message}" if batch.message else note
 
 
 def _rejects(batch_id: int, problems: list[Problem]) -> list[Reject]:

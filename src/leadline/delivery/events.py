@@ -1,0 +1,375 @@
+"""Event files (webhook deliveries and API exports) to delivery facts, one parser per vendor.
+
+A file holds deliveries: a JSON array, one JSON object, or NDJSON (one per line); each is either
+an envelope ``{"headers": {...}, "body": ...}`` (``body`` may be the raw JSON text) or a bare
+payload, whose event type the parser infers from its shape. Every delivery is stored verbatim in
+the ``raw_event`` table (once per delivery id: repeats are acknowledged and ignored), then its
+parser turns it into facts in the common shape of ``delivery.schemas``, which are merged into the
+lake. Unknown event types are stored and counted, not fatal; a delivery missing a required field
+is rejected with its delivery id and field; a bad delivery never blocks the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyarrow as pa
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from leadline.config import DeliverySettings
+from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
+from leadline.delivery.services import ServiceResolver, Subject
+from leadline.ingest.files import decode_utf8
+from leadline.ingest.models import RawEvent
+from leadline.ingest.problems import InputError, Parsed, Problem
+from leadline.ingest.registry import CliOption, Context, LandContext, Source, Template, Unit
+from leadline.lake.tables import FactTable
+from leadline.store.base import utcnow
+
+SUBJECT = "_subject"  # key every fact row carries until its service is resolved
+TABLES: dict[str, FactTable] = {
+    "deployments": DEPLOYMENTS,
+    "changes": CHANGES,
+    "incidents": INCIDENTS,
+}
+
+
+class UnknownEvent(Exception):
+    """The parser does not know this event type: stored raw and counted."""
+
+
+class FieldMissing(Exception):
+    """A payload lacks a field the event needs: the delivery is rejected, naming the field."""
+
+    def __init__(self, field_name: str, reason: str = "is missing", value: Any = None) -> None:
+        super().__init__(f"{field_name} {reason}")
+        self.field, self.reason, self.value = field_name, reason, value
+
+
+@dataclass(frozen=True)
+class Delivery:
+    file: str
+    position: int  # NDJSON line number, or 1-based index in a JSON array
+    headers: dict[str, str]  # lower-cased names
+    payload: Any
+
+
+@dataclass
+class Facts:
+    """Rows for the three delivery tables; each row has a ``_subject`` (whose service)."""
+
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for name in TABLES:
+            for row in getattr(self, name):
+                yield name, row
+
+    def __bool__(self) -> bool:
+        return bool(self.deployments or self.changes or self.incidents)
+
+
+@dataclass
+class ParseContext:
+    settings: DeliverySettings
+    received_at: dt.datetime
+
+
+class EventParser(ABC):
+    """One vendor's payloads to facts. Subclasses stay pure: no I/O, no store."""
+
+    source: ClassVar[str]
+    event_header: ClassVar[str]
+    delivery_header: ClassVar[str]
+
+    def event_type(self, delivery: Delivery) -> str | None:
+        return delivery.headers.get(self.event_header) or self.infer(delivery.payload)
+
+    def delivery_id(self, delivery: Delivery) -> str:
+        given = delivery.headers.get(self.delivery_header)
+        if given:
+            return given
+        canonical = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+    @abstractmethod
+    def infer(self, payload: Any) -> str | None:
+        """The event type a bare payload's shape shows, or None."""
+
+    @abstractmethod
+    def normalise(self, event_type: str, payload: Any, ctx: ParseContext) -> Facts | None:
+        """Facts of one delivery; None for a known event that carries nothing measured.
+        Raise UnknownEvent or FieldMissing."""
+
+
+@dataclass
+class ParsedDelivery:
+    delivery: Delivery
+    delivery_id: str
+    event_type: str | None
+    status: str  # normalised | ignored | unknown | rejected
+    facts: Facts = field(default_factory=Facts)
+    reason: str | None = None
+
+
+def read_deliveries(name: str, data: bytes) -> Iterator[Delivery | Problem]:
+    """Deliveries of a JSON or NDJSON file; a broken NDJSON line is a Problem, not the end."""
+    text = decode_utf8(name, data)
+    if not text.strip():
+        raise InputError(Problem(name, "the file is empty"))
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+        lines = text.splitlines()
+        if len([line for line in lines if line.strip()]) <= 1:  # one broken document
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as error:
+                raise InputError(
+                    Problem(
+                        name,
+                        f"is not valid JSON: {error.msg} at line "
+                        f"{error.lineno}, column {error.colno}",
+                    )
+                ) from None
+    if whole is not None:
+        items = whole if isinstance(whole, list) else [whole]
+        for index, item in enumerate(items, start=1):
+            yield _delivery(name, index, item)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield Problem(
+                name,
+                f"line is not valid JSON: {error.msg} at column {error.colno}",
+                number,
+                None,
+                line[:200],
+            )
+            continue
+        yield _delivery(name, number, item)
+
+
+def _delivery(name: str, position: int, item: Any) -> Delivery | Problem:
+    if (
+        isinstance(item, dict)
+        and isinstance(item.get("headers"), dict)
+        and ("body" in item or "payload" in item)
+    ):
+        body = item.get("body", item.get("payload"))
+        if isinstance(body, str):
+            try:
+                body = json.loads(body)
+            except json.JSONDecodeError as error:
+                return Problem(name, f"body is not valid JSON: {error.msg}", position, "body")
+        headers = {str(k).lower(): str(v) for k, v in item["headers"].items()}
+        return Delivery(name, position, headers, body)
+    return Delivery(name, position, {}, item)
+
+
+def parse_deliveries(parser: EventParser, unit: Unit, settings: DeliverySettings) -> Parsed:
+    """Normalise every delivery of the unit (pure: no store yet)."""
+    ctx = ParseContext(settings, utcnow())
+    parsed: list[ParsedDelivery] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    unreadable = 0  # NDJSON lines that are not JSON
+    for input_file in unit.files:
+        try:
+            items = list(read_deliveries(input_file.name, input_file.data))
+        except InputError as error:
+            problems.append(error.problem)
+            continue
+        for item in items:
+            if isinstance(item, Problem):
+                problems.append(item)
+                unreadable += 1
+                continue
+            result = _normalise_one(parser, item, ctx)
+            if result.delivery_id in seen:
+                continue  # the same delivery twice in one batch
+            seen.add(result.delivery_id)
+            parsed.append(result)
+            if result.status == "rejected":
+                problems.append(_rejection(result))
+    return Parsed(
+        rows_read=len(parsed) + sum(1 for p in problems if p.row is not None),
+        records=parsed,
+        problems=problems,
+    )
+
+
+def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -> ParsedDelivery:
+    delivery_id = parser.delivery_id(delivery)
+    event_type = parser.event_type(delivery)
+    if event_type is None:
+        return ParsedDelivery(
+            delivery,
+            delivery_id,
+            None,
+            "unknown",
+            reason="no event header and the payload's shape is not known",
+        )
+    try:
+        facts = parser.normalise(event_type, delivery.payload, ctx)
+    except UnknownEvent as error:
+        return ParsedDelivery(delivery, delivery_id, event_type, "unknown", reason=str(error))
+    except FieldMissing as error:
+        reason = f"{error.field} {error.reason}"
+        return ParsedDelivery(delivery, delivery_id, event_type, "rejected", reason=reason)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:  # malformed shapes
+        return ParsedDelivery(
+            delivery, delivery_id, event_type, "rejected", reason=f"malformed payload: {error}"
+        )
+    if not facts:
+        return ParsedDelivery(delivery, delivery_id, event_type, "ignored")
+    return ParsedDelivery(delivery, delivery_id, event_type, "normalised", facts)
+
+
+def _rejection(result: ParsedDelivery) -> Problem:
+    reason = result.reason or "rejected"
+    field_name, _, rest = reason.partition(" ")
+    return Problem(
+        result.delivery.file,
+        f"delivery {result.delivery_id} ({result.event_type}): {reason}",
+        result.delivery.position,
+        field_name if rest else None,
+        None,
+        "error",
+        result.delivery.payload,
+        result.delivery_id,
+    )
+
+
+def land_deliveries(source: str, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+    """Store new deliveries raw, resolve services and merge their facts into the lake."""
+    assert ctx.session is not None and ctx.batch is not None and ctx.lake is not None
+    records: list[ParsedDelivery] = parsed.records
+    known = _known_delivery_ids(ctx.session, source, [r.delivery_id for r in records])
+    fresh = [r for r in records if r.delivery_id not in known]
+    _store_raw(ctx.session, source, fresh, ctx.batch.id)
+    resolver = ServiceResolver.load(ctx.session, ctx.options.get("service"))
+    problems = land_facts([r.facts for r in fresh if r.status == "normalised"], resolver, ctx)
+    counts = Counter(r.status for r in fresh)
+    ctx.batch.message = (
+        f"{len(records)} deliveries: {counts['normalised']} normalised, {counts['ignored']} "
+        f"ignored, {counts['unknown']} unknown event types (stored raw), {counts['rejected']} "
+        f"rejected, {len(known)} already received"
+    )
+    return problems
+
+
+def land_facts(
+    all_facts: list[Facts], resolver: ServiceResolver, ctx: LandContext
+) -> list[Problem]:
+    """Resolve each row's service, merge the three tables, and warn once per unknown service."""
+    assert ctx.lake is not None and ctx.batch is not None
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    unknown: Counter[str] = Counter()
+    for facts in all_facts:
+        for name, row in facts.rows():
+            subject: Subject = row.pop(SUBJECT)
+            row["service"] = resolver.resolve(subject)
+            if not resolver.known(row["service"]):
+                unknown[row["service"]] += 1
+            tables[name].append(row)
+    for name, rows in tables.items():
+        if rows:
+            ctx.lake.merge(TABLES[name], pa.Table.from_pylist(rows, schema=TABLES[name].schema))
+    return [
+        Problem(
+            ctx.batch.file_name,
+            f"service {service!r} is not in the catalog ({count} rows "
+            "kept); add it, or map the repository or PagerDuty service with an annotation "
+            "(see docs/delivery.md)",
+            None,
+            "service",
+            service,
+            "warning",
+            None,
+            f"service:{service}",
+        )
+        for service, count in sorted(unknown.items())
+    ]
+
+
+def _known_delivery_ids(session: Session, source: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(RawEvent.delivery_id).where(
+            RawEvent.source == source, RawEvent.delivery_id.in_(chunk)
+        )
+        found.update(session.scalars(query))
+    return found
+
+
+def _store_raw(session: Session, source: str, records: list[ParsedDelivery], batch_id: int) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "source": source,
+            "delivery_id": r.delivery_id,
+            "event_type": r.event_type,
+            "received_at": now,
+            "headers": r.delivery.headers,
+            "payload": r.delivery.payload,
+            "status": r.status,
+            "reason": r.reason,
+            "batch_id": batch_id,
+        }
+        for r in records
+    ]
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(RawEvent), rows[start : start + 1000])
+
+
+class EventFileSource(Source):
+    """A source of event files for one parser (GitHub, GitLab, PagerDuty...)."""
+
+    parser: ClassVar[EventParser]
+    writes_lake = True
+    cli_options = (
+        CliOption(
+            "service",
+            "Attribute every event to this catalog service "
+            "(default: resolved from the repository or vendor service).",
+        ),
+    )
+    example_file: ClassVar[str] = "events.ndjson"
+
+    def templates(self) -> list[Template]:
+        text = (
+            json.dumps(
+                {
+                    "headers": {
+                        self.parser.event_header: "<event type>",
+                        self.parser.delivery_header: "<delivery id>",
+                    },
+                    "body": {"...": "the payload exactly as the vendor sent it"},
+                }
+            )
+            + "\n"
+        )
+        return [Template(f"{self.name}-{self.example_file}", text)]
+
+    def parse(self, unit: Unit, ctx: Context) -> Parsed:
+        return parse_deliveries(self.parser, unit, ctx.settings.delivery)
+
+    def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+        return land_deliveries(self.parser.source, parsed, ctx)
