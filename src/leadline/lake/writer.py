@@ -142,6 +142,16 @@ class LakeWriter:
                 keep = pc.fill_null(pc.not_equal(stored.column(BATCH_COLUMN), target), True)
                 self._rewrite(table, month, stored.filter(keep))
 
+    def read_table(self, table: FactTable, columns: list[str] | None = None) -> pa.Table:
+        """Every row of ``table`` as this writer's transaction sees it (its own earlier
+        operations included), optionally only some columns."""
+        parts = []
+        for listed in self._listed(table.name):
+            path = self._pending.get(self.root / listed.path, self.root / listed.path)
+            parts.append(conform(table, pq.read_table(path), None))
+        rows = pa.concat_tables(parts) if parts else table.stored_schema.empty_table()
+        return rows.select(columns) if columns else rows
+
     # --- commit protocol ----------------------------------------------------------------------
 
     def publish(self) -> None:
