@@ -1,0 +1,317 @@
+"""The DORA four keys and rework rate as Ibis expressions (one definition, DuckDB and Spark).
+
+Definitions (docs/metrics.md has them with worked examples; sources: DORA's Accelerate State of
+DevOps reports 2023 and 2024, dora.dev's guide to the four keys, Google's Four Keys project):
+
+- Only *successful production* deployments count; production environment names come from
+  settings (case-insensitive).
+- **Deployment frequency** = successful production deployments ÷ calendar days of the window or
+  bucket.
+- **Lead time for changes** = ``finished_at`` of the first successful production deployment of the
+  change's service that contains it − the change's ``committed_at`` (or ``merged_at``, selectable);
+  the change belongs to that deployment's bucket. "Contains": the change's explicit
+  ``deployment_id`` when it names a successful production deployment that finished at or after
+  the change; otherwise the first such deployment of the service finishing at or after the change.
+- **Change failure rate** = successful production deployments that failed ÷ successful
+  production deployments. A deployment failed when an incident is linked to it (explicit
+  ``deployment_id``; else the service's latest successful production deployment finishing at or
+  before the incident's start, at most ``incident_window_hours`` earlier), or when the service's
+  next deployment remediates it: a hotfix, or a rollback (labelled, or redeploying a commit the
+  service ran before that differs from the one it runs now).
+- **Time to restore service** (failed deployment recovery time) = ``resolved_at − started_at`` of
+  incidents that started in the bucket; unresolved ones are counted, not dropped.
+- **Rework rate** (2024 report) = remediation deployments (hotfixes and rollbacks: unplanned
+  deployments to fix a user-facing problem) ÷ successful production deployments.
+- Percentiles are continuous (linear interpolation between closest ranks), identical on every
+  engine; durations are whole seconds expressed in hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import ibis
+from ibis import _
+
+from leadline.delivery.schemas import HOTFIX, ROLLBACK, SUCCESS
+
+Period = Literal["week", "month"]
+LeadFrom = Literal["commit", "merge"]
+SECONDS_PER_HOUR = 3600.0
+UNIT = {"week": "W", "month": "M"}
+
+
+def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
+    """Elapsed hours between two timestamps, from whole seconds (DuckDB's epoch is fractional,
+    Spark's is whole: flooring both makes them agree exactly)."""
+    return (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()) / SECONDS_PER_HOUR
+
+
+def production_deployments(
+    deployments: ibis.Table, production_environments: Sequence[str]
+) -> ibis.Table:
+    """Successful production deployments, each with whether it remediates an earlier one
+    (``remediation``: a hotfix or a rollback) and whether the next one remediates it."""
+    names = [e.lower() for e in production_environments]
+    prod = deployments.filter(
+        deployments.status == SUCCESS, deployments.environment.lower().isin(names)
+    ).select("deployment_id", "service", "finished_at", "commit_sha", "change_type")
+    in_service = ibis.window(group_by=prod.service, order_by=[prod.finished_at, prod.deployment_id])
+    same_commit = ibis.window(group_by=[prod.service, prod.commit_sha])
+    marked = prod.mutate(
+        previous_sha=prod.commit_sha.lag().over(in_service),
+        first_time_of_sha=prod.finished_at.min().over(same_commit),
+    )
+    redeploys_older = (
+        marked.commit_sha.notnull()
+        & marked.previous_sha.notnull()
+        & (marked.commit_sha != marked.previous_sha)
+        & (marked.first_time_of_sha < marked.finished_at)
+    )
+    rollback = (marked.change_type == ROLLBACK).fill_null(False) | redeploys_older
+    remediation = rollback | (marked.change_type == HOTFIX).fill_null(False)
+    flagged = marked.mutate(rollback=rollback, remediation=remediation)
+    window = ibis.window(
+        group_by=flagged.service, order_by=[flagged.finished_at, flagged.deployment_id]
+    )
+    return flagged.mutate(remediated=flagged.remediation.lead().over(window).fill_null(False)).drop(
+        "previous_sha", "first_time_of_sha"
+    )
+
+
+def _timeline(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
+    """Deployments (kind 0) and events (kind 1, identified by ``ref``) of each service on one
+    time line, so ASOF-style lookups become running aggregates (which Spark can run too)."""
+    deploys = prod.select(
+        service=prod.service,
+        t=prod.finished_at,
+        kind=ibis.literal(0, "int8"),
+        ref=ibis.null("string"),
+        deploy_time=prod.finished_at,
+    )
+    wanted = events.select(
+        service=events.service,
+        t=events[at],
+        kind=ibis.literal(1, "int8"),
+        ref=events.ref,
+        deploy_time=ibis.null("timestamp(6)"),
+    )
+    return deploys.union(wanted)
+
+
+def _next_deployment_time(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
+    """For each event (``ref``), the finish time of its service's first successful production
+    deployment at or after ``events[at]`` (null if none): a running minimum in descending
+    time order, the forward ASOF join."""
+    both = _timeline(prod, events, at)
+    later_first = ibis.window(
+        group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
+    )
+    found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
+    return found.filter(found.kind == 1).select("service", "ref", "next_deploy")
+
+
+def _last_deployment_time(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
+    """For each event (``ref``), the finish time of its service's latest successful production
+    deployment at or before ``events[at]`` (null if none): the backward ASOF join."""
+    both = _timeline(prod, events, at)
+    earlier_first = ibis.window(
+        group_by=both.service, order_by=[both.t, both.kind], preceding=None, following=0
+    )
+    found = both.mutate(last_deploy=both.deploy_time.max().over(earlier_first))
+    return found.filter(found.kind == 1).select("service", "ref", "last_deploy")
+
+
+def change_lead_times(
+    changes: ibis.Table, prod: ibis.Table, until: ibis.Value, lead_from: LeadFrom = "commit"
+) -> ibis.Table:
+    """Each change that reached production: its service, the deployment time that shipped
+    it, and its lead time in hours."""
+    start = (
+        changes.committed_at
+        if lead_from == "commit"
+        else changes.merged_at.fill_null(changes.committed_at)
+    )
+    base = changes.filter(changes.committed_at < until).select(
+        service=changes.service,
+        start=start,
+        deployment_id=changes.deployment_id,
+        ref=changes.change_id,
+    )
+    shipped = prod.select(explicit_id=prod.deployment_id, explicit_time=prod.finished_at)
+    linked = base.left_join(shipped, base.deployment_id == shipped.explicit_id)
+    linked = linked.select(
+        "service",
+        "start",
+        "ref",
+        explicit_time=ibis.ifelse(
+            linked.explicit_time >= linked.start, linked.explicit_time, ibis.null("timestamp(6)")
+        ),
+    )
+    unlinked = linked.filter(linked.explicit_time.isnull())
+    attributed = _next_deployment_time(prod, unlinked, "start")
+    with_time = linked.left_join(attributed, ["service", "ref"])
+    deployed_at = with_time.explicit_time.fill_null(with_time.next_deploy)
+    result = with_time.select(
+        service=with_time.service,
+        deployed_at=deployed_at,
+        lead_time_hours=hours_between(deployed_at, with_time.start),
+    )
+    return result.filter(result.deployed_at.notnull())
+
+
+def deployment_failures(
+    prod: ibis.Table, incidents: ibis.Table, incident_window_hours: float
+) -> ibis.Table:
+    """Each successful production deployment with ``failed``: an incident is linked to it,
+    or the next deployment remediates it."""
+    explicit = incidents.filter(incidents.deployment_id.notnull()).select(
+        linked_id=incidents.deployment_id
+    )
+    explicit = explicit.inner_join(
+        prod.select("deployment_id"), explicit.linked_id == prod.deployment_id
+    ).select("linked_id")
+    known_ids = prod.select(known_id=prod.deployment_id)
+    by_time = incidents.left_join(known_ids, incidents.deployment_id == known_ids.known_id)
+    by_time = by_time.filter(by_time.known_id.isnull()).select(
+        "service", "started_at", ref=by_time.incident_id
+    )
+    last = _last_deployment_time(prod, by_time, "started_at")
+    near = by_time.inner_join(last, ["service", "ref"])
+    near = near.filter(
+        near.last_deploy.notnull(),
+        hours_between(near.started_at, near.last_deploy) <= incident_window_hours,
+    )
+    candidates = prod.select(pid=prod.deployment_id, pservice=prod.service, ptime=prod.finished_at)
+    by_time_ids = near.inner_join(
+        candidates,
+        [near.service == candidates.pservice, near.last_deploy == candidates.ptime],
+    ).select(linked_id=candidates.pid)
+    linked = explicit.union(by_time_ids).distinct()
+    marked = prod.left_join(linked, prod.deployment_id == linked.linked_id)
+    return marked.select(
+        "deployment_id",
+        "service",
+        "finished_at",
+        "remediation",
+        failed=marked.linked_id.notnull() | marked.remediated,
+    )
+
+
+def restore_times(incidents: ibis.Table) -> ibis.Table:
+    """Each incident: its service, start, whether resolved and hours to restore service."""
+    return incidents.select(
+        service=incidents.service,
+        started_at=incidents.started_at,
+        resolved=incidents.resolved_at.notnull() & (incidents.resolved_at >= incidents.started_at),
+        restore_hours=hours_between(incidents.resolved_at, incidents.started_at),
+    )
+
+
+def _bucket(column: ibis.Value, period: Period | None, since: ibis.Value) -> ibis.Value:
+    return since if period is None else column.truncate(UNIT[period])
+
+
+def four_keys(
+    deployments: ibis.Table,
+    changes: ibis.Table,
+    incidents: ibis.Table,
+    services: ibis.Table,
+    buckets: ibis.Table,
+    *,
+    since: ibis.Value,
+    until: ibis.Value,
+    period: Period | None,
+    production_environments: Sequence[str],
+    incident_window_hours: float = 24.0,
+    lead_time_from: LeadFrom = "commit",
+) -> ibis.Table:
+    """Per group ``key`` (from ``services``: service -> key) and ``bucket`` (every row of
+    ``buckets``: bucket start and its ``days`` inside the window; one row when ``period`` is
+    None), the four keys and rework rate over ``[since, until)``. Every group that owns a
+    service gets every bucket, with zero deployments and null percentiles where nothing
+    happened."""
+    prod = production_deployments(
+        deployments.filter(deployments.finished_at < until), production_environments
+    )
+    failures = deployment_failures(
+        prod, incidents.filter(incidents.started_at < until), incident_window_hours
+    )
+    in_window = failures.filter(failures.finished_at >= since)
+    deploys = _keyed(in_window, services).mutate(
+        bucket=_bucket(in_window.finished_at, period, since)
+    )
+    deploy_stats = deploys.group_by(["key", "bucket"]).aggregate(
+        deployments=_.count(),
+        failed_deployments=_.failed.cast("int64").sum(),
+        rework_deployments=_.remediation.cast("int64").sum(),
+    )
+    leads = change_lead_times(changes, prod, until, lead_time_from)
+    leads = leads.filter(leads.deployed_at >= since)
+    leads = _keyed(leads, services).mutate(bucket=_bucket(leads.deployed_at, period, since))
+    lead_stats = leads.group_by(["key", "bucket"]).aggregate(
+        changes=_.count(),
+        lead_time_p50_hours=_.lead_time_hours.quantile(0.5),
+        lead_time_p90_hours=_.lead_time_hours.quantile(0.9),
+    )
+    restores = restore_times(incidents)
+    restores = restores.filter((restores.started_at >= since) & (restores.started_at < until))
+    restores = _keyed(restores, services).mutate(bucket=_bucket(restores.started_at, period, since))
+    resolved_hours = ibis.ifelse(restores.resolved, restores.restore_hours, ibis.null("float64"))
+    restores = restores.mutate(resolved_hours=resolved_hours)
+    restore_stats = restores.group_by(["key", "bucket"]).aggregate(
+        incidents=_.count(),
+        unresolved_incidents=(~_.resolved).cast("int64").sum(),
+        time_to_restore_p50_hours=_.resolved_hours.quantile(0.5),
+        time_to_restore_p90_hours=_.resolved_hours.quantile(0.9),
+    )
+    return _assemble(services, buckets, deploy_stats, lead_stats, restore_stats)
+
+
+def _keyed(facts: ibis.Table, services: ibis.Table) -> ibis.Table:
+    """Facts with their group key; services missing from the mapping keep their own name."""
+    joined = facts.left_join(services, "service")
+    return joined.mutate(key=joined.key.fill_null(joined.service))
+
+
+def _assemble(
+    services: ibis.Table,
+    buckets: ibis.Table,
+    deploy_stats: ibis.Table,
+    lead_stats: ibis.Table,
+    restore_stats: ibis.Table,
+) -> ibis.Table:
+    seen = (
+        deploy_stats.select("key")
+        .union(lead_stats.select("key"))
+        .union(restore_stats.select("key"))
+    )
+    keys = services.select("key").filter(services.key.notnull()).union(seen).distinct()
+    grid = keys.cross_join(buckets)
+    out = grid.left_join(deploy_stats, ["key", "bucket"]).drop("key_right", "bucket_right")
+    out = out.left_join(lead_stats, ["key", "bucket"]).drop("key_right", "bucket_right")
+    out = out.left_join(restore_stats, ["key", "bucket"]).drop("key_right", "bucket_right")
+    deployments = out.deployments.fill_null(0)
+    return out.select(
+        key=out.key,
+        bucket=out.bucket,
+        days=out.days,
+        deployments=deployments,
+        deployment_frequency_per_day=deployments / out.days,
+        changes=out.changes.fill_null(0),
+        lead_time_p50_hours=out.lead_time_p50_hours,
+        lead_time_p90_hours=out.lead_time_p90_hours,
+        failed_deployments=out.failed_deployments.fill_null(0),
+        change_failure_rate=ibis.ifelse(
+            deployments > 0, out.failed_deployments.fill_null(0) / deployments, ibis.null("float64")
+        ),
+        incidents=out.incidents.fill_null(0),
+        unresolved_incidents=out.unresolved_incidents.fill_null(0),
+        time_to_restore_p50_hours=out.time_to_restore_p50_hours,
+        time_to_restore_p90_hours=out.time_to_restore_p90_hours,
+        rework_deployments=out.rework_deployments.fill_null(0),
+        rework_rate=ibis.ifelse(
+            deployments > 0, out.rework_deployments.fill_null(0) / deployments, ibis.null("float64")
+        ),
+    )
