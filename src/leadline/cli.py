@@ -11,6 +11,7 @@ import typer
 from leadline import __version__
 from leadline.catalog.cli import catalog_app
 from leadline.context import App
+from leadline.delivery.cli import dora_command
 from leadline.demo.cli import demo
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
@@ -60,6 +61,7 @@ app.command()(batches)
 app.command()(rejects)
 app.command()(templates)
 app.add_typer(catalog_app, name="catalog")
+app.command("dora")(dora_command)
 app.add_typer(lake_app, name="lake")
 register_ingest_commands()
 

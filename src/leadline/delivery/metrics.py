@@ -226,12 +226,14 @@ def four_keys(
     production_environments: Sequence[str],
     incident_window_hours: float = 24.0,
     lead_time_from: LeadFrom = "commit",
+    unmapped_key: str | None = None,
 ) -> ibis.Table:
     """Per group ``key`` (from ``services``: service -> key) and ``bucket`` (every row of
     ``buckets``: bucket start and its ``days`` inside the window; one row when ``period`` is
     None), the four keys and rework rate over ``[since, until)``. Every group that owns a
     service gets every bucket, with zero deployments and null percentiles where nothing
-    happened."""
+    happened. Services absent from ``services`` are keyed ``unmapped_key`` (default: their
+    own name)."""
     prod = production_deployments(
         deployments.filter(deployments.finished_at < until), production_environments
     )
@@ -239,7 +241,7 @@ def four_keys(
         prod, incidents.filter(incidents.started_at < until), incident_window_hours
     )
     in_window = failures.filter(failures.finished_at >= since)
-    deploys = _keyed(in_window, services).mutate(
+    deploys = _keyed(in_window, services, unmapped_key).mutate(
         bucket=_bucket(in_window.finished_at, period, since)
     )
     deploy_stats = deploys.group_by(["key", "bucket"]).aggregate(
@@ -249,7 +251,9 @@ def four_keys(
     )
     leads = change_lead_times(changes, prod, until, lead_time_from)
     leads = leads.filter(leads.deployed_at >= since)
-    leads = _keyed(leads, services).mutate(bucket=_bucket(leads.deployed_at, period, since))
+    leads = _keyed(leads, services, unmapped_key).mutate(
+        bucket=_bucket(leads.deployed_at, period, since)
+    )
     lead_stats = leads.group_by(["key", "bucket"]).aggregate(
         changes=_.count(),
         lead_time_p50_hours=_.lead_time_hours.quantile(0.5),
@@ -257,7 +261,9 @@ def four_keys(
     )
     restores = restore_times(incidents)
     restores = restores.filter((restores.started_at >= since) & (restores.started_at < until))
-    restores = _keyed(restores, services).mutate(bucket=_bucket(restores.started_at, period, since))
+    restores = _keyed(restores, services, unmapped_key).mutate(
+        bucket=_bucket(restores.started_at, period, since)
+    )
     resolved_hours = ibis.ifelse(restores.resolved, restores.restore_hours, ibis.null("float64"))
     restores = restores.mutate(resolved_hours=resolved_hours)
     restore_stats = restores.group_by(["key", "bucket"]).aggregate(
@@ -269,10 +275,12 @@ def four_keys(
     return _assemble(services, buckets, deploy_stats, lead_stats, restore_stats)
 
 
-def _keyed(facts: ibis.Table, services: ibis.Table) -> ibis.Table:
-    """Facts with their group key; services missing from the mapping keep their own name."""
+def _keyed(facts: ibis.Table, services: ibis.Table, unmapped: str | None) -> ibis.Table:
+    """Facts with their group key; services missing from the mapping get ``unmapped`` (or
+    keep their own name)."""
     joined = facts.left_join(services, "service")
-    return joined.mutate(key=joined.key.fill_null(joined.service))
+    fallback = joined.service if unmapped is None else ibis.literal(unmapped)
+    return joined.mutate(key=joined.key.fill_null(fallback))
 
 
 def _assemble(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from leadline.lake.writer import LakeWriter
 
 # Modules whose import registers sources; each pillar adds its own.
-SOURCE_MODULES = ("leadline.catalog.ingest",)
+SOURCE_MODULES = ("leadline.catalog.ingest", "leadline.delivery.ingest")
 
 
 @dataclass(frozen=True)

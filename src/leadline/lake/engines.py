@@ -115,6 +115,12 @@ class Lake:
             paths = list(session.scalars(query.order_by(LakeFile.path)))
         return [self.settings.lake_path / p for p in paths]
 
+    def partitions(self, table_name: str) -> list[str]:
+        """The months (YYYY-MM) a table has committed files for."""
+        query = select(LakeFile.partition).where(LakeFile.table_name == table_name).distinct()
+        with self.store.session() as session:
+            return sorted(session.scalars(query))
+
     def table(self, name: str, months: Iterable[str] | None = None) -> ibis.Table:
         """The committed rows of a fact table, optionally only some month partitions."""
         fact = get_table(name)

@@ -1,0 +1,222 @@
+"""``leadline dora``: the four keys per group over a window, with an optional series.
+
+The JSON keys are the contract of DESIGN.md §4; extra keys are added, never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import ibis
+import pyarrow as pa
+from sqlalchemy import select
+
+from leadline.catalog.models import Service, Team, ValueStream
+from leadline.context import App
+from leadline.delivery import levels
+from leadline.delivery.metrics import LeadFrom, Period, four_keys
+from leadline.lake.engines import Lake
+
+GroupBy = Literal["service", "team", "value-stream", "business-unit"]
+NO_GROUP = "(none)"
+DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Window:
+    since: dt.datetime  # naive UTC
+    until: dt.datetime
+
+    @classmethod
+    def parse(cls, since: str | None, until: str | None, today: dt.date | None = None) -> Window:
+        """Dates or ISO timestamps; default: the 90 days up to the end of today (UTC)."""
+        today = today or dt.datetime.now(dt.UTC).date()
+        end = (
+            _instant(until)
+            if until
+            else dt.datetime.combine(today, dt.time()) + dt.timedelta(days=1)
+        )
+        start = _instant(since) if since else end - dt.timedelta(days=DEFAULT_DAYS)
+        if start >= end:
+            raise ValueError(
+                f"--since ({start.isoformat()}) must be before --until ({end.isoformat()})"
+            )
+        return cls(start, end)
+
+    @property
+    def days(self) -> float:
+        return (self.until - self.since).total_seconds() / 86400
+
+
+def _instant(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def buckets(window: Window, period: Period) -> list[tuple[dt.datetime, float]]:
+    """(start, days inside the window) of every week (from Monday) or calendar month."""
+    out = []
+    start = dt.datetime.combine(window.since.date(), dt.time())
+    if period == "week":
+        start -= dt.timedelta(days=start.weekday())
+    else:
+        start = start.replace(day=1)
+    while start < window.until:
+        end = (
+            start + dt.timedelta(days=7)
+            if period == "week"
+            else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        )
+        inside = min(end, window.until) - max(start, window.since)
+        out.append((start, inside.total_seconds() / 86400))
+        start = end
+    return out
+
+
+def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
+    """(service, group key) for every catalog service."""
+    with app.store.session() as session:
+        teams = {t.name: t for t in session.scalars(select(Team))}
+        streams = {v.name: v for v in session.scalars(select(ValueStream))}
+        pairs = []
+        for service in session.scalars(select(Service).order_by(Service.name)):
+            team = teams.get(service.owner_team or "")
+            stream_name = service.value_stream or (team.value_stream if team else None)
+            if by == "service":
+                key: str | None = service.name
+            elif by == "team":
+                key = service.owner_team
+            elif by == "value-stream":
+                key = stream_name
+            else:
+                stream = streams.get(stream_name or "")
+                key = (team.business_unit if team else None) or (
+                    stream.business_unit if stream else None
+                )
+            pairs.append((service.name, key or NO_GROUP))
+    return pairs
+
+
+def dora(
+    app: App,
+    *,
+    by: GroupBy = "team",
+    period: Period | None = None,
+    window: Window | None = None,
+    engine: str | None = None,
+    lead_time_from: LeadFrom = "commit",
+) -> dict[str, Any]:
+    """The ``leadline dora --format json`` document."""
+    window = window or Window.parse(None, None)
+    lake = Lake(app.settings, app.store, engine)
+    tables = {
+        name: lake.table(name, _months_up_to(lake, name, window.until))
+        for name in ("deployments", "changes", "incidents")
+    }
+    groups = service_groups(app, by)
+    services = ibis.memtable(
+        pa.table(
+            {"service": [s for s, _ in groups], "key": [k for _, k in groups]},
+            schema=pa.schema([("service", pa.string()), ("key", pa.string())]),
+        )
+    )
+    unmapped = None if by == "service" else NO_GROUP
+
+    def run(
+        grid: list[tuple[dt.datetime, float]], bucket_period: Period | None
+    ) -> list[dict[str, Any]]:
+        table = ibis.memtable(
+            pa.table(
+                {"bucket": [b for b, _ in grid], "days": [d for _, d in grid]},
+                schema=pa.schema([("bucket", pa.timestamp("us")), ("days", pa.float64())]),
+            )
+        )
+        expr = four_keys(
+            tables["deployments"],
+            tables["changes"],
+            tables["incidents"],
+            services,
+            table,
+            since=ibis.literal(window.since, "timestamp(6)"),
+            until=ibis.literal(window.until, "timestamp(6)"),
+            period=bucket_period,
+            production_environments=app.settings.delivery.production_environments,
+            incident_window_hours=app.settings.delivery.incident_window_hours,
+            lead_time_from=lead_time_from,
+            unmapped_key=unmapped,
+        )
+        rows: list[dict[str, Any]] = lake.execute(expr).to_pylist()
+        return rows
+
+    totals = run([(window.since, window.days)], None)
+    series: dict[str, list[dict[str, Any]]] = {}
+    if period is not None:
+        for row in sorted(run(buckets(window, period), period), key=lambda r: r["bucket"]):
+            series.setdefault(row["key"], []).append(_shape(row, bucket=True))
+    return {
+        "since": _iso(window.since),
+        "until": _iso(window.until),
+        "by": by,
+        "period": period,
+        "engine": lake.engine,
+        "lead_time_from": lead_time_from,
+        "groups": [
+            {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
+            for row in sorted(totals, key=lambda r: r["key"])
+        ],
+    }
+
+
+def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
+    key_levels = levels.key_levels(
+        row["deployments"],
+        row["deployment_frequency_per_day"],
+        row["lead_time_p50_hours"],
+        row["change_failure_rate"],
+        row["time_to_restore_p50_hours"],
+    )
+    shaped: dict[str, Any] = (
+        {"bucket": _iso(row["bucket"]), "days": row["days"]} if bucket else {"key": row["key"]}
+    )
+    shaped.update(
+        {
+            "deployments": row["deployments"],
+            "deployment_frequency_per_day": row["deployment_frequency_per_day"],
+            "deployment_frequency_level": levels.deployment_frequency_band(
+                row["deployment_frequency_per_day"]
+            ),
+            "lead_time_hours": {
+                "p50": row["lead_time_p50_hours"],
+                "p90": row["lead_time_p90_hours"],
+            },
+            "changes": row["changes"],
+            "change_failure_rate": row["change_failure_rate"],
+            "failed_deployments": row["failed_deployments"],
+            "time_to_restore_hours": {
+                "p50": row["time_to_restore_p50_hours"],
+                "p90": row["time_to_restore_p90_hours"],
+            },
+            "incidents": row["incidents"],
+            "unresolved_incidents": row["unresolved_incidents"],
+            "rework_rate": row["rework_rate"],
+            "rework_deployments": row["rework_deployments"],
+            "levels": key_levels,
+            "performance_level": levels.overall_level(key_levels),
+        }
+    )
+    return shaped
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _months_up_to(lake: Lake, name: str, until: dt.datetime) -> list[str]:
+    """Partitions that can matter: nothing after ``until`` does, everything before may
+    (attribution looks back to the first deployment after each change)."""
+    last = (until - dt.timedelta(microseconds=1)).strftime("%Y-%m")
+    return [month for month in lake.partitions(name) if month <= last]
