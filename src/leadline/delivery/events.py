@@ -207,11 +207,7 @@ def parse_deliveries(parser: EventParser, unit: Unit, settings: DeliverySettings
             parsed.append(result)
             if result.status == "rejected":
                 problems.append(_rejection(result))
-    return Parsed(
-        rows_read=len(parsed) + sum(1 for p in problems if p.row is not None),
-        records=parsed,
-        problems=problems,
-    )
+    return Parsed(rows_read=len(parsed) + unreadable, records=parsed, problems=problems)
 
 
 def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -> ParsedDelivery:
@@ -264,7 +260,9 @@ def land_deliveries(source: str, parsed: Parsed, ctx: LandContext) -> list[Probl
     fresh = [r for r in records if r.delivery_id not in known]
     _store_raw(ctx.session, source, fresh, ctx.batch.id)
     resolver = ServiceResolver.load(ctx.session, ctx.options.get("service"))
-    problems = land_facts([r.facts for r in fresh if r.status == "normalised"], resolver, ctx)
+    # --force dropped the earlier batch's facts: land every delivery's facts again.
+    landing = records if ctx.force else fresh
+    problems = land_facts([r.facts for r in landing if r.status == "normalised"], resolver, ctx)
     counts = Counter(r.status for r in fresh)
     ctx.batch.message = (
         f"{len(records)} deliveries: {counts['normalised']} normalised, {counts['ignored']} "

@@ -102,8 +102,6 @@ INCIDENTS = register_table(
         rules={
             "started_at": "min",
             "deployment_id": "max",
-            "severity": "max",
-            "title": "max",
             "extra": "max",
         },
         description="One row per production incident.",

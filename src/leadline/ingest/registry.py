@@ -25,7 +25,12 @@ if TYPE_CHECKING:
     from leadline.lake.writer import LakeWriter
 
 # Modules whose import registers sources; each pillar adds its own.
-SOURCE_MODULES = ("leadline.catalog.ingest", "leadline.delivery.ingest")
+SOURCE_MODULES = (
+    "leadline.catalog.ingest",
+    "leadline.delivery.ingest",
+    "leadline.delivery.gitlab",
+    "leadline.delivery.pagerduty",
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,8 @@ class Context:
     settings: Settings
     options: dict[str, Any]
     progress: Callable[[int], None] = lambda _advance: None
+    # --force: the earlier batch's lake rows were dropped; land everything again.
+    force: bool = False
 
 
 @dataclass

@@ -132,7 +132,12 @@ class _Job:
             if previous is not None and not self.force:
                 return _unchanged(previous)
             previous_id = previous.id if previous is not None else None
-        ctx = Context(self.settings, self.options, _progress_callback(self.progress, unit))
+        ctx = Context(
+            self.settings,
+            self.options,
+            _progress_callback(self.progress, unit),
+            force=previous_id is not None,
+        )
         started = utcnow()
         try:
             parsed = self.source.parse(unit, ctx)
@@ -184,7 +189,12 @@ class _Job:
                     if previous_id is not None:
                         lake.drop_batch(previous_id)
                 ctx = LandContext(
-                    self.settings, self.options, session=session, batch=batch, lake=lake
+                    self.settings,
+                    self.options,
+                    force=previous_id is not None,
+                    session=session,
+                    batch=batch,
+                    lake=lake,
                 )
                 parsed.problems += self.source.land(parsed, ctx)
                 _fill_batch(batch, parsed, previous_id)
