@@ -74,7 +74,7 @@ def dora_command(
     elif fmt is OutputFormat.csv:
         _csv(report)
     else:
-        _table(report)
+        print_table(report)
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -85,7 +85,7 @@ def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
 
-def _table(report: dict[str, Any]) -> None:
+def print_table(report: dict[str, Any]) -> None:
     table = Table(
         title=f"DORA four keys by {report['by']}, {report['since'][:10]} to "
         f"{report['until'][:10]} (exclusive)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sys
+from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,8 @@ from rich.table import Table
 
 from leadline.catalog import queries
 from leadline.context import App
+from leadline.delivery.cli import print_table
+from leadline.delivery.report import Window, dora
 from leadline.demo.run import build_demo
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
@@ -39,20 +42,34 @@ def demo(
     anchor = dt.date.fromisoformat(as_of) if as_of else None
     with deferred_progress() as progress:
         result = build_demo(app, seed=seed, size=size.value, as_of=anchor, progress=progress)
-    table = Table(title=f"demo organisation ({size.value}, seed {seed})", title_justify="left")
-    for column in ("source", "file", "status", "read", "accepted", "rejected", "warnings"):
-        table.add_column(column)
+    table = Table(
+        title=f"demo organisation ({size.value}, seed {seed}): what was ingested",
+        title_justify="left",
+    )
+    for column in (
+        "source",
+        "files",
+        "landed",
+        "unchanged",
+        "read",
+        "accepted",
+        "rejected",
+        "warnings",
+    ):
+        table.add_column(column, justify="left" if column == "source" else "right")
     for report in result.reports:
-        for r in report.results:
-            table.add_row(
-                report.source,
-                r.file_name,
-                r.status,
-                str(r.rows_read),
-                str(r.rows_accepted),
-                str(r.rows_rejected),
-                str(r.rows_warned),
-            )
+        statuses = Counter(r.status for r in report.results)
+        totals = report.totals()
+        table.add_row(
+            report.source,
+            str(len(report.results)),
+            str(statuses["landed"]),
+            str(statuses["unchanged"]),
+            str(totals["rows_read"]),
+            str(totals["rows_accepted"]),
+            str(totals["rows_rejected"]),
+            str(totals["rows_warned"]),
+        )
     console.print(table)
     with app.store.session() as session:
         counts = queries.summary(session)
@@ -67,10 +84,18 @@ def demo(
         + f"), {counts['services']} services, {counts['people']} people, "
         f"{counts['interactions']} interactions"
     )
+    window = Window(
+        dt.datetime.combine(result.as_of, dt.time()) - dt.timedelta(days=90),
+        dt.datetime.combine(result.as_of, dt.time()),
+    )
+    print_table(dora(app, by="team", window=window))
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()
-    console.print(f"next: {me} catalog teams | {me} catalog check | {me} rejects | {me} batches")
+    console.print(
+        f"next: {me} dora --by service --period week | {me} catalog check | "
+        f"{me} rejects | {me} batches"
+    )
     failed = [r for rep in result.reports for r in rep.results if r.status == "failed"]
     raise typer.Exit(1 if failed else 0)
 

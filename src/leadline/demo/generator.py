@@ -81,6 +81,7 @@ class OrganisationBuilder:
         if size not in SIZES:
             raise ValueError(f"size must be one of {', '.join(SIZES)}")
         self.rng = random.Random(seed)
+        self.size = size
         self.shape = SIZES[size]
         self.as_of = as_of
         self.units = names.BUSINESS_UNITS[: self.shape["business_units"]]
@@ -242,8 +243,21 @@ def _write(path: Path, documents: list[dict[str, Any]]) -> None:
     path.write_text(dump_yaml(documents), encoding="utf-8")
 
 
+def _annotations(service: str, vendor: str, unit: str) -> dict[str, str]:
+    """Where the service's delivery data lives, as Backstage annotations say it."""
+    from leadline.demo.delivery import pagerduty_id, project_slug
+
+    out = {"pagerduty.com/service-id": pagerduty_id(service)}
+    if vendor in ("github", "gitlab"):
+        out[f"{vendor}.com/project-slug"] = project_slug(vendor, unit, service)
+    return out
+
+
 def write_sources(org: OrganisationBuilder, root: Path) -> DemoFiles:
     """Write the organisation as Backstage descriptors plus a native catalog overlay."""
+    from leadline.demo.delivery import service_vendors
+
+    vendors = service_vendors(org, org.size)
     backstage = root / "backstage"
     org_name, org_title = names.ORGANISATION
     files = []
@@ -324,6 +338,7 @@ def write_sources(org: OrganisationBuilder, root: Path) -> DemoFiles:
                             "system": info["value_stream"] or team.name,
                         },
                         title=_title(service),
+                        annotations=_annotations(service, vendors[service], unit),
                     )
                 )
         _write(backstage / f"{unit}.yaml", docs)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadline.context import App
+from leadline.demo.delivery import DeliveryHistory, write_history
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
@@ -18,6 +19,7 @@ class DemoResult:
     files: DemoFiles
     reports: list[IngestReport]
     seconds: float
+    as_of: dt.date
 
 
 def sources_dir(app: App, seed: int, size: str) -> Path:
@@ -54,4 +56,9 @@ def build_demo(
             progress=progress,
         ),
     ]
-    return DemoResult(files, reports, time.perf_counter() - started)
+    history = DeliveryHistory(org, seed, size).build()
+    for source, paths in write_history(history, files.root / "delivery"):
+        reports.append(
+            run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)
+        )
+    return DemoResult(files, reports, time.perf_counter() - started, as_of)

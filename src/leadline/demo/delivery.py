@@ -1,0 +1,506 @@
+"""A year of delivery history for the demo organisation, as the files teams really have.
+
+Each service gets a team-level delivery profile (elite to low, DORA-style) and lives on GitHub,
+GitLab or a CSV export; its deployments, commits, merged pull requests and incidents are written
+as GitHub and GitLab webhook deliveries, PagerDuty v3 webhooks and generic CSV files, one file
+per month and vendor. Deterministic for a seed and an as-of date.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadline.demo.generator import OrganisationBuilder
+
+ORG = "northwind"
+# Per profile: deployments per week, median lead hours, failure chance, median restore hours.
+PROFILES: dict[str, tuple[float, float, float, float]] = {
+    "elite": (10.0, 6.0, 0.04, 0.7),
+    "high": (3.0, 60.0, 0.09, 6.0),
+    "medium": (0.8, 300.0, 0.14, 40.0),
+    "low": (0.2, 1100.0, 0.30, 200.0),
+}
+PROFILE_WEIGHTS = {"elite": 2, "high": 4, "medium": 3, "low": 1}
+VENDOR_WEIGHTS = {
+    "small": {"github": 6, "gitlab": 2, "csv": 2},
+    "large": {"github": 1, "gitlab": 1, "csv": 8},
+}
+
+
+def sha(*parts: Any) -> str:
+    return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - ids
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Outputs:
+    """Deliveries and rows by vendor and month, written at the end."""
+
+    github: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    gitlab: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pagerduty: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, vendor: str, at: dt.datetime, delivery: dict[str, Any]) -> None:
+        getattr(self, vendor).setdefault(at.strftime("%Y-%m"), []).append(delivery)
+
+
+def service_vendors(org: OrganisationBuilder, size: str) -> dict[str, str]:
+    """Which system each service's delivery data comes from (stable for a seed)."""
+    rng = random.Random(f"vendors-{size}")
+    weights = VENDOR_WEIGHTS[size]
+    return {
+        name: rng.choices(list(weights), list(weights.values()))[0] for name in sorted(org.services)
+    }
+
+
+def pagerduty_id(service: str) -> str:
+    return "P" + sha("pd", service)[:6].upper()
+
+
+def project_slug(vendor: str, team_unit: str, service: str) -> str:
+    return f"{ORG}/{service}" if vendor == "github" else f"{ORG}/{team_unit}/{service}"
+
+
+class DeliveryHistory:
+    def __init__(self, org: OrganisationBuilder, seed: int, size: str) -> None:
+        self.org = org
+        self.rng = random.Random(f"delivery-{seed}")
+        self.vendors = service_vendors(org, size)
+        self.end = dt.datetime.combine(org.as_of, dt.time(), tzinfo=dt.UTC)
+        self.start = self.end - dt.timedelta(days=365)
+        teams = {t.name: t for t in org.teams}
+        self.unit = {s: teams[i["team"]].business_unit for s, i in org.services.items()}
+        profiles = list(PROFILE_WEIGHTS)
+        self.profile = {
+            t.name: self.rng.choices(profiles, list(PROFILE_WEIGHTS.values()))[0] for t in org.teams
+        }
+        self.out = Outputs()
+        self._ids = 0
+
+    def build(self) -> Outputs:
+        for service in sorted(self.org.services):
+            if self.org.services[service]["lifecycle"] == "production":
+                self._service(service)
+        return self.out
+
+    def _next_id(self) -> int:
+        self._ids += 1
+        return 100_000 + self._ids
+
+    def _service(self, service: str) -> None:
+        team = self.org.services[service]["team"]
+        per_week, lead, failure, restore = PROFILES[self.profile[team]]
+        moment = self.start + dt.timedelta(hours=self.rng.uniform(0, 48))
+        previous_sha: str | None = None
+        while True:
+            moment += dt.timedelta(days=self.rng.expovariate(per_week / 7))
+            if moment >= self.end:
+                return
+            previous_sha = self._release(
+                service,
+                moment,
+                lead=lead,
+                failure=failure,
+                restore=restore,
+                previous_sha=previous_sha,
+            )
+
+    def _release(
+        self,
+        service: str,
+        deployed: dt.datetime,
+        *,
+        lead: float,
+        failure: float,
+        restore: float,
+        previous_sha: str | None,
+    ) -> str:
+        """Commits, a (possibly failed and retried) deployment and perhaps an incident."""
+        commits = []
+        for index in range(self.rng.randint(1, 4)):
+            hours = min(self.rng.lognormvariate(0, 0.8) * lead, 24 * 120)
+            at = deployed - dt.timedelta(hours=hours + 0.2 + index * 0.1)
+            commits.append((sha(service, deployed, index), at))
+        head = commits[0][0]
+        self._changes(service, commits, deployed)
+        if self.rng.random() < 0.05:  # a failed attempt, retried
+            self._deployment(service, head, deployed - dt.timedelta(minutes=40), "failure")
+        self._deployment(service, head, deployed, "success")
+        if self.rng.random() < failure:
+            self._incident(service, deployed, restore, head, previous_sha)
+        return head
+
+    def _incident(
+        self,
+        service: str,
+        deployed: dt.datetime,
+        restore: float,
+        bad_sha: str,
+        previous_sha: str | None,
+    ) -> None:
+        started = deployed + dt.timedelta(hours=self.rng.uniform(0.2, 8))
+        hours = self.rng.lognormvariate(0, 0.9) * restore
+        resolved = started + dt.timedelta(hours=hours)
+        self._pagerduty(service, started, resolved if resolved < self.end else None)
+        if resolved >= self.end:
+            return
+        fix_at = resolved + dt.timedelta(minutes=self.rng.uniform(5, 90))
+        if fix_at >= self.end:
+            return
+        if previous_sha and self.rng.random() < 0.3:
+            self._deployment(service, previous_sha, fix_at, "success", kind="rollback")
+        else:
+            fix = sha(service, "hotfix", fix_at)
+            self._changes(service, [(fix, fix_at - dt.timedelta(minutes=30))], fix_at)
+            self._deployment(service, fix, fix_at, "success", kind="hotfix")
+
+    # --- writers per vendor ---------------------------------------------------------------
+
+    def _changes(
+        self, service: str, commits: list[tuple[str, dt.datetime]], deployed: dt.datetime
+    ) -> None:
+        vendor = self.vendors[service]
+        pushed = max(at for _, at in commits) + dt.timedelta(minutes=5)
+        if vendor == "csv":
+            for commit, at in commits:
+                self.out.changes.append(
+                    {
+                        "change_id": commit,
+                        "service": service,
+                        "commit_sha": commit,
+                        "committed_at": iso(at),
+                        "merged_at": iso(pushed),
+                        "deployment_id": "",
+                    }
+                )
+            return
+        if vendor == "github":
+            self.out.add("github", pushed, _github_push(service, commits, pushed))
+        else:
+            self.out.add(
+                "gitlab", pushed, _gitlab_push(self.unit[service], service, commits, pushed)
+            )
+        del deployed
+
+    def _deployment(
+        self, service: str, commit: str, finished: dt.datetime, status: str, kind: str | None = None
+    ) -> None:
+        vendor = self.vendors[service]
+        number = self._next_id()
+        started = finished - dt.timedelta(minutes=self.rng.uniform(3, 25))
+        if vendor == "csv":
+            self.out.deployments.append(
+                {
+                    "deployment_id": f"{service}-{number}",
+                    "service": service,
+                    "environment": "production",
+                    "status": status,
+                    "finished_at": iso(finished),
+                    "commit_sha": commit,
+                    "started_at": iso(started),
+                    "change_type": kind or "",
+                }
+            )
+        elif vendor == "github":
+            for delivery in _github_deployment(
+                service,
+                number,
+                commit=commit,
+                started=started,
+                finished=finished,
+                status=status,
+                kind=kind,
+            ):
+                self.out.add("github", finished, delivery)
+        else:
+            for delivery in _gitlab_deployment(
+                self.unit[service],
+                service,
+                number=number,
+                commit=commit,
+                started=started,
+                finished=finished,
+                status=status,
+                kind=kind,
+            ):
+                self.out.add("gitlab", finished, delivery)
+
+    def _pagerduty(self, service: str, started: dt.datetime, resolved: dt.datetime | None) -> None:
+        number = self._next_id()
+        incident_id = "Q" + sha("incident", service, started)[:12].upper()
+        for event, at in (("incident.triggered", started), ("incident.resolved", resolved)):
+            if at is None:
+                continue
+            self.out.add(
+                "pagerduty",
+                at,
+                _pagerduty_event(
+                    service, incident_id, number=number, event_type=event, started=started, at=at
+                ),
+            )
+
+
+def _repository(service: str) -> dict[str, Any]:
+    return {
+        "id": int(sha("repo", service)[:7], 16),
+        "name": service,
+        "full_name": f"{ORG}/{service}",
+        "private": True,
+        "default_branch": "main",
+        "html_url": f"https://github.com/{ORG}/{service}",
+    }
+
+
+def _github_push(
+    service: str, commits: list[tuple[str, dt.datetime]], pushed: dt.datetime
+) -> dict[str, Any]:
+    listed = [
+        {
+            "id": c,
+            "tree_id": sha("tree", c),
+            "distinct": True,
+            "message": f"Change {c[:7]}",
+            "timestamp": at.isoformat(),
+            "author": {"name": "Dev", "email": "dev@northwind.example"},
+        }
+        for c, at in sorted(commits, key=lambda item: item[1])
+    ]
+    body = {
+        "ref": "refs/heads/main",
+        "before": sha("before", pushed),
+        "after": commits[0][0],
+        "created": False,
+        "deleted": False,
+        "forced": False,
+        "commits": listed,
+        "head_commit": listed[-1],
+        "repository": {**_repository(service), "pushed_at": int(pushed.timestamp())},
+        "pusher": {"name": "dev"},
+    }
+    return {
+        "headers": {"X-GitHub-Event": "push", "X-GitHub-Delivery": sha("push", service, pushed)},
+        "body": body,
+    }
+
+
+def _github_deployment(
+    service: str,
+    number: int,
+    *,
+    commit: str,
+    started: dt.datetime,
+    finished: dt.datetime,
+    status: str,
+    kind: str | None,
+) -> list[dict[str, Any]]:
+    deployment = {
+        "id": number,
+        "sha": commit,
+        "ref": "main",
+        "task": "deploy:hotfix" if kind == "hotfix" else "deploy",
+        "environment": "production",
+        "payload": {},
+        "description": "rollback to previous release" if kind == "rollback" else None,
+        "created_at": iso(started),
+        "updated_at": iso(started),
+    }
+    deliveries = [
+        {
+            "headers": {"X-GitHub-Event": "deployment", "X-GitHub-Delivery": sha("dep", number)},
+            "body": {
+                "action": "created",
+                "deployment": deployment,
+                "repository": _repository(service),
+            },
+        }
+    ]
+    for state, at in (("in_progress", started + dt.timedelta(seconds=30)), (status, finished)):
+        deliveries.append(
+            {
+                "headers": {
+                    "X-GitHub-Event": "deployment_status",
+                    "X-GitHub-Delivery": sha("status", number, state),
+                },
+                "body": {
+                    "action": "created",
+                    "deployment": deployment,
+                    "deployment_status": {
+                        "id": int(sha(number, state)[:8], 16),
+                        "state": state,
+                        "environment": "production",
+                        "created_at": iso(at),
+                        "updated_at": iso(at),
+                    },
+                    "repository": _repository(service),
+                },
+            }
+        )
+    return deliveries
+
+
+def _project(unit: str, service: str) -> dict[str, Any]:
+    return {
+        "id": int(sha("project", service)[:6], 16),
+        "name": service,
+        "path_with_namespace": f"{ORG}/{unit}/{service}",
+        "default_branch": "main",
+        "web_url": f"https://gitlab.com/{ORG}/{unit}/{service}",
+    }
+
+
+def _gitlab_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _gitlab_push(
+    unit: str, service: str, commits: list[tuple[str, dt.datetime]], pushed: dt.datetime
+) -> dict[str, Any]:
+    listed = [
+        {
+            "id": c,
+            "message": f"Change {c[:7]}",
+            "title": f"Change {c[:7]}",
+            "timestamp": at.isoformat(),
+            "author": {"name": "Dev", "email": "[REDACTED]"},
+        }
+        for c, at in sorted(commits, key=lambda item: item[1])
+    ]
+    body = {
+        "object_kind": "push",
+        "event_name": "push",
+        "before": sha("before", pushed),
+        "after": commits[0][0],
+        "ref": "refs/heads/main",
+        "checkout_sha": commits[0][0],
+        "project": _project(unit, service),
+        "commits": listed,
+        "total_commits_count": len(listed),
+    }
+    return {
+        "headers": {
+            "X-Gitlab-Event": "Push Hook",
+            "X-Gitlab-Event-UUID": sha("glpush", service, pushed),
+        },
+        "body": body,
+    }
+
+
+def _gitlab_deployment(
+    unit: str,
+    service: str,
+    *,
+    number: int,
+    commit: str,
+    started: dt.datetime,
+    finished: dt.datetime,
+    status: str,
+    kind: str | None,
+) -> list[dict[str, Any]]:
+    out = []
+    for state, at in (
+        ("running", started),
+        ("success" if status == "success" else "failed", finished),
+    ):
+        body = {
+            "object_kind": "deployment",
+            "status": state,
+            "status_changed_at": _gitlab_time(at),
+            "deployment_id": number,
+            "deployable_id": number * 10,
+            "deployable_url": f"https://gitlab.com/{ORG}/{unit}/{service}/-/jobs/{number}",
+            "environment": "production",
+            "project": _project(unit, service),
+            "short_sha": commit[:8],
+            "commit_url": f"https://gitlab.com/-/commit/{commit}",
+            "commit_title": (
+                "Hotfix" if kind == "hotfix" else "Rollback" if kind == "rollback" else "Release"
+            ),
+        }
+        out.append(
+            {
+                "headers": {
+                    "X-Gitlab-Event": "Deployment Hook",
+                    "X-Gitlab-Event-UUID": sha("gldep", number, state),
+                },
+                "body": body,
+            }
+        )
+    return out
+
+
+def _pagerduty_event(
+    service: str,
+    incident_id: str,
+    *,
+    number: int,
+    event_type: str,
+    started: dt.datetime,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    status = "resolved" if event_type == "incident.resolved" else "triggered"
+    incident = {
+        "id": incident_id,
+        "type": "incident",
+        "number": number,
+        "title": f"{service} degraded",
+        "status": status,
+        "urgency": "high",
+        "created_at": iso(started),
+        "service": {"id": pagerduty_id(service), "type": "service_reference", "summary": service},
+        "html_url": f"https://northwind.pagerduty.com/incidents/{incident_id}",
+    }
+    event_id = "01" + sha("pd-event", incident_id, event_type)[:24].upper()
+    return {
+        "headers": {"X-Webhook-Id": event_id},
+        "body": {
+            "event": {
+                "id": event_id,
+                "event_type": event_type,
+                "resource_type": "incident",
+                "occurred_at": iso(at),
+                "agent": None,
+                "client": None,
+                "data": incident,
+            }
+        },
+    }
+
+
+def write_history(history: Outputs, root: Path) -> list[tuple[str, list[Path]]]:
+    """Write every file; return (source name, files) in the order they should be ingested."""
+    plan: list[tuple[str, list[Path]]] = []
+    for vendor in ("github", "gitlab", "pagerduty"):
+        files = []
+        for month, deliveries in sorted(getattr(history, vendor).items()):
+            path = root / vendor / f"{month}.ndjson"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                "".join(json.dumps(d, sort_keys=True) + "\n" for d in deliveries), encoding="utf-8"
+            )
+            files.append(path)
+        if files:
+            plan.append((vendor, files))
+    for name, rows in (("deployments", history.deployments), ("changes", history.changes)):
+        if not rows:
+            continue
+        path = root / "csv" / f"{name}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(sorted(rows, key=lambda r: tuple(r.values())))
+        plan.append((f"{name}-csv", [path]))
+    # Deployments before changes does not matter (attribution happens at query time).
+    return plan
