@@ -120,6 +120,7 @@ class ParsedDelivery:
     status: str  # normalised | ignored | unknown | rejected
     facts: Facts = field(default_factory=Facts)
     reason: str | None = None
+    field: str | None = None  # the payload field a rejection is about
 
 
 def read_deliveries(name: str, data: bytes) -> Iterator[Delivery | Problem]:
@@ -227,7 +228,9 @@ def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -
         return ParsedDelivery(delivery, delivery_id, event_type, "unknown", reason=str(error))
     except FieldMissing as error:
         reason = f"{error.field} {error.reason}"
-        return ParsedDelivery(delivery, delivery_id, event_type, "rejected", reason=reason)
+        return ParsedDelivery(
+            delivery, delivery_id, event_type, "rejected", reason=reason, field=error.field
+        )
     except (TypeError, ValueError, KeyError, AttributeError) as error:  # malformed shapes
         return ParsedDelivery(
             delivery, delivery_id, event_type, "rejected", reason=f"malformed payload: {error}"
@@ -239,12 +242,11 @@ def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -
 
 def _rejection(result: ParsedDelivery) -> Problem:
     reason = result.reason or "rejected"
-    field_name, _, rest = reason.partition(" ")
     return Problem(
         result.delivery.file,
         f"delivery {result.delivery_id} ({result.event_type}): {reason}",
         result.delivery.position,
-        field_name if rest else None,
+        result.field,
         None,
         "error",
         result.delivery.payload,
@@ -258,6 +260,8 @@ def land_deliveries(source: str, parsed: Parsed, ctx: LandContext) -> list[Probl
     records: list[ParsedDelivery] = parsed.records
     known = _known_delivery_ids(ctx.session, source, [r.delivery_id for r in records])
     fresh = [r for r in records if r.delivery_id not in known]
+    # A delivery received before was judged then; sending it again changes nothing.
+    parsed.problems[:] = [p for p in parsed.problems if p.item not in known]
     _store_raw(ctx.session, source, fresh, ctx.batch.id)
     resolver = ServiceResolver.load(ctx.session, ctx.options.get("service"))
     # --force dropped the earlier batch's facts: land every delivery's facts again.

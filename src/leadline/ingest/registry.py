@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 SOURCE_MODULES = (
     "leadline.catalog.ingest",
     "leadline.delivery.ingest",
+    "leadline.delivery.github",
+    "leadline.delivery.github_api",
     "leadline.delivery.gitlab",
     "leadline.delivery.pagerduty",
 )
