@@ -32,6 +32,7 @@ SOURCE_MODULES = (
     "leadline.delivery.github_api",
     "leadline.delivery.gitlab",
     "leadline.delivery.pagerduty",
+    "leadline.delivery.git",
 )
 
 
