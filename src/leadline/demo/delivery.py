@@ -30,7 +30,7 @@ PROFILES: dict[str, tuple[float, float, float, float]] = {
 PROFILE_WEIGHTS = {"elite": 2, "high": 4, "medium": 3, "low": 1}
 VENDOR_WEIGHTS = {
     "small": {"github": 6, "gitlab": 2, "csv": 2},
-    "large": {"github": 1, "gitlab": 1, "csv": 8},
+    "large": {"github": 1, "gitlab": 1, "csv": 18},
 }
 
 

@@ -33,6 +33,7 @@ def build_demo(
     size: str = "small",
     as_of: dt.date | None = None,
     progress: object = None,
+    delivery: bool = True,
 ) -> DemoResult:
     """Generate the source files, then ingest them exactly as a user would."""
     started = time.perf_counter()
@@ -56,8 +57,9 @@ def build_demo(
             progress=progress,
         ),
     ]
-    history = DeliveryHistory(org, seed, size).build()
-    for source, paths in write_history(history, files.root / "delivery"):
+    history = DeliveryHistory(org, seed, size).build() if delivery else None
+    plan = write_history(history, files.root / "delivery") if history else []
+    for source, paths in plan:
         reports.append(
             run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)
         )
