@@ -15,6 +15,7 @@ BENCHMARKS = [
     ["demo.py", "large"],
     ["csv_ingest.py", "1000000"],
     ["engines.py", "1000000"],
+    ["dora.py", "--scale", "1.0"],
 ]
 
 

@@ -48,20 +48,27 @@ def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
     return (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()) / SECONDS_PER_HOUR
 
 
-def production_deployments(
+def shipped_deployments(
     deployments: ibis.Table, production_environments: Sequence[str]
 ) -> ibis.Table:
-    """Successful production deployments, each with whether it remediates an earlier one
-    (``remediation``: a hotfix or a rollback) and whether the next one remediates it."""
+    """Successful production deployments: the only ones any key counts."""
     names = [e.lower() for e in production_environments]
-    prod = deployments.filter(
+    return deployments.filter(
         deployments.status == SUCCESS, deployments.environment.lower().isin(names)
     ).select("deployment_id", "service", "finished_at", "commit_sha", "change_type")
-    in_service = ibis.window(group_by=prod.service, order_by=[prod.finished_at, prod.deployment_id])
-    same_commit = ibis.window(group_by=[prod.service, prod.commit_sha])
-    marked = prod.mutate(
-        previous_sha=prod.commit_sha.lag().over(in_service),
-        first_time_of_sha=prod.finished_at.min().over(same_commit),
+
+
+def production_deployments(shipped: ibis.Table) -> ibis.Table:
+    """Successful production deployments (from ``shipped_deployments``), each with whether it
+    remediates an earlier one (``remediation``: a hotfix or a rollback) and whether the
+    service's next one remediates it (``remediated``)."""
+    in_service = ibis.window(
+        group_by=shipped.service, order_by=[shipped.finished_at, shipped.deployment_id]
+    )
+    same_commit = ibis.window(group_by=[shipped.service, shipped.commit_sha])
+    marked = shipped.mutate(
+        previous_sha=shipped.commit_sha.lag().over(in_service),
+        first_time_of_sha=shipped.finished_at.min().over(same_commit),
     )
     redeploys_older = (
         marked.commit_sha.notnull()
@@ -100,34 +107,35 @@ def _timeline(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
     return deploys.union(wanted)
 
 
-def _next_deployment_time(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
-    """For each event (``ref``), the finish time of its service's first successful production
-    deployment at or after ``events[at]`` (null if none): a running minimum in descending
-    time order, the forward ASOF join."""
-    both = _timeline(prod, events, at)
+def _next_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
+    """For each event, its service, time ``t`` and the finish time of the service's first
+    successful production deployment at or after ``t`` (null if none): a running minimum in
+    descending time order, the forward ASOF join (which Spark lacks)."""
+    both = _timeline(shipped, events, at)
     later_first = ibis.window(
         group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
     )
     found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
-    return found.filter(found.kind == 1).select("service", "ref", "next_deploy")
+    return found.filter(found.kind == 1).select("service", "ref", "t", "next_deploy")
 
 
-def _last_deployment_time(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
-    """For each event (``ref``), the finish time of its service's latest successful production
-    deployment at or before ``events[at]`` (null if none): the backward ASOF join."""
-    both = _timeline(prod, events, at)
+def _last_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
+    """For each event, its service, time ``t`` and the finish time of the service's latest
+    successful production deployment at or before ``t`` (null if none): the backward ASOF
+    join."""
+    both = _timeline(shipped, events, at)
     earlier_first = ibis.window(
         group_by=both.service, order_by=[both.t, both.kind], preceding=None, following=0
     )
     found = both.mutate(last_deploy=both.deploy_time.max().over(earlier_first))
-    return found.filter(found.kind == 1).select("service", "ref", "last_deploy")
+    return found.filter(found.kind == 1).select("service", "ref", "t", "last_deploy")
 
 
 def change_lead_times(
-    changes: ibis.Table, prod: ibis.Table, until: ibis.Value, lead_from: LeadFrom = "commit"
+    changes: ibis.Table, shipped: ibis.Table, until: ibis.Value, lead_from: LeadFrom = "commit"
 ) -> ibis.Table:
-    """Each change that reached production: its service, the deployment time that shipped
-    it, and its lead time in hours."""
+    """Each change that reached production: its service, the time of the deployment that
+    shipped it, and its lead time in hours. ``shipped``: successful production deployments."""
     start = (
         changes.committed_at
         if lead_from == "commit"
@@ -139,51 +147,47 @@ def change_lead_times(
         deployment_id=changes.deployment_id,
         ref=changes.change_id,
     )
-    shipped = prod.select(explicit_id=prod.deployment_id, explicit_time=prod.finished_at)
-    linked = base.left_join(shipped, base.deployment_id == shipped.explicit_id)
-    linked = linked.select(
-        "service",
-        "start",
-        "ref",
-        explicit_time=ibis.ifelse(
-            linked.explicit_time >= linked.start, linked.explicit_time, ibis.null("timestamp(6)")
-        ),
+    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
+    linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
+    valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.start)
+    explicit = linked.filter(valid).select("service", "start", deployed_at=linked.explicit_time)
+    attributed = _next_deployment_time(shipped, linked.filter(~valid), "start")
+    attributed = attributed.select(
+        "service", start=attributed.t, deployed_at=attributed.next_deploy
     )
-    unlinked = linked.filter(linked.explicit_time.isnull())
-    attributed = _next_deployment_time(prod, unlinked, "start")
-    with_time = linked.left_join(attributed, ["service", "ref"])
-    deployed_at = with_time.explicit_time.fill_null(with_time.next_deploy)
-    result = with_time.select(
-        service=with_time.service,
-        deployed_at=deployed_at,
-        lead_time_hours=hours_between(deployed_at, with_time.start),
+    both = explicit.union(attributed)
+    result = both.select(
+        service=both.service,
+        deployed_at=both.deployed_at,
+        lead_time_hours=hours_between(both.deployed_at, both.start),
     )
     return result.filter(result.deployed_at.notnull())
 
 
 def deployment_failures(
-    prod: ibis.Table, incidents: ibis.Table, incident_window_hours: float
+    shipped: ibis.Table,
+    prod: ibis.Table,
+    incidents: ibis.Table,
+    incident_window_hours: float,
 ) -> ibis.Table:
-    """Each successful production deployment with ``failed``: an incident is linked to it,
-    or the next deployment remediates it."""
-    explicit = incidents.filter(incidents.deployment_id.notnull()).select(
-        linked_id=incidents.deployment_id
+    """Each successful production deployment (``prod``, marked by ``production_deployments``)
+    with ``failed``: an incident is linked to it, or the next deployment remediates it."""
+    ids = shipped.select(known_id=shipped.deployment_id)
+    with_known = incidents.left_join(ids, incidents.deployment_id == ids.known_id)
+    explicit = with_known.filter(with_known.known_id.notnull()).select(
+        linked_id=with_known.known_id
     )
-    explicit = explicit.inner_join(
-        prod.select("deployment_id"), explicit.linked_id == prod.deployment_id
-    ).select("linked_id")
-    known_ids = prod.select(known_id=prod.deployment_id)
-    by_time = incidents.left_join(known_ids, incidents.deployment_id == known_ids.known_id)
-    by_time = by_time.filter(by_time.known_id.isnull()).select(
-        "service", "started_at", ref=by_time.incident_id
+    by_time = with_known.filter(with_known.known_id.isnull()).select(
+        "service", "started_at", ref=with_known.incident_id
     )
-    last = _last_deployment_time(prod, by_time, "started_at")
-    near = by_time.inner_join(last, ["service", "ref"])
-    near = near.filter(
-        near.last_deploy.notnull(),
-        hours_between(near.started_at, near.last_deploy) <= incident_window_hours,
+    last = _last_deployment_time(shipped, by_time, "started_at")
+    near = last.filter(
+        last.last_deploy.notnull(),
+        hours_between(last.t, last.last_deploy) <= incident_window_hours,
     )
-    candidates = prod.select(pid=prod.deployment_id, pservice=prod.service, ptime=prod.finished_at)
+    candidates = shipped.select(
+        pid=shipped.deployment_id, pservice=shipped.service, ptime=shipped.finished_at
+    )
     by_time_ids = near.inner_join(
         candidates,
         [near.service == candidates.pservice, near.last_deploy == candidates.ptime],
@@ -234,11 +238,12 @@ def four_keys(
     service gets every bucket, with zero deployments and null percentiles where nothing
     happened. Services absent from ``services`` are keyed ``unmapped_key`` (default: their
     own name)."""
-    prod = production_deployments(
+    shipped = shipped_deployments(
         deployments.filter(deployments.finished_at < until), production_environments
     )
+    prod = production_deployments(shipped)
     failures = deployment_failures(
-        prod, incidents.filter(incidents.started_at < until), incident_window_hours
+        shipped, prod, incidents.filter(incidents.started_at < until), incident_window_hours
     )
     in_window = failures.filter(failures.finished_at >= since)
     deploys = _keyed(in_window, services, unmapped_key).mutate(
@@ -249,7 +254,7 @@ def four_keys(
         failed_deployments=_.failed.cast("int64").sum(),
         rework_deployments=_.remediation.cast("int64").sum(),
     )
-    leads = change_lead_times(changes, prod, until, lead_time_from)
+    leads = change_lead_times(changes, shipped, until, lead_time_from)
     leads = leads.filter(leads.deployed_at >= since)
     leads = _keyed(leads, services, unmapped_key).mutate(
         bucket=_bucket(leads.deployed_at, period, since)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from leadline.lake.tables import BATCH_COLUMN, FactTable, get_table
 from leadline.store import Store
 
 ENGINES = ("duckdb", "spark")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # Settings metrics rely on (UTC everywhere); a user's spark_conf cannot override them.
@@ -129,14 +131,7 @@ class Lake:
             return _project(fact, ibis.memtable(fact.stored_schema.empty_table()))
         view = f"lake_{name}_{hashlib.sha1(repr(files).encode()).hexdigest()[:12]}"  # noqa: S324
         if self.engine == "duckdb":
-            # No hive partitioning: a ``month=`` directory must not shadow a fact column.
-            raw = self.backend.read_parquet(
-                [str(f) for f in files],
-                table_name=view,
-                union_by_name=True,
-                hive_partitioning=False,
-            )
-            return _project(fact, raw)
+            return _project(fact, self._duckdb_view(fact, files, view))
         # Spark cannot merge Parquet schemas whose column types differ (int64 widened to
         # float64 across versions): read each schema's files apart, cast, then union.
         parts = []
@@ -145,6 +140,34 @@ class Lake:
             frame.createOrReplaceTempView(f"{view}_{index}")
             parts.append(_project(fact, self.backend.table(f"{view}_{index}")))
         return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+
+    def _duckdb_view(self, fact: FactTable, files: list[Path], view: str) -> ibis.Table:
+        """A view over the files whose UTC timestamps are already naive: converting through
+        epoch microseconds avoids DuckDB's time-zone-aware cast (ICU), several times faster
+        on tens of millions of rows, and lets filters on them reach the Parquet scan."""
+        # No hive partitioning: a ``month=`` directory must not shadow a fact column.
+        raw = self.backend.read_parquet(
+            [str(f) for f in files],
+            table_name=f"{view}_files",
+            union_by_name=True,
+            hive_partitioning=False,
+        )
+        stamps = [
+            field.name
+            for field in fact.stored_schema
+            if pa.types.is_timestamp(field.type) and field.name in raw.columns
+        ]
+        if not stamps:
+            return raw
+        names = [*stamps, view]
+        if not all(_IDENTIFIER.fullmatch(n) for n in names):  # identifiers cannot be bound
+            raise ValueError(f"unexpected identifier among {names}")
+        replace = ", ".join(f'make_timestamp(epoch_us("{c}")) AS "{c}"' for c in stamps)
+        self.backend.raw_sql(  # only validated identifiers from registered schemas
+            f'CREATE OR REPLACE TEMP VIEW "{view}" AS '  # noqa: S608
+            f'SELECT * REPLACE ({replace}) FROM "{view}_files"'
+        )
+        return self.backend.table(view)
 
     def execute(self, expr: ibis.Expr) -> pa.Table:
         return self.backend.to_pyarrow(expr)
