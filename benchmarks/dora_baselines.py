@@ -57,8 +57,14 @@ deployments AS (
       AND status = 'success'
       AND list_contains($production, lower(environment))
 ),
--- A rollback is labelled, or redeploys a commit the service ran before (strictly earlier)
--- that differs from the one it runs now; hotfixes and rollbacks are remediations.
+-- A rollback is labelled, or redeploys a commit the service ran before (earlier in
+-- (finished_at, deployment_id) order) that differs from the one it runs now; hotfixes and
+-- rollbacks are remediations.
+ordered AS (
+    SELECT *, row_number() OVER (PARTITION BY service ORDER BY finished_at, deployment_id)
+              AS position
+    FROM deployments
+),
 flagged AS (
     SELECT deployment_id, service, finished_at,
            coalesce(change_type = 'rollback', false)
@@ -66,9 +72,9 @@ flagged AS (
            OR (commit_sha IS NOT NULL
                AND lag(commit_sha) OVER by_time IS NOT NULL
                AND commit_sha <> lag(commit_sha) OVER by_time
-               AND min(finished_at) OVER (PARTITION BY service, commit_sha) < finished_at)
+               AND min(position) OVER (PARTITION BY service, commit_sha) < position)
            AS remediation
-    FROM deployments
+    FROM ordered
     WINDOW by_time AS (PARTITION BY service ORDER BY finished_at, deployment_id)
 ),
 prod AS (
@@ -103,17 +109,17 @@ incidents AS (
            resolved_at::TIMESTAMP AS resolved_at, deployment_id
     FROM read_parquet($incident_files, hive_partitioning = false)
 ),
--- An incident's explicit deployment, else every deployment of its service that finished at the
--- latest instant at or before its start, at most $window_hours earlier.
+-- An incident's explicit deployment, else its service's latest deployment (by finished_at,
+-- then id) at or before its start, at most $window_hours earlier.
 failed_by_incident AS (
     SELECT i.deployment_id
     FROM incidents i SEMI JOIN prod p ON p.deployment_id = i.deployment_id
     WHERE i.started_at < $until
     UNION
-    SELECT p.deployment_id
+    SELECT max(p.deployment_id)
     FROM (
-        SELECT i.service, i.started_at, d.finished_at AS last_deploy
-        FROM (SELECT service, started_at, deployment_id FROM incidents
+        SELECT i.incident_id, i.service, i.started_at, d.finished_at AS last_deploy
+        FROM (SELECT incident_id, service, started_at, deployment_id FROM incidents
               WHERE started_at < $until) i
         ANTI JOIN prod k ON k.deployment_id = i.deployment_id
         ASOF JOIN (SELECT DISTINCT service, finished_at FROM prod) d
@@ -122,6 +128,7 @@ failed_by_incident AS (
     JOIN prod p ON p.service = n.service AND p.finished_at = n.last_deploy
     WHERE (floor(epoch(n.started_at))::BIGINT - floor(epoch(n.last_deploy))::BIGINT) / 3600.0
           <= $window_hours
+    GROUP BY n.incident_id
 ),
 buckets AS ({buckets}),
 deploy_stats AS (
@@ -285,6 +292,34 @@ def _buckets(since: dt.datetime, until: dt.datetime, period: str | None) -> pd.D
     return pd.DataFrame({"bucket": starts.as_unit("us"), "days": np.asarray(days, float)})
 
 
+def _pandas_production(dep: pd.DataFrame, until: Any, production: Any) -> pd.DataFrame:
+    """Successful production deployments with remediation and remediated flags."""
+    prod = dep[
+        (dep.finished_at < until)
+        & (dep.status == "success")
+        & dep.environment.str.lower().isin(production)
+    ].drop(columns=["environment", "status"])
+    prod = prod.sort_values(["service", "finished_at", "deployment_id"], ignore_index=True)
+    by_service = prod.groupby("service", sort=False)
+    previous_sha = by_service.commit_sha.shift()
+    position = by_service.cumcount()
+    first_position = position.groupby(
+        [prod.service, prod.commit_sha], sort=False, dropna=False
+    ).transform("min")
+    redeploy = (
+        prod.commit_sha.notna()
+        & previous_sha.notna()
+        & (prod.commit_sha != previous_sha)
+        & (first_position < position)
+    )
+    prod["remediation"] = (
+        prod.change_type.eq("rollback") | prod.change_type.eq("hotfix") | redeploy
+    ).astype(bool)
+    next_remediates = prod.groupby("service", sort=False).remediation.shift(-1)
+    prod["remediated"] = next_remediates.fillna(False).astype(bool)
+    return prod
+
+
 def pandas_four_keys(
     files: dict[str, list[Path]],
     mapping: tuple[list[str], list[str]],
@@ -318,28 +353,7 @@ def pandas_four_keys(
             "change_type",
         ],
     )
-    prod = dep[
-        (dep.finished_at < until)
-        & (dep.status == "success")
-        & dep.environment.str.lower().isin(production)
-    ].drop(columns=["environment", "status"])
-    prod = prod.sort_values(["service", "finished_at", "deployment_id"], ignore_index=True)
-    by_service = prod.groupby("service", sort=False)
-    previous_sha = by_service.commit_sha.shift()
-    first_time = prod.groupby(
-        ["service", "commit_sha"], sort=False, dropna=False
-    ).finished_at.transform("min")
-    redeploy = (
-        prod.commit_sha.notna()
-        & previous_sha.notna()
-        & (prod.commit_sha != previous_sha)
-        & (first_time < prod.finished_at)
-    )
-    prod["remediation"] = (
-        prod.change_type.eq("rollback") | prod.change_type.eq("hotfix") | redeploy
-    ).astype(bool)
-    next_remediates = prod.groupby("service", sort=False).remediation.shift(-1)
-    prod["remediated"] = next_remediates.fillna(False).astype(bool)
+    prod = _pandas_production(dep, until, production)
 
     # Lead time: explicit link if valid, else the first deployment at or after the change.
     chg = _read(files["changes"], ["change_id", "service", "committed_at", "deployment_id"])
@@ -382,7 +396,7 @@ def pandas_four_keys(
     early = inc[inc.started_at < until]
     known = early.deployment_id.isin(prod.deployment_id)
     failed_ids = set(early.deployment_id[known])
-    by_time = early.loc[~known, ["service", "started_at"]].sort_values("started_at")
+    by_time = early.loc[~known, ["incident_id", "service", "started_at"]].sort_values("started_at")
     last = pd.merge_asof(
         by_time,
         times.drop_duplicates().rename(columns={"finished_at": "last_deploy"}),
@@ -393,12 +407,13 @@ def pandas_four_keys(
         allow_exact_matches=True,
     ).dropna(subset=["last_deploy"])
     last = last[_hours_between(last.started_at, last.last_deploy) <= incident_window_hours]
-    tied = last[["service", "last_deploy"]].merge(
+    tied = last[["incident_id", "service", "last_deploy"]].merge(
         prod[["service", "finished_at", "deployment_id"]],
         left_on=["service", "last_deploy"],
         right_on=["service", "finished_at"],
     )
-    failed_ids |= set(tied.deployment_id)
+    # Of deployments finishing at that instant, the latest in (finished_at, id) order.
+    failed_ids |= set(tied.groupby("incident_id").deployment_id.max())
     deploys = prod[prod.finished_at >= since]
     deploys = keyed(
         deploys.assign(failed=deploys.deployment_id.isin(failed_ids) | deploys.remediated),

@@ -45,7 +45,9 @@ UNIT = {"week": "W", "month": "M"}
 def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
     """Elapsed hours between two timestamps, from whole seconds (DuckDB's epoch is fractional,
     Spark's is whole: flooring both makes them agree exactly)."""
-    return (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()) / SECONDS_PER_HOUR
+    seconds = (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()).cast("float64")
+    # A float dividend keeps Spark from reading the literal as DECIMAL and rounding.
+    return seconds / SECONDS_PER_HOUR
 
 
 def shipped_deployments(
@@ -62,28 +64,26 @@ def production_deployments(shipped: ibis.Table) -> ibis.Table:
     """Successful production deployments (from ``shipped_deployments``), each with whether it
     remediates an earlier one (``remediation``: a hotfix or a rollback) and whether the
     service's next one remediates it (``remediated``)."""
-    in_service = ibis.window(
-        group_by=shipped.service, order_by=[shipped.finished_at, shipped.deployment_id]
+    in_service = ibis.window(group_by=_.service, order_by=[_.finished_at, _.deployment_id])
+    same_commit = ibis.window(group_by=[_.service, _.commit_sha])
+    ordered = shipped.mutate(position=ibis.row_number().over(in_service))
+    marked = ordered.mutate(
+        previous_sha=ordered.commit_sha.lag().over(in_service),
+        first_position_of_sha=ordered.position.min().over(same_commit),
     )
-    same_commit = ibis.window(group_by=[shipped.service, shipped.commit_sha])
-    marked = shipped.mutate(
-        previous_sha=shipped.commit_sha.lag().over(in_service),
-        first_time_of_sha=shipped.finished_at.min().over(same_commit),
-    )
+    # An earlier deployment of the same commit, in (finished_at, deployment_id) order: ties in
+    # time are ordered by id exactly as ``previous_sha`` is.
     redeploys_older = (
         marked.commit_sha.notnull()
         & marked.previous_sha.notnull()
         & (marked.commit_sha != marked.previous_sha)
-        & (marked.first_time_of_sha < marked.finished_at)
+        & (marked.first_position_of_sha < marked.position)
     )
     rollback = (marked.change_type == ROLLBACK).fill_null(False) | redeploys_older
     remediation = rollback | (marked.change_type == HOTFIX).fill_null(False)
     flagged = marked.mutate(rollback=rollback, remediation=remediation)
-    window = ibis.window(
-        group_by=flagged.service, order_by=[flagged.finished_at, flagged.deployment_id]
-    )
-    return flagged.mutate(remediated=flagged.remediation.lead().over(window).fill_null(False)).drop(
-        "previous_sha", "first_time_of_sha"
+    return flagged.mutate(remediated=_.remediation.lead().over(in_service).fill_null(False)).drop(
+        "previous_sha", "first_position_of_sha", "position"
     )
 
 
@@ -188,10 +188,16 @@ def deployment_failures(
     candidates = shipped.select(
         pid=shipped.deployment_id, pservice=shipped.service, ptime=shipped.finished_at
     )
-    by_time_ids = near.inner_join(
-        candidates,
-        [near.service == candidates.pservice, near.last_deploy == candidates.ptime],
-    ).select(linked_id=candidates.pid)
+    # Of deployments finishing at that same instant, the latest in (finished_at, id) order.
+    by_time_ids = (
+        near.inner_join(
+            candidates,
+            [near.service == candidates.pservice, near.last_deploy == candidates.ptime],
+        )
+        .group_by("ref")
+        .aggregate(linked_id=candidates.pid.max())
+        .select("linked_id")
+    )
     linked = explicit.union(by_time_ids).distinct()
     marked = prod.left_join(linked, prod.deployment_id == linked.linked_id)
     return marked.select(

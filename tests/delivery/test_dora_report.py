@@ -1,0 +1,408 @@
+"""``leadline dora``: the window, the buckets, the JSON document of DESIGN.md §4 and the CLI in
+its three formats, with hand-computed numbers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from leadline.cli import app as cli
+from leadline.config import Settings
+from leadline.context import App
+from leadline.delivery.report import Window, buckets, dora
+from tests.delivery.support_metrics import (
+    CHANGES_HEADER,
+    DEPLOYMENTS_HEADER,
+    INCIDENTS_HEADER,
+    ingest,
+    t,
+    write_csv,
+    write_text,
+)
+
+# --- Window.parse -----------------------------------------------------------------------------
+
+
+def test_window_from_dates() -> None:
+    """Dates are midnights UTC; the window is [since, until)."""
+    window = Window.parse("2026-03-02", "2026-03-16")
+    assert (window.since, window.until) == (dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 16))
+    assert window.days == 14.0
+
+
+def test_window_from_iso_times_with_offsets() -> None:
+    """ISO times with offsets become naive UTC; Z means UTC; fractional days count."""
+    window = Window.parse("2026-03-02T01:00:00+02:00", "2026-03-03T05:00:00-05:00")
+    assert window.since == dt.datetime(2026, 3, 1, 23, 0)
+    assert window.until == dt.datetime(2026, 3, 3, 10, 0)
+    assert window.days == pytest.approx(35 / 24)
+    assert Window.parse("2026-03-02T12:00:00Z", None).since == dt.datetime(2026, 3, 2, 12)
+
+
+def test_window_defaults() -> None:
+    """Default: the 90 days up to the end of today (UTC); a lone --until keeps 90 days before
+    it; a lone --since runs to the end of today."""
+    today = dt.date(2026, 3, 10)
+    window = Window.parse(None, None, today=today)
+    assert window.until == dt.datetime(2026, 3, 11)
+    assert window.since == dt.datetime(2026, 3, 11) - dt.timedelta(days=90)
+    assert window.days == 90.0
+    assert Window.parse(None, "2026-03-01", today=today).since == dt.datetime(2025, 12, 1)
+    assert Window.parse("2026-03-01", None, today=today).until == dt.datetime(2026, 3, 11)
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        ("2026-03-02", "2026-03-02"),
+        ("2026-03-03", "2026-03-02"),
+        ("2026-03-02T01:00+01:00", "2026-03-02"),
+    ],
+)
+def test_window_since_must_be_before_until(since: str, until: str) -> None:
+    """since >= until is an error naming both ends."""
+    with pytest.raises(ValueError, match="must be before --until"):
+        Window.parse(since, until)
+
+
+# --- buckets ----------------------------------------------------------------------------------
+
+
+def test_week_buckets_start_on_monday_with_partial_ends() -> None:
+    """Wednesday 4 March 12:00 to Tuesday 17 March 06:00: weeks of 2 March (4.5 days inside),
+    9 March (7) and 16 March (1.25)."""
+    window = Window(t("2026-03-04T12:00"), t("2026-03-17T06:00"))
+    assert buckets(window, "week") == [
+        (t("2026-03-02"), 4.5),
+        (t("2026-03-09"), 7.0),
+        (t("2026-03-16"), 1.25),
+    ]
+
+
+def test_week_buckets_of_whole_weeks() -> None:
+    """A window from a Monday to a Monday has whole weeks and no empty bucket at the end; it
+    may cross the year (29 Dec 2025 is a Monday)."""
+    window = Window(t("2025-12-29"), t("2026-01-12"))
+    assert buckets(window, "week") == [(t("2025-12-29"), 7.0), (t("2026-01-05"), 7.0)]
+
+
+def test_month_buckets_have_calendar_lengths() -> None:
+    """Months have their calendar lengths (January 31, February 28 in 2026, April 30) and the
+    first and last are cut to the window: 20 Jan (12 days inside) to 10 May 12:00 (9.5)."""
+    window = Window(t("2026-01-20"), t("2026-05-10T12:00"))
+    assert buckets(window, "month") == [
+        (t("2026-01-01"), 12.0),
+        (t("2026-02-01"), 28.0),
+        (t("2026-03-01"), 31.0),
+        (t("2026-04-01"), 30.0),
+        (t("2026-05-01"), 9.5),
+    ]
+
+
+def test_month_buckets_in_a_leap_year_and_across_years() -> None:
+    """February 2028 has 29 days; December to January crosses the year."""
+    window = Window(t("2027-12-01"), t("2028-03-01"))
+    assert buckets(window, "month") == [
+        (t("2027-12-01"), 31.0),
+        (t("2028-01-01"), 31.0),
+        (t("2028-02-01"), 29.0),
+    ]
+
+
+def test_bucket_days_add_up_to_the_window() -> None:
+    """Whatever the window, the buckets' days sum to the window's days."""
+    window = Window(t("2026-01-07T18:00"), t("2026-04-02T03:00"))
+    for period in ("week", "month"):
+        grid = buckets(window, period)  # type: ignore[arg-type]
+        assert sum(days for _, days in grid) == pytest.approx(window.days)
+
+
+# --- the JSON document ------------------------------------------------------------------------
+
+# Window 2 to 16 March 2026 (14 days), by service, weekly series:
+# api: d1 3 Mar 12:00 (a), d2 10 Mar 12:00 (b), d3 11 Mar 12:00 (c, hotfix);
+#      changes c1 3 Mar 10:00 -> d1 2 h, c2 9 Mar 12:00 -> d2 24 h, c3 11 Mar 06:00 -> d3 6 h;
+#      incident i1 10 Mar 13:00 (1 h after d2: linked) resolved 15:00: 2 h.
+#      d2 failed (incident, and the hotfix d3 remediates it); d3 is rework.
+# web: w1 4 Mar 08:00; change cw1 4 Mar 07:30 -> 0.5 h; incident i2 5 Mar 00:00 (16 h after
+#      w1: linked), still open.
+DEPLOYMENTS = [
+    "d1,api,production,success,2026-03-03T12:00:00Z,a,",
+    "d2,api,production,success,2026-03-10T12:00:00Z,b,",
+    "d3,api,production,success,2026-03-11T12:00:00Z,c,hotfix",
+    "w1,web,production,success,2026-03-04T08:00:00Z,x,",
+    "s1,web,staging,success,2026-03-04T07:45:00Z,x,",
+]
+CHANGES = [
+    "c1,api,,2026-03-03T10:00:00Z,,",
+    "c2,api,,2026-03-09T12:00:00Z,,",
+    "c3,api,,2026-03-11T06:00:00Z,,",
+    "cw1,web,,2026-03-04T07:30:00Z,,",
+]
+INCIDENTS = [
+    "i1,api,SEV2,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,",
+    "i2,web,SEV3,2026-03-05T00:00:00Z,,",
+]
+# Totals: api 3 deployments / 14 = 3/14 per day (daily-to-weekly); lead [2, 6, 24] p50 6, p90
+# 6 + 0.8 * 18 = 20.4; CFR 1/3; TTR 2; rework 1/3. Levels: frequency high, lead time elite,
+# CFR low (> 15%), restore high (1 h <= 2 h < 24 h): overall low.
+# web 1 / 14 per day (weekly-to-monthly); lead 0.5; CFR 1; 1 incident, unresolved; rework 0.
+API_TOTAL = {
+    "key": "api",
+    "deployments": 3,
+    "deployment_frequency_per_day": 3 / 14,
+    "deployment_frequency_level": "daily-to-weekly",
+    "lead_time_hours": {"p50": 6.0, "p90": 20.4},
+    "changes": 3,
+    "change_failure_rate": 1 / 3,
+    "failed_deployments": 1,
+    "time_to_restore_hours": {"p50": 2.0, "p90": 2.0},
+    "incidents": 1,
+    "unresolved_incidents": 0,
+    "rework_rate": 1 / 3,
+    "rework_deployments": 1,
+    "levels": {
+        "deployment_frequency": "high",
+        "lead_time": "elite",
+        "change_failure_rate": "low",
+        "time_to_restore": "high",
+    },
+    "performance_level": "low",
+}
+WEB_TOTAL = {
+    "key": "web",
+    "deployments": 1,
+    "deployment_frequency_per_day": 1 / 14,
+    "deployment_frequency_level": "weekly-to-monthly",
+    "lead_time_hours": {"p50": 0.5, "p90": 0.5},
+    "changes": 1,
+    "change_failure_rate": 1.0,
+    "failed_deployments": 1,
+    "time_to_restore_hours": {"p50": None, "p90": None},
+    "incidents": 1,
+    "unresolved_incidents": 1,
+    "rework_rate": 0.0,
+    "rework_deployments": 0,
+    "levels": {
+        "deployment_frequency": "medium",
+        "lead_time": "elite",
+        "change_failure_rate": "low",
+        "time_to_restore": None,
+    },
+    "performance_level": "low",
+}
+# Weeks: api week of 2 Mar: d1 (1/7), lead 2, CFR 0, rework 0; week of 9 Mar: d2, d3 (2/7),
+# lead [6, 24] p50 15 p90 6 + 0.9 * 18 = 22.2, CFR 1/2, rework 1/2, TTR 2.
+# web week of 2 Mar: w1 (1/7), lead 0.5, CFR 1, 1 unresolved incident; week of 9 Mar: empty.
+API_WEEKS = [
+    ("2026-03-02T00:00:00Z", 1, 1 / 7, 2.0, 2.0, 0.0, None, 0.0),
+    ("2026-03-09T00:00:00Z", 2, 2 / 7, 15.0, 22.2, 0.5, 2.0, 0.5),
+]
+WEB_WEEKS = [
+    ("2026-03-02T00:00:00Z", 1, 1 / 7, 0.5, 0.5, 1.0, None, 0.0),
+    ("2026-03-09T00:00:00Z", 0, 0.0, None, None, None, None, None),
+]
+
+
+def load(app: App, tmp_path: Path) -> None:
+    """The facts above, through the three CSV sources."""
+    ingest(app, "deployments-csv", write_csv(tmp_path / "d.csv", DEPLOYMENTS_HEADER, DEPLOYMENTS))
+    ingest(app, "changes-csv", write_csv(tmp_path / "c.csv", CHANGES_HEADER, CHANGES))
+    ingest(app, "incidents-csv", write_csv(tmp_path / "i.csv", INCIDENTS_HEADER, INCIDENTS))
+
+
+def assert_matches(got: Any, expected: Any) -> None:
+    """Equal, floats approximately (nested dicts compared key by key)."""
+    if isinstance(expected, dict):
+        for name, value in expected.items():
+            assert_matches(got[name], value)
+    elif isinstance(expected, float):
+        assert got == pytest.approx(expected), (got, expected)
+    else:
+        assert got == expected
+
+
+def week_tuple(item: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        item["bucket"],
+        item["deployments"],
+        item["deployment_frequency_per_day"],
+        item["lead_time_hours"]["p50"],
+        item["lead_time_hours"]["p90"],
+        item["change_failure_rate"],
+        item["time_to_restore_hours"]["p50"],
+        item["rework_rate"],
+    )
+
+
+def assert_weeks(got: list[dict[str, Any]], expected: list[tuple[Any, ...]]) -> None:
+    assert [week_tuple(s) for s in got] == [
+        tuple(pytest.approx(v) if isinstance(v, float) else v for v in row) for row in expected
+    ]
+
+
+def test_dora_json_document(app: App, tmp_path: Path) -> None:
+    """``dora()`` returns the DESIGN.md §4 keys: since, until and per group key, deployments,
+    frequency and its level, lead time p50/p90, change failure rate, time to restore p50/p90,
+    rework rate, performance level and a weekly series of the same keys, with the
+    hand-computed values above."""
+    load(app, tmp_path)
+    report = dora(app, by="service", period="week", window=Window.parse("2026-03-02", "2026-03-16"))
+    assert (report["since"], report["until"]) == ("2026-03-02T00:00:00Z", "2026-03-16T00:00:00Z")
+    assert [g["key"] for g in report["groups"]] == ["api", "web"]
+    api, web = report["groups"]
+    contract = {
+        "key",
+        "deployments",
+        "deployment_frequency_per_day",
+        "deployment_frequency_level",
+        "lead_time_hours",
+        "change_failure_rate",
+        "time_to_restore_hours",
+        "rework_rate",
+        "performance_level",
+        "series",
+    }
+    assert contract <= set(api)
+    assert set(api["lead_time_hours"]) == set(api["time_to_restore_hours"]) == {"p50", "p90"}
+    assert_matches(api, API_TOTAL)
+    assert_matches(web, WEB_TOTAL)
+    assert contract - {"key", "series"} <= set(api["series"][0])
+    assert [s["days"] for s in api["series"]] == [7.0, 7.0]
+    assert_weeks(api["series"], API_WEEKS)
+    assert_weeks(web["series"], WEB_WEEKS)
+    json.dumps(report)  # plain JSON values only
+
+
+def test_dora_without_period_has_no_series(app: App, tmp_path: Path) -> None:
+    """Without --period the groups carry totals only."""
+    load(app, tmp_path)
+    report = dora(app, by="service", window=Window.parse("2026-03-02", "2026-03-16"))
+    assert all("series" not in g for g in report["groups"])
+    assert_matches(report["groups"][0], API_TOTAL)
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def invoke(home: Path, *args: str) -> Any:
+    return CliRunner().invoke(cli, ["--home", str(home), *args], env={"COLUMNS": "200"})
+
+
+def cli_home(tmp_path: Path) -> Path:
+    """A home with a catalog of api and web, and the facts above, ingested through
+    ``leadline ingest`` (cleanly: exit code 0)."""
+    home = tmp_path / "cli-home"
+    catalog = write_text(tmp_path / "catalog.yaml", SERVICES_CATALOG)
+    assert invoke(home, "ingest", "catalog-yaml", str(catalog)).exit_code == 0
+    for source, name, header, rows in (
+        ("deployments-csv", "d.csv", DEPLOYMENTS_HEADER, DEPLOYMENTS),
+        ("changes-csv", "c.csv", CHANGES_HEADER, CHANGES),
+        ("incidents-csv", "i.csv", INCIDENTS_HEADER, INCIDENTS),
+    ):
+        result = invoke(home, "ingest", source, str(write_csv(tmp_path / name, header, rows)))
+        assert result.exit_code == 0, result.output
+    return home
+
+
+SERVICES_CATALOG = """
+apiVersion: leadline.io/v1
+kind: Catalog
+teams:
+  - name: shop
+services:
+  - name: api
+    owner: shop
+  - name: web
+    owner: shop
+"""
+WINDOW = ("--since", "2026-03-02", "--until", "2026-03-16")
+
+
+def test_cli_json(tmp_path: Path) -> None:
+    """``leadline dora --format json --by service --period week`` prints the document."""
+    home = cli_home(tmp_path)
+    result = invoke(
+        home, "dora", "--by", "service", "--period", "week", *WINDOW, "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["since"] == "2026-03-02T00:00:00Z"
+    api, web = report["groups"]
+    assert_matches(api, API_TOTAL)
+    assert_matches(web, WEB_TOTAL)
+    assert_weeks(api["series"], API_WEEKS)
+
+
+def test_cli_csv(tmp_path: Path) -> None:
+    """``--format csv``: one total row per group, then its buckets; empty cells for nulls."""
+    home = cli_home(tmp_path)
+    result = invoke(home, "dora", "--by", "service", "--period", "week", *WINDOW, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["key"], r["bucket"]) for r in rows] == [
+        ("api", "total"),
+        ("api", "2026-03-02T00:00:00Z"),
+        ("api", "2026-03-09T00:00:00Z"),
+        ("web", "total"),
+        ("web", "2026-03-02T00:00:00Z"),
+        ("web", "2026-03-09T00:00:00Z"),
+    ]
+    api = rows[0]
+    assert list(api)[:5] == [
+        "key",
+        "bucket",
+        "deployments",
+        "deployment_frequency_per_day",
+        "deployment_frequency_level",
+    ]
+    assert api["deployments"] == "3"
+    assert float(api["deployment_frequency_per_day"]) == pytest.approx(3 / 14)
+    assert float(api["lead_time_p90_hours"]) == pytest.approx(20.4)
+    assert float(api["change_failure_rate"]) == pytest.approx(1 / 3)
+    assert api["performance_level"] == "low"
+    assert rows[3]["time_to_restore_p50_hours"] == ""
+    assert rows[5]["deployments"] == "0" and rows[5]["lead_time_p50_hours"] == ""
+
+
+def test_cli_table(tmp_path: Path) -> None:
+    """The default table shows each group's numbers (3 deploys, 0.21 per day, CFR 33.3%,
+    restore 2.0 h) and warns about the unresolved incident."""
+    home = cli_home(tmp_path)
+    result = invoke(home, "dora", "--by", "service", *WINDOW)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    api = next(line for line in lines if "│ api" in line)
+    for text in ("3", "0.21", "daily-to-weekly", "6.0", "20.4", "33.3%", "2.0", "low"):
+        assert text in api, (text, api)
+    web = next(line for line in lines if "│ web" in line)
+    assert "100.0%" in web and "0.07" in web
+    assert "1 incidents are still unresolved" in result.stdout
+
+
+def test_cli_rejects_an_empty_window(tmp_path: Path) -> None:
+    """--since not before --until: exit code 2 with the reason."""
+    result = invoke(tmp_path / "h", "dora", "--since", "2026-03-02", "--until", "2026-03-01")
+    assert result.exit_code == 2
+    assert "must be before --until" in result.output
+
+
+@pytest.mark.spark
+def test_cli_json_on_spark(tmp_path: Path, spark_settings: Settings) -> None:
+    """``--engine spark`` prints the same document as DuckDB (engine name aside)."""
+    home = cli_home(tmp_path)
+    args = ("dora", "--by", "service", *WINDOW, "--format", "json")  # totals: one query
+    duck = json.loads(invoke(home, *args).stdout)
+    result = invoke(home, *args, "--engine", "spark")
+    assert result.exit_code == 0, result.output
+    spark = json.loads(result.stdout)
+    assert (duck.pop("engine"), spark.pop("engine")) == ("duckdb", "spark")
+    assert_matches(spark, duck)
+    assert_matches(spark["groups"][0], API_TOTAL)
