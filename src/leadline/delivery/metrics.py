@@ -87,36 +87,41 @@ def production_deployments(shipped: ibis.Table) -> ibis.Table:
     )
 
 
-def _timeline(prod: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
-    """Deployments (kind 0) and events (kind 1, identified by ``ref``) of each service on one
-    time line, so ASOF-style lookups become running aggregates (which Spark can run too)."""
-    deploys = prod.select(
-        service=prod.service,
-        t=prod.finished_at,
-        kind=ibis.literal(0, "int8"),
-        ref=ibis.null("string"),
-        deploy_time=prod.finished_at,
-    )
-    wanted = events.select(
-        service=events.service,
-        t=events[at],
-        kind=ibis.literal(1, "int8"),
-        ref=events.ref,
-        deploy_time=ibis.null("timestamp(6)"),
-    )
+def _timeline(shipped: ibis.Table, events: ibis.Table, at: str, ref: bool = True) -> ibis.Table:
+    """Deployments (kind 0) and events (kind 1, with their ``ref`` when asked) of each service
+    on one time line, so ASOF-style lookups become running aggregates (which Spark can run
+    too). Leaving ``ref`` out keeps the sort narrow when the caller does not need it."""
+    deploy_columns = {
+        "service": shipped.service,
+        "t": shipped.finished_at,
+        "kind": ibis.literal(0, "int8"),
+        "deploy_time": shipped.finished_at,
+    }
+    event_columns = {
+        "service": events.service,
+        "t": events[at],
+        "kind": ibis.literal(1, "int8"),
+        "deploy_time": ibis.null("timestamp(6)"),
+    }
+    if ref:
+        deploy_columns["ref"] = ibis.null("string")
+        event_columns["ref"] = events.ref
+    deploys = shipped.select(**deploy_columns)
+    wanted = events.select(**event_columns)
     return deploys.union(wanted)
 
 
 def _next_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
-    """For each event, its service, time ``t`` and the finish time of the service's first
+    """For each event (no identity kept), its service, time ``t`` and the finish time of the
+    service's first
     successful production deployment at or after ``t`` (null if none): a running minimum in
     descending time order, the forward ASOF join (which Spark lacks)."""
-    both = _timeline(shipped, events, at)
+    both = _timeline(shipped, events, at, ref=False)
     later_first = ibis.window(
         group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
     )
     found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
-    return found.filter(found.kind == 1).select("service", "ref", "t", "next_deploy")
+    return found.filter(found.kind == 1).select("service", "t", "next_deploy")
 
 
 def _last_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
