@@ -89,6 +89,43 @@ class DeliverySettings(BaseModel):
     )
 
 
+class BurnRateRule(BaseModel):
+    """Fire ``severity`` when the burn rate exceeds ``factor`` over both windows (SRE workbook,
+    chapter 5, "multiwindow, multi-burn-rate alerts")."""
+
+    severity: Literal["page", "ticket"]
+    long_window: str  # e.g. "1h"
+    short_window: str  # e.g. "5m"
+    factor: float
+
+
+def _workbook_rules() -> list[BurnRateRule]:
+    return [
+        BurnRateRule(severity="page", long_window="1h", short_window="5m", factor=14.4),
+        BurnRateRule(severity="page", long_window="6h", short_window="30m", factor=6.0),
+        BurnRateRule(severity="ticket", long_window="1d", short_window="2h", factor=3.0),
+        BurnRateRule(severity="ticket", long_window="3d", short_window="6h", factor=1.0),
+    ]
+
+
+class ReliabilitySettings(BaseModel):
+    """Burn-rate alerting, error-budget policy thresholds and the default Prometheus."""
+
+    burn_rate_rules: list[BurnRateRule] = Field(
+        default_factory=_workbook_rules,
+        description="Multiwindow, multi-burn-rate rules (default: the SRE workbook's four).",
+    )
+    at_risk_remaining: float = Field(
+        default=0.25, description="An SLO with less error budget left than this is at risk."
+    )
+    prometheus_url: str | None = Field(
+        default=None, description="Prometheus used by SLOs whose data source names no URL."
+    )
+    step_seconds: int = Field(default=60, description="Resolution of pulled SLI samples.")
+    http_retries: int = Field(default=4, description="Attempts per data-source request.")
+    http_timeout_seconds: float = Field(default=30.0, description="Per request.")
+
+
 class Settings(BaseSettings):
     """All run-time settings. Paths are resolved against the current directory."""
 
@@ -114,6 +151,7 @@ class Settings(BaseSettings):
     )
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    reliability: ReliabilitySettings = Field(default_factory=ReliabilitySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 BATCH_COLUMN = "_batch_id"
 # Modules whose import registers fact tables; each pillar adds its own schemas module.
-TABLE_MODULES: tuple[str, ...] = ("leadline.delivery.schemas",)
+TABLE_MODULES: tuple[str, ...] = ("leadline.delivery.schemas", "leadline.reliability.schemas")
 
 
 MergeRule = Literal["latest", "min", "max"]

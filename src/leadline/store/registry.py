@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import leadline.catalog.models
 import leadline.ingest.models
-import leadline.lake.models  # noqa: F401
+import leadline.lake.models
+import leadline.reliability.models  # noqa: F401
 from leadline.store.base import Base
 
 metadata = Base.metadata

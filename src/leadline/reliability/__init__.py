@@ -1,0 +1,1 @@
+"""Reliability: SLOs and SLIs, error budgets, multiwindow burn-rate alerts, SLAs and XLAs."""
