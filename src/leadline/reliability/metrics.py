@@ -1,0 +1,237 @@
+"""SLO metrics as Ibis expressions (one definition, DuckDB and Spark).
+
+Definitions (docs/metrics.md has them with worked examples; source: Google's *The Site
+Reliability Workbook*, chapters 2 "Implementing SLOs" and 5 "Alerting on SLOs"; OpenSLO v1 for
+budgeting methods):
+
+- A sample holds the good and total events of the interval starting at its ``timestamp``; a
+  window ``[T−d, T)`` holds the samples with ``T−d ≤ timestamp < T`` (DESIGN.md §4).
+- **SLI** over a window: good ÷ total events (occurrences budgeting), or good slices ÷ slices
+  (time-slice budgeting: a slice of ``timeslice_seconds`` is good when its good ÷ total reaches
+  ``timeslice_target``). Intervals or slices without data count neither way; ``coverage`` reports
+  the share of expected intervals that had data, so gaps are visible, never silently good.
+- **Error budget remaining** = 1 − (1 − SLI) ÷ (1 − objective): the fraction of the allowed bad
+  events (or slices) not yet spent; 1 when nothing failed, 0 when exactly spent, negative when
+  overspent.
+- **Burn rate** over a window = (bad ÷ total events in the window) ÷ (1 − objective): how many
+  times faster than sustainable the budget burns (1 spends exactly the budget over the SLO
+  window). Burn rates count events, whatever the budgeting method (as the SRE workbook's alerts).
+- **Multiwindow, multi-burn-rate alerts** (workbook ch. 5, approach 6): a rule fires at T when the
+  burn rate exceeds its factor over both its long and its short window ending at T; ``page``
+  outranks ``ticket``. Evaluated at the start of every sample, from the samples before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ibis
+from ibis import _
+
+from leadline.config import BurnRateRule
+from leadline.reliability.durations import seconds
+
+# Windows the status needs: the contract's 1h and 6h, and every window the default rules use.
+STATUS_WINDOWS: dict[str, int] = {
+    name: seconds(name) for name in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+}
+
+
+def _epoch(column: ibis.Value) -> ibis.Value:
+    """Whole seconds since 1970 as int64 (floored: DuckDB's epoch is fractional)."""
+    return column.epoch_seconds().floor().cast("int64")
+
+
+def _ratio(numerator: ibis.Value, denominator: ibis.Value) -> ibis.Value:
+    return ibis.ifelse(
+        denominator > 0, numerator.cast("float64") / denominator, ibis.null("float64")
+    )
+
+
+def burn_rate(good: ibis.Value, total: ibis.Value, objective: ibis.Value) -> ibis.Value:
+    """(bad ÷ total) ÷ (1 − objective); null when the window holds no events."""
+    return _ratio(total - good, total) / (1.0 - objective)
+
+
+def slo_status(
+    samples: ibis.Table,
+    slos: ibis.Table,
+    at: ibis.Value,
+    windows: Mapping[str, int] = STATUS_WINDOWS,
+) -> ibis.Table:
+    """Per SLO of ``slos`` (slo, objective, budgeting, timeslice_target, timeslice_seconds,
+    step_seconds, window_start), at instant ``at``: SLI, events, error budget remaining and
+    coverage over ``[window_start, at)``, and the burn rate over ``[at − w, at)`` for every
+    window ``w``. SLOs without samples appear with null figures."""
+    horizon = max(windows.values())
+    spec = slos.select(
+        "slo",
+        "objective",
+        "budgeting",
+        "timeslice_target",
+        "timeslice_seconds",
+        "step_seconds",
+        "window_start",
+    )
+    s = samples.select("slo", "timestamp", "good", "total")
+    joined = s.inner_join(spec, "slo")
+    joined = joined.filter(
+        joined.timestamp < at,
+        (joined.timestamp >= joined.window_start)
+        | (joined.timestamp >= at - ibis.interval(seconds=horizon)),
+    )
+    in_window = joined.timestamp >= joined.window_start
+    sums = {
+        "good": joined.good.sum(where=in_window),
+        "total": joined.total.sum(where=in_window),
+        "intervals": joined.count(where=in_window),
+    }
+    for name, width in windows.items():
+        recent = joined.timestamp >= at - ibis.interval(seconds=width)
+        sums[f"good_{name}"] = joined.good.sum(where=recent)
+        sums[f"total_{name}"] = joined.total.sum(where=recent)
+    events = joined.group_by("slo").aggregate(**sums)
+    slices = _slice_counts(joined.filter(in_window))
+    out = spec.left_join(events, "slo").left_join(slices, "slo")
+    expected = (_epoch(at) - _epoch(out.window_start)) / out.step_seconds
+    by_slices = out.budgeting == "timeslices"
+    sli = ibis.ifelse(by_slices, _ratio(out.good_slices, out.slices), _ratio(out.good, out.total))
+    columns = {
+        "slo": out.slo,
+        "objective": out.objective,
+        "good": out.good.fill_null(0.0),
+        "total": out.total.fill_null(0.0),
+        "good_slices": out.good_slices.fill_null(0),
+        "slices": out.slices.fill_null(0),
+        "sli": sli,
+        "error_budget_remaining": 1.0 - (1.0 - sli) / (1.0 - out.objective),
+        "coverage": ibis.ifelse(
+            expected > 0, out.intervals.fill_null(0) / expected, ibis.null("float64")
+        ),
+    }
+    for name in windows:
+        columns[f"burn_rate_{name}"] = burn_rate(
+            out[f"good_{name}"], out[f"total_{name}"], out.objective
+        )
+    return out.select(**columns)
+
+
+def _slice_start(rows: ibis.Table) -> ibis.Value:
+    """Start (epoch seconds) of the time slice a sample falls in; null for SLOs without time
+    slices (``timeslice_seconds`` 0: Ibis's PySpark memtables lose integer columns that hold
+    nulls, so callers pass 0 rather than null)."""
+    size = rows.timeslice_seconds
+    second = _epoch(rows.timestamp)
+    return ibis.ifelse(size > 0, second - second % size, ibis.null("int64"))
+
+
+def _slice_counts(rows: ibis.Table) -> ibis.Table:
+    """Good and observed time slices per SLO (only meaningful for time-slice budgeting)."""
+    sliced = rows.filter(rows.budgeting == "timeslices").mutate(slice_start=_slice_start(rows))
+    per_slice = sliced.group_by(["slo", "slice_start"]).aggregate(
+        good=_.good.sum(), total=_.total.sum(), target=_.timeslice_target.max()
+    )
+    per_slice = per_slice.filter(per_slice.total > 0)
+    good = (per_slice.good / per_slice.total >= per_slice.target).cast("int64")
+    return per_slice.group_by("slo").aggregate(good_slices=good.sum(), slices=_.count())
+
+
+def burn_rate_history(
+    samples: ibis.Table,
+    slos: ibis.Table,
+    since: ibis.Value,
+    until: ibis.Value,
+    windows: Mapping[str, int],
+) -> ibis.Table:
+    """Per SLO and evaluation time ``T`` (the start of every sample in ``[since, until)``), the
+    burn rate over each window ``[T − w, T)``: a running sum over a RANGE frame of ``w``
+    seconds, minus the current sample (so gaps in the data never shift a window)."""
+    horizon = max(windows.values())
+    spec = slos.select("slo", "objective")
+    rows = samples.select("slo", "timestamp", "good", "total").inner_join(spec, "slo")
+    rows = rows.filter(
+        rows.timestamp < until, rows.timestamp >= since - ibis.interval(seconds=horizon)
+    )
+    rows = rows.mutate(second=_epoch(rows.timestamp))
+    columns = {}
+    for name, width in windows.items():
+        frame = ibis.range_window(group_by=_.slo, order_by=_.second, preceding=width, following=0)
+        columns[f"good_{name}"] = rows.good.sum().over(frame) - rows.good
+        columns[f"total_{name}"] = rows.total.sum().over(frame) - rows.total
+    summed = rows.mutate(**columns).filter(_.timestamp >= since)
+    burns = {
+        f"burn_rate_{name}": burn_rate(
+            summed[f"good_{name}"], summed[f"total_{name}"], summed.objective
+        )
+        for name in windows
+    }
+    return summed.select("slo", "timestamp", **burns)
+
+
+def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Table:
+    """The alert severity at every evaluation of ``burn_rate_history`` (null when quiet)."""
+
+    def fires(rule: BurnRateRule) -> ibis.Value:
+        long_rate = history[f"burn_rate_{rule.long_window}"]
+        short_rate = history[f"burn_rate_{rule.short_window}"]
+        return ((long_rate > rule.factor) & (short_rate > rule.factor)).fill_null(False)
+
+    page = ibis.literal(False)
+    ticket = ibis.literal(False)
+    for rule in rules:
+        if rule.severity == "page":
+            page = page | fires(rule)
+        else:
+            ticket = ticket | fires(rule)
+    severity = ibis.cases((page, "page"), (ticket, "ticket"), else_=ibis.null("string"))
+    return history.select("slo", "timestamp", severity=severity)
+
+
+def alert_episodes(states: ibis.Table) -> ibis.Table:
+    """Runs of equal severity per SLO as episodes: first and last evaluation that fired.
+    (An episode continues across a gap in the data: no evaluation happened in between.)"""
+    ordered = ibis.window(group_by=_.slo, order_by=_.timestamp)
+    previous = states.severity.lag().over(ordered)
+    same = (states.severity == previous).fill_null(False) | (
+        states.severity.isnull() & previous.isnull()
+    )
+    marked = states.mutate(change=(~same).cast("int64"))
+    running = ibis.window(group_by=_.slo, order_by=_.timestamp, preceding=None, following=0)
+    grouped = marked.mutate(episode=marked.change.sum().over(running))
+    grouped = grouped.filter(grouped.severity.notnull())
+    return (
+        grouped.group_by(["slo", "episode", "severity"])
+        .aggregate(
+            started_at=_.timestamp.min(),
+            last_evaluated_at=_.timestamp.max(),
+            evaluations=_.count(),
+        )
+        .drop("episode")
+    )
+
+
+def monthly_attainment(samples: ibis.Table, slos: ibis.Table) -> ibis.Table:
+    """Per SLO and calendar month: SLI over the month and whether it met its objective
+    (the framework's KPI "percentage of SLOs met")."""
+    spec = slos.select("slo", "objective", "budgeting", "timeslice_target", "timeslice_seconds")
+    rows = samples.select("slo", "timestamp", "good", "total").inner_join(spec, "slo")
+    rows = rows.mutate(month=rows.timestamp.truncate("M"))
+    events = rows.group_by(["slo", "month"]).aggregate(good=_.good.sum(), total=_.total.sum())
+    sliced = rows.filter(rows.budgeting == "timeslices").mutate(slice_start=_slice_start(rows))
+    per_slice = sliced.group_by(["slo", "month", "slice_start"]).aggregate(
+        good=_.good.sum(), total=_.total.sum(), target=_.timeslice_target.max()
+    )
+    per_slice = per_slice.filter(per_slice.total > 0)
+    slice_good = (per_slice.good / per_slice.total >= per_slice.target).cast("int64")
+    slices = per_slice.group_by(["slo", "month"]).aggregate(
+        good_slices=slice_good.sum(), slices=_.count()
+    )
+    out = events.inner_join(spec, "slo").left_join(slices, ["slo", "month"])
+    sli = ibis.ifelse(
+        out.budgeting == "timeslices",
+        _ratio(out.good_slices, out.slices),
+        _ratio(out.good, out.total),
+    )
+    return out.select(
+        "slo", "month", "objective", sli=sli, met=(sli >= out.objective).fill_null(False)
+    )
