@@ -16,6 +16,7 @@ from leadline.demo.cli import demo
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
 from leadline.output import console
+from leadline.reliability.cli import slo_app
 from leadline.setup import init
 
 app = typer.Typer(
@@ -62,6 +63,7 @@ app.command()(rejects)
 app.command()(templates)
 app.add_typer(catalog_app, name="catalog")
 app.command("dora")(dora_command)
+app.add_typer(slo_app, name="slo")
 app.add_typer(lake_app, name="lake")
 register_ingest_commands()
 

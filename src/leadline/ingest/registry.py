@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SOURCE_MODULES = (
     "leadline.catalog.ingest",
     "leadline.delivery.ingest",
+    "leadline.reliability.ingest",
     "leadline.delivery.github",
     "leadline.delivery.github_api",
     "leadline.delivery.gitlab",

@@ -1,0 +1,146 @@
+"""``leadline slo status|budget|alerts|kpi|export``: thin layer over reliability.report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+
+from leadline.context import App
+from leadline.output import OutputFormat, console, emit, to_json
+from leadline.reliability import report
+
+slo_app = typer.Typer(
+    help="SLOs: status, error budgets, burn-rate alerts, KPI.", no_args_is_help=True
+)
+Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
+At = Annotated[str | None, typer.Option("--at", help="Instant (ISO, UTC); default now.")]
+SloName = Annotated[str | None, typer.Option("--slo", help="Only this SLO.")]
+Engine = Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")]
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value * 100:.3f}%"
+
+
+def _num(value: float | None, digits: int = 2) -> str | None:
+    return None if value is None else f"{value:.{digits}f}"
+
+
+@slo_app.command("status")
+def status_command(
+    ctx: typer.Context,
+    *,
+    at: At = None,
+    slo: SloName = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Each SLO now (or --at): SLI, error budget left, burn rates, alert and policy state."""
+    app: App = ctx.obj
+    data = report.status(app, at=report.parse_instant(at), slo=slo, engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [
+        {
+            "slo": r["slo"],
+            "service": r["service"],
+            "objective": _pct(r["objective"]),
+            "window": r["window"],
+            "sli": _pct(r["sli"]),
+            "budget left": _pct(r["error_budget_remaining"]),
+            "burn 1h": _num(r["burn_rate_1h"]),
+            "burn 6h": _num(r["burn_rate_6h"]),
+            "alert": r["alert"] or "",
+            "policy": r["policy_state"],
+            "coverage": _pct(r["coverage"]),
+        }
+        for r in data["slos"]
+    ]
+    emit(rows, fmt, key="slos", title=f"SLO status at {data['at']}")
+
+
+@slo_app.command("budget")
+def budget_command(
+    ctx: typer.Context,
+    *,
+    at: At = None,
+    slo: SloName = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Error budgets: allowed and spent bad events, what is left, projected exhaustion."""
+    app: App = ctx.obj
+    data = report.status(app, at=report.parse_instant(at), slo=slo, engine=engine)
+    rows = [_budget_row(r) for r in data["slos"]]
+    if fmt is OutputFormat.json:
+        print(to_json({"at": data["at"], "budgets": rows}))
+        return
+    emit(rows, fmt, key="budgets", title=f"error budgets at {data['at']}")
+
+
+def _budget_row(r: dict[str, Any]) -> dict[str, Any]:
+    events = r["events"]
+    return {
+        "slo": r["slo"],
+        "service": r["service"],
+        "window": r["window"],
+        "window_start": r["window_start"],
+        "objective": r["objective"],
+        "budgeting": r["budgeting"],
+        "allowed_bad": events["allowed_bad"],
+        "bad": events["bad"],
+        "total": events["total"],
+        "error_budget_remaining": r["error_budget_remaining"],
+        "projected_exhaustion": r["projected_exhaustion"],
+        "policy_state": r["policy_state"],
+        "policy_action": r["policy_action"],
+    }
+
+
+@slo_app.command("alerts")
+def alerts_command(
+    ctx: typer.Context,
+    *,
+    since: Annotated[str | None, typer.Option(help="Start (ISO); default 7 days ago.")] = None,
+    until: Annotated[str | None, typer.Option(help="End (ISO); default now.")] = None,
+    slo: SloName = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Burn-rate alert episodes (SRE workbook multiwindow rules) over a time range."""
+    app: App = ctx.obj
+    end = report.parse_instant(until)
+    start = report.parse_instant(since) if since else end - dt.timedelta(days=7)
+    data = report.alerts(app, since=start, until=end, slo=slo, engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    emit(
+        data["episodes"],
+        fmt,
+        key="episodes",
+        title=f"alert episodes {data['since']} to {data['until']}",
+    )
+
+
+@slo_app.command("kpi")
+def kpi_command(
+    ctx: typer.Context,
+    *,
+    by: Annotated[str, typer.Option(help="service, team, value-stream or business-unit")] = "team",
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Percentage of SLOs met per group and calendar month."""
+    app: App = ctx.obj
+    data = report.kpi(app, by=by, engine=engine)  # type: ignore[arg-type]
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [{"group": g["key"], **m} for g in data["groups"] for m in g["months"]]
+    emit(rows, fmt, key="kpi", title=f"SLOs met by {by}")
+    if fmt is OutputFormat.table and not rows:
+        console.print("[dim]no SLO data yet[/dim]")

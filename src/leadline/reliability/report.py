@@ -1,0 +1,292 @@
+"""``leadline slo status|budget|alerts|kpi``: SLO figures at an instant, alert history, KPI.
+
+The JSON keys of ``status`` are the contract of DESIGN.md §4 (slo, service, objective, window,
+sli, error_budget_remaining, burn_rate_1h, burn_rate_6h, alert) plus ``policy_state``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from sqlalchemy import select
+
+from leadline.config import BurnRateRule
+from leadline.context import App
+from leadline.delivery.report import GroupBy, service_groups
+from leadline.lake.engines import Lake
+from leadline.reliability import metrics
+from leadline.reliability.durations import label, seconds
+from leadline.reliability.models import Slo
+
+POLICY_ACTIONS = {
+    "healthy": "ship as usual",
+    "at_risk": "prioritise reliability work; watch the burn rate",
+    "exhausted": "freeze releases except reliability fixes until the budget recovers",
+}
+SLO_COLUMNS = pa.schema(
+    [
+        ("slo", pa.string()),
+        ("objective", pa.float64()),
+        ("budgeting", pa.string()),
+        ("timeslice_target", pa.float64()),
+        ("timeslice_seconds", pa.int64()),
+        ("step_seconds", pa.int64()),
+        ("window_start", pa.timestamp("us")),
+    ]
+)
+
+
+def now() -> dt.datetime:
+    """The current instant, naive UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def parse_instant(text: str | None) -> dt.datetime:
+    if not text:
+        return now()
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def window_bounds(slo: Slo, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Start and end of the SLO window that ``at`` closes: the rolling window ending at
+    ``at``, or the calendar period holding the instant just before ``at``."""
+    if slo.window_kind == "rolling":
+        return at - dt.timedelta(days=slo.window_days or 28), at
+    moment = at - dt.timedelta(microseconds=1)
+    day = dt.datetime.combine(moment.date(), dt.time())
+    if slo.calendar_unit == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=7)
+    if slo.calendar_unit == "quarter":
+        start = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
+        months = 3
+    else:
+        start, months = day.replace(day=1), 1
+    year, month = divmod(start.month - 1 + months, 12)
+    return start, start.replace(year=start.year + year, month=month + 1)
+
+
+def window_label(slo: Slo) -> str:
+    if slo.window_kind == "rolling":
+        return f"{slo.window_days}d"
+    return f"calendar {slo.calendar_unit}"
+
+
+def slo_table(slos: list[Slo], at: dt.datetime, step: int) -> ibis.Table:
+    """The SLO specifications as a table the metrics take (no nullable integers: see
+    metrics._slice_start)."""
+    return ibis.memtable(
+        pa.table(
+            {
+                "slo": [s.name for s in slos],
+                "objective": [s.objective for s in slos],
+                "budgeting": [s.budgeting for s in slos],
+                "timeslice_target": [s.timeslice_target or 0.0 for s in slos],
+                "timeslice_seconds": [s.timeslice_seconds or 0 for s in slos],
+                "step_seconds": [step for _ in slos],
+                "window_start": [window_bounds(s, at)[0] for s in slos],
+            },
+            schema=SLO_COLUMNS,
+        )
+    )
+
+
+def load_slos(app: App, name: str | None = None) -> list[Slo]:
+    with app.store.session() as session:
+        query = select(Slo).order_by(Slo.name)
+        if name:
+            query = query.where(Slo.name == name)
+        return list(session.scalars(query))
+
+
+def rules_for(app: App, slo: Slo) -> list[BurnRateRule]:
+    """The SLO's own burn-rate rules if its specification has them, else the settings'."""
+    own = [BurnRateRule.model_validate(r) for r in slo.alerting or []]
+    return own or list(app.settings.reliability.burn_rate_rules)
+
+
+def alert_at(rules: list[BurnRateRule], row: dict[str, Any]) -> str | None:
+    """The severity firing at the status instant (page outranks ticket)."""
+    firing = set()
+    for rule in rules:
+        long_rate = row.get(f"burn_rate_{rule.long_window}")
+        short_rate = row.get(f"burn_rate_{rule.short_window}")
+        if (
+            long_rate is not None
+            and short_rate is not None
+            and min(long_rate, short_rate) > rule.factor
+        ):
+            firing.add(rule.severity)
+    return "page" if "page" in firing else ("ticket" if "ticket" in firing else None)
+
+
+def status(
+    app: App, *, at: dt.datetime | None = None, slo: str | None = None, engine: str | None = None
+) -> dict[str, Any]:
+    """Every SLO's state at ``at``: SLI, budget, burn rates, alert and policy."""
+    at = at or now()
+    slos = load_slos(app, slo)
+    rules = {s.name: rules_for(app, s) for s in slos}
+    windows = dict(metrics.STATUS_WINDOWS)
+    for rule in (r for rs in rules.values() for r in rs):
+        windows.setdefault(rule.long_window, seconds(rule.long_window))
+        windows.setdefault(rule.short_window, seconds(rule.short_window))
+    rows: dict[str, dict[str, Any]] = {}
+    if slos:
+        lake = Lake(app.settings, app.store, engine)
+        expr = metrics.slo_status(
+            lake.table("sli_samples"),
+            slo_table(slos, at, app.settings.reliability.step_seconds),
+            ibis.literal(at, "timestamp(6)"),
+            windows,
+        )
+        rows = {r["slo"]: r for r in lake.execute(expr).to_pylist()}
+    out = [_status_row(app, s, rows.get(s.name, {}), rules[s.name], at) for s in slos]
+    return {"at": _iso(at), "slos": out}
+
+
+def _status_row(
+    app: App, slo: Slo, row: dict[str, Any], rules: list[BurnRateRule], at: dt.datetime
+) -> dict[str, Any]:
+    start, end = window_bounds(slo, at)
+    remaining = row.get("error_budget_remaining")
+    alert = alert_at(rules, row)
+    exhaustion = _exhaustion(remaining, row.get("burn_rate_1d"), end - start, at)
+    state = policy_state(remaining, alert, app.settings.reliability.at_risk_remaining)
+    total = row.get("total") or 0.0
+    bad = total - (row.get("good") or 0.0)
+    allowed = (1 - slo.objective) * total
+    return {
+        "slo": slo.name,
+        "service": slo.service,
+        "objective": slo.objective,
+        "window": window_label(slo),
+        "window_start": _iso(start),
+        "budgeting": slo.budgeting,
+        "sli": row.get("sli"),
+        "error_budget_remaining": remaining,
+        "burn_rate_1h": row.get("burn_rate_1h"),
+        "burn_rate_6h": row.get("burn_rate_6h"),
+        "burn_rates": {
+            k.removeprefix("burn_rate_"): v for k, v in row.items() if k.startswith("burn_rate_")
+        },
+        "alert": alert,
+        "policy_state": state,
+        "policy_action": POLICY_ACTIONS[state],
+        "events": {"good": row.get("good"), "total": total, "bad": bad, "allowed_bad": allowed},
+        "slices": {"good": row.get("good_slices"), "total": row.get("slices")},
+        "coverage": row.get("coverage"),
+        "projected_exhaustion": _iso(exhaustion) if exhaustion else None,
+    }
+
+
+def policy_state(remaining: float | None, alert: str | None, at_risk: float) -> str:
+    """Error-budget policy: exhausted when nothing is left; at risk when little is left or a
+    burn-rate alert fires; healthy otherwise (no data counts as healthy: see coverage)."""
+    if remaining is not None and remaining <= 0:
+        return "exhausted"
+    if (remaining is not None and remaining < at_risk) or alert is not None:
+        return "at_risk"
+    return "healthy"
+
+
+def _exhaustion(
+    remaining: float | None, burn_1d: float | None, window: dt.timedelta, at: dt.datetime
+) -> dt.datetime | None:
+    """When the budget runs out if the last day's burn rate holds: a burn rate of 1 spends a
+    whole window's budget in one window, so the rest lasts remaining × window ÷ rate."""
+    if remaining is None or burn_1d is None or burn_1d <= 0 or remaining <= 0:
+        return None
+    return at + window * (remaining / burn_1d)
+
+
+def alerts(
+    app: App,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    slo: str | None = None,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """Alert episodes (multiwindow burn-rate rules) evaluated over ``[since, until)``."""
+    slos = load_slos(app, slo)
+    episodes: list[dict[str, Any]] = []
+    lake = Lake(app.settings, app.store, engine)
+    by_rules: dict[tuple[tuple[str, str, str, float], ...], list[Slo]] = {}
+    for item in slos:
+        rules = rules_for(app, item)
+        by_rules.setdefault(
+            tuple((r.severity, r.long_window, r.short_window, r.factor) for r in rules), []
+        ).append(item)
+    step = app.settings.reliability.step_seconds
+    for key, group in by_rules.items():
+        rules = [
+            BurnRateRule(
+                severity=s,
+                long_window=lw,
+                short_window=sw,
+                factor=f,
+            )
+            for s, lw, sw, f in key
+        ]
+        windows = {w: seconds(w) for r in rules for w in (r.long_window, r.short_window)}
+        history = metrics.burn_rate_history(
+            lake.table("sli_samples"),
+            slo_table(group, until, step),
+            ibis.literal(since, "timestamp(6)"),
+            ibis.literal(until, "timestamp(6)"),
+            windows,
+        )
+        found = metrics.alert_episodes(metrics.alert_states(history, rules))
+        for row in lake.execute(found).to_pylist():
+            episodes.append(
+                {
+                    "slo": row["slo"],
+                    "severity": row["severity"],
+                    "started_at": _iso(row["started_at"]),
+                    "ended_at": _iso(row["last_evaluated_at"] + dt.timedelta(seconds=step)),
+                    "evaluations": row["evaluations"],
+                }
+            )
+    episodes.sort(key=lambda e: (e["started_at"], e["slo"]))
+    return {
+        "since": _iso(since),
+        "until": _iso(until),
+        "episodes": episodes,
+        "rules": {"step": label(step)},
+    }
+
+
+def kpi(app: App, *, by: GroupBy = "team", engine: str | None = None) -> dict[str, Any]:
+    """Percentage of SLOs that met their objective, per group and calendar month."""
+    slos = load_slos(app)
+    if not slos:
+        return {"by": by, "groups": []}
+    lake = Lake(app.settings, app.store, engine)
+    table = slo_table(slos, now(), app.settings.reliability.step_seconds)
+    rows = lake.execute(metrics.monthly_attainment(lake.table("sli_samples"), table)).to_pylist()
+    group_of = dict(service_groups(app, by))
+    service_of = {s.name: s.service for s in slos}
+    cells: dict[tuple[str, str], list[bool]] = {}
+    for row in rows:
+        key = group_of.get(service_of[row["slo"]], service_of[row["slo"]])
+        cells.setdefault((key, _iso(row["month"])[:7]), []).append(bool(row["met"]))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for (key, month), met in sorted(cells.items()):
+        groups.setdefault(key, []).append(
+            {
+                "month": month,
+                "slos": len(met),
+                "met": sum(met),
+                "percent_met": 100.0 * sum(met) / len(met),
+            }
+        )
+    return {"by": by, "groups": [{"key": k, "months": v} for k, v in groups.items()]}
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
