@@ -9,7 +9,7 @@ budgeting methods):
 - **SLI** over a window: good ÷ total events (occurrences budgeting), or good slices ÷ slices
   (time-slice budgeting: a slice of ``timeslice_seconds`` is good when its good ÷ total reaches
   ``timeslice_target``). Intervals or slices without data count neither way; ``coverage`` reports
-  the share of expected intervals that had data, so gaps are visible, never silently good.
+  the share of the window's time covered by samples, so gaps are visible, never silently good.
 - **Error budget remaining** = 1 − (1 − SLI) ÷ (1 − objective): the fraction of the allowed bad
   events (or slices) not yet spent; 1 when nothing failed, 0 when exactly spent, negative when
   overspent.
@@ -73,7 +73,9 @@ def slo_status(
         "step_seconds",
         "window_start",
     )
-    s = samples.select("slo", "timestamp", "good", "total")
+    s = samples.select(
+        "slo", "timestamp", "good", "total", sample_seconds=samples.step_seconds.cast("int64")
+    )
     joined = s.inner_join(spec, "slo")
     joined = joined.filter(
         joined.timestamp < at,
@@ -84,7 +86,7 @@ def slo_status(
     sums = {
         "good": joined.good.sum(where=in_window),
         "total": joined.total.sum(where=in_window),
-        "intervals": joined.count(where=in_window),
+        "covered": joined.sample_seconds.sum(where=in_window),
     }
     for name, width in windows.items():
         recent = joined.timestamp >= at - ibis.interval(seconds=width)
@@ -93,7 +95,7 @@ def slo_status(
     events = joined.group_by("slo").aggregate(**sums)
     slices = _slice_counts(joined.filter(in_window))
     out = spec.left_join(events, "slo").left_join(slices, "slo")
-    expected = (_epoch(at) - _epoch(out.window_start)) / out.step_seconds
+    window_seconds = _epoch(at) - _epoch(out.window_start)
     by_slices = out.budgeting == "timeslices"
     sli = ibis.ifelse(by_slices, _ratio(out.good_slices, out.slices), _ratio(out.good, out.total))
     columns = {
@@ -105,9 +107,7 @@ def slo_status(
         "slices": out.slices.fill_null(0),
         "sli": sli,
         "error_budget_remaining": 1.0 - (1.0 - sli) / (1.0 - out.objective),
-        "coverage": ibis.ifelse(
-            expected > 0, out.intervals.fill_null(0) / expected, ibis.null("float64")
-        ),
+        "coverage": _ratio(out.covered.fill_null(0), window_seconds),
     }
     for name in windows:
         columns[f"burn_rate_{name}"] = burn_rate(
