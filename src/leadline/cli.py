@@ -17,6 +17,8 @@ from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, r
 from leadline.lake.cli import lake_app
 from leadline.output import console
 from leadline.reliability.cli import slo_app
+from leadline.reliability.sla_report import sla_app
+from leadline.reliability.xla import xla_app
 from leadline.setup import init
 
 app = typer.Typer(
@@ -64,6 +66,8 @@ app.command()(templates)
 app.add_typer(catalog_app, name="catalog")
 app.command("dora")(dora_command)
 app.add_typer(slo_app, name="slo")
+app.add_typer(sla_app, name="sla")
+app.add_typer(xla_app, name="xla")
 app.add_typer(lake_app, name="lake")
 register_ingest_commands()
 

@@ -48,7 +48,8 @@ def test_malformed_yaml_in_one_document(app: App, tmp_path: Path) -> None:
     assert "at line 11, column 1" in problem.reason
     assert set(by_name(app, Team)) == {"one", "three"}
     result = report.results[0]
-    assert (result.rows_read, result.rows_rejected) == (2, 1)
+    # three documents read: two landed, the broken one rejected
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (3, 2, 1)
     assert report.exit_code == 1
 
 

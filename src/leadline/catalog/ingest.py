@@ -136,6 +136,7 @@ class BackstageSource(_CatalogSource):
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         docs, problems = documents(unit, ctx.progress)
+        broken = sum(1 for p in problems if p.row is not None)  # unparseable documents
         records: list[Record] = []
         for doc in docs:
             doc_records, doc_problems = backstage.parse_document(doc, ctx.settings.catalog)
@@ -144,7 +145,7 @@ class BackstageSource(_CatalogSource):
         records, unstorable = drop_unstorable(records)
         records, duplicates = drop_duplicates(records)
         return Parsed(
-            rows_read=len(docs),
+            rows_read=len(docs) + broken,
             records=records,
             problems=storable_problems(problems + unstorable + duplicates),
         )
@@ -164,7 +165,7 @@ class CatalogYamlSource(_CatalogSource):
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         docs, problems = documents(unit, ctx.progress)
         records: list[Record] = []
-        read = 0
+        read = sum(1 for p in problems if p.row is not None)  # unparseable documents
         for doc in docs:
             doc_records, doc_problems, doc_read = native.parse_document(doc)
             records += doc_records

@@ -34,6 +34,10 @@ SOURCE_MODULES = (
     "leadline.delivery.gitlab",
     "leadline.delivery.pagerduty",
     "leadline.delivery.git",
+    "leadline.reliability.service_levels",
+    "leadline.reliability.agreements",
+    "leadline.reliability.openslo",
+    "leadline.reliability.sloth",
 )
 
 

@@ -11,7 +11,11 @@ import pyarrow as pa
 
 BATCH_COLUMN = "_batch_id"
 # Modules whose import registers fact tables; each pillar adds its own schemas module.
-TABLE_MODULES: tuple[str, ...] = ("leadline.delivery.schemas", "leadline.reliability.schemas")
+TABLE_MODULES: tuple[str, ...] = (
+    "leadline.delivery.schemas",
+    "leadline.reliability.schemas",
+    "leadline.reliability.service_levels",
+)
 
 
 MergeRule = Literal["latest", "min", "max"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -144,3 +145,24 @@ def kpi_command(
     emit(rows, fmt, key="kpi", title=f"SLOs met by {by}")
     if fmt is OutputFormat.table and not rows:
         console.print("[dim]no SLO data yet[/dim]")
+
+
+@slo_app.command("export")
+def export_command(
+    ctx: typer.Context,
+    *,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write; default: standard output.")
+    ] = None,
+) -> None:
+    """SLO specifications as OpenSLO v1 documents (as imported, or generated)."""
+    from leadline.reliability.openslo import export_openslo
+
+    app: App = ctx.obj
+    with app.store.session() as session:
+        text = export_openslo(session)
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")

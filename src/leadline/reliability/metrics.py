@@ -6,9 +6,10 @@ budgeting methods):
 
 - A sample holds the good and total events of the interval starting at its ``timestamp``; a
   window ``[T−d, T)`` holds the samples with ``T−d ≤ timestamp < T`` (DESIGN.md §4).
-- **SLI** over a window: good ÷ total events (occurrences budgeting), or good slices ÷ slices
+- **SLI** over a window: good ÷ total events (occurrences budgeting); good slices ÷ slices
   (time-slice budgeting: a slice of ``timeslice_seconds`` is good when its good ÷ total reaches
-  ``timeslice_target``). Intervals or slices without data count neither way; ``coverage`` reports
+  ``timeslice_target``); or the mean of the slices' good ÷ total (OpenSLO's ratio time
+  slices). Intervals or slices without data count neither way; ``coverage`` reports
   the share of the window's time covered by samples, so gaps are visible, never silently good.
 - **Error budget remaining** = 1 − (1 − SLI) ÷ (1 − objective): the fraction of the allowed bad
   events (or slices) not yet spent; 1 when nothing failed, 0 when exactly spent, negative when
@@ -96,8 +97,7 @@ def slo_status(
     slices = _slice_counts(joined.filter(in_window))
     out = spec.left_join(events, "slo").left_join(slices, "slo")
     window_seconds = _epoch(at) - _epoch(out.window_start)
-    by_slices = out.budgeting == "timeslices"
-    sli = ibis.ifelse(by_slices, _ratio(out.good_slices, out.slices), _ratio(out.good, out.total))
+    sli = _sli(out)
     columns = {
         "slo": out.slo,
         "objective": out.objective,
@@ -125,15 +125,32 @@ def _slice_start(rows: ibis.Table) -> ibis.Value:
     return ibis.ifelse(size > 0, second - second % size, ibis.null("int64"))
 
 
-def _slice_counts(rows: ibis.Table) -> ibis.Table:
-    """Good and observed time slices per SLO (only meaningful for time-slice budgeting)."""
-    sliced = rows.filter(rows.budgeting == "timeslices").mutate(slice_start=_slice_start(rows))
-    per_slice = sliced.group_by(["slo", "slice_start"]).aggregate(
+SLICED = ("timeslices", "ratio_timeslices")
+
+
+def _slice_counts(rows: ibis.Table, by: Sequence[str] = ("slo",)) -> ibis.Table:
+    """Per SLO (and ``by``): observed time slices, good slices (ratio reaching the slice
+    target) and the sum of the slices' ratios (for ratio time slices)."""
+    sliced = rows.filter(rows.budgeting.isin(SLICED)).mutate(slice_start=_slice_start(rows))
+    per_slice = sliced.group_by([*by, "slice_start"]).aggregate(
         good=_.good.sum(), total=_.total.sum(), target=_.timeslice_target.max()
     )
     per_slice = per_slice.filter(per_slice.total > 0)
-    good = (per_slice.good / per_slice.total >= per_slice.target).cast("int64")
-    return per_slice.group_by("slo").aggregate(good_slices=good.sum(), slices=_.count())
+    ratio = per_slice.good / per_slice.total
+    return per_slice.group_by(list(by)).aggregate(
+        good_slices=(ratio >= per_slice.target).cast("int64").sum(),
+        slices=_.count(),
+        ratio_sum=ratio.sum(),
+    )
+
+
+def _sli(out: ibis.Table) -> ibis.Value:
+    """The SLI by budgeting method: events, good slices, or the mean slice ratio."""
+    return ibis.cases(
+        (out.budgeting == "timeslices", _ratio(out.good_slices, out.slices)),
+        (out.budgeting == "ratio_timeslices", _ratio(out.ratio_sum, out.slices)),
+        else_=_ratio(out.good, out.total),
+    )
 
 
 def burn_rate_history(
@@ -217,21 +234,9 @@ def monthly_attainment(samples: ibis.Table, slos: ibis.Table) -> ibis.Table:
     rows = samples.select("slo", "timestamp", "good", "total").inner_join(spec, "slo")
     rows = rows.mutate(month=rows.timestamp.truncate("M"))
     events = rows.group_by(["slo", "month"]).aggregate(good=_.good.sum(), total=_.total.sum())
-    sliced = rows.filter(rows.budgeting == "timeslices").mutate(slice_start=_slice_start(rows))
-    per_slice = sliced.group_by(["slo", "month", "slice_start"]).aggregate(
-        good=_.good.sum(), total=_.total.sum(), target=_.timeslice_target.max()
-    )
-    per_slice = per_slice.filter(per_slice.total > 0)
-    slice_good = (per_slice.good / per_slice.total >= per_slice.target).cast("int64")
-    slices = per_slice.group_by(["slo", "month"]).aggregate(
-        good_slices=slice_good.sum(), slices=_.count()
-    )
+    slices = _slice_counts(rows, ("slo", "month"))
     out = events.inner_join(spec, "slo").left_join(slices, ["slo", "month"])
-    sli = ibis.ifelse(
-        out.budgeting == "timeslices",
-        _ratio(out.good_slices, out.slices),
-        _ratio(out.good, out.total),
-    )
+    sli = _sli(out)
     return out.select(
         "slo", "month", "objective", sli=sli, met=(sli >= out.objective).fill_null(False)
     )

@@ -1,0 +1,308 @@
+"""``leadline sla status``: the SLA attainment report (JSON, CSV, table) over ``sla.py``'s
+metric, with the agreements in force read from the store.
+
+JSON keys (a contract: add, never rename): ``month``, ``by``, ``as_of``, ``month_complete``,
+``engine``, ``groups`` (per group key and agreement: ``key``, ``agreement``, ``status``,
+``availability`` {``objective``, ``availability``, ``good``, ``total``, ``status``},
+``tickets`` {``tickets``, ``open``, ``cancelled``, ``response``, ``resolution``} and
+``priorities`` [{``priority``, ``tickets``, ``open``, ``cancelled``, ``attainment_target``,
+``response``, ``resolution``}], where each response/resolution is {``target_hours``, ``met``,
+``breached``, ``pending``, ``within_target``, ``p50_hours``, ``p90_hours``, ``status``}).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import ibis
+import typer
+from rich.table import Table
+
+from leadline.context import App
+from leadline.delivery.report import NO_GROUP
+from leadline.lake.engines import Lake
+from leadline.output import OutputFormat, console, err_console, to_json
+from leadline.reliability.agreements import SLA
+from leadline.reliability.service_level_report import (
+    By,
+    GroupBy,
+    ReportMonth,
+    coverage,
+    iso,
+    memtable,
+    services_table,
+)
+from leadline.reliability.sla import (
+    AVAILABILITY_SCHEMA,
+    COVERAGE_SCHEMA,
+    TARGETS_SCHEMA,
+    sla_attainment,
+)
+
+# --- report -------------------------------------------------------------------------------
+
+
+def sla_inputs(covered: list[tuple[str, Any]], month: ReportMonth) -> dict[str, ibis.Table]:
+    """The agreements in force, as the three small tables ``sla_attainment`` joins."""
+    cov, targets, avail = [], [], []
+    for service, agreement in covered:
+        cov.append({"service": service, "month": month.start, "agreement": agreement.name})
+        for priority, limit in (agreement.targets.get("tickets") or {}).items():
+            targets.append(
+                {"service": service, "month": month.start, "priority": priority, **limit}
+            )
+        wanted = agreement.targets.get("availability")
+        if wanted:
+            slo = wanted["slo"].replace("{service}", service)
+            avail.append(
+                {
+                    "service": service,
+                    "month": month.start,
+                    "agreement": agreement.name,
+                    "slo": slo,
+                    "objective": wanted["objective"],
+                }
+            )
+    return {
+        "coverage": memtable(cov, COVERAGE_SCHEMA),
+        "targets": memtable(targets, TARGETS_SCHEMA),
+        "availability_targets": memtable(avail, AVAILABILITY_SCHEMA),
+    }
+
+
+def sla_status(
+    app: App, *, month: ReportMonth, by: GroupBy = "service", engine: str | None = None
+) -> dict[str, Any]:
+    """The ``leadline sla status --format json`` document."""
+    lake = Lake(app.settings, app.store, engine)
+    members, covered = coverage(app, SLA, month)
+    expr = sla_attainment(
+        lake.table("tickets", [month.label]),
+        lake.table("sli_samples", [month.label]),
+        services=services_table(members, by),
+        as_of=month.as_of,
+        unmapped=None if by == "service" else NO_GROUP,
+        **sla_inputs(covered, month),
+    )
+    rows: list[dict[str, Any]] = lake.execute(expr).to_pylist()
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (r["key"], r["agreement"], r["priority"] or "")):
+        slot = (row["key"], row["agreement"])
+        if row["priority"] is None:
+            groups.setdefault(slot, {"priorities": []}).update(_totals_shape(row))
+        else:
+            groups.setdefault(slot, {"priorities": []})["priorities"].append(_priority_shape(row))
+    return {
+        "month": month.label,
+        "by": by,
+        "as_of": iso(month.as_of),
+        "month_complete": month.complete,
+        "engine": lake.engine,
+        "groups": [groups[k] for k in sorted(groups)],
+    }
+
+
+def _hours(seconds: int | None) -> float | None:
+    return None if seconds is None else seconds / 3600
+
+
+def _side(row: dict[str, Any], side: str, limit: str | None) -> dict[str, Any]:
+    shaped = {"target_hours": _hours(row[limit])} if limit else {}
+    shaped.update(
+        {
+            "met": row[f"{side}_met"],
+            "breached": row[f"{side}_breached"],
+            "pending": row[f"{side}_pending"],
+            "within_target": row[f"{side}_within_target"],
+            "p50_hours": row[f"{side}_p50_hours"],
+            "p90_hours": row[f"{side}_p90_hours"],
+            "status": row[f"{side}_status"],
+        }
+    )
+    return shaped
+
+
+def _counts(row: dict[str, Any]) -> dict[str, Any]:
+    return {"tickets": row["tickets"], "open": row["open"], "cancelled": row["cancelled"]}
+
+
+def _priority_shape(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "priority": row["priority"],
+        **_counts(row),
+        "attainment_target": row["attainment_target"],
+        "response": _side(row, "response", "respond_within_seconds"),
+        "resolution": _side(row, "resolution", "resolve_within_seconds"),
+    }
+
+
+def _totals_shape(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": row["key"],
+        "agreement": row["agreement"] or None,
+        "status": row["status"],
+        "availability": {
+            "objective": row["availability_objective"],
+            "availability": row["availability"],
+            "good": row["availability_good"],
+            "total": row["availability_total"],
+            "status": row["availability_status"] or "no_target",
+        },
+        "tickets": {
+            **_counts(row),
+            "response": _side(row, "response", None),
+            "resolution": _side(row, "resolution", None),
+        },
+    }
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+sla_app = typer.Typer(
+    help="ITIL 4 service level agreements: attainment per month.", no_args_is_help=True
+)
+
+
+def parse_month(month: str | None, as_of: str | None) -> ReportMonth:
+    """The report month from the options, or exit 2 naming what is wrong."""
+    try:
+        instant = dt.datetime.fromisoformat(as_of.replace("Z", "+00:00")) if as_of else None
+        if instant is not None and instant.tzinfo is None:
+            instant = instant.replace(tzinfo=dt.UTC)
+        return ReportMonth.parse(month, instant)
+    except ValueError as error:
+        err_console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+MonthOption = Annotated[
+    str | None, typer.Option(help="Calendar month YYYY-MM (UTC); default: this month.")
+]
+AsOfOption = Annotated[str | None, typer.Option(help="Judge at this instant (ISO); default: now.")]
+EngineOption = Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")]
+
+
+@sla_app.callback()
+def _group() -> None:
+    """ITIL 4 service level agreements: ticket and availability targets, attainment."""
+
+
+@sla_app.command("status")
+def status_command(
+    ctx: typer.Context,
+    *,
+    month: MonthOption = None,
+    by: Annotated[By, typer.Option(help="Group by.")] = By.service,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    as_of: AsOfOption = None,
+    engine: EngineOption = None,
+) -> None:
+    """SLA attainment for a month: tickets within their response and resolution targets per
+    priority, availability against its objective, met or breached per agreement."""
+    report = sla_status(ctx.obj, month=parse_month(month, as_of), by=by.value, engine=engine)
+    flat = [_flat(g, p) for g in report["groups"] for p in [None, *g["priorities"]]]
+    if fmt is OutputFormat.json:
+        print(to_json(report))
+    elif fmt is OutputFormat.csv:
+        write_csv(flat)
+    else:
+        _table(report, flat)
+
+
+def _flat(group: dict[str, Any], priority: dict[str, Any] | None) -> dict[str, Any]:
+    item = priority or group["tickets"]
+    row = {
+        "key": group["key"],
+        "agreement": group["agreement"] or "",
+        "priority": priority["priority"] if priority else "(all)",
+        "status": "" if priority else group["status"],
+        "tickets": item["tickets"],
+        "open": item["open"],
+        "cancelled": item["cancelled"],
+    }
+    for side in ("response", "resolution"):
+        data = item[side]
+        row.update(
+            {
+                f"{side}_target_hours": data.get("target_hours"),
+                f"{side}_within_target": data["within_target"],
+                f"{side}_breached": data["breached"],
+                f"{side}_pending": data["pending"],
+                f"{side}_p50_hours": data["p50_hours"],
+                f"{side}_p90_hours": data["p90_hours"],
+                f"{side}_status": data["status"],
+            }
+        )
+    avail = group["availability"] if priority is None else {}
+    row.update(
+        {
+            "availability": avail.get("availability"),
+            "availability_objective": avail.get("objective"),
+            "availability_status": avail.get("status", ""),
+        }
+    )
+    return row
+
+
+def write_csv(rows: list[dict[str, Any]]) -> None:
+    import csv
+    import sys
+
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _table(report: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    table = Table(
+        title=f"SLA attainment by {report['by']}, {report['month']}"
+        + ("" if report["month_complete"] else f" (so far, as of {report['as_of']})"),
+        title_justify="left",
+    )
+    for name in (
+        "group",
+        "agreement",
+        "priority",
+        "tickets",
+        "open",
+        "responded in target",
+        "resolved in target",
+        "resp p90 h",
+        "resol p90 h",
+        "availability",
+        "status",
+    ):
+        table.add_column(name)
+    for r in rows:
+        side = [
+            f"{pct(r[f'{s}_within_target'])} {r[f'{s}_status']}".strip()
+            for s in ("response", "resolution")
+        ]
+        p90 = [
+            "" if r[f"{s}_p90_hours"] is None else f"{r[f'{s}_p90_hours']:.2f}"
+            for s in ("response", "resolution")
+        ]
+        avail = (
+            f"{pct(r['availability'], 3)} / {pct(r['availability_objective'], 3)}"
+            if r["availability_objective"] is not None
+            else ""
+        )
+        table.add_row(
+            r["key"],
+            r["agreement"],
+            r["priority"],
+            str(r["tickets"]),
+            str(r["open"]),
+            *side,
+            *p90,
+            avail,
+            r["status"],
+        )
+    console.print(table) if rows else console.print("[dim]no agreements or tickets[/dim]")
