@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, when they are absent:
-# PostgreSQL (store tests run against a throwaway cluster) and a Java runtime (Spark).
+# PostgreSQL (store tests run against a throwaway cluster), a Java runtime (Spark) and
+# Prometheus with promtool (the Prometheus SLI source's tests backfill and query a real server).
 set -euo pipefail
 need=()
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need+=(prometheus)
 if ((${#need[@]})); then
   echo "installing Debian packages: ${need[*]}"
   sudo=""

@@ -123,6 +123,12 @@ class ReliabilitySettings(BaseModel):
     )
     step_seconds: int = Field(default=60, description="Resolution of pulled SLI samples.")
     http_retries: int = Field(default=4, description="Attempts per data-source request.")
+    http_backoff_seconds: float = Field(
+        default=0.5, description="First retry delay; doubles on each further attempt."
+    )
+    prometheus_lookback_days: int = Field(
+        default=30, description="How far back the first pull of an SLO's samples reaches."
+    )
     http_timeout_seconds: float = Field(default=30.0, description="Per request.")
 
 

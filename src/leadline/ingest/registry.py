@@ -38,6 +38,7 @@ SOURCE_MODULES = (
     "leadline.reliability.agreements",
     "leadline.reliability.openslo",
     "leadline.reliability.sloth",
+    "leadline.reliability.prometheus",
 )
 
 
