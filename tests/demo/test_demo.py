@@ -130,3 +130,23 @@ def test_small_demo_delivery_history_lands_clean_and_gives_dora(app: App) -> Non
     levels = {g["performance_level"] for g in report["groups"] if g["key"] != "(none)"}
     assert {"elite", "high", "low"} <= levels
     assert sum(g["deployments"] for g in report["groups"]) > 1000
+
+
+def test_small_demo_slos_land_clean_and_mix_states(app: App) -> None:
+    """The demo's OpenSLO specs and 90 days of five-minute samples land with nothing rejected;
+    SLO states mix healthy and exhausted, and burn-rate alerts fired during its incidents."""
+    from leadline.reliability.report import alerts, status
+
+    result = build_demo(app, seed=1, size="small", as_of=AS_OF)
+    reliability = [
+        r for rep in result.reports if rep.source in ("openslo", "sli-csv") for r in rep.results
+    ]
+    assert len(reliability) == 2
+    assert all(r.status == "landed" and r.rows_rejected == 0 for r in reliability)
+    at = dt.datetime(2026, 11, 25)
+    slos = status(app, at=at)["slos"]
+    assert len(slos) >= 10
+    assert {"healthy", "exhausted"} <= {s["policy_state"] for s in slos}
+    assert all(s["coverage"] is not None and 0.99 < s["coverage"] <= 1.0 for s in slos)
+    episodes = alerts(app, since=at - dt.timedelta(days=30), until=at)["episodes"]
+    assert {"page", "ticket"} <= {e["severity"] for e in episodes}

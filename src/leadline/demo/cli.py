@@ -20,6 +20,7 @@ from leadline.delivery.report import Window, dora
 from leadline.demo.run import build_demo
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
+from leadline.reliability.report import status as slo_status
 
 
 class Size(StrEnum):
@@ -89,6 +90,7 @@ def demo(
         dt.datetime.combine(result.as_of, dt.time()),
     )
     print_table(dora(app, by="team", window=window))
+    _slo_summary(app, window.until)
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()
@@ -109,3 +111,17 @@ def _command_name() -> str:
         return str(invoked.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(invoked)
+
+
+def _slo_summary(app: App, at: dt.datetime) -> None:
+    """One line on SLO health, the way an SRE lead would ask for it first."""
+    slos = slo_status(app, at=at)["slos"]
+    if not slos:
+        return
+    states = Counter(s["policy_state"] for s in slos)
+    alerts = Counter(s["alert"] for s in slos if s["alert"])
+    firing = ", ".join(f"{n} {severity}" for severity, n in sorted(alerts.items())) or "none"
+    console.print(
+        f"SLOs: {len(slos)} ({states['healthy']} healthy, {states['at_risk']} at risk, "
+        f"{states['exhausted']} exhausted); burn-rate alerts firing: {firing}"
+    )

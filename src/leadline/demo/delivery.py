@@ -51,6 +51,8 @@ class Outputs:
     pagerduty: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # (service, started, resolved or None) of every incident, for the SLI samples.
+    incidents: list[tuple[str, dt.datetime, dt.datetime | None]] = field(default_factory=list)
 
     def add(self, vendor: str, at: dt.datetime, delivery: dict[str, Any]) -> None:
         getattr(self, vendor).setdefault(at.strftime("%Y-%m"), []).append(delivery)
@@ -154,6 +156,7 @@ class DeliveryHistory:
         hours = self.rng.lognormvariate(0, 0.9) * restore
         resolved = started + dt.timedelta(hours=hours)
         self._pagerduty(service, started, resolved if resolved < self.end else None)
+        self.out.incidents.append((service, started, resolved if resolved < self.end else None))
         if resolved >= self.end:
             return
         fix_at = resolved + dt.timedelta(minutes=self.rng.uniform(5, 90))

@@ -10,6 +10,7 @@ from pathlib import Path
 from leadline.context import App
 from leadline.demo.delivery import DeliveryHistory, write_history
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
+from leadline.demo.reliability import write_reliability
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
 
@@ -59,6 +60,8 @@ def build_demo(
     ]
     history = DeliveryHistory(org, seed, size).build() if delivery else None
     plan = write_history(history, files.root / "delivery") if history else []
+    if history:
+        plan += write_reliability(org, history.incidents, files.root / "reliability", seed)
     for source, paths in plan:
         reports.append(
             run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)

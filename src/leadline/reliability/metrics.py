@@ -165,7 +165,9 @@ def burn_rate_history(
     seconds, minus the current sample (so gaps in the data never shift a window)."""
     horizon = max(windows.values())
     spec = slos.select("slo", "objective")
-    rows = samples.select("slo", "timestamp", "good", "total").inner_join(spec, "slo")
+    rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").inner_join(
+        spec, "slo"
+    )
     rows = rows.filter(
         rows.timestamp < until, rows.timestamp >= since - ibis.interval(seconds=horizon)
     )
@@ -182,7 +184,7 @@ def burn_rate_history(
         )
         for name in windows
     }
-    return summed.select("slo", "timestamp", **burns)
+    return summed.select("slo", "timestamp", "step_seconds", **burns)
 
 
 def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Table:
@@ -201,7 +203,7 @@ def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Tab
         else:
             ticket = ticket | fires(rule)
     severity = ibis.cases((page, "page"), (ticket, "ticket"), else_=ibis.null("string"))
-    return history.select("slo", "timestamp", severity=severity)
+    return history.select("slo", "timestamp", "step_seconds", severity=severity)
 
 
 def alert_episodes(states: ibis.Table) -> ibis.Table:
@@ -221,6 +223,7 @@ def alert_episodes(states: ibis.Table) -> ibis.Table:
         .aggregate(
             started_at=_.timestamp.min(),
             last_evaluated_at=_.timestamp.max(),
+            step_seconds=_.step_seconds.max(),
             evaluations=_.count(),
         )
         .drop("episode")

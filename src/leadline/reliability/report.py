@@ -248,7 +248,11 @@ def alerts(
                     "slo": row["slo"],
                     "severity": row["severity"],
                     "started_at": _iso(row["started_at"]),
-                    "ended_at": _iso(row["last_evaluated_at"] + dt.timedelta(seconds=step)),
+                    "last_evaluated_at": _iso(row["last_evaluated_at"]),
+                    # The episode lasts until the next evaluation, one sample later.
+                    "ended_at": _iso(
+                        row["last_evaluated_at"] + dt.timedelta(seconds=int(row["step_seconds"]))
+                    ),
                     "evaluations": row["evaluations"],
                 }
             )
