@@ -161,8 +161,8 @@ def burn_rate_history(
     windows: Mapping[str, int],
 ) -> ibis.Table:
     """Per SLO and evaluation time ``T`` (the start of every sample in ``[since, until)``), the
-    burn rate over each window ``[T − w, T)``: a running sum over a RANGE frame of ``w``
-    seconds, minus the current sample (so gaps in the data never shift a window)."""
+    burn rate over each window ``[T − w, T)``: a running sum over a RANGE frame of ``w`` on the
+    timestamp, minus the current sample (so gaps in the data never shift a window)."""
     horizon = max(windows.values())
     spec = slos.select("slo", "objective")
     rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").inner_join(
@@ -171,10 +171,15 @@ def burn_rate_history(
     rows = rows.filter(
         rows.timestamp < until, rows.timestamp >= since - ibis.interval(seconds=horizon)
     )
-    rows = rows.mutate(second=_epoch(rows.timestamp))
     columns = {}
     for name, width in windows.items():
-        frame = ibis.range_window(group_by=_.slo, order_by=_.second, preceding=width, following=0)
+        # RANGE over the timestamp itself: exact to the microsecond on both engines.
+        frame = ibis.range_window(
+            group_by=_.slo,
+            order_by=_.timestamp,
+            preceding=ibis.interval(seconds=width),
+            following=0,
+        )
         columns[f"good_{name}"] = rows.good.sum().over(frame) - rows.good
         columns[f"total_{name}"] = rows.total.sum().over(frame) - rows.total
     summed = rows.mutate(**columns).filter(_.timestamp >= since)

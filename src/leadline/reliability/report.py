@@ -72,7 +72,7 @@ def window_bounds(slo: Slo, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
 
 def window_label(slo: Slo) -> str:
     if slo.window_kind == "rolling":
-        return f"{slo.window_days}d"
+        return f"{slo.window_days or 28}d"
     return f"calendar {slo.calendar_unit}"
 
 
@@ -277,6 +277,8 @@ def kpi(app: App, *, by: GroupBy = "team", engine: str | None = None) -> dict[st
     service_of = {s.name: s.service for s in slos}
     cells: dict[tuple[str, str], list[bool]] = {}
     for row in rows:
+        if row["sli"] is None:  # no events that month: neither met nor missed
+            continue
         key = group_of.get(service_of[row["slo"]], service_of[row["slo"]])
         cells.setdefault((key, _iso(row["month"])[:7]), []).append(bool(row["met"]))
     groups: dict[str, list[dict[str, Any]]] = {}
