@@ -24,7 +24,7 @@ from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.lake.models import LakeFile
 from leadline.reliability import prometheus
 from leadline.reliability.models import SliWatermark, Slo, SloDocument
-from leadline.reliability.prometheus import (
+from leadline.reliability.promql import (
     QueryShapeError,
     histogram_queries,
     increase_query,

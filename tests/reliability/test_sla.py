@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from leadline.context import App
 from leadline.lake.engines import Lake
-from leadline.reliability.agreements import ServiceLevelAgreement
+from leadline.reliability.agreement_models import ServiceLevelAgreement
 from leadline.reliability.service_level_report import ReportMonth
 from leadline.reliability.sla_report import sla_app, sla_status
 from tests.delivery.support_metrics import ingest, load_catalog, problems, write_csv, write_text

@@ -13,7 +13,7 @@ from leadline.config import Settings
 from leadline.context import App
 from leadline.delivery.report import NO_GROUP
 from leadline.lake.conformance import assert_engines_agree
-from leadline.reliability.agreements import SLA, XLA
+from leadline.reliability.agreement_models import SLA, XLA
 from leadline.reliability.service_level_report import ReportMonth, coverage, services_table
 from leadline.reliability.sla import availability, sla_attainment
 from leadline.reliability.sla_report import sla_inputs

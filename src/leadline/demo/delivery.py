@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -18,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from leadline.demo.generator import OrganisationBuilder
+from leadline.demo.payloads import (
+    github_deployment,
+    github_push,
+    gitlab_deployment,
+    gitlab_push,
+    iso,
+    pagerduty_event,
+    sha,
+)
 
-ORG = "northwind"
 # Per profile: deployments per week, median lead hours, failure chance, median restore hours.
 PROFILES: dict[str, tuple[float, float, float, float]] = {
     "elite": (10.0, 6.0, 0.04, 0.7),
@@ -32,14 +39,6 @@ VENDOR_WEIGHTS = {
     "small": {"github": 6, "gitlab": 2, "csv": 2},
     "large": {"github": 1, "gitlab": 1, "csv": 18},
 }
-
-
-def sha(*parts: Any) -> str:
-    return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - ids
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -65,14 +64,6 @@ def service_vendors(org: OrganisationBuilder, size: str) -> dict[str, str]:
     return {
         name: rng.choices(list(weights), list(weights.values()))[0] for name in sorted(org.services)
     }
-
-
-def pagerduty_id(service: str) -> str:
-    return "P" + sha("pd", service)[:6].upper()
-
-
-def project_slug(vendor: str, team_unit: str, service: str) -> str:
-    return f"{ORG}/{service}" if vendor == "github" else f"{ORG}/{team_unit}/{service}"
 
 
 class DeliveryHistory:
@@ -190,10 +181,10 @@ class DeliveryHistory:
                 )
             return
         if vendor == "github":
-            self.out.add("github", pushed, _github_push(service, commits, pushed))
+            self.out.add("github", pushed, github_push(service, commits, pushed))
         else:
             self.out.add(
-                "gitlab", pushed, _gitlab_push(self.unit[service], service, commits, pushed)
+                "gitlab", pushed, gitlab_push(self.unit[service], service, commits, pushed)
             )
         del deployed
 
@@ -217,7 +208,7 @@ class DeliveryHistory:
                 }
             )
         elif vendor == "github":
-            for delivery in _github_deployment(
+            for delivery in github_deployment(
                 service,
                 number,
                 commit=commit,
@@ -228,7 +219,7 @@ class DeliveryHistory:
             ):
                 self.out.add("github", finished, delivery)
         else:
-            for delivery in _gitlab_deployment(
+            for delivery in gitlab_deployment(
                 self.unit[service],
                 service,
                 number=number,
@@ -249,236 +240,10 @@ class DeliveryHistory:
             self.out.add(
                 "pagerduty",
                 at,
-                _pagerduty_event(
+                pagerduty_event(
                     service, incident_id, number=number, event_type=event, started=started, at=at
                 ),
             )
-
-
-def _repository(service: str) -> dict[str, Any]:
-    return {
-        "id": int(sha("repo", service)[:7], 16),
-        "name": service,
-        "full_name": f"{ORG}/{service}",
-        "private": True,
-        "default_branch": "main",
-        "html_url": f"https://github.com/{ORG}/{service}",
-    }
-
-
-def _github_push(
-    service: str, commits: list[tuple[str, dt.datetime]], pushed: dt.datetime
-) -> dict[str, Any]:
-    listed = [
-        {
-            "id": c,
-            "tree_id": sha("tree", c),
-            "distinct": True,
-            "message": f"Change {c[:7]}",
-            "timestamp": at.isoformat(),
-            "author": {"name": "Dev", "email": "dev@northwind.example"},
-        }
-        for c, at in sorted(commits, key=lambda item: item[1])
-    ]
-    body = {
-        "ref": "refs/heads/main",
-        "before": sha("before", pushed),
-        "after": commits[0][0],
-        "created": False,
-        "deleted": False,
-        "forced": False,
-        "commits": listed,
-        "head_commit": listed[-1],
-        "repository": {**_repository(service), "pushed_at": int(pushed.timestamp())},
-        "pusher": {"name": "dev"},
-    }
-    return {
-        "headers": {"X-GitHub-Event": "push", "X-GitHub-Delivery": sha("push", service, pushed)},
-        "body": body,
-    }
-
-
-def _github_deployment(
-    service: str,
-    number: int,
-    *,
-    commit: str,
-    started: dt.datetime,
-    finished: dt.datetime,
-    status: str,
-    kind: str | None,
-) -> list[dict[str, Any]]:
-    deployment = {
-        "id": number,
-        "sha": commit,
-        "ref": "main",
-        "task": "deploy:hotfix" if kind == "hotfix" else "deploy",
-        "environment": "production",
-        "payload": {},
-        "description": "rollback to previous release" if kind == "rollback" else None,
-        "created_at": iso(started),
-        "updated_at": iso(started),
-    }
-    deliveries = [
-        {
-            "headers": {"X-GitHub-Event": "deployment", "X-GitHub-Delivery": sha("dep", number)},
-            "body": {
-                "action": "created",
-                "deployment": deployment,
-                "repository": _repository(service),
-            },
-        }
-    ]
-    for state, at in (("in_progress", started + dt.timedelta(seconds=30)), (status, finished)):
-        deliveries.append(
-            {
-                "headers": {
-                    "X-GitHub-Event": "deployment_status",
-                    "X-GitHub-Delivery": sha("status", number, state),
-                },
-                "body": {
-                    "action": "created",
-                    "deployment": deployment,
-                    "deployment_status": {
-                        "id": int(sha(number, state)[:8], 16),
-                        "state": state,
-                        "environment": "production",
-                        "created_at": iso(at),
-                        "updated_at": iso(at),
-                    },
-                    "repository": _repository(service),
-                },
-            }
-        )
-    return deliveries
-
-
-def _project(unit: str, service: str) -> dict[str, Any]:
-    return {
-        "id": int(sha("project", service)[:6], 16),
-        "name": service,
-        "path_with_namespace": f"{ORG}/{unit}/{service}",
-        "default_branch": "main",
-        "web_url": f"https://gitlab.com/{ORG}/{unit}/{service}",
-    }
-
-
-def _gitlab_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _gitlab_push(
-    unit: str, service: str, commits: list[tuple[str, dt.datetime]], pushed: dt.datetime
-) -> dict[str, Any]:
-    listed = [
-        {
-            "id": c,
-            "message": f"Change {c[:7]}",
-            "title": f"Change {c[:7]}",
-            "timestamp": at.isoformat(),
-            "author": {"name": "Dev", "email": "[REDACTED]"},
-        }
-        for c, at in sorted(commits, key=lambda item: item[1])
-    ]
-    body = {
-        "object_kind": "push",
-        "event_name": "push",
-        "before": sha("before", pushed),
-        "after": commits[0][0],
-        "ref": "refs/heads/main",
-        "checkout_sha": commits[0][0],
-        "project": _project(unit, service),
-        "commits": listed,
-        "total_commits_count": len(listed),
-    }
-    return {
-        "headers": {
-            "X-Gitlab-Event": "Push Hook",
-            "X-Gitlab-Event-UUID": sha("glpush", service, pushed),
-        },
-        "body": body,
-    }
-
-
-def _gitlab_deployment(
-    unit: str,
-    service: str,
-    *,
-    number: int,
-    commit: str,
-    started: dt.datetime,
-    finished: dt.datetime,
-    status: str,
-    kind: str | None,
-) -> list[dict[str, Any]]:
-    out = []
-    for state, at in (
-        ("running", started),
-        ("success" if status == "success" else "failed", finished),
-    ):
-        body = {
-            "object_kind": "deployment",
-            "status": state,
-            "status_changed_at": _gitlab_time(at),
-            "deployment_id": number,
-            "deployable_id": number * 10,
-            "deployable_url": f"https://gitlab.com/{ORG}/{unit}/{service}/-/jobs/{number}",
-            "environment": "production",
-            "project": _project(unit, service),
-            "short_sha": commit[:8],
-            "commit_url": f"https://gitlab.com/-/commit/{commit}",
-            "commit_title": (
-                "Hotfix" if kind == "hotfix" else "Rollback" if kind == "rollback" else "Release"
-            ),
-        }
-        out.append(
-            {
-                "headers": {
-                    "X-Gitlab-Event": "Deployment Hook",
-                    "X-Gitlab-Event-UUID": sha("gldep", number, state),
-                },
-                "body": body,
-            }
-        )
-    return out
-
-
-def _pagerduty_event(
-    service: str,
-    incident_id: str,
-    *,
-    number: int,
-    event_type: str,
-    started: dt.datetime,
-    at: dt.datetime,
-) -> dict[str, Any]:
-    status = "resolved" if event_type == "incident.resolved" else "triggered"
-    incident = {
-        "id": incident_id,
-        "type": "incident",
-        "number": number,
-        "title": f"{service} degraded",
-        "status": status,
-        "urgency": "high",
-        "created_at": iso(started),
-        "service": {"id": pagerduty_id(service), "type": "service_reference", "summary": service},
-        "html_url": f"https://northwind.pagerduty.com/incidents/{incident_id}",
-    }
-    event_id = "01" + sha("pd-event", incident_id, event_type)[:24].upper()
-    return {
-        "headers": {"X-Webhook-Id": event_id},
-        "body": {
-            "event": {
-                "id": event_id,
-                "event_type": event_type,
-                "resource_type": "incident",
-                "occurred_at": iso(at),
-                "agent": None,
-                "client": None,
-                "data": incident,
-            }
-        },
-    }
 
 
 def write_history(history: Outputs, root: Path) -> list[tuple[str, list[Path]]]:

@@ -245,7 +245,7 @@ def _write(path: Path, documents: list[dict[str, Any]]) -> None:
 
 def _annotations(service: str, vendor: str, unit: str) -> dict[str, str]:
     """Where the service's delivery data lives, as Backstage annotations say it."""
-    from leadline.demo.delivery import pagerduty_id, project_slug
+    from leadline.demo.payloads import pagerduty_id, project_slug
 
     out = {"pagerduty.com/service-id": pagerduty_id(service)}
     if vendor in ("github", "gitlab"):

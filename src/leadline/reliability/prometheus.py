@@ -8,31 +8,8 @@ SLO's OpenSLO DataSource (``spec.connectionDetails.url``) or an ``url`` in its i
 ``reliability.prometheus_url`` in the settings. A URL given on the command line (PATH or
 ``--url``; they must agree) is used for every selected SLO.
 
-**What is queried.** Samples are interval counts, ``step = reliability.step_seconds`` long, on
-a grid aligned to the Unix epoch. The count of interval ``[t - step, t)`` is Prometheus's
-``increase`` over the ``step`` seconds ending at ``t``, evaluated *at the end* ``t`` by
-``query_range`` and stored *at the start* ``t - step`` (so a window ``[T-d, T)`` of DESIGN §4
-holds exactly the events of that window). Per indicator (Slo.indicator):
-
-- ratio, ``{"good"|"bad": q, "total": q}`` with ``q`` a counter selector (OpenSLO
-  ``ratioMetric`` with ``counter: true``, e.g. ``http_requests_total{code!~"5.."}``):
-  ``sum(increase(q[<step>s]))``; ``good = total - bad`` when only ``bad`` is given.
-- ratio with a Sloth-style rate expression containing ``{{.window}}``:
-  ``sum(q with {{.window}} = <step>s) * <step>`` (a per-second rate times the interval).
-- threshold on a histogram, ``{"metric": m, "op": "lt"|"lte"|"gt"|"gte", "threshold": x}``
-  with ``m`` the histogram's base name or its ``_bucket`` selector, labels allowed:
-  total = ``sum(increase(m_count{labels}[<step>s]))``, bucket =
-  ``sum(increase(m_bucket{labels,le=~`x`}[<step>s]))`` (``le`` matched numerically as
-  ``1``/``1.0``, ``0.25``/``0.250``), good = bucket for ``lt``/``lte`` (buckets are ``<=``:
-  ``lt`` counts observations equal to x as good), good = total - bucket for ``gt``/``gte``.
-  x must be a bucket bound.
-
-Prometheus extrapolates ``increase`` to the window's edges; when samples sit on the window's
-edges (scrape interval dividing ``step``, aligned times) the result is the exact counter delta,
-counter resets included. Several series are summed (see promclient). An interval with no total,
-or no good when a good query is used, is a **gap**: nothing is stored and the batch message
-counts the missing intervals per SLO. A missing *bad* with a present total is 0 (error counters
-often appear only at the first error). NaN/Inf values are skipped and counted.
+**What is queried** (interval counts of ``reliability.step_seconds`` on an epoch-aligned grid,
+gaps, missing bad counts, NaN/Inf): see :mod:`leadline.reliability.promql`.
 
 **Range.** ``until`` = ``--until``, default now − 1 minute (scrape lag), aligned down to the step.
 Each SLO starts at ``--since`` (a re-pull: samples of the same intervals are replaced), else at
@@ -57,10 +34,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +60,14 @@ from leadline.reliability.promclient import (
     PrometheusQueryError,
     PrometheusUnavailable,
 )
+from leadline.reliability.promql import (
+    QueryShapeError,
+    SloPlan,
+    SloPull,
+    indicator_queries,
+    iso,
+    pull_slo,
+)
 from leadline.reliability.schemas import SLI_SAMPLES
 from leadline.store.base import utcnow
 
@@ -91,18 +75,6 @@ SOURCE_NAME = "prometheus"
 SCRAPE_LAG_SECONDS = 60  # default --until is this long before now
 HASH_GRANULARITY_SECONDS = 60  # re-runs within one wall-clock minute are "unchanged"
 PROMETHEUS_TYPES = {"prometheus", "thanos", "cortex", "mimir", "victoriametrics"}
-EPSILON = 1e-9
-
-_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-_STRING = r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`'
-_MATCHER = rf"\s*(?P<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*(?:{_STRING})\s*"
-_MATCHER_RE = re.compile(_MATCHER)
-_PLAIN_MATCHER = _MATCHER.replace("?P<label>", "?:")
-_SELECTOR = re.compile(
-    rf"^\s*(?P<name>{_NAME})?\s*"
-    rf"(?:\{{(?P<matchers>\s*(?:{_PLAIN_MATCHER},)*(?:{_PLAIN_MATCHER})?,?\s*)\}})?\s*$"
-)
-_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 
 
 def wall_clock() -> dt.datetime:
@@ -110,111 +82,7 @@ def wall_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class QueryShapeError(ValueError):
-    """An indicator this source cannot turn into interval counts."""
-
-
-# --- queries --------------------------------------------------------------------------------
-
-
-def increase_query(expression: str, step: int) -> str:
-    """The PromQL giving the count of events in the ``step`` seconds ending at the evaluation
-    time, for a counter selector or a Sloth-style ``{{.window}}`` rate expression."""
-    if _WINDOW.search(expression):
-        return f"sum({_WINDOW.sub(f'{step}s', expression.strip())}) * {step}"
-    found = _SELECTOR.match(expression)
-    if found and (found.group("name") or (found.group("matchers") or "").strip()):
-        return f"sum(increase({expression.strip()}[{step}s]))"
-    raise QueryShapeError(
-        f"not a counter selector (e.g. http_requests_total{{code!~'5..'}}) nor a rate "
-        f"expression with {{{{.window}}}}: {expression!r}"
-    )
-
-
-def le_pattern(threshold: float) -> str:
-    """A regular expression matching the ``le`` label values Prometheus clients write for
-    ``threshold`` (``1`` or ``1.0``, ``0.25`` or ``0.250``, ``+Inf``)."""
-    if math.isinf(threshold) and threshold > 0:
-        return r"\+Inf"
-    if threshold == int(threshold) and abs(threshold) < 1e15:
-        return re.escape(str(int(threshold))) + r"(\.0*)?"
-    return re.escape(repr(threshold)) + "0*"
-
-
-def histogram_queries(indicator: dict[str, Any], step: int) -> dict[str, str]:
-    """good (or bad) and total queries of a threshold indicator on a histogram."""
-    metric = str(indicator.get("metric") or "")
-    found = _SELECTOR.match(metric)
-    if not found or not found.group("name"):
-        raise QueryShapeError(f"indicator.metric is not a histogram selector: {metric!r}")
-    base = re.sub(r"_(bucket|count|sum)$", "", found.group("name"))
-    matchers = [
-        m.group(0).strip()
-        for m in _MATCHER_RE.finditer(found.group("matchers") or "")
-        if m.group("label") != "le"
-    ]
-    try:
-        threshold = float(indicator["threshold"])
-    except (KeyError, TypeError, ValueError):
-        raise QueryShapeError(
-            f"indicator.threshold is not a number: {indicator.get('threshold')!r}"
-        ) from None
-    op = str(indicator.get("op") or "lte").lower()
-    if op not in ("lt", "lte", "gt", "gte"):
-        raise QueryShapeError(f"indicator.op must be lt, lte, gt or gte, got {op!r}")
-    labels = ",".join(matchers)
-    bucket_labels = ",".join([*matchers, f"le=~`{le_pattern(threshold)}`"])
-    bucket = f"sum(increase({base}_bucket{{{bucket_labels}}}[{step}s]))"
-    total = f"sum(increase({base}_count{{{labels}}}[{step}s]))"
-    return {"good" if op in ("lt", "lte") else "bad": bucket, "total": total}
-
-
-def indicator_queries(indicator: dict[str, Any], step: int) -> dict[str, str] | None:
-    """The queries issued for an SLO: {"good" or "bad": q, "total": q}; None when the
-    indicator has no Prometheus queries (e.g. an SLO fed by sli-csv)."""
-    if indicator.get("metric") and indicator.get("threshold") is not None:
-        if not isinstance(indicator["metric"], str):
-            return None  # another data source's query shape (OpenSLO keeps it as spelled)
-        return histogram_queries(indicator, step)
-    total = indicator.get("total")
-    role = "good" if indicator.get("good") else "bad" if indicator.get("bad") else None
-    if not total and role is None:
-        return None  # e.g. a raw ratio (error_ratio): no event counts to pull
-    if any(
-        not isinstance(indicator.get(k), str) for k in (role, "total") if k and indicator.get(k)
-    ):
-        return None  # another data source's query shape (OpenSLO keeps it as spelled)
-    if not total or role is None:
-        raise QueryShapeError("a ratio indicator needs a total query and a good or bad query")
-    return {role: increase_query(str(indicator[role]), step), "total": increase_query(total, step)}
-
-
-# --- plans and pulls ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SloPlan:
-    """What to pull for one SLO: interval starts ``start, start+step, ... < until``."""
-
-    slo: str
-    url: str
-    queries: dict[str, str]
-    start: int
-    until: int
-    step: int
-
-    @property
-    def intervals(self) -> int:
-        return max(0, (self.until - self.start) // self.step)
-
-
-@dataclass
-class SloPull:
-    plan: SloPlan
-    samples: list[tuple[int, float, float]] = field(default_factory=list)  # start, good, total
-    gaps: int = 0
-    non_finite: int = 0
-    rejected: int = 0
+# --- the request ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -259,10 +127,6 @@ def _parse_time(text: str, naive_timezone: str, option: str) -> int:
     return int(moment.timestamp())
 
 
-def iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _datasource_url(indicator: dict[str, Any], documents: dict[str, dict[str, Any]]) -> str | None:
     """The URL an SLO's own data source names, if any (None: use settings)."""
     if indicator.get("url"):
@@ -280,52 +144,6 @@ def _is_prometheus(indicator: dict[str, Any], documents: dict[str, dict[str, Any
     document = documents.get(str(indicator.get("datasource") or ""), {})
     kind = str((document.get("spec") or {}).get("type") or indicator.get("type") or "")
     return not kind or kind.lower() in PROMETHEUS_TYPES
-
-
-def pull_slo(client: PrometheusClient, plan: SloPlan, file: str) -> tuple[SloPull, list[Problem]]:
-    """Query one SLO's good/bad and total counts for every interval of the plan."""
-    pull = SloPull(plan)
-    if plan.intervals == 0:
-        return pull, []
-    first_end, last_end = plan.start + plan.step, plan.until
-    results = {
-        role: client.query_range(query, first_end, last_end, plan.step)
-        for role, query in plan.queries.items()
-    }
-    pull.non_finite = sum(r.non_finite for r in results.values())
-    total, good, bad = results["total"], results.get("good"), results.get("bad")
-    problems: list[Problem] = []
-    for end in range(first_end, last_end + 1, plan.step):
-        count = total.values.get(end)
-        events = good.values.get(end) if good is not None else None
-        if count is not None and bad is not None:
-            events = count - bad.values.get(end, 0.0)
-        if count is None or events is None:
-            pull.gaps += 1
-            continue
-        start = end - plan.step
-        if events > count * (1 + EPSILON) + EPSILON or events < -EPSILON:
-            pull.rejected += 1
-            problems.append(
-                Problem(
-                    file,
-                    f"SLO {plan.slo!r} at {iso(start)}: good ({events:g}) must be between 0 "
-                    f"and total ({count:g}); check the SLO's queries",
-                    field="good",
-                    value=events,
-                    record={
-                        "slo": plan.slo,
-                        "timestamp": iso(start),
-                        "good": events,
-                        "total": count,
-                        "queries": plan.queries,
-                    },
-                    item=f"{plan.slo}@{iso(start)}",
-                )
-            )
-            continue
-        pull.samples.append((start, max(events, 0.0), count))
-    return pull, problems
 
 
 # --- the source -----------------------------------------------------------------------------

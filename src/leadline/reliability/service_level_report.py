@@ -19,12 +19,8 @@ import pyarrow as pa
 
 from leadline.context import App
 from leadline.delivery.report import NO_GROUP, service_groups
-from leadline.reliability.agreements import (
-    SCOPES,
-    ServiceLevelAgreement,
-    effective,
-    load_agreements,
-)
+from leadline.reliability.agreement_models import SCOPES, ServiceLevelAgreement
+from leadline.reliability.agreements import effective, load_agreements
 
 GroupBy = Literal["service", "team", "value-stream", "business-unit"]
 NONE = ""  # agreement column of facts no agreement covers (a join key cannot be null)

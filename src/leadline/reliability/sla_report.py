@@ -23,7 +23,7 @@ from leadline.context import App
 from leadline.delivery.report import NO_GROUP
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, err_console, to_json
-from leadline.reliability.agreements import SLA
+from leadline.reliability.agreement_models import SLA
 from leadline.reliability.service_level_report import (
     By,
     GroupBy,

@@ -29,7 +29,7 @@ from leadline.context import App
 from leadline.delivery.report import NO_GROUP
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, to_json
-from leadline.reliability.agreements import XLA
+from leadline.reliability.agreement_models import XLA
 from leadline.reliability.service_level_report import (
     NONE,
     By,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import leadline.catalog.models
 import leadline.ingest.models
 import leadline.lake.models
-import leadline.reliability.agreements
+import leadline.reliability.agreement_models
 import leadline.reliability.models  # noqa: F401
 from leadline.store.base import Base
 
