@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from leadline.cli import app as cli
 from leadline.context import App
-from leadline.output import console
 from tests.conftest import make_settings
 from tests.delivery.support_metrics import load_catalog
 from tests.reliability.support_slo import add_slo, ingest_samples, smp, write_samples
@@ -39,8 +38,9 @@ CONTRACT = {
 
 @pytest.fixture(autouse=True)
 def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tables wide enough that no cell folds."""
-    monkeypatch.setattr(console, "width", 250)
+    """Tables wide enough that no cell folds. (Rich reads COLUMNS on every print; setting
+    ``console.width`` instead would pin the width for every later test.)"""
+    monkeypatch.setenv("COLUMNS", "250")
 
 
 @pytest.fixture

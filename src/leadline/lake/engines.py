@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from leadline.config import Settings
+from leadline.lake.compilers import DUCKDB_COMPILER
 from leadline.lake.models import LakeFile
 from leadline.lake.tables import BATCH_COLUMN, FactTable, get_table
 from leadline.store import Store
@@ -53,6 +54,7 @@ def spark_startup_seconds() -> float | None:
 
 def duckdb_backend() -> Any:
     con = ibis.duckdb.connect()
+    con.compiler = DUCKDB_COMPILER  # see lake.compilers
     con.raw_sql("SET TimeZone = 'UTC'")
     return con
 
