@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from leadline import __version__
+from leadline.audit.cli import audit
 from leadline.catalog.cli import catalog_app
 from leadline.context import App
 from leadline.delivery.cli import dora_command
@@ -69,6 +70,7 @@ app.add_typer(slo_app, name="slo")
 app.add_typer(sla_app, name="sla")
 app.add_typer(xla_app, name="xla")
 app.add_typer(lake_app, name="lake")
+app.command()(audit)
 register_ingest_commands()
 
 

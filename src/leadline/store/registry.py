@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import leadline.audit.log
 import leadline.catalog.models
 import leadline.ingest.models
 import leadline.lake.models
