@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -132,6 +132,54 @@ class ReliabilitySettings(BaseModel):
     http_timeout_seconds: float = Field(default=30.0, description="Per request.")
 
 
+class RiskBand(BaseModel):
+    """A rating band of the risk matrix: scores from ``min_score`` up to the next band's."""
+
+    name: str
+    min_score: int = Field(ge=1)
+
+
+def _default_bands() -> list[RiskBand]:
+    return [
+        RiskBand(name="low", min_score=1),
+        RiskBand(name="medium", min_score=5),
+        RiskBand(name="high", min_score=10),
+        RiskBand(name="critical", min_score=16),
+    ]
+
+
+class RiskSettings(BaseModel):
+    """The risk matrix (likelihood x impact), its rating bands and review cadences."""
+
+    likelihood_levels: int = Field(
+        default=5, ge=2, le=10, description="Likelihood scale 1..N (default 5)."
+    )
+    impact_levels: int = Field(default=5, ge=2, le=10, description="Impact scale 1..N (default 5).")
+    bands: list[RiskBand] = Field(
+        default_factory=_default_bands,
+        description="Score = likelihood x impact; each band starts at min_score (ascending, the "
+        "first at 1). Default for 5x5: low 1-4, medium 5-9, high 10-15, critical 16-25.",
+    )
+    review_every_days: int = Field(
+        default=90, ge=1, description="Default review cadence of a risk without its own."
+    )
+    attestation_valid_days: int = Field(
+        default=365, ge=1, description="An attestation without expires_on expires this long after."
+    )
+    ai_evaluation_every_days: int = Field(
+        default=180, ge=1, description="Default evaluation cadence of an AI system."
+    )
+
+    @model_validator(mode="after")
+    def _bands_ascend_from_one(self) -> RiskSettings:
+        starts = [band.min_score for band in self.bands]
+        if not starts or starts[0] != 1 or starts != sorted(set(starts)):
+            raise ValueError("risk bands must start at 1 and ascend strictly")
+        if starts[-1] > self.likelihood_levels * self.impact_levels:
+            raise ValueError("a risk band starts above the largest score of the matrix")
+        return self
+
+
 class Settings(BaseSettings):
     """All run-time settings. Paths are resolved against the current directory."""
 
@@ -158,6 +206,7 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     reliability: ReliabilitySettings = Field(default_factory=ReliabilitySettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
 
     @classmethod
     def settings_customise_sources(
