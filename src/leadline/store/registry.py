@@ -7,7 +7,9 @@ import leadline.catalog.models
 import leadline.ingest.models
 import leadline.lake.models
 import leadline.reliability.agreement_models
-import leadline.reliability.models  # noqa: F401
+import leadline.reliability.models
+import leadline.risk.models
+import leadline.strategy.models  # noqa: F401
 from leadline.store.base import Base
 
 metadata = Base.metadata
