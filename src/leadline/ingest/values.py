@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
 import numpy as np
@@ -125,11 +124,7 @@ def typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
     if column.type == "bool":
         truth = pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE))
         return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truth)
-    if column.type == "decimal":
-        return pa.array(
-            [None if v is None else Decimal(v) for v in text.to_pylist()], column.arrow_type
-        )
-    if column.type in ("int", "float"):  # pyarrow does not parse a leading "+"
+    if column.type in ("int", "float", "decimal"):  # pyarrow does not parse a leading "+"
         return pc.cast(pc.replace_substring_regex(text, r"^\+", ""), column.arrow_type)
     if column.type == "date":
         return pc.cast(text, column.arrow_type)
