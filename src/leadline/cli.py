@@ -21,6 +21,7 @@ from leadline.reliability.cli import slo_app
 from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
 from leadline.setup import init
+from leadline.strategy.cli import okr_app, strategy_command
 
 app = typer.Typer(
     name="leadline",
@@ -71,6 +72,8 @@ app.add_typer(sla_app, name="sla")
 app.add_typer(xla_app, name="xla")
 app.add_typer(lake_app, name="lake")
 app.command()(audit)
+app.add_typer(okr_app, name="okr")
+app.command("strategy")(strategy_command)
 register_ingest_commands()
 
 
