@@ -20,6 +20,7 @@ from leadline.output import console
 from leadline.reliability.cli import slo_app
 from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
+from leadline.risk.cli import risk_app
 from leadline.setup import init
 from leadline.strategy.cli import okr_app, strategy_command
 
@@ -70,6 +71,7 @@ app.command("dora")(dora_command)
 app.add_typer(slo_app, name="slo")
 app.add_typer(sla_app, name="sla")
 app.add_typer(xla_app, name="xla")
+app.add_typer(risk_app, name="risk")
 app.add_typer(lake_app, name="lake")
 app.command()(audit)
 app.add_typer(okr_app, name="okr")

@@ -39,6 +39,7 @@ SOURCE_MODULES = (
     "leadline.reliability.openslo",
     "leadline.reliability.sloth",
     "leadline.reliability.prometheus",
+    "leadline.risk.ingest",
     "leadline.strategy.ingest",
 )
 
