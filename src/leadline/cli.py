@@ -23,6 +23,7 @@ from leadline.reliability.xla import xla_app
 from leadline.risk.cli import risk_app
 from leadline.setup import init
 from leadline.strategy.cli import okr_app, strategy_command
+from leadline.strategy.plan_cli import plan_app
 
 app = typer.Typer(
     name="leadline",
@@ -76,6 +77,7 @@ app.add_typer(lake_app, name="lake")
 app.command()(audit)
 app.add_typer(okr_app, name="okr")
 app.command("strategy")(strategy_command)
+app.add_typer(plan_app, name="plan")
 register_ingest_commands()
 
 

@@ -1,0 +1,209 @@
+"""Automatic evidence for 90-day plan items: rules over what leadline already holds.
+
+Each rule returns whether the item is met and a sentence saying why. Lighthouse value streams
+are those named by any strategy on a page (``lighthouse_value_streams``). Tables owned by
+pillars that may not be installed (risk register, FinOps cost lines) are looked up defensively:
+a missing table means "not met", never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, inspect, select, table
+from sqlalchemy.orm import Session
+
+from leadline.catalog.models import Service, Team, ValueStream
+from leadline.context import App
+from leadline.lake.engines import Lake
+from leadline.lake.models import LakeFile
+from leadline.reliability.models import Slo
+from leadline.strategy.models import KeyResult, KeyResultCheckin, Objective, StrategyPage
+
+RISK_TABLE = "risk"
+COST_TABLE = "cost_lines"
+SURVEY_TABLE = "devex_responses"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    met: bool
+    detail: str
+
+
+@dataclass
+class Facts:
+    """What a rule may read: the store session and the app (for the lake)."""
+
+    session: Session
+    app: App
+
+    def lake_count(self, table_name: str, services: list[str]) -> int:
+        """Rows of a lake fact table for these services (0 when the table has no files)."""
+        if not _lake_rows(self.session, table_name):
+            return 0
+        lake = Lake(self.app.settings, self.app.store)
+        facts = lake.table(table_name)
+        chosen = facts.filter(facts.service.isin(services))
+        value = lake.execute(chosen.aggregate(n=chosen.count())).to_pylist()[0]["n"]
+        return int(value or 0)
+
+
+Rule = Callable[[Facts], Evidence]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def decorate(function: Rule) -> Rule:
+        RULES[name] = function
+        return function
+
+    return decorate
+
+
+def lighthouses(session: Session) -> list[str]:
+    names: set[str] = set()
+    for page in session.scalars(select(StrategyPage)):
+        names.update(page.lighthouse_value_streams)
+    return sorted(names)
+
+
+def _services_of(session: Session, stream: str) -> list[str]:
+    """Services of a value stream: set on the service, or through its owning team."""
+    teams = set(session.scalars(select(Team.name).where(Team.value_stream == stream)))
+    services = session.scalars(select(Service))
+    return sorted(
+        s.name
+        for s in services
+        if s.value_stream == stream or (s.value_stream is None and s.owner_team in teams)
+    )
+
+
+def _lake_rows(session: Session, table_name: str) -> int:
+    query = select(func.coalesce(func.sum(LakeFile.rows), 0)).where(
+        LakeFile.table_name == table_name
+    )
+    return int(session.scalar(query) or 0)
+
+
+@rule("value-streams-mapped")
+def value_streams_mapped(facts: Facts) -> Evidence:
+    session = facts.session
+    streams = list(session.scalars(select(ValueStream.name).order_by(ValueStream.name)))
+    if not streams:
+        return Evidence(False, "the catalog has no value streams")
+    empty = [s for s in streams if not _services_of(session, s)]
+    if empty:
+        return Evidence(False, f"value streams without services: {', '.join(empty)}")
+    return Evidence(True, f"{len(streams)} value streams, each with its services")
+
+
+@rule("okrs-drafted")
+def okrs_drafted(facts: Facts) -> Evidence:
+    session = facts.session
+    objectives = session.scalar(select(func.count(Objective.id))) or 0
+    bets = sum(len(p.bets) for p in session.scalars(select(StrategyPage)))
+    met = objectives > 0 and bets > 0
+    return Evidence(met, f"{objectives} objectives; {bets} strategic bets on the roadmap")
+
+
+@rule("lighthouses-picked")
+def lighthouses_picked(facts: Facts) -> Evidence:
+    session = facts.session
+    names = lighthouses(session)
+    return Evidence(len(names) >= 2, f"lighthouse value streams: {', '.join(names) or 'none'}")
+
+
+@rule("four-lighthouses")
+def four_lighthouses(facts: Facts) -> Evidence:
+    session = facts.session
+    names = lighthouses(session)
+    return Evidence(len(names) >= 4, f"{len(names)} lighthouse value streams (4 wanted)")
+
+
+def _count_rows(connection: Connection, name: str) -> int | None:
+    """Rows of a table another pillar owns, or None when it does not exist (yet)."""
+    if not inspect(connection).has_table(name):
+        return None
+    return int(connection.scalar(select(func.count()).select_from(table(name))) or 0)
+
+
+@rule("risk-register")
+def risk_register(facts: Facts) -> Evidence:
+    session = facts.session
+    count = _count_rows(session.connection(), RISK_TABLE)
+    if count is None:
+        return Evidence(False, "no risk register in this installation")
+    return Evidence(count > 0, f"{count} risks in the register")
+
+
+@rule("finops-showback")
+def finops_showback(facts: Facts) -> Evidence:
+    session = facts.session
+    rows = _lake_rows(session, COST_TABLE)
+    return Evidence(rows > 0, f"{rows} cost lines ingested")
+
+
+@rule("devex-survey")
+def devex_survey(facts: Facts) -> Evidence:
+    session = facts.session
+    rows = _lake_rows(session, SURVEY_TABLE)
+    return Evidence(rows > 0, f"{rows} developer-experience survey answers ingested")
+
+
+def _per_lighthouse(
+    session: Session, test: Callable[[str, list[str]], bool], what: str
+) -> Evidence:
+    names = lighthouses(session)
+    if not names:
+        return Evidence(False, "no lighthouse value streams chosen")
+    missing = [n for n in names if not test(n, _services_of(session, n))]
+    if missing:
+        return Evidence(False, f"lighthouse streams without {what}: {', '.join(missing)}")
+    return Evidence(True, f"every lighthouse stream ({', '.join(names)}) has {what}")
+
+
+@rule("lighthouse-slos")
+def lighthouse_slos(facts: Facts) -> Evidence:
+    session = facts.session
+    with_slo = set(session.scalars(select(Slo.service)))
+    return _per_lighthouse(
+        session, lambda _n, services: bool(with_slo & set(services)), "a service with an SLO"
+    )
+
+
+@rule("lighthouse-teams")
+def lighthouse_teams(facts: Facts) -> Evidence:
+    session = facts.session
+    platform = session.scalar(select(func.count(Team.id)).where(Team.team_type == "platform"))
+    if not platform:
+        return Evidence(False, "no platform team in the catalog")
+    aligned = set(
+        session.scalars(select(Team.value_stream).where(Team.team_type == "stream-aligned"))
+    )
+    return _per_lighthouse(
+        session, lambda name, _s: name in aligned, "a stream-aligned team (and a platform team)"
+    )
+
+
+@rule("lighthouse-stability")
+def lighthouse_stability(facts: Facts) -> Evidence:
+    """Deployments and incidents of each lighthouse stream's services are in the lake."""
+
+    def tracked(_name: str, services: list[str]) -> bool:
+        return bool(
+            services
+            and facts.lake_count("deployments", services)
+            and facts.lake_count("incidents", services)
+        )
+
+    return _per_lighthouse(facts.session, tracked, "deployments and incidents recorded")
+
+
+@rule("okr-checkins")
+def okr_checkins(facts: Facts) -> Evidence:
+    session = facts.session
+    krs = session.scalar(select(func.count(KeyResult.id))) or 0
+    checked = session.scalar(select(func.count(func.distinct(KeyResultCheckin.key_result_id)))) or 0
+    return Evidence(krs > 0 and checked == krs, f"{checked} of {krs} key results checked in")
