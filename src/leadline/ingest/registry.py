@@ -41,6 +41,8 @@ SOURCE_MODULES = (
     "leadline.reliability.prometheus",
     "leadline.risk.ingest",
     "leadline.strategy.ingest",
+    "leadline.people.ingest",
+    "leadline.finops.ingest",
 )
 
 

@@ -15,6 +15,8 @@ TABLE_MODULES: tuple[str, ...] = (
     "leadline.delivery.schemas",
     "leadline.reliability.schemas",
     "leadline.reliability.service_levels",
+    "leadline.finops.schemas",
+    "leadline.people.schemas",
 )
 
 

@@ -129,6 +129,28 @@ class LakeWriter:
             self._rewrite(table, month, pa.concat_tables(parts))
         return int(data.num_rows)
 
+    def delete_matching(self, table: FactTable, columns: tuple[str, ...], keys: pa.Table) -> int:
+        """Remove the rows earlier batches landed whose ``columns`` equal a row of ``keys`` (a
+        restated bill replaces the earlier one). Rows this writer's batch landed are kept, so a
+        batch can land in chunks. Returns the number of rows removed."""
+        if keys.num_rows == 0:
+            return 0
+        wanted = pc.unique(_key_strings(keys, columns))
+        own = pa.scalar(self.batch_id, pa.int64())
+
+        def earlier_match(part: pa.Table) -> pa.Array:
+            hit = pc.is_in(_key_strings(part, columns), value_set=wanted)
+            mine = pc.fill_null(pc.equal(part.column(BATCH_COLUMN), own), False)
+            return pc.and_(hit, pc.invert(mine))
+
+        removed = 0
+        for month in sorted(self._months_where(table, [*columns, BATCH_COLUMN], earlier_match)):
+            stored = self._read_partition(table, month)
+            drop = pc.fill_null(earlier_match(stored), False)
+            removed += int(pc.sum(drop).as_py() or 0)
+            self._rewrite(table, month, stored.filter(pc.invert(drop)))
+        return removed
+
     def drop_batch(self, batch_id: int) -> None:
         """Remove every row an earlier batch landed (used by ``ingest --force``)."""
         target = pa.scalar(batch_id, pa.int64())

@@ -1,0 +1,1 @@
+"""FinOps and TBM: FOCUS cost ingestion, allocation, showback/chargeback, unit cost, budgets."""

@@ -1,0 +1,323 @@
+"""``focus``: FOCUS cost and usage exports (CSV, gzip CSV, Parquet; FOCUS 1.0–1.2) → cost lines.
+
+The file is streamed block by block (never whole in memory): each block is validated column by
+column (types, allowed values, decimal costs, JSON Tags), then checked row by row where FOCUS
+relates columns (an ISO 4217 BillingCurrency, periods that end after they start, Tags that are a
+JSON object). Bad rows are rejected naming file, row, column and reason; the rest lands. A
+re-ingested bill (same provider, billing account and billing period) replaces the earlier one:
+providers restate bills, and adding them again would double count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from leadline.finops.blocks import csv_blocks, header_of, kind_of, parquet_blocks, plain_csv
+from leadline.finops.currencies import ISO_4217
+from leadline.finops.focus import ALIASES, BY_FOCUS, COLUMNS, focus_format, missing_mandatory
+from leadline.finops.schemas import BILL_KEY, COST_LINES, TAGS
+from leadline.ingest.problems import InputError, Parsed, Problem
+from leadline.ingest.registry import (
+    CliOption,
+    Context,
+    LandContext,
+    Source,
+    Template,
+    Unit,
+    register,
+)
+from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat, validate_block
+
+ORIGIN = "focus"
+
+
+@dataclass
+class FocusPlan:
+    """What ``parse`` learnt from the header; ``land`` streams the rows."""
+
+    path: Path
+    kind: str
+    header: list[str]
+    version: str
+    fmt: CsvFormat
+    naive_timezone: str
+    warnings: list[Problem] = field(default_factory=list)
+    currency: str | None = None  # fills BillingCurrency when the file lacks it
+
+
+def detect_version(header: list[str]) -> str:
+    """The FOCUS version a header looks like: 1.2 added InvoiceId and PricingCurrency; 1.1 added
+    ServiceSubcategory and CommitmentDiscountQuantity; otherwise 1.0."""
+    names = set(header)
+    if names & {"InvoiceId", "PricingCurrency", "BillingAccountType", "SubAccountType"}:
+        return "1.2"
+    if names & {"ServiceSubcategory", "CommitmentDiscountQuantity", "CapacityReservationId"}:
+        return "1.1"
+    return "1.0"
+
+
+def plan(path: Path, partial: bool, naive_timezone: str, currency: str | None = None) -> FocusPlan:
+    """Check the header: refuse a file that lacks mandatory columns (or, with ``partial``, the
+    columns leadline needs), naming them. ``currency`` stands for an absent BillingCurrency."""
+    kind = kind_of(path)
+    header = header_of(path, kind)
+    name = str(path)
+    if not header:
+        raise InputError(Problem(name, "has no header row"))
+    canonical = [ALIASES.get(h, h) for h in header]
+    if currency and partial and "BillingCurrency" not in canonical:
+        if currency not in ISO_4217:
+            raise InputError(Problem(name, f"--currency {currency!r} is not an ISO 4217 code"))
+        canonical.append("BillingCurrency")
+    needed = [c.focus for c in COLUMNS if c.needed and c.focus not in canonical]
+    missing = missing_mandatory(header)
+    if needed or (missing and not partial):
+        lacking = needed if partial else missing
+        raise InputError(
+            Problem(
+                name,
+                f"is not a FOCUS export: the header lacks {', '.join(lacking)}"
+                + ("" if partial else " (use --partial for exports with fewer columns)"),
+                1,
+                lacking[0],
+            )
+        )
+    warnings = []
+    if missing:
+        warnings.append(
+            Problem(
+                name,
+                f"partial FOCUS file: {len(missing)} mandatory column(s) absent "
+                f"({', '.join(missing[:6])}{', ...' if len(missing) > 6 else ''})",
+                1,
+                missing[0],
+                severity="warning",
+                item="header",
+            )
+        )
+    return FocusPlan(
+        path,
+        kind,
+        header,
+        detect_version(header),
+        focus_format(canonical),
+        naive_timezone,
+        warnings,
+        currency if "BillingCurrency" not in header else None,
+    )
+
+
+def _blocks(plan: FocusPlan, problems: list[Problem]) -> Iterator[pa.Table]:
+    if plan.kind == "parquet":
+        yield from parquet_blocks(plan.path)
+        return
+    with plain_csv(plan.path, plan.kind) as csv_path:
+        # the header was checked by plan(), with aliases and --currency taken into account
+        yield from csv_blocks(csv_path, CsvFormat("focus", "", ()), problems)
+
+
+def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
+    """FOCUS names for aliased columns, ``null`` literals as empty values (FOCUS's example
+    tables write null as ``null``), and the --currency column when the file has none."""
+    block = block.rename_columns([ALIASES.get(n, n) for n in block.column_names])
+    for index, name in enumerate(block.column_names):
+        if name == ROW_COLUMN:
+            continue
+        text = block.column(index)
+        is_null = pc.equal(pc.utf8_lower(text), "null")
+        if pc.any(is_null).as_py():
+            block = block.set_column(index, name, pc.if_else(is_null, "", text))
+    if currency is not None:
+        block = block.append_column("BillingCurrency", pa.array([currency] * block.num_rows))
+    return block
+
+
+def _row_problems(
+    name: str, table: pa.Table, bad: pa.Array, column: str, reason: str
+) -> list[Problem]:
+    rows = table.filter(bad)
+    return [
+        Problem(
+            name,
+            reason,
+            r[ROW_COLUMN],
+            column,
+            r.get(column),
+            "error",
+            {k: _plain(v) for k, v in r.items() if k != ROW_COLUMN},
+        )
+        for r in rows.to_pylist()
+    ]
+
+
+def _plain(value: Any) -> Any:
+    return (
+        value.isoformat()
+        if hasattr(value, "isoformat")
+        else (
+            str(value) if value is not None and not isinstance(value, str | int | float) else value
+        )
+    )
+
+
+def _tags(con: duckdb.DuckDBPyConnection, text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Tags as a map, a mask of values that are not JSON, and of JSON that is not an object."""
+    con.register("tags_text", pa.table({"t": text}))
+    out = con.sql(
+        "SELECT t IS NOT NULL AND NOT json_valid(t) AS invalid, "
+        "CASE WHEN t IS NOT NULL AND json_valid(t) THEN json_type(t) END AS kind, "
+        "CASE WHEN t IS NOT NULL AND json_valid(t) AND json_type(t) = 'OBJECT' "
+        "THEN CAST(t::JSON AS MAP(VARCHAR, VARCHAR)) END AS tags FROM tags_text"
+    ).to_arrow_table()
+    con.unregister("tags_text")
+    invalid = out.column("invalid").combine_chunks()
+    not_object = pc.fill_null(pc.not_equal(out.column("kind").combine_chunks(), "OBJECT"), False)
+    return out.column("tags").combine_chunks().cast(TAGS), invalid, not_object
+
+
+def check_rows(
+    name: str, table: pa.Table, con: duckdb.DuckDBPyConnection
+) -> tuple[pa.Table, list[Problem], pa.Array]:
+    """Cross-column rules; returns the passing rows, the problems and their tags maps."""
+    problems: list[Problem] = []
+    ok = pa.array(np.ones(table.num_rows, dtype=bool))
+    currency = table.column("BillingCurrency")
+    unknown = pc.invert(pc.is_in(currency, value_set=pa.array(sorted(ISO_4217))))
+    problems += _row_problems(
+        name, table, unknown, "BillingCurrency", "must be an ISO 4217 currency code (e.g. USD)"
+    )
+    ok = pc.and_(ok, pc.invert(unknown))
+    for start, end in (
+        ("BillingPeriodStart", "BillingPeriodEnd"),
+        ("ChargePeriodStart", "ChargePeriodEnd"),
+    ):
+        wrong = pc.fill_null(pc.less(table.column(end), table.column(start)), False)
+        wrong = pc.and_(wrong, ok)
+        problems += _row_problems(name, table, wrong, end, f"is before {start}")
+        ok = pc.and_(ok, pc.invert(wrong))
+    tags, invalid, not_object = _tags(con, table.column("Tags").combine_chunks())
+    for mask, reason in ((invalid, "must be valid JSON"), (not_object, "must be a JSON object")):
+        wrong = pc.and_(mask, ok)
+        problems += _row_problems(name, table, wrong, "Tags", reason)
+        ok = pc.and_(ok, pc.invert(wrong))
+    return table.filter(ok), problems, tags.filter(ok)
+
+
+def to_lake(plan: FocusPlan, table: pa.Table, tags: pa.Array) -> pa.Table:
+    """Valid FOCUS rows in the cost-lines shape."""
+    n = table.num_rows
+    columns: dict[str, pa.Array] = {}
+    for column in COLUMNS:
+        if column.focus == "Tags":
+            columns["tags"] = tags
+        else:
+            columns[column.lake] = table.column(column.focus)
+    columns.update(
+        origin=pa.array([ORIGIN] * n, pa.string()),
+        focus_version=pa.array([plan.version] * n, pa.string()),
+        gl_account=pa.nulls(n, pa.string()),
+        cost_center=pa.nulls(n, pa.string()),
+        cost_pool=pa.nulls(n, pa.string()),
+        extra=table.column(EXTRA_COLUMN),
+        file=pa.array([plan.path.name] * n, pa.string()),
+        line=table.column(ROW_COLUMN),
+    )
+    return pa.table(columns).cast(COST_LINES.schema)
+
+
+@register
+class FocusSource(Source):
+    name = "focus"
+    summary = "FOCUS 1.0-1.2 cost and usage exports (CSV, gzip CSV or Parquet), streamed"
+    writes_lake = True
+    load_bytes = False
+    cli_options = (
+        CliOption(
+            "partial",
+            "Accept exports that lack some FOCUS mandatory columns (warned), as long as they "
+            "carry BilledCost, EffectiveCost, BillingCurrency, the periods and ChargeCategory.",
+            bool,
+            False,
+        ),
+        CliOption(
+            "currency",
+            "ISO 4217 BillingCurrency of a --partial file that has no BillingCurrency column.",
+        ),
+    )
+
+    def templates(self) -> list[Template]:
+        header = ",".join(c.focus for c in COLUMNS)
+        doc = "\n".join(
+            f"#   {c.focus}: {c.column.type}, {'mandatory' if c.mandatory else 'optional'}"
+            f"{'; one of ' + ', '.join(c.column.choices) if c.column.choices else ''}"
+            for c in COLUMNS
+        )
+        text = f"# FOCUS cost and usage export (FOCUS 1.0 column names).\n{doc}\n{header}\n"
+        return [Template("focus.csv", text)]
+
+    def parse(self, unit: Unit, ctx: Context) -> Parsed:
+        (input_file,) = unit.files
+        found = plan(
+            input_file.path,
+            bool(ctx.options.get("partial")),
+            ctx.settings.naive_timezone,
+            ctx.options.get("currency"),
+        )
+        return Parsed(records=found, problems=list(found.warnings))
+
+    def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+        assert ctx.lake is not None
+        found: FocusPlan = parsed.records
+        name = str(found.path)
+        seen_bills: set[str] = set()
+        con = duckdb.connect()
+        problems: list[Problem] = []
+        reader_problems: list[Problem] = []
+        try:
+            for block in _blocks(found, reader_problems):
+                parsed.rows_read += block.num_rows
+                typed, bad = validate_block(
+                    name, found.fmt, _canonical(block, found.currency), found.naive_timezone
+                )
+                problems += bad
+                kept, bad_rows, tags = check_rows(name, typed, con)
+                problems += bad_rows
+                lines = to_lake(found, kept, tags)
+                _replace_restated(ctx, lines, seen_bills)
+                ctx.lake.append(COST_LINES, lines)
+                ctx.progress(0)
+        finally:
+            con.close()
+        parsed.rows_read += len(reader_problems)
+        return reader_problems + problems
+
+
+def _replace_restated(ctx: LandContext, lines: pa.Table, seen: set[str]) -> None:
+    """Remove earlier batches' lines of the bills this block starts (first time seen)."""
+    assert ctx.lake is not None
+    if lines.num_rows == 0:
+        return
+    keys = lines.select(list(BILL_KEY)).group_by(list(BILL_KEY)).aggregate([])
+    fresh = [
+        i
+        for i, key in enumerate(keys.to_pylist())
+        if json.dumps(key, default=str, sort_keys=True) not in seen
+    ]
+    if not fresh:
+        return
+    new_keys = keys.take(pa.array(fresh, pa.int64()))
+    for key in new_keys.to_pylist():
+        seen.add(json.dumps(key, default=str, sort_keys=True))
+    ctx.lake.delete_matching(COST_LINES, BILL_KEY, new_keys)
+
+
+__all__ = ["BY_FOCUS", "FocusSource", "plan"]

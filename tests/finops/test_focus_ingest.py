@@ -1,0 +1,177 @@
+"""The focus source: valid lines land with exact decimals and tags; bad rows are rejected
+naming row, column and reason while the rest lands; restated bills replace the earlier ones;
+CSV, gzip CSV and Parquet give the same lines; headers without FOCUS columns are refused."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from leadline.context import App
+from tests.finops.support_finops import (
+    HEADER,
+    cost_lines,
+    focus_row,
+    ingest_focus,
+    problems,
+    write_focus,
+)
+
+
+def test_valid_lines_land_exactly(app: App, tmp_path: Path) -> None:
+    path = write_focus(
+        tmp_path / "bill.csv",
+        [focus_row(), focus_row(BilledCost="0.000000012345", EffectiveCost="-1.5", Tags="")],
+    )
+    report = ingest_focus(app, path)
+    assert report.exit_code == 0, [p.describe() for p in problems(report)]
+    first, second = cost_lines(app)
+    assert first["billed_cost"] == Decimal("10.00")
+    assert first["tags"] == [("team", "payments"), ("env", "prod")]
+    assert first["provider"] == "AWS" and first["origin"] == "focus"
+    assert first["line"] == 2 and second["line"] == 3
+    assert second["billed_cost"] == Decimal("0.000000012345")
+    assert second["effective_cost"] == Decimal("-1.5")
+    assert second["tags"] is None
+    assert first["focus_version"] == "1.2"  # InvoiceId is a 1.2 column
+
+
+def test_bad_rows_are_rejected_and_the_rest_lands(app: App, tmp_path: Path) -> None:
+    rows = [
+        focus_row(),  # row 2: fine
+        focus_row(BilledCost="ten"),  # row 3
+        focus_row(ChargePeriodStart="2026-01-32T00:00:00Z"),  # row 4
+        focus_row(BillingCurrency="XYZ"),  # row 5
+        focus_row(Tags="{not json"),  # row 6
+        focus_row(Tags="[1, 2]"),  # row 7
+        focus_row(ChargeCategory="Refund"),  # row 8
+        focus_row(ChargePeriodEnd="2026-01-04T00:00:00Z"),  # row 9: ends before it starts
+        focus_row(EffectiveCost=""),  # row 10: EffectiveCost is never null
+        focus_row(BilledCost="1.0000000000001"),  # row 11: 13 decimal places
+        focus_row(ChargeCategory="credit", BilledCost="-3"),  # row 12: case-insensitive, fine
+    ]
+    report = ingest_focus(app, write_focus(tmp_path / "bill.csv", rows))
+    assert report.exit_code != 0
+    found = {(p.row, p.field) for p in problems(report) if p.severity == "error"}
+    assert found == {
+        (3, "BilledCost"),
+        (4, "ChargePeriodStart"),
+        (5, "BillingCurrency"),
+        (6, "Tags"),
+        (7, "Tags"),
+        (8, "ChargeCategory"),
+        (9, "ChargePeriodEnd"),
+        (10, "EffectiveCost"),
+        (11, "BilledCost"),
+    }
+    reasons = {p.row: p.reason for p in problems(report)}
+    assert "ISO 4217" in reasons[5] and "JSON object" in reasons[7] and "before" in reasons[9]
+    lines = cost_lines(app)
+    assert [r["line"] for r in lines] == [2, 12]
+    assert lines[1]["charge_category"] == "Credit"
+    assert report.totals()["rows_rejected"] == 9
+
+
+def test_restated_bill_replaces_the_earlier_one(app: App, tmp_path: Path) -> None:
+    """Same provider, account and billing period: the new file replaces the old lines; another
+    account's bill and another period stay."""
+    first = write_focus(
+        tmp_path / "v1.csv",
+        [
+            focus_row(BilledCost="10"),
+            focus_row(BilledCost="20"),
+            focus_row(BillingAccountId="acct-2", BilledCost="5"),
+            focus_row(
+                BillingPeriodStart="2026-02-01T00:00:00Z",
+                BillingPeriodEnd="2026-03-01T00:00:00Z",
+                ChargePeriodStart="2026-02-02T00:00:00Z",
+                ChargePeriodEnd="2026-02-03T00:00:00Z",
+                BilledCost="7",
+            ),
+        ],
+    )
+    assert ingest_focus(app, first).exit_code == 0
+    restated = write_focus(tmp_path / "v2.csv", [focus_row(BilledCost="31")])
+    assert ingest_focus(app, restated).exit_code == 0
+    costs = sorted((r["billing_account_id"], r["billed_cost"]) for r in cost_lines(app))
+    assert costs == [("acct-1", Decimal(7)), ("acct-1", Decimal(31)), ("acct-2", Decimal(5))]
+    # re-ingesting the same file changes nothing
+    again = ingest_focus(app, restated)
+    assert again.results[0].status == "unchanged"
+    assert len(cost_lines(app)) == 3
+
+
+def test_gzip_and_parquet_read_like_csv(app: App, tmp_path: Path) -> None:
+    rows = [focus_row(BilledCost=str(i)) for i in range(1, 6)] + [focus_row(BilledCost="x")]
+    plain = write_focus(tmp_path / "plain" / "bill.csv", rows)
+    zipped = tmp_path / "gz" / "bill.csv.gz"
+    zipped.parent.mkdir()
+    with plain.open("rb") as source, gzip.open(zipped, "wb") as sink:
+        shutil.copyfileobj(source, sink)
+    table = pacsv.read_csv(
+        plain,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(HEADER, "string"), strings_can_be_null=True
+        ),
+    )
+    parquet = tmp_path / "pq" / "bill.parquet"
+    parquet.parent.mkdir()
+    pq.write_table(table, parquet)
+    results = {}
+    for name, path in (("csv", plain), ("gzip", zipped), ("parquet", parquet)):
+        report = ingest_focus(app, path)
+        bad = [(p.row, p.field) for p in problems(report)]
+        results[name] = bad
+    assert results["csv"] == [(7, "BilledCost")] and results["gzip"] == [(7, "BilledCost")]
+    assert results["parquet"] == [(6, "BilledCost")]  # Parquet rows count from 1, no header
+    # the three files are the same bill: each replaced the previous one
+    assert sorted(r["billed_cost"] for r in cost_lines(app)) == [Decimal(i) for i in range(1, 6)]
+
+
+def test_missing_mandatory_columns_refuse_the_file(app: App, tmp_path: Path) -> None:
+    header = [h for h in HEADER if h not in ("ListCost", "ServiceName")]
+    report = ingest_focus(app, write_focus(tmp_path / "bill.csv", [focus_row()], header))
+    (problem,) = problems(report)
+    assert report.results[0].status == "failed"
+    assert "ListCost, ServiceName" in problem.reason and problem.field == "ListCost"
+    assert cost_lines(app) == []
+
+
+def test_partial_files_with_a_currency(app: App, tmp_path: Path) -> None:
+    header = [
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ChargePeriodStart",
+        "ChargePeriodEnd",
+        "ChargeCategory",
+        "BilledCost",
+        "EffectiveCost",
+        "ConsumedQuantity",
+    ]
+    path = write_focus(tmp_path / "scenario.csv", [focus_row(ConsumedQuantity="null")], header)
+    refused = ingest_focus(app, path, partial=True)
+    assert refused.results[0].status == "failed"
+    assert "BillingCurrency" in problems(refused)[0].reason
+    report = ingest_focus(app, path, partial=True, currency="EUR")
+    assert report.results[0].status == "landed"
+    assert [p.severity for p in problems(report)] == ["warning"]  # the absent columns
+    (line,) = cost_lines(app)
+    assert line["billing_currency"] == "EUR" and line["consumed_quantity"] is None
+
+
+def test_reference_scenarios_read_with_partial(app: App, reference: Path) -> None:
+    """The FOCUS specification's own scenario tables (partial on purpose): every file is read;
+    ISO-8601 dates land, the SaaS examples' M/D/YY dates are rejected naming the column."""
+    folder = reference / "focus" / "spec-scenarios"
+    files = sorted(folder.rglob("*.csv"))
+    assert len(files) >= 20
+    report = ingest_focus(app, *files, partial=True, currency="USD")
+    assert all(r.status == "landed" for r in report.results)
+    assert cost_lines(app)
+    dates = [p for p in problems(report) if p.field == "BillingPeriodStart"]
+    assert dates and all("ISO-8601" in p.reason for p in dates)
