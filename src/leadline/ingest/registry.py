@@ -40,6 +40,7 @@ SOURCE_MODULES = (
     "leadline.reliability.sloth",
     "leadline.reliability.prometheus",
     "leadline.risk.ingest",
+    "leadline.risk.assessments",
     "leadline.strategy.ingest",
     "leadline.people.ingest",
     "leadline.finops.ingest",

@@ -340,3 +340,7 @@ def history_command(
         for r in rows
     ]
     emit(table, fmt, key="changes", title=f"History of {risk_id}")
+
+
+# Sub-commands defined in sibling modules register themselves on risk_app when imported.
+from leadline.risk import cli_assess as _cli_assess  # noqa: E402, F401
