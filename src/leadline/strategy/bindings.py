@@ -23,7 +23,10 @@ from typing import Any, Literal
 from leadline.context import App
 
 # Modules whose import registers bindable metrics; each pillar adds its own.
-BINDING_MODULES: tuple[str, ...] = ("leadline.strategy.bindings",)
+BINDING_MODULES: tuple[str, ...] = (
+    "leadline.strategy.bindings",
+    "leadline.people.bindings",
+)
 GROUP_SCOPES = ("service", "team", "value-stream", "business-unit")
 Better = Literal["higher", "lower"]
 

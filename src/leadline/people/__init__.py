@@ -1,0 +1,1 @@
+"""People and enablement: developer-experience surveys (SPACE), paved-road adoption."""

@@ -1,0 +1,59 @@
+"""``leadline devex``: thin layer over people.report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from leadline.context import App
+from leadline.output import OutputFormat, emit, err_console, to_json
+from leadline.people.metrics import MIN_RESPONDENTS
+from leadline.people.report import DevexError, devex
+from leadline.strategy.quarters import parse_quarter
+
+
+def _num(value: float | None, digits: int = 2) -> str | None:
+    return None if value is None else f"{value:.{digits}f}"
+
+
+def _row(r: dict[str, Any]) -> dict[str, Any]:
+    change = r["change"]
+    return {
+        "team": r["team"],
+        "quarter": r["quarter"],
+        "dimension": r["dimension"],
+        "respondents": "<" + str(MIN_RESPONDENTS) if r["suppressed"] else r["respondents"],
+        "mean": _num(r["mean"]),
+        "favourable": None if r["favourable"] is None else f"{r['favourable']:.0%}",
+        "change": None if change is None else f"{change:+.2f}",
+    }
+
+
+def devex_command(
+    ctx: typer.Context,
+    *,
+    quarter: Annotated[str | None, typer.Option("--quarter", help="Quarter YYYYQN.")] = None,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    min_respondents: Annotated[
+        int, typer.Option("--min-respondents", help="Anonymity threshold (at least 5).")
+    ] = MIN_RESPONDENTS,
+    engine: Annotated[str | None, typer.Option(help="duckdb or spark.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Developer-experience scores (SPACE + psychological safety) per team and quarter; groups
+    under the anonymity threshold are not shown."""
+    app: App = ctx.obj
+    try:
+        chosen = parse_quarter(quarter) if quarter else None
+        data = devex(app, quarter=chosen, team=team, min_respondents=min_respondents, engine=engine)
+    except (DevexError, ValueError) as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [_row(r) for r in data["teams"] + data["organisation"]]
+    emit(rows, fmt, key="scores", title="Developer experience (1-5; favourable = 4 or 5)")
