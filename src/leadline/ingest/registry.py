@@ -41,9 +41,11 @@ SOURCE_MODULES = (
     "leadline.reliability.prometheus",
     "leadline.risk.ingest",
     "leadline.risk.assessments",
+    "leadline.risk.controls",
     "leadline.strategy.ingest",
     "leadline.people.ingest",
     "leadline.finops.ingest",
+    "leadline.finops.rules_source",
 )
 
 

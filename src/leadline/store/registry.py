@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import leadline.audit.log
 import leadline.catalog.models
+import leadline.finops.models
 import leadline.ingest.models
 import leadline.lake.models
 import leadline.reliability.agreement_models

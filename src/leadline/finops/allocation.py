@@ -1,0 +1,185 @@
+"""Allocation as Ibis expressions: which rule allocates each cost line, which TBM tower it maps
+to, and the cost per (rule, tower) of a month — one pass over the lines, on DuckDB or Spark.
+
+The rule a line gets is the first (lowest index) whose every condition holds: one ``CASE``
+whose branches are the rules in order. Tower mapping works the same way with the rule set's
+``towers``, then the default mapping from FOCUS ServiceCategory (cloud lines) or the ledger's
+cost pool. What happens to the sums afterwards (shared pools split, rounding to the currency's
+minor unit with totals conserved) is exact arithmetic on the small aggregate, in
+``finops.apportion``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis
+from ibis import _
+
+from leadline.finops.rules import AllocationRules, Match, TowerRule, glob_to_like
+
+COST_TYPES = {"effective": "effective_cost", "billed": "billed_cost"}
+UNALLOCATED = 0  # rule index of lines no rule matches
+UNMAPPED_TOWER = "Unmapped"
+
+# TBM taxonomy (v5) IT towers for FOCUS service categories (documented in docs/finops.md).
+DEFAULT_TOWERS: dict[str, tuple[str, str | None]] = {
+    "AI and Machine Learning": ("Platform", "AI and Machine Learning"),
+    "Analytics": ("Platform", "Analytics"),
+    "Business Applications": ("Application", "Business Software"),
+    "Compute": ("Compute", None),
+    "Databases": ("Platform", "Database"),
+    "Developer Tools": ("Application", "Development"),
+    "Multicloud": ("Platform", "Middleware"),
+    "Identity": ("Security & Compliance", "Identity and Access"),
+    "Integration": ("Platform", "Middleware"),
+    "Internet of Things": ("Platform", "Middleware"),
+    "Management and Governance": ("IT Management", None),
+    "Media": ("Output", None),
+    "Migration": ("Delivery", None),
+    "Mobile": ("End User", "Mobile"),
+    "Networking": ("Network", None),
+    "Security": ("Security & Compliance", "Security"),
+    "Storage": ("Storage", None),
+    "Web": ("Platform", "Web"),
+    "Other": (UNMAPPED_TOWER, None),
+}
+# TBM cost pools for ledger lines without an explicit tower rule.
+POOL_TOWERS: dict[str, tuple[str, str | None]] = {
+    "Labor": ("IT Management", "Labor"),
+    "Outside Services": ("Delivery", "Outside Services"),
+    "Hardware": ("Data Center", "Hardware"),
+    "Software": ("Application", "Software"),
+    "Facilities & Power": ("Data Center", "Facilities"),
+    "Telecom": ("Network", "Telecom"),
+}
+
+
+def _column_condition(lines: ibis.Table, column: str, pattern: str) -> ibis.BooleanValue:
+    like, wildcard = glob_to_like(pattern)
+    value = lines[column]
+    if wildcard:
+        return value.like(like, escape="\\").fill_null(False)
+    return (value == pattern).fill_null(False)
+
+
+def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
+    """True for the lines that satisfy every condition of ``match`` (nulls never match)."""
+    parts: list[ibis.BooleanValue] = [
+        _column_condition(lines, column, pattern) for column, pattern in match.columns().items()
+    ]
+    for key, pattern in match.tags.items():
+        like, wildcard = glob_to_like(pattern)
+        tag = lines.tags.get(key)
+        hit = tag.like(like, escape="\\") if wildcard else tag == pattern
+        parts.append(hit.fill_null(False))
+    for key in match.tags_missing:
+        parts.append(lines.tags.get(key).isnull())
+    if not parts:
+        return ibis.literal(True)
+    out = parts[0]
+    for part in parts[1:]:
+        out = out & part
+    return out
+
+
+def rule_index(lines: ibis.Table, rules: AllocationRules) -> ibis.IntegerValue:
+    """1-based index of the first matching rule, 0 when none matches."""
+    branches = [(condition(lines, rule.match), i) for i, rule in enumerate(rules.rules, 1)]
+    return ibis.cases(*branches, else_=UNALLOCATED).cast("int32")
+
+
+def tower_index(lines: ibis.Table, towers: Sequence[TowerRule]) -> ibis.IntegerValue:
+    """0-based index into ``tower_names(...)``: the first matching tower rule, else the default
+    for the line's service category (FOCUS) or cost pool (ledger), else Unmapped."""
+    names = tower_names(towers)
+    position = {name: i for i, name in enumerate(names)}
+    branches = [
+        (condition(lines, rule.match), position[(rule.tower, rule.sub_tower)]) for rule in towers
+    ]
+    for category, tower in DEFAULT_TOWERS.items():
+        branches.append(((lines.service_category == category).fill_null(False), position[tower]))
+    for pool, tower in POOL_TOWERS.items():
+        branches.append(((lines.cost_pool == pool).fill_null(False), position[tower]))
+    return ibis.cases(*branches, else_=position[(UNMAPPED_TOWER, None)]).cast("int32")
+
+
+def tower_names(towers: Sequence[TowerRule]) -> list[tuple[str, str | None]]:
+    """Every (tower, sub-tower) a line can map to, in a fixed order."""
+    names: list[tuple[str, str | None]] = []
+    for name in (
+        *((t.tower, t.sub_tower) for t in towers),
+        *DEFAULT_TOWERS.values(),
+        *POOL_TOWERS.values(),
+        (UNMAPPED_TOWER, None),
+    ):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def month_lines(
+    lines: ibis.Table, start: dt.datetime, end: dt.datetime, currency: str | None = None
+) -> ibis.Table:
+    """Lines whose charge period starts in ``[start, end)`` (a month), in one currency."""
+    out = lines.filter(
+        lines.charge_period_start >= ibis.literal(start, "timestamp(6)"),
+        lines.charge_period_start < ibis.literal(end, "timestamp(6)"),
+    )
+    if currency is not None:
+        out = out.filter(out.billing_currency == currency)
+    return out
+
+
+def currencies(lines: ibis.Table) -> ibis.Table:
+    """Currencies present, with their line counts (mixed currencies are never summed)."""
+    return lines.group_by("billing_currency").aggregate(lines=_.count())
+
+
+def allocation_sums(
+    lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
+) -> ibis.Table:
+    """Cost and line count per (rule index, tower index): the whole allocation in one pass."""
+    cost = lines[COST_TYPES[cost_type]]
+    tagged = lines.mutate(
+        rule=rule_index(lines, rules), tower=tower_index(lines, rules.towers), cost=cost
+    )
+    return tagged.group_by(["rule", "tower"]).aggregate(cost=_.cost.sum(), lines=_.count())
+
+
+def allocated_lines(
+    lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
+) -> ibis.Table:
+    """Every line with the rule that allocated it and its tower (line detail, exports)."""
+    names = ibis.cases(
+        *((rule_index(lines, rules) == i, r.name) for i, r in enumerate(rules.rules, 1)),
+        else_=ibis.null("string"),
+    )
+    towers = tower_names(rules.towers)
+    index = tower_index(lines, rules.towers)
+    tower = ibis.cases(*((index == i, t[0]) for i, t in enumerate(towers)), else_=UNMAPPED_TOWER)
+    return lines.select(
+        "file",
+        "line",
+        "charge_period_start",
+        "provider",
+        "service_name",
+        "resource_id",
+        "billing_currency",
+        cost=lines[COST_TYPES[cost_type]],
+        rule=names,
+        tower=tower,
+    )
+
+
+def driver_totals(
+    drivers: ibis.Table, driver: str, start: dt.datetime, end: dt.datetime
+) -> ibis.Table:
+    """A business driver's total per scope over ``[start, end)``."""
+    rows = drivers.filter(
+        drivers.driver == driver,
+        drivers.date >= ibis.literal(start, "timestamp(6)"),
+        drivers.date < ibis.literal(end, "timestamp(6)"),
+    )
+    return rows.group_by("scope").aggregate(value=_.value.sum())

@@ -1,0 +1,181 @@
+"""Allocation rules (``kind: AllocationRules``, YAML): which cost lines belong to which team or
+service, which are shared and how shared pools split, and how costs map to TBM towers.
+
+Rules are ordered; the first rule whose every condition holds allocates the line, and the line
+records that rule's name. Conditions compare one column with a value or a shell-style glob
+(``*``, ``?``): ``provider``, ``service_name``, ``service_category``, ``sub_account_id``,
+``resource_id``, ``region_id``, ``charge_category``, ``gl_account``, ``cost_center``,
+``cost_pool``; ``tags`` compares tag values (all listed tags must match) and ``tags_missing``
+holds when none of the listed tags is set. A rule allocates ``to`` a team or service of the
+catalog, or to a ``shared`` pool. Shared pools split among teams like OpenCost's shared-cost
+modes: ``even`` (equal parts), ``proportional`` (to each team's direct cost that month) or
+``driver`` (to each team's value of a business driver that month), among the listed teams or, by
+default, every team with direct cost (or with driver values). Lines no rule matches, and pools
+with nobody to split among, are ``unallocated``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MATCH_COLUMNS = (
+    "provider",
+    "publisher",
+    "invoice_issuer",
+    "service_name",
+    "service_category",
+    "sub_account_id",
+    "billing_account_id",
+    "resource_id",
+    "resource_type",
+    "region_id",
+    "charge_category",
+    "gl_account",
+    "cost_center",
+    "cost_pool",
+)
+NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?$")
+Pattern = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(_Strict):
+    """Conditions on a cost line; all must hold. Values may be globs."""
+
+    provider: Pattern | None = None
+    publisher: Pattern | None = None
+    invoice_issuer: Pattern | None = None
+    service_name: Pattern | None = None
+    service_category: Pattern | None = None
+    sub_account_id: Pattern | None = None
+    billing_account_id: Pattern | None = None
+    resource_id: Pattern | None = None
+    resource_type: Pattern | None = None
+    region_id: Pattern | None = None
+    charge_category: Pattern | None = None
+    gl_account: Pattern | None = None
+    cost_center: Pattern | None = None
+    cost_pool: Pattern | None = None
+    tags: dict[str, Pattern] = Field(default_factory=dict)
+    tags_missing: list[str] = Field(default_factory=list)
+
+    def columns(self) -> dict[str, str]:
+        return {c: getattr(self, c) for c in MATCH_COLUMNS if getattr(self, c) is not None}
+
+
+class Target(_Strict):
+    team: str | None = None
+    service: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        if (self.team is None) == (self.service is None):
+            raise ValueError("give exactly one of team or service")
+        return self
+
+
+class Rule(_Strict):
+    name: str
+    match: Match = Field(default_factory=Match)
+    to: Target | None = None
+    shared: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME.match(value):
+            raise ValueError("must be lower-case letters, digits, '.', '_' or '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _target(self) -> Rule:
+        if (self.to is None) == (self.shared is None):
+            raise ValueError("give exactly one of 'to' (a team or service) or 'shared' (a pool)")
+        return self
+
+
+class SharedPool(_Strict):
+    name: str
+    split: Literal["even", "proportional", "driver"] = "proportional"
+    driver: str | None = None
+    among: list[str] = Field(default_factory=list)  # team names; empty = every team
+
+    @model_validator(mode="after")
+    def _driver(self) -> SharedPool:
+        if (self.split == "driver") != (self.driver is not None):
+            raise ValueError("split: driver needs 'driver' (and only it uses one)")
+        return self
+
+
+class TowerRule(_Strict):
+    """TBM mapping: lines matching ``match`` go to ``tower``/``sub_tower`` (first match)."""
+
+    match: Match
+    tower: str
+    sub_tower: str | None = None
+
+
+class Rates(_Strict):
+    """Chargeback rates: a multiplier per tower (1.05 = 5 % overhead), else ``default``."""
+
+    default: float = Field(1.0, ge=0)
+    towers: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    def for_tower(self, tower: str | None) -> float:
+        return self.towers.get(tower or "", self.default)
+
+
+class AllocationRules(_Strict):
+    """The whole rule set (one document)."""
+
+    rules: list[Rule] = Field(min_length=1, max_length=10_000)
+    shared: list[SharedPool] = Field(default_factory=list)
+    towers: list[TowerRule] = Field(default_factory=list)
+    rates: Rates = Field(default_factory=Rates)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AllocationRules:
+        names = [r.name for r in self.rules]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rule names must be unique: {', '.join(twice)}")
+        pools = {p.name for p in self.shared}
+        unknown = sorted({r.shared for r in self.rules if r.shared and r.shared not in pools})
+        if unknown:
+            raise ValueError(f"rules use undeclared shared pool(s): {', '.join(unknown)}")
+        return self
+
+    def pool(self, name: str) -> SharedPool:
+        return next(p for p in self.shared if p.name == name)
+
+
+def parse_rules(document: Any) -> AllocationRules:
+    """Validate a ``kind: AllocationRules`` document (``spec`` holds the rule set)."""
+    if not isinstance(document, dict):
+        raise ValueError("the document must be a mapping")
+    if document.get("kind") != "AllocationRules":
+        raise ValueError(f"kind must be AllocationRules, not {document.get('kind')!r}")
+    return AllocationRules.model_validate(document.get("spec") or {})
+
+
+def glob_to_like(pattern: str) -> tuple[str, bool]:
+    """A shell glob as a SQL LIKE pattern (escape ``\\``), and whether it has wildcards."""
+    if not any(ch in pattern for ch in "*?"):
+        return pattern, False
+    out = []
+    for ch in pattern:
+        if ch in "%_\\":
+            out.append("\\" + ch)
+        elif ch == "*":
+            out.append("%")
+        elif ch == "?":
+            out.append("_")
+        else:
+            out.append(ch)
+    return "".join(out), True

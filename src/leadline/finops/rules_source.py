@@ -1,0 +1,185 @@
+"""``allocation-rules``: the rule set as YAML (``kind: AllocationRules``); every ingest adds a
+version and the newest is in force. Rules are checked against the catalog at ingest (an unknown
+team or service is a warning: the catalog may gain it later; until then its cost is
+unallocated)."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadline.catalog.models import Service, Team
+from leadline.finops.models import AllocationRuleSet
+from leadline.finops.rules import AllocationRules, parse_rules
+from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents
+from leadline.ingest.problems import InputError, Parsed, Problem
+from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
+from leadline.store.base import utcnow
+
+TEMPLATE = """\
+# Allocation rules: leadline ingest allocation-rules FILE.yaml (the newest version is in force).
+# The first rule whose conditions all hold allocates a cost line. Conditions: provider,
+# publisher, invoice_issuer, service_name, service_category, sub_account_id,
+# billing_account_id, resource_id, resource_type, region_id, charge_category, gl_account,
+# cost_center, cost_pool (values or globs with * and ?), tags (tag: value or glob) and
+# tags_missing (none of these tags set).
+apiVersion: leadline.io/v1
+kind: AllocationRules
+metadata:
+  name: allocation
+spec:
+  rules:
+    - name: payments-tagged
+      match: {tags: {team: payments}}
+      to: {team: payments}
+    - name: checkout-account
+      match: {sub_account_id: "1111*"}
+      to: {service: checkout-api}          # the service's owner team pays
+    - name: untagged
+      match: {tags_missing: [team]}
+      shared: platform                      # split below
+  shared:
+    - name: platform
+      split: proportional                   # even | proportional | driver
+      # driver: active_users                # with split: driver
+      # among: [payments, search]           # default: every team with direct cost
+  towers:                                    # optional; default: by ServiceCategory
+    - match: {service_name: "Amazon Bedrock"}
+      tower: Platform
+      sub_tower: AI and Machine Learning
+  rates:                                     # chargeback multipliers (1.05 = +5 %)
+    default: 1.0
+    towers: {Compute: 1.05}
+"""
+
+
+def parse_rule_document(doc: YamlDocument) -> AllocationRules | Problem:
+    try:
+        return parse_rules(doc.content)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = "spec." + ".".join(str(p) for p in first["loc"])
+        reason = first["msg"].removeprefix("Value error, ")
+        more = len(error.errors()) - 1
+        if more:
+            reason += f" (and {more} more problems in this document)"
+        value = first.get("input") if first["type"] != "missing" else None
+        return Problem(
+            doc.file,
+            reason,
+            doc.index,
+            location.rstrip("."),
+            value if isinstance(value, str | int | float) else None,
+            "error",
+            doc.content,
+        )
+    except ValueError as error:
+        return Problem(doc.file, str(error), doc.index, "kind", None, "error", doc.content)
+
+
+def catalog_warnings(session: Session, file: str, rules: AllocationRules) -> list[Problem]:
+    teams = set(session.scalars(select(Team.name)))
+    services = set(session.scalars(select(Service.name)))
+    out = []
+    for index, rule in enumerate(rules.rules):
+        target = rule.to
+        if target is None:
+            continue
+        if target.team is not None and target.team not in teams:
+            field, name, kind = "team", target.team, "team"
+        elif target.service is not None and target.service not in services:
+            field, name, kind = "service", target.service, "service"
+        else:
+            continue
+        out.append(
+            Problem(
+                file,
+                f"rule {rule.name}: the catalog has no {kind} {name!r}; its cost stays "
+                "unallocated until it does",
+                None,
+                f"spec.rules.{index}.to.{field}",
+                name,
+                "warning",
+                None,
+                f"rule:{rule.name}",
+            )
+        )
+    for pool in rules.shared:
+        for name in pool.among:
+            if name not in teams:
+                out.append(
+                    Problem(
+                        file,
+                        f"shared pool {pool.name}: the catalog has no team {name!r}",
+                        None,
+                        "spec.shared",
+                        name,
+                        "warning",
+                        None,
+                        f"pool:{pool.name}",
+                    )
+                )
+    return out
+
+
+@register
+class AllocationRulesSource(Source):
+    name = "allocation-rules"
+    summary = "FinOps allocation rules, shared-cost pools, TBM towers and chargeback rates (YAML)"
+
+    def templates(self) -> list[Template]:
+        return [Template("allocation-rules.yaml", TEMPLATE)]
+
+    def parse(self, unit: Unit, ctx: Context) -> Parsed:
+        (input_file,) = unit.files
+        try:
+            text = decode_utf8(input_file.name, input_file.data)
+        except InputError as error:
+            return Parsed(problems=[error.problem])
+        records: list[tuple[YamlDocument, AllocationRules]] = []
+        problems: list[Problem] = []
+        read = 0
+        for item in load_yaml_documents(input_file.name, text):
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            read += 1
+            parsed = parse_rule_document(item)
+            if isinstance(parsed, Problem):
+                problems.append(parsed)
+            else:
+                records.append((item, parsed))
+        if len(records) > 1:
+            problems.append(
+                Problem(
+                    input_file.name,
+                    "one AllocationRules document per file, please",
+                    records[1][0].index,
+                )
+            )
+            records = records[:1]
+        return Parsed(rows_read=read, records=records, problems=problems)
+
+    def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+        assert ctx.session is not None and ctx.batch is not None
+        problems: list[Problem] = []
+        for doc, rules in parsed.records:
+            name = (doc.content.get("metadata") or {}).get("name") or "allocation"
+            ctx.session.add(
+                AllocationRuleSet(
+                    name=str(name),
+                    document=rules.model_dump(mode="json"),
+                    rules=len(rules.rules),
+                    loaded_at=utcnow(),
+                    batch_id=ctx.batch.id,
+                )
+            )
+            problems += catalog_warnings(ctx.session, doc.file, rules)
+        return problems
+
+
+def active_rules(session: Session) -> AllocationRules | None:
+    """The rule set in force: the newest version."""
+    row = session.scalar(select(AllocationRuleSet).order_by(AllocationRuleSet.id.desc()).limit(1))
+    return None if row is None else AllocationRules.model_validate(row.document)
