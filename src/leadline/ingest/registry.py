@@ -42,6 +42,7 @@ SOURCE_MODULES = (
     "leadline.risk.ingest",
     "leadline.risk.assessments",
     "leadline.risk.controls",
+    "leadline.risk.controls",
     "leadline.strategy.ingest",
     "leadline.people.ingest",
     "leadline.finops.ingest",

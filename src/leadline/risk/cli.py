@@ -344,3 +344,4 @@ def history_command(
 
 # Sub-commands defined in sibling modules register themselves on risk_app when imported.
 from leadline.risk import cli_assess as _cli_assess  # noqa: E402, F401
+from leadline.risk import cli_controls as _cli_controls  # noqa: E402, F401

@@ -1,0 +1,139 @@
+"""Policy compliance coverage: the share of in-scope (control x service) pairs with current
+passing evidence, per business unit, team or service, with the list of what is missing.
+
+In scope: every active control paired with each catalog service its scope covers (``all``
+services; listed ``service``s; services owned by listed ``team``s; services whose owner team
+belongs to listed ``business-unit``s). A pair passes at date ``at`` when
+
+* its latest attestation made on or before ``at`` says ``pass`` and ``at <= expires_on``, or
+* the control has an ``evidence_rule`` the store already proves (documented in docs/risk.md):
+  ``slo-defined`` - the service has at least one SLO; ``owner-defined`` - the catalog service
+  has an owner team.
+
+coverage = passing pairs / in-scope pairs (null when nothing is in scope).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadline.reliability.models import Slo
+from leadline.risk.models import Attestation, Control
+from leadline.risk.rows import CatalogNames
+
+SCOPE_KINDS = ("all", "service", "team", "business-unit")
+EVIDENCE_RULES = ("slo-defined", "owner-defined")
+GROUPINGS = ("business-unit", "team", "service", "control")
+UNASSIGNED = "(unassigned)"
+
+
+def rule_checks(session: Session, names: CatalogNames) -> dict[str, Callable[[str], bool]]:
+    """Each derived-evidence rule as a test on a service name."""
+    with_slo = set(session.scalars(select(Slo.service)))
+    return {
+        "slo-defined": lambda service: service in with_slo,
+        "owner-defined": lambda service: bool(names.services.get(service, (None, None))[0]),
+    }
+
+
+def in_scope(control: Control, names: CatalogNames) -> list[str]:
+    """The catalog services a control applies to."""
+    scope = set(control.scope)
+    services = names.services
+    if control.scope_kind == "all":
+        return sorted(services)
+    if control.scope_kind == "service":
+        return sorted(s for s in services if s in scope)
+    if control.scope_kind == "team":
+        return sorted(s for s, (team, _) in services.items() if team in scope)
+    return sorted(s for s, (_, unit) in services.items() if unit in scope)
+
+
+def latest_attestations(session: Session, at: dt.date) -> dict[tuple[str, str], Attestation]:
+    query = (
+        select(Attestation)
+        .where(Attestation.attested_on <= at)
+        .order_by(Attestation.attested_on, Attestation.id)
+    )
+    return {(a.control, a.service): a for a in session.scalars(query)}
+
+
+def pairs(session: Session, at: dt.date) -> list[dict[str, Any]]:
+    """Every in-scope (control, service) pair with its verdict and why."""
+    names = CatalogNames.load(session)
+    rules = rule_checks(session, names)
+    latest = latest_attestations(session, at)
+    out = []
+    controls = session.scalars(select(Control).where(Control.active).order_by(Control.key))
+    for control in controls:
+        for service in in_scope(control, names):
+            team, unit = names.services[service]
+            passing, evidence, reason = _verdict(control, service, latest, rules, at)
+            out.append(
+                {
+                    "control": control.key,
+                    "service": service,
+                    "team": team or UNASSIGNED,
+                    "business_unit": unit or UNASSIGNED,
+                    "passing": passing,
+                    "evidence": evidence,
+                    "reason": reason,
+                }
+            )
+    return out
+
+
+def _verdict(
+    control: Control,
+    service: str,
+    latest: dict[tuple[str, str], Attestation],
+    rules: dict[str, Callable[[str], bool]],
+    at: dt.date,
+) -> tuple[bool, str | None, str | None]:
+    attestation = latest.get((control.key, service))
+    if attestation is not None and attestation.result == "pass" and at <= attestation.expires_on:
+        return True, f"attestation {attestation.attested_on.isoformat()}", None
+    rule = control.evidence_rule
+    if rule and rules[rule](service):
+        return True, f"rule {rule}", None
+    if attestation is None:
+        reason = "no attestation"
+    elif attestation.result != "pass":
+        reason = f"attestation {attestation.attested_on.isoformat()} failed"
+    else:
+        reason = f"attestation expired on {attestation.expires_on.isoformat()}"
+    if rule:
+        reason += f"; rule {rule} not met"
+    return False, None, reason
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    passing = sum(1 for r in rows if r["passing"])
+    return {
+        "in_scope": len(rows),
+        "passing": passing,
+        "coverage": round(passing / len(rows), 4) if rows else None,
+    }
+
+
+def compliance_report(session: Session, at: dt.date, by: str = "business-unit") -> dict[str, Any]:
+    """``leadline risk compliance --by B --format json``."""
+    rows = pairs(session, at)
+    field = by.replace("-", "_")
+    keys = sorted({r[field] for r in rows})
+    return {
+        "at": at,
+        "by": by,
+        **_summary(rows),
+        "groups": [{"key": k, **_summary([r for r in rows if r[field] == k])} for k in keys],
+        "missing": [
+            {k: r[k] for k in ("control", "service", "team", "business_unit", "reason")}
+            for r in rows
+            if not r["passing"]
+        ],
+    }
