@@ -42,6 +42,7 @@ SOURCE_MODULES = (
     "leadline.risk.ingest",
     "leadline.risk.assessments",
     "leadline.risk.controls",
+    "leadline.risk.ai",
     "leadline.risk.controls",
     "leadline.strategy.ingest",
     "leadline.people.ingest",

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from leadline.audit import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.risk.ai import ai_report
 from leadline.risk.cli import AsOption, FormatOption, parse_day, risk_app, today
 from leadline.risk.cli_assess import as_of
 from leadline.risk.compliance import GROUPINGS, compliance_report
@@ -115,3 +116,33 @@ def controls_command(ctx: typer.Context, *, fmt: FormatOption = OutputFormat.tab
             for c in session.scalars(select(Control).order_by(Control.key))
         ]
     emit(rows, fmt, key="controls", title="Controls")
+
+
+@risk_app.command("ai")
+def ai_command(
+    ctx: typer.Context,
+    *,
+    at: Annotated[str | None, typer.Option(help="Date or quarter (default today).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The AI/ML systems register by NIST AI RMF function, with overdue evaluations."""
+    app: App = ctx.obj
+    day = as_of(at)
+    with app.store.session() as session:
+        report = ai_report(session, app.settings, day)
+    if fmt is OutputFormat.json:
+        print(to_json(report))
+        return
+    columns = ("system_id", "name", "owner", "risk_tier", "approval_state", "monitoring_status")
+    rows = [
+        {
+            **{c: r[c] for c in columns},
+            **r["rmf"],
+            "next_evaluation_on": r["next_evaluation_on"],
+            "overdue": r["evaluation_overdue"],
+        }
+        for r in report["systems"]
+    ]
+    emit(rows, fmt, key="systems", title=f"AI systems on {day}")
+    if fmt is OutputFormat.table:
+        console.print(f"overdue evaluations: {', '.join(report['overdue_evaluations']) or 'none'}")
