@@ -17,12 +17,12 @@ from leadline.risk.ai import ai_report
 runner = CliRunner()
 SYSTEMS = """\
 system_id,name,kind,owner,business_use,risk_tier,data_sources,services,approval_state,last_evaluated_on,evaluation_every_days,monitoring_status,govern,map,measure,manage
-AI-001,Fraud model,model,risk-analytics,Score card payments,high,payments;device-signals,payments-api,approved,2026-01-15,90,monitored,done,done,in_progress,not_started
-AI-002,Support assistant,service,service-desk,Draft replies,medium,tickets,,approved,2026-05-01,,partial,done,done,done,done
-AI-003,CV screening,model,hr,Shortlist candidates,critical,cvs,,in_review,,,unmonitored,in_progress,not_started,,
-AI-004,Old recommender,model,shop,Recommend products,low,orders,,retired,2024-01-01,,unmonitored,done,done,done,done
-AI-005,Bad tier,model,x,y,extreme,,,approved,,,monitored,,,,
-AI-006,Bad cadence,model,x,y,low,,,approved,2026-01-01,0,monitored,,,,
+AI-001,Fraud-model,model,risk-analytics,Score-card-payments,high,payments;device-signals,payments-api,approved,2026-01-15,90,monitored,done,done,in_progress,not_started
+AI-002,Support-assistant,service,service-desk,Draft-replies,medium,tickets,,approved,2026-05-01,,partial,done,done,done,done
+AI-003,CV-screening,model,hr,Shortlist-candidates,critical,cvs,,in_review,,,unmonitored,in_progress,not_started,,
+AI-004,Old-recommender,model,shop,Recommend-products,low,orders,,retired,2024-01-01,,unmonitored,done,done,done,done
+AI-005,Bad-tier,model,x,y,extreme,,,approved,,,monitored,,,,
+AI-006,Bad-cadence,model,x,y,low,,,approved,2026-01-01,0,monitored,,,,
 """
 
 
