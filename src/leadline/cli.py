@@ -17,7 +17,7 @@ from leadline.demo.cli import demo
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
 from leadline.output import console
-from leadline.people.cli import devex_command
+from leadline.people.cli import devex_command, paved_road_command
 from leadline.reliability.cli import slo_app
 from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
@@ -80,6 +80,7 @@ app.add_typer(okr_app, name="okr")
 app.command("strategy")(strategy_command)
 app.add_typer(plan_app, name="plan")
 app.command("devex")(devex_command)
+app.command("paved-road")(paved_road_command)
 register_ingest_commands()
 
 

@@ -8,6 +8,7 @@ import typer
 
 from leadline.context import App
 from leadline.output import OutputFormat, emit, err_console, to_json
+from leadline.people import paved_road
 from leadline.people.metrics import MIN_RESPONDENTS
 from leadline.people.report import DevexError, devex
 from leadline.strategy.quarters import parse_quarter
@@ -57,3 +58,43 @@ def devex_command(
         return
     rows = [_row(r) for r in data["teams"] + data["organisation"]]
     emit(rows, fmt, key="scores", title="Developer experience (1-5; favourable = 4 or 5)")
+
+
+def paved_road_command(
+    ctx: typer.Context,
+    *,
+    by: Annotated[
+        str, typer.Option("--by", help="service, team, value-stream or business-unit")
+    ] = "team",
+    services: Annotated[bool, typer.Option("--services", help="One row per service.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Paved-road adoption: services meeting the golden-path checks (owner, SLO, CI
+    deployments, standard platform)."""
+    app: App = ctx.obj
+    if by not in ("service", "team", "value-stream", "business-unit"):
+        raise typer.BadParameter("service, team, value-stream or business-unit", param_hint="--by")
+    data = paved_road.adoption(app, by=by)  # type: ignore[arg-type]
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    if services:
+        emit(data["services"], fmt, key="services", title="Golden-path checks per service")
+        return
+    rows = [
+        {
+            "group": g["key"],
+            "services": g["services"],
+            "passing": g["passing"],
+            "adoption": _pct(g["adoption"]),
+            **{c.replace("_", " "): _pct(g[c]) for c in paved_road.CHECKS},
+        }
+        for g in [*data["groups"], data["total"]]
+    ]
+    emit(rows, fmt, key="groups", title=f"Paved-road adoption by {by}")
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:.0%}"

@@ -8,6 +8,7 @@ a missing table means "not met", never an error.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -199,6 +200,17 @@ def lighthouse_stability(facts: Facts) -> Evidence:
         )
 
     return _per_lighthouse(facts.session, tracked, "deployments and incidents recorded")
+
+
+@rule("paved-road")
+def paved_road_published(facts: Facts) -> Evidence:
+    """At least one service meets every golden-path check (see people.paved_road)."""
+    from leadline.people.paved_road import service_checks
+
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = service_checks(facts.app, as_of=now)
+    passing = sum(r["passes"] for r in rows)
+    return Evidence(passing > 0, f"{passing} of {len(rows)} services on the paved road")
 
 
 @rule("okr-checkins")
