@@ -14,6 +14,7 @@ from leadline.catalog.cli import catalog_app
 from leadline.context import App
 from leadline.delivery.cli import dora_command
 from leadline.demo.cli import demo
+from leadline.finops.cli import finops_app
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
 from leadline.output import console
@@ -73,6 +74,7 @@ app.command("dora")(dora_command)
 app.add_typer(slo_app, name="slo")
 app.add_typer(sla_app, name="sla")
 app.add_typer(xla_app, name="xla")
+app.add_typer(finops_app, name="finops")
 app.add_typer(risk_app, name="risk")
 app.add_typer(lake_app, name="lake")
 app.command()(audit)

@@ -96,3 +96,53 @@ def cost_lines(app: App) -> list[dict[str, Any]]:
 
 def problems(report: IngestReport) -> list[Any]:
     return [p for r in report.results for p in r.problems]
+
+
+RULES = """
+apiVersion: leadline.io/v1
+kind: AllocationRules
+metadata: {name: test-rules}
+spec:
+  rules:
+    - name: payments-tag
+      match: {tags: {team: payments}}
+      to: {team: payments}
+    - name: browse-tag
+      match: {tags: {team: "brow*"}}
+      to: {team: browse}
+    - name: api-account
+      match: {sub_account_id: "1111*", tags_missing: [team]}
+      to: {service: api}
+    - name: untagged
+      match: {tags_missing: [team]}
+      shared: platform
+  shared:
+    - name: platform
+      split: {split}
+{extra}
+  rates:
+    towers: {Compute: 1.05}
+"""
+
+
+def rules_yaml(split: str = "proportional", extra: str = "") -> str:
+    return RULES.replace("{split}", split).replace("{extra}", extra)
+
+
+def ingest_rules(app: App, tmp_path: Path, text: str) -> IngestReport:
+    path = tmp_path / f"rules-{abs(hash(text))}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return run_ingest("allocation-rules", [path], settings=app.settings, store=app.store)
+
+
+def scenario_rows() -> list[dict[str, str]]:
+    """January 2026 in USD: payments-tagged 100, browse-tagged 50, account 1111 untagged 30
+    (service api, owned by payments), untagged elsewhere 40 (shared), a legacy tag 10 that no
+    rule matches."""
+    return [
+        focus_row(EffectiveCost="100.00", Tags='{"team": "payments"}'),
+        focus_row(EffectiveCost="50.00", Tags='{"team": "browse"}'),
+        focus_row(EffectiveCost="30.00", SubAccountId="111122223333", Tags=""),
+        focus_row(EffectiveCost="40.00", SubAccountId="999", Tags='{"env": "prod"}'),
+        focus_row(EffectiveCost="10.00", Tags='{"team": "legacy"}'),
+    ]

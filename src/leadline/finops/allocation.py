@@ -17,7 +17,13 @@ from collections.abc import Sequence
 import ibis
 from ibis import _
 
-from leadline.finops.rules import AllocationRules, Match, TowerRule, glob_to_like
+from leadline.finops.rules import (
+    AllocationRules,
+    Match,
+    TowerRule,
+    glob_to_like,
+    glob_to_regex,
+)
 
 COST_TYPES = {"effective": "effective_cost", "billed": "billed_cost"}
 UNALLOCATED = 0  # rule index of lines no rule matches
@@ -56,24 +62,23 @@ POOL_TOWERS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _column_condition(lines: ibis.Table, column: str, pattern: str) -> ibis.BooleanValue:
+def matches(value: ibis.StringValue, pattern: str) -> ibis.BooleanValue:
+    """``value`` equals ``pattern``, or matches it as a glob (LIKE when it can, else a regex);
+    null never matches."""
     like, wildcard = glob_to_like(pattern)
-    value = lines[column]
-    if wildcard:
-        return value.like(like, escape="\\").fill_null(False)
-    return (value == pattern).fill_null(False)
+    if not wildcard:
+        return (value == pattern).fill_null(False)
+    if like:
+        return value.like(like).fill_null(False)
+    return value.re_search(glob_to_regex(pattern)).fill_null(False)
 
 
 def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
     """True for the lines that satisfy every condition of ``match`` (nulls never match)."""
     parts: list[ibis.BooleanValue] = [
-        _column_condition(lines, column, pattern) for column, pattern in match.columns().items()
+        matches(lines[column], pattern) for column, pattern in match.columns().items()
     ]
-    for key, pattern in match.tags.items():
-        like, wildcard = glob_to_like(pattern)
-        tag = lines.tags.get(key)
-        hit = tag.like(like, escape="\\") if wildcard else tag == pattern
-        parts.append(hit.fill_null(False))
+    parts += [matches(lines.tags.get(key), pattern) for key, pattern in match.tags.items()]
     for key in match.tags_missing:
         parts.append(lines.tags.get(key).isnull())
     if not parts:

@@ -165,17 +165,24 @@ def parse_rules(document: Any) -> AllocationRules:
 
 
 def glob_to_like(pattern: str) -> tuple[str, bool]:
-    """A shell glob as a SQL LIKE pattern (escape ``\\``), and whether it has wildcards."""
+    """A shell glob as a SQL LIKE pattern, and whether it has wildcards. A glob whose literal
+    text holds ``%`` or ``_`` (which LIKE would read as wildcards) gives "" and needs
+    :func:`glob_to_regex` instead."""
     if not any(ch in pattern for ch in "*?"):
         return pattern, False
-    out = []
+    if "%" in pattern or "_" in pattern:
+        return "", True
+    return pattern.replace("*", "%").replace("?", "_"), True
+
+
+def glob_to_regex(pattern: str) -> str:
+    """A shell glob as an anchored regular expression (RE2 and Java agree on this subset)."""
+    parts = []
     for ch in pattern:
-        if ch in "%_\\":
-            out.append("\\" + ch)
-        elif ch == "*":
-            out.append("%")
+        if ch == "*":
+            parts.append(".*")
         elif ch == "?":
-            out.append("_")
+            parts.append(".")
         else:
-            out.append(ch)
-    return "".join(out), True
+            parts.append(re.escape(ch))
+    return "^" + "".join(parts) + "$"

@@ -57,7 +57,7 @@ BUSINESS_DRIVERS = register_table(
             [
                 pa.field("date", TS, nullable=False),
                 pa.field("driver", pa.string(), nullable=False),
-                pa.field("value", MONEY, nullable=False),
+                pa.field("value", pa.float64(), nullable=False),
                 pa.field("scope", pa.string(), nullable=False),  # "" = organisation
                 pa.field("updated_at", TS, nullable=False),
             ]
@@ -98,7 +98,7 @@ LEDGER_CSV = CsvFormat(
         Column("cost_center", required=False, description="Cost centre"),
         Column("description", required=False, description="What the cost is"),
         Column("service", required=False, description="Catalog service, when known"),
-        Column("tags", "json", required=False, description="JSON object of tags"),
+        Column("tags", required=False, description="JSON object of tags"),
     ),
 )
 
@@ -119,9 +119,8 @@ DRIVERS_CSV = CsvFormat(
         ),
         Column(
             "value",
-            "decimal",
+            "float",
             description="Volume (>= 0)",
-            decimal_scale=COST_SCALE,
             example="1250000",
         ),
         Column(

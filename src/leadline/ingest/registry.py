@@ -43,11 +43,11 @@ SOURCE_MODULES = (
     "leadline.risk.assessments",
     "leadline.risk.controls",
     "leadline.risk.ai",
-    "leadline.risk.controls",
     "leadline.strategy.ingest",
     "leadline.people.ingest",
     "leadline.finops.ingest",
     "leadline.finops.rules_source",
+    "leadline.finops.ledger",
 )
 
 

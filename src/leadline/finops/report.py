@@ -1,0 +1,284 @@
+"""``leadline finops showback|chargeback``: a month's cost by team, business unit, value
+stream, service or TBM tower, with an ``unallocated`` group so the groups always add up to the
+total, which equals the input.
+
+The JSON keys are the contract of DESIGN.md §4: ``{"month", "cost_type", "currency", "total",
+"groups": [{"key", "cost", "share"}]}`` with money as strings of exact decimals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from leadline.catalog.models import Service, Team, ValueStream
+from leadline.context import App
+from leadline.finops import allocation
+from leadline.finops.apportion import (
+    UNALLOCATED_KEY,
+    Allocation,
+    Inputs,
+    Portion,
+    allocate,
+    group,
+    minor_units,
+    round_conserving,
+)
+from leadline.finops.rules import AllocationRules
+from leadline.finops.rules_source import active_rules
+from leadline.lake.engines import Lake
+
+GroupBy = Literal["team", "business-unit", "value-stream", "service", "tower"]
+CostType = Literal["effective", "billed"]
+GROUPS: tuple[str, ...] = ("team", "business-unit", "value-stream", "service", "tower")
+NONE = "(none)"
+
+
+class FinOpsError(ValueError):
+    """A report that cannot be made as asked (no rules, mixed currencies, bad month)."""
+
+
+@dataclass(frozen=True)
+class Month:
+    start: dt.datetime  # naive UTC
+    end: dt.datetime
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        try:
+            first = dt.datetime.strptime(text, "%Y-%m")
+        except ValueError:
+            raise FinOpsError(f"--month must be YYYY-MM, not {text!r}") from None
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return cls(first, following)
+
+    @property
+    def label(self) -> str:
+        return self.start.strftime("%Y-%m")
+
+
+@dataclass
+class Catalog:
+    """What grouping needs from the catalog."""
+
+    service_teams: dict[str, str | None]
+    team_units: dict[str, str | None]
+    team_streams: dict[str, str | None]
+
+    @classmethod
+    def load(cls, app: App) -> Catalog:
+        with app.store.session() as session:
+            services = {s.name: s.owner_team for s in session.scalars(select(Service))}
+            teams = list(session.scalars(select(Team)))
+            stream_units = {v.name: v.business_unit for v in session.scalars(select(ValueStream))}
+        units = {t.name: t.business_unit or stream_units.get(t.value_stream or "") for t in teams}
+        return cls(services, units, {t.name: t.value_stream for t in teams})
+
+
+@dataclass
+class MonthAllocation:
+    """A month's allocation in one currency, before grouping."""
+
+    month: Month
+    cost_type: str
+    currency: str
+    allocation: Allocation
+    rules: AllocationRules
+    catalog: Catalog
+    lines: int
+
+
+def _rules(app: App) -> AllocationRules:
+    with app.store.session() as session:
+        rules = active_rules(session)
+    if rules is None:
+        raise FinOpsError(
+            "no allocation rules yet: leadline ingest allocation-rules FILE.yaml "
+            "(leadline templates allocation-rules gives a starting point)"
+        )
+    return rules
+
+
+def _currency(lake: Lake, lines: Any, asked: str | None) -> str | None:
+    found = lake.execute(allocation.currencies(lines)).to_pylist()
+    present = sorted(r["billing_currency"] for r in found)
+    if asked is not None:
+        return asked
+    if len(present) > 1:
+        raise FinOpsError(
+            f"the month has costs in {len(present)} currencies ({', '.join(present)}); "
+            "they are never summed together: choose one with --currency"
+        )
+    return present[0] if present else None
+
+
+def allocate_month(
+    app: App,
+    month: Month,
+    cost_type: CostType = "effective",
+    currency: str | None = None,
+    engine: str | None = None,
+) -> MonthAllocation:
+    """Allocate one month's cost lines (one currency) with the rules in force."""
+    rules = _rules(app)
+    lake = Lake(app.settings, app.store, engine)
+    lines = allocation.month_lines(lake.table("cost_lines"), month.start, month.end)
+    chosen = _currency(lake, lines, currency)
+    catalog = Catalog.load(app)
+    if chosen is None:
+        return MonthAllocation(month, cost_type, currency or "USD", Allocation(), rules, catalog, 0)
+    lines = lines.filter(lines.billing_currency == chosen)
+    sums = lake.execute(allocation.allocation_sums(lines, rules, cost_type)).to_pylist()
+    drivers = {}
+    for pool in rules.shared:
+        if pool.driver is not None and pool.driver not in drivers:
+            expr = allocation.driver_totals(
+                lake.table("business_drivers"), pool.driver, month.start, month.end
+            )
+            drivers[pool.driver] = {
+                r["scope"]: Decimal(repr(r["value"])) for r in lake.execute(expr).to_pylist()
+            }
+    inputs = Inputs(
+        rules,
+        allocation.tower_names(rules.towers),
+        catalog.service_teams,
+        set(catalog.team_units),
+        drivers,
+    )
+    result = allocate(sums, inputs)
+    count = sum(int(r["lines"]) for r in sums)
+    return MonthAllocation(month, cost_type, chosen, result, rules, catalog, count)
+
+
+def group_key(by: str, catalog: Catalog) -> Callable[[Portion], str]:
+    if by == "team":
+        return lambda p: p.team or NONE
+    if by == "business-unit":
+        return lambda p: catalog.team_units.get(p.team or "") or NONE
+    if by == "value-stream":
+        return lambda p: catalog.team_streams.get(p.team or "") or NONE
+    if by == "service":
+        return lambda p: p.service or (f"team:{p.team}" if p.team else NONE)
+    if by == "tower":
+        return lambda p: p.tower
+    raise FinOpsError(f"--by must be one of {', '.join(GROUPS)}")
+
+
+def _share(part: Fraction, total: Fraction) -> float | None:
+    return None if total == 0 else round(float(part / total), 6)
+
+
+def showback(
+    app: App,
+    month: str,
+    *,
+    by: str = "team",
+    cost_type: CostType = "effective",
+    currency: str | None = None,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """The showback of a month as JSON-ready data (money as exact decimal strings)."""
+    result = allocate_month(app, Month.parse(month), cost_type, currency, engine)
+    return shape(result, by)
+
+
+def shape(result: MonthAllocation, by: str) -> dict[str, Any]:
+    exact = group(result.allocation, group_key(by, result.catalog))
+    total_exact = result.allocation.total
+    total, rounded = round_conserving(exact, minor_units(result.currency))
+    keys = sorted((k for k in exact if k != UNALLOCATED_KEY), key=lambda k: (-exact[k], k))
+    groups = [
+        {"key": k, "cost": str(rounded[k]), "share": _share(exact[k], total_exact)}
+        for k in [*keys, UNALLOCATED_KEY]
+    ]
+    direct = result.allocation.direct
+    return {
+        "month": result.month.label,
+        "cost_type": result.cost_type,
+        "currency": result.currency,
+        "by": by,
+        "total": str(total),
+        "groups": groups,
+        "lines": result.lines,
+        "allocation_coverage": _share(direct, total_exact),
+        "warnings": result.allocation.warnings,
+    }
+
+
+def chargeback(
+    app: App,
+    month: str,
+    *,
+    cost_type: CostType = "effective",
+    currency: str | None = None,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """Chargeback statements per business unit: each team's cost per tower, the tower's rate
+    (a multiplier from the rules' ``rates``) and the amount charged. Charged amounts are
+    rounded like showback (largest remainder), per statement."""
+    result = allocate_month(app, Month.parse(month), cost_type, currency, engine)
+    return shape_chargeback(result)
+
+
+def shape_chargeback(result: MonthAllocation) -> dict[str, Any]:
+    places = minor_units(result.currency)
+    rates = result.rules.rates
+    lines: dict[str, dict[tuple[str, str], Fraction]] = {}
+    for p in result.allocation.portions:
+        if p.kind == "unallocated":
+            continue
+        unit = result.catalog.team_units.get(p.team or "") or NONE
+        key = (p.team or NONE, p.tower)
+        bucket = lines.setdefault(unit, {})
+        bucket[key] = bucket.get(key, Fraction(0)) + p.amount
+    statements = []
+    for unit in sorted(lines):
+        cost = lines[unit]
+        charged = {k: v * Fraction(str(rates.for_tower(k[1]))) for k, v in cost.items()}
+        cost_total, cost_rounded = round_conserving({_k(k): v for k, v in cost.items()}, places)
+        charged_total, charged_rounded = round_conserving(
+            {_k(k): v for k, v in charged.items()}, places
+        )
+        statements.append(
+            {
+                "business_unit": unit,
+                "cost": str(cost_total),
+                "charged": str(charged_total),
+                "lines": [
+                    {
+                        "team": team,
+                        "tower": tower,
+                        "cost": str(cost_rounded[_k((team, tower))]),
+                        "rate": rates.for_tower(tower),
+                        "charged": str(charged_rounded[_k((team, tower))]),
+                    }
+                    for team, tower in sorted(cost, key=lambda k: (-cost[k], k))
+                ],
+            }
+        )
+    unallocated = sum(
+        (p.amount for p in result.allocation.portions if p.kind == "unallocated"), Fraction(0)
+    )
+    total, parts = round_conserving(
+        {"allocated": result.allocation.total - unallocated, "unallocated": unallocated}, places
+    )
+    return {
+        "month": result.month.label,
+        "cost_type": result.cost_type,
+        "currency": result.currency,
+        "total": str(total),
+        "allocated": str(parts["allocated"]),
+        "unallocated": str(parts["unallocated"]),
+        "statements": statements,
+        "warnings": result.allocation.warnings,
+    }
+
+
+def _k(key: tuple[str, str]) -> str:
+    return f"{key[0]}\x1f{key[1]}"
