@@ -11,6 +11,7 @@ from leadline.context import App
 from leadline.demo.delivery import DeliveryHistory, write_history
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
 from leadline.demo.reliability import write_reliability
+from leadline.demo.risk import write_risk
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
 
@@ -62,6 +63,7 @@ def build_demo(
     plan = write_history(history, files.root / "delivery") if history else []
     if history:
         plan += write_reliability(org, history.incidents, files.root / "reliability", seed)
+    plan += write_risk(org, files.root / "risk", seed)
     for source, paths in plan:
         reports.append(
             run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)
