@@ -10,8 +10,10 @@ from pathlib import Path
 from leadline.context import App
 from leadline.demo.delivery import DeliveryHistory, write_history
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
+from leadline.demo.people import write_people
 from leadline.demo.reliability import write_reliability
 from leadline.demo.risk import write_risk
+from leadline.demo.strategy import start_plan, write_strategy
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
 
@@ -64,8 +66,11 @@ def build_demo(
     if history:
         plan += write_reliability(org, history.incidents, files.root / "reliability", seed)
     plan += write_risk(org, files.root / "risk", seed)
+    plan += write_strategy(org, files.root / "strategy", as_of, seed)
+    plan += write_people(org, files.root / "people", as_of, seed)
     for source, paths in plan:
         reports.append(
             run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)
         )
+    start_plan(app, org, as_of)
     return DemoResult(files, reports, time.perf_counter() - started, as_of)

@@ -101,7 +101,7 @@ def start(
             after={**snapshot(plan), "items": position},
         )
         session.commit()
-    return plan_report(app, name=name, today=on)
+    return plan_report(app, name=name)
 
 
 def _plan(session: Session, name: str | None) -> Plan:
@@ -201,6 +201,5 @@ def update(
             after=snapshot(item),
         )
         session.commit()
-        plan_name = plan.name
-    report = plan_report(app, name=plan_name)
-    return next(r for r in report["items"] if r["key"] == key)
+        auto = RULES[item.rule](Facts(session, app)) if item.rule else None
+        return _row(plan, item, auto, dt.datetime.now(dt.UTC).date())
