@@ -121,6 +121,10 @@ def test_coverage_by_unit_team_service(any_app: App, tmp_path: Path) -> None:
     assert (units["Finance"]["in_scope"], units["Finance"]["passing"]) == (4, 2)
     assert (units["(unassigned)"]["in_scope"], units["(unassigned)"]["passing"]) == (1, 0)
     assert {g["key"] for g in by_team["groups"]} == {"shop", "payments", "(unassigned)"}
+    for report in (by_unit, by_team, by_service):  # groups partition the pairs
+        assert sum(g["in_scope"] for g in report["groups"]) == 9
+        assert sum(g["passing"] for g in report["groups"]) == 4
+    assert len(by_unit["missing"]) == 9 - 4
     services = {g["key"]: g["coverage"] for g in by_service["groups"]}
     assert services["checkout"] == 1.0 and services["legacy"] == 0.0
     missing = {(m["control"], m["service"]): m["reason"] for m in by_unit["missing"]}

@@ -107,6 +107,7 @@ def test_json_export_reads_like_xml(reference: Path, tmp_path: Path) -> None:
         (b"<x/>", "not an OSCAL catalog"),
         (b"{]", "not valid JSON"),
         (b"<a", "well-formed"),
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>', "declares a DTD"),
     ],
 )
 def test_unusable_exports_are_refused(data: bytes, reason: str) -> None:
