@@ -10,6 +10,7 @@ from leadline.risk.ai import ai_report
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
+from leadline.risk.summary import risk_summary
 from leadline.risk.zerotrust import zero_trust_report
 
 AS_OF = dt.date(2026, 11, 25)
@@ -36,6 +37,7 @@ def test_demo_has_register_profiles_compliance_zero_trust_and_ai(app: App) -> No
         coverage = compliance_report(session, AS_OF, "business-unit")
         zero_trust = zero_trust_report(session, "northwind", AS_OF)
         ai = ai_report(session, app.settings, AS_OF)
+        line = risk_summary(session, app.settings, AS_OF)
     assert len(register["risks"]) == 30
     assert sum(r["status"] == "closed" for r in register["risks"]) == 1
     assert register["overdue_reviews"], "some reviews are overdue, as in a real register"
@@ -49,3 +51,5 @@ def test_demo_has_register_profiles_compliance_zero_trust_and_ai(app: App) -> No
     assert len(zero_trust["pillars"]) == 8
     assert all(len(p["history"]) == 3 for p in zero_trust["pillars"])
     assert "AI-003" in ai["overdue_evaluations"]
+    assert line is not None and line.startswith("risk: 29 open risks (")
+    assert f"{len(register['overdue_reviews'])} reviews overdue" in line

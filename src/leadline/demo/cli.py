@@ -21,6 +21,7 @@ from leadline.demo.run import build_demo
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
 from leadline.reliability.report import status as slo_status
+from leadline.risk.summary import risk_summary
 
 
 class Size(StrEnum):
@@ -91,6 +92,10 @@ def demo(
     )
     print_table(dora(app, by="team", window=window))
     _slo_summary(app, window.until)
+    with app.store.session() as session:
+        line = risk_summary(session, app.settings, result.as_of)
+    if line:
+        console.print(line)
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()

@@ -41,7 +41,7 @@ RISKS: list[tuple[str, str, str, str, int, int, int, int, str]] = [
     ("Regulatory fine for late incident notification", "compliance", "RS.CO-02;GV.OC-03", "MEA03", 2, 4, 1, 4, "mitigate"),
     ("Secrets committed to public repositories", "security", "PR.PS-06;PR.AA-01", "BAI03", 3, 4, 2, 4, "mitigate"),
     ("Certificate expiry breaks partner APIs", "availability", "PR.PS-01;ID.AM-08", "BAI10", 3, 3, 1, 3, "mitigate"),
-    ("Open-source library with critical vulnerability", "security", "ID.RA-01;ID.RA-08;PR.PS-02", "BAI03", 4, 4, 3, 3, "mitigate"),
+    ("Open-source library with critical vulnerability", "security", "ID.RA-01;ID.RA-08;PR.PS-02", "BAI03", 4, 4, 4, 4, "mitigate"),
     ("Change without rollback plan corrupts balances", "change", "ID.RA-07;PR.PS-01", "BAI06", 2, 5, 1, 4, "mitigate"),
     ("Fraud model drifts and misses new fraud patterns", "ai", "ID.RA-05;DE.AE-02", "APO12", 3, 4, 2, 3, "mitigate"),
     ("Generative assistant leaks confidential text", "ai", "PR.DS-10;GV.PO-01", "APO14", 3, 3, 2, 2, "mitigate"),
