@@ -24,6 +24,7 @@ from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
 from leadline.risk.cli import risk_app
 from leadline.setup import init
+from leadline.strategy.change_cli import change_app
 from leadline.strategy.cli import okr_app, strategy_command
 from leadline.strategy.plan_cli import plan_app
 
@@ -81,6 +82,7 @@ app.command()(audit)
 app.add_typer(okr_app, name="okr")
 app.command("strategy")(strategy_command)
 app.add_typer(plan_app, name="plan")
+app.add_typer(change_app, name="change")
 app.command("devex")(devex_command)
 app.command("paved-road")(paved_road_command)
 register_ingest_commands()

@@ -44,6 +44,7 @@ SOURCE_MODULES = (
     "leadline.risk.controls",
     "leadline.risk.ai",
     "leadline.strategy.ingest",
+    "leadline.strategy.change",
     "leadline.people.ingest",
     "leadline.finops.ingest",
     "leadline.finops.rules_source",

@@ -10,6 +10,7 @@ import leadline.lake.models
 import leadline.reliability.agreement_models
 import leadline.reliability.models
 import leadline.risk.models
+import leadline.strategy.change_models
 import leadline.strategy.models  # noqa: F401
 from leadline.store.base import Base
 

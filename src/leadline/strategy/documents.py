@@ -3,6 +3,7 @@ their validation into records; every problem names the file, document and dotted
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -145,6 +146,11 @@ class ObjectiveRecord:
         return Problem(self.file, reason, self.index, field, value, severity, self.document)  # type: ignore[arg-type]
 
 
+def as_json(content: Any) -> Any:
+    """A YAML document as JSON data (YAML dates and times become ISO strings)."""
+    return json.loads(json.dumps(content, default=lambda v: v.isoformat()))
+
+
 class DocumentError(Exception):
     def __init__(self, field: str, reason: str, value: Any = None) -> None:
         super().__init__(reason)
@@ -185,7 +191,12 @@ def parse_document(doc: YamlDocument, kind: str) -> StrategyRecord | ObjectiveRe
         if isinstance(spec, StrategySpec):
             _check_strategy(spec)
             return StrategyRecord(
-                header.metadata.name, header.metadata.title, spec, doc.content, doc.file, doc.index
+                header.metadata.name,
+                header.metadata.title,
+                spec,
+                as_json(doc.content),
+                doc.file,
+                doc.index,
             )
         return _objective(header, spec, doc)
     except DocumentError as error:
@@ -267,7 +278,7 @@ def _objective(header: Header, spec: ObjectiveSpec, doc: YamlDocument) -> Object
         spec.owner,
         spec.outcome,
         key_results,
-        doc.content,
+        as_json(doc.content),
         doc.file,
         doc.index,
     )

@@ -70,3 +70,33 @@ spec:
       confidence: 0.6              # 0..1
       unit: teams
 """
+
+CHANGE_TEMPLATE = """\
+# Change initiatives and the innovation pipeline: leadline ingest change-yaml FILE.yaml
+# (shown by: leadline change). ADKAR scores are 1-5; the barrier point is the first element
+# (awareness, desire, knowledge, ability, reinforcement) below 3.
+apiVersion: leadline.io/v1
+kind: ChangeInitiative
+metadata: {name: paved-road-adoption, title: Every team on the paved road}
+spec:
+  sponsor: cio
+  kotter_stage: 4                 # 1-8, or the step's name (enlist a volunteer army)
+  started_on: 2026-09-01
+  adkar:
+    - {group: stream-aligned-teams, assessed_on: 2026-10-01, awareness: 4, desire: 3,
+       knowledge: 2, ability: 2, reinforcement: 1}
+  metrics:                        # each optional
+    - {date: 2026-10-01, adoption_rate: 0.3, satisfaction: 3.8, process_efficiency: 0.1,
+       roi_realisation: 0.05}
+---
+apiVersion: leadline.io/v1
+kind: Idea
+metadata: {name: ai-code-review, title: AI-assisted code review}
+spec:
+  owner: dev-experience
+  budget: 40000
+  currency: USD
+  outcome: Review wait time halved in the pilot teams
+  gates:                          # idea -> pilot -> proof-of-concept -> scale, or stopped
+    - {stage: pilot, decided_on: 2026-09-15}
+"""
