@@ -90,3 +90,6 @@ register_ingest_commands()
 
 def main() -> None:
     app()
+
+
+import leadline.finops.cli_more  # noqa: E402, F401

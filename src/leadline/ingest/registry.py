@@ -49,6 +49,7 @@ SOURCE_MODULES = (
     "leadline.finops.ingest",
     "leadline.finops.rules_source",
     "leadline.finops.ledger",
+    "leadline.finops.budgets",
 )
 
 

@@ -1,0 +1,85 @@
+"""``leadline finops budget|anomalies|unit-cost|vendors``: thin layers over the core functions
+(the same data the web app returns), registered on the lead's ``finops_app``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from leadline.context import App
+from leadline.finops import budgets
+from leadline.finops.cli import (
+    CostOpt,
+    Currency,
+    Engine,
+    Fmt,
+    MonthOpt,
+    _cost_type,
+    _fail,
+    _warn,
+    finops_app,
+)
+from leadline.finops.report import FinOpsError
+from leadline.output import OutputFormat, emit, to_json
+
+
+def _print(data: dict[str, Any], fmt: OutputFormat, rows: list[dict[str, Any]], **kw: Any) -> None:
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    emit(rows, fmt, **kw)
+    _warn(data)
+
+
+@finops_app.command("budget")
+def budget_command(
+    ctx: typer.Context,
+    *,
+    month: MonthOpt,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="team, business-unit, value-stream, tower or organisation (the budgets')"
+        ),
+    ] = "team",
+    cost: CostOpt = "effective",
+    currency: Currency = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Budget against actual per scope, with the month's forecast and the next month's."""
+    app: App = ctx.obj
+    if by not in budgets.SCOPE_KINDS:
+        raise typer.BadParameter(
+            f"must be one of {', '.join(budgets.SCOPE_KINDS)}", param_hint="--by"
+        )
+    try:
+        data = budgets.budget_report(
+            app, month, by=by, cost_type=_cost_type(cost), currency=currency, engine=engine
+        )
+    except FinOpsError as error:
+        _fail(error)
+        return
+    rows = [
+        {
+            by: g["key"],
+            "budget": g["budget"],
+            "actual": g["actual"],
+            "variance": g["variance"],
+            "used": "" if g["used"] is None else f"{g['used'] * 100:.1f}%",
+            "forecast": g["forecast"],
+            "status": g["status"],
+            f"forecast {data['next_month']}": g["next_month_forecast"],
+        }
+        for g in data["groups"]
+    ]
+    progress = (
+        f"{data['elapsed_days']} of {data['days_in_month']} days"
+        if data["in_progress"]
+        else "complete"
+        if data["elapsed_days"]
+        else "no data yet"
+    )
+    title = f"Budget {data['month']} by {by} ({data['currency']}, {progress})"
+    _print(data, fmt, rows, key="groups", title=title)
