@@ -97,16 +97,16 @@ def rule_index(lines: ibis.Table, rules: AllocationRules) -> ibis.IntegerValue:
 
 def tower_index(lines: ibis.Table, towers: Sequence[TowerRule]) -> ibis.IntegerValue:
     """0-based index into ``tower_names(...)``: the first matching tower rule, else the default
-    for the line's service category (FOCUS) or cost pool (ledger), else Unmapped."""
+    for the line's cost pool (ledger) or service category (FOCUS), else Unmapped."""
     names = tower_names(towers)
     position = {name: i for i, name in enumerate(names)}
     branches = [
         (condition(lines, rule.match), position[(rule.tower, rule.sub_tower)]) for rule in towers
     ]
+    for pool, tower in POOL_TOWERS.items():  # ledger lines carry a cost pool
+        branches.append(((lines.cost_pool == pool).fill_null(False), position[tower]))
     for category, tower in DEFAULT_TOWERS.items():
         branches.append(((lines.service_category == category).fill_null(False), position[tower]))
-    for pool, tower in POOL_TOWERS.items():
-        branches.append(((lines.cost_pool == pool).fill_null(False), position[tower]))
     return ibis.cases(*branches, else_=position[(UNMAPPED_TOWER, None)]).cast("int32")
 
 
