@@ -9,6 +9,7 @@ from leadline.context import App
 from leadline.demo.run import build_demo
 from leadline.people.report import devex
 from leadline.strategy import okrs, plan
+from leadline.strategy.change import change_report
 from leadline.strategy.page import strategy_page
 
 AS_OF = dt.date(2026, 11, 25)
@@ -34,5 +35,15 @@ def test_demo_has_strategy_okrs_plan_and_surveys(app: App) -> None:
     assert {r["quarter"] for r in data["teams"]} == {"2026Q3", "2026Q4"}
     assert any(r["suppressed"] for r in data["teams"])
     assert any(not r["suppressed"] for r in data["teams"])
+    change = change_report(app)
+    barriers = {g["group"]: g["barrier_point"] for g in change["initiatives"][0]["adkar"]}
+    assert barriers == {"engineering-managers": None, "stream-aligned-teams": "knowledge"}
+    assert {p["stage"]: len(p["ideas"]) for p in change["pipeline"]} == {
+        "idea": 1,
+        "pilot": 1,
+        "proof-of-concept": 1,
+        "scale": 0,
+        "stopped": 1,
+    }
     engineering = next(o for o in objectives if o["name"].startswith("engineering-"))
     assert engineering["key_results"][0]["current"] is not None  # devex bound, org scope

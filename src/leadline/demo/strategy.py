@@ -171,6 +171,92 @@ def okr_documents(org: OrganisationBuilder, as_of: dt.date, seed: int) -> list[d
     return docs
 
 
+def change_documents(org: OrganisationBuilder, as_of: dt.date) -> list[dict[str, Any]]:
+    """One transformation (the paved road) assessed twice, and four ideas in the pipeline."""
+    start = as_of - dt.timedelta(days=120)
+
+    def day(offset: int) -> str:
+        return (start + dt.timedelta(days=offset)).isoformat()
+
+    groups = {
+        "stream-aligned-teams": [(2, 2, 1, 1, 1), (4, 3, 2, 3, 1)],
+        "engineering-managers": [(3, 3, 2, 2, 1), (5, 4, 4, 3, 3)],
+    }
+    adkar = [
+        {
+            "group": group,
+            "assessed_on": day(30 + 60 * n),
+            **dict(
+                zip(
+                    ("awareness", "desire", "knowledge", "ability", "reinforcement"),
+                    scores,
+                    strict=True,
+                )
+            ),
+        }
+        for group, history in groups.items()
+        for n, scores in enumerate(history)
+    ]
+    metrics = [
+        {
+            "date": day(30 * n),
+            "adoption_rate": round(0.1 + 0.07 * n, 2),
+            "satisfaction": round(3.2 + 0.15 * n, 2),
+            "process_efficiency": round(0.03 * n, 2),
+            "roi_realisation": round(0.05 * n, 2),
+        }
+        for n in range(1, 5)
+    ]
+    platform = next(t.name for t in org.teams if t.type == "platform")
+
+    def idea(
+        name: str, title: str, budget: int, gates: list[tuple[str, int]], outcome: str
+    ) -> dict[str, Any]:
+        return _doc(
+            "Idea",
+            name,
+            title,
+            {
+                "owner": platform,
+                "budget": budget,
+                "currency": "USD",
+                "outcome": outcome,
+                "gates": [{"stage": s, "decided_on": day(d)} for s, d in gates],
+            },
+        )
+
+    return [
+        _doc(
+            "ChangeInitiative",
+            "paved-road-adoption",
+            "Every team on the paved road",
+            {
+                "sponsor": "cio",
+                "kotter_stage": 5,
+                "started_on": day(0),
+                "adkar": adkar,
+                "metrics": metrics,
+            },
+        ),
+        idea(
+            "ai-code-review",
+            "AI-assisted code review",
+            40000,
+            [("pilot", 20), ("proof-of-concept", 80)],
+            "Review wait halved in pilot teams",
+        ),
+        idea(
+            "chatops-deploys",
+            "Deploy from chat",
+            8000,
+            [("pilot", 15), ("stopped", 60)],
+            "Stopped: CI already one click away",
+        ),
+        idea("ephemeral-envs", "Ephemeral test environments", 25000, [("pilot", 50)], ""),
+        idea("green-ci", "Carbon-aware CI scheduling", 5000, [], ""),
+    ]
+
+
 def write_strategy(
     org: OrganisationBuilder, root: Path, as_of: dt.date, seed: int
 ) -> list[tuple[str, list[Path]]]:
@@ -179,7 +265,13 @@ def write_strategy(
     strategy_path.write_text(dump_yaml([strategy_document(org)]), encoding="utf-8")
     okrs_path = root / "okrs.yaml"
     okrs_path.write_text(dump_yaml(okr_documents(org, as_of, seed)), encoding="utf-8")
-    return [("strategy-yaml", [strategy_path]), ("okrs-yaml", [okrs_path])]
+    change_path = root / "change.yaml"
+    change_path.write_text(dump_yaml(change_documents(org, as_of)), encoding="utf-8")
+    return [
+        ("strategy-yaml", [strategy_path]),
+        ("okrs-yaml", [okrs_path]),
+        ("change-yaml", [change_path]),
+    ]
 
 
 def start_plan(app: App, org: OrganisationBuilder, as_of: dt.date) -> None:
