@@ -23,6 +23,7 @@ controls:
     name: MFA for production access
     csf: [pr.aa-03]
     cobit: [DSS05]
+    policies: [org-policies:STD-1, org-policies:STD-9]
     scope: {all: true}
   - id: AV-01
     name: Availability objective defined
@@ -85,8 +86,17 @@ def _ingest(app: App, tmp_path: Path, source: str, name: str, text: str):  # typ
     return run_ingest(source, [path], settings=app.settings, store=app.store)
 
 
+LIBRARY = """\
+framework: {id: org-policies, name: Org, levels: [policy, standard]}
+nodes:
+  - {id: POL-1, level: policy}
+  - {id: STD-1, level: standard, parent: POL-1}
+"""
+
+
 def test_controls_yaml_rejects_with_path(any_app: App, tmp_path: Path) -> None:
     _catalog(any_app)
+    _ingest(any_app, tmp_path, "framework-library", "lib.yaml", LIBRARY)
     report = _ingest(any_app, tmp_path, "controls-yaml", "controls.yaml", CONTROLS)
     (result,) = report.results
     assert result.rows_read == 5 and result.rows_rejected == 2
@@ -94,6 +104,8 @@ def test_controls_yaml_rejects_with_path(any_app: App, tmp_path: Path) -> None:
     assert ("controls[3].csf", "error") in fields
     assert ("controls[4].scope", "error") in fields
     assert ("scope", "warning") in fields  # ghost-team is not in the catalog
+    (policy,) = [p for p in result.problems if p.field == "policies"]
+    assert policy.value == "org-policies:STD-9" and policy.severity == "warning"
     with any_app.store.session() as session:
         entries = history(session, entity_type="control")
         assert sorted(e.entity_id for e in entries) == ["AC-01", "AV-01", "OW-01"]

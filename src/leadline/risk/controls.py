@@ -22,7 +22,7 @@ from leadline.ingest.registry import Context, LandContext, Source, Template, Uni
 from leadline.ingest.tabular import Column, CsvFormat
 from leadline.risk.compliance import EVIDENCE_RULES
 from leadline.risk.frameworks import COBIT, builtin, csf
-from leadline.risk.models import Attestation, Control
+from leadline.risk.models import Attestation, Control, Framework, FrameworkNode
 from leadline.risk.rows import CatalogNames, RowCsvSource, row_problem, unknown_warnings
 
 
@@ -143,9 +143,24 @@ class ControlsYaml(Source):
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         assert ctx.session is not None and ctx.batch is not None
         names = CatalogNames.load(ctx.session)
+        known = _policy_refs(ctx.session)
         problems = []
         for spec in parsed.records:
             save_control(ctx.session, spec, actor_name(), "ingest", ctx.batch.id)
+            unknown_policies = [p for p in spec.policies if p not in known]
+            if unknown_policies:
+                problems.append(
+                    Problem(
+                        ctx.batch.file_name,
+                        "not a node of an imported framework library (FRAMEWORK-ID:NODE-ID; "
+                        "control kept)",
+                        None,
+                        "policies",
+                        ", ".join(unknown_policies),
+                        "warning",
+                        item=spec.id,
+                    )
+                )
             kind, scope = spec.scope.kind_and_names()
             if kind != "all" and names.unknown(kind, scope):
                 unknown = ", ".join(names.unknown(kind, scope))
@@ -161,6 +176,14 @@ class ControlsYaml(Source):
                     )
                 )
         return problems
+
+
+def _policy_refs(session: Session) -> set[str]:
+    """``framework:node`` for every node of the frameworks in the store."""
+    query = select(Framework.key, FrameworkNode.node_id).join(
+        FrameworkNode, FrameworkNode.framework_id == Framework.id
+    )
+    return {f"{key}:{node}" for key, node in session.execute(query)}
 
 
 def save_control(
