@@ -18,6 +18,7 @@ from leadline.context import App
 from leadline.delivery.cli import print_table
 from leadline.delivery.report import Window, dora
 from leadline.demo.run import build_demo
+from leadline.finops.report import FinOpsError, showback
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
 from leadline.reliability.report import status as slo_status
@@ -96,6 +97,7 @@ def demo(
         line = risk_summary(session, app.settings, result.as_of)
     if line:
         console.print(line)
+    _finops_summary(app, result.as_of)
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()
@@ -129,4 +131,21 @@ def _slo_summary(app: App, at: dt.datetime) -> None:
     console.print(
         f"SLOs: {len(slos)} ({states['healthy']} healthy, {states['at_risk']} at risk, "
         f"{states['exhausted']} exhausted); burn-rate alerts firing: {firing}"
+    )
+
+
+def _finops_summary(app: App, as_of: dt.date) -> None:
+    """Last complete month's cost, its unallocated part and the allocation coverage."""
+    month = (as_of.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    try:
+        data = showback(app, month)
+    except FinOpsError:
+        return
+    if data["lines"] == 0:
+        return
+    unallocated = data["groups"][-1]["cost"]
+    coverage = data["allocation_coverage"] or 0.0
+    console.print(
+        f"FinOps {month}: {data['total']} {data['currency']} (effective), "
+        f"{unallocated} unallocated, allocation coverage {coverage * 100:.1f}%"
     )

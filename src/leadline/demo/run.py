@@ -9,6 +9,7 @@ from pathlib import Path
 
 from leadline.context import App
 from leadline.demo.delivery import DeliveryHistory, write_history
+from leadline.demo.finops import write_finops
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
 from leadline.demo.people import write_people
 from leadline.demo.reliability import write_reliability
@@ -66,6 +67,7 @@ def build_demo(
     if history:
         plan += write_reliability(org, history.incidents, files.root / "reliability", seed)
     plan += write_risk(org, files.root / "risk", seed)
+    plan += write_finops(org, files.root / "finops", as_of, seed)
     plan += write_strategy(org, files.root / "strategy", as_of, seed)
     plan += write_people(org, files.root / "people", as_of, seed)
     for source, paths in plan:

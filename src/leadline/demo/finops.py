@@ -1,0 +1,407 @@
+"""A year of cloud and ledger costs for the demo organisation, landed through the real sources.
+
+Each month is one FOCUS 1.2 export (the last as Parquet, the one before as gzip CSV, the rest CSV):
+a daily compute line per service and monthly storage, database and network lines, tagged with
+the owning team for most services; a few services are untagged (a shared pool split by active
+users), the platform teams' shared account is split in proportion to direct cost, and support
+and tax lines stay unallocated. A one-day compute spike ten days before the demo date gives the
+anomaly detection something to find; a committed-use purchase shows billed and effective cost
+apart. The general ledger adds labour and software costs per team, and business drivers
+(transactions, customers, active users) make unit costs possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import random
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from leadline.demo.generator import OrganisationBuilder
+from leadline.finops.focus import COLUMNS
+from leadline.ingest.files import dump_yaml
+
+MONTHS = 12
+UNTAGGED_EVERY = 7  # every 7th service has no team tag
+SHARED_ACCOUNT = "900000000000"
+CATEGORIES = (
+    ("Compute", "Amazon EC2", "Hours", Decimal("0.096")),
+    ("Storage", "Amazon S3", "GB-Mo", Decimal("0.023")),
+    ("Databases", "Amazon RDS", "Hours", Decimal("0.17")),
+    ("Networking", "AWS Data Transfer", "GB", Decimal("0.09")),
+)
+
+
+def _months(as_of: dt.date) -> list[dt.date]:
+    first = as_of.replace(day=1)
+    out = []
+    for _ in range(MONTHS):
+        out.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return sorted(out)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _iso(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.000001")))
+
+
+class CostHistory:
+    """Deterministic cost lines for the organisation's production services."""
+
+    def __init__(self, org: OrganisationBuilder, seed: int, as_of: dt.date) -> None:
+        self.org = org
+        self.rng = random.Random(seed * 7919 + 5)
+        self.as_of = as_of
+        self.services = sorted(s for s, i in org.services.items() if i["lifecycle"] != "deprecated")
+        self.teams = {t.name: t for t in org.teams}
+        self.accounts = {
+            name: f"{100000000000 + i:012d}" for i, name in enumerate(sorted(self.teams))
+        }
+        self.scale = {s: Decimal(self.rng.randint(40, 400)) for s in self.services}
+        self.spike = (self.services[len(self.services) // 2], as_of - dt.timedelta(days=10))
+
+    def team_of(self, service: str) -> str:
+        return str(self.org.services[service]["team"])
+
+    def lines(self, month: dt.date) -> list[dict[str, str]]:
+        end = min(_next_month(month), self.as_of)
+        rows: list[dict[str, str]] = []
+        days = (end - month).days
+        for index, service in enumerate(self.services):
+            team = self.team_of(service)
+            tags = (
+                ""
+                if index % UNTAGGED_EVERY == 3
+                else f'{{"team": "{team}", "service": "{service}"}}'
+            )
+            account = SHARED_ACCOUNT if self.teams[team].type == "platform" else self.accounts[team]
+            base = self.scale[service]
+            for offset in range(days):
+                day = month + dt.timedelta(days=offset)
+                hours = base * Decimal(self.rng.uniform(0.9, 1.1)).quantize(Decimal("0.01"))
+                if (service, day) == self.spike:
+                    hours *= 6
+                rows.append(
+                    self._line(
+                        month,
+                        start=day,
+                        end=day + dt.timedelta(days=1),
+                        service=service,
+                        account=account,
+                        tags=tags,
+                        category=CATEGORIES[0],
+                        quantity=hours,
+                    )
+                )
+            for category in CATEGORIES[1:]:
+                quantity = base * Decimal(self.rng.uniform(20, 60)).quantize(Decimal("0.1"))
+                rows.append(
+                    self._line(
+                        month,
+                        start=month,
+                        end=end,
+                        service=service,
+                        account=account,
+                        tags=tags,
+                        category=category,
+                        quantity=quantity,
+                    )
+                )
+        rows += self._unallocated(month, end)
+        return rows
+
+    def _line(
+        self,
+        month: dt.date,
+        *,
+        start: dt.date,
+        end: dt.date,
+        service: str,
+        account: str,
+        tags: str,
+        category: tuple[str, str, str, Decimal],
+        quantity: Decimal,
+    ) -> dict[str, str]:
+        kind, name, unit, price = category
+        cost = _money(quantity * price)
+        return {
+            **_bill(month),
+            "BilledCost": cost,
+            "EffectiveCost": cost,
+            "ListCost": _money(quantity * price * Decimal("1.15")),
+            "ContractedCost": cost,
+            "ChargePeriodStart": _iso(start),
+            "ChargePeriodEnd": _iso(end),
+            "ChargeCategory": "Usage",
+            "ChargeDescription": f"{name} usage",
+            "ChargeFrequency": "Usage-Based",
+            "PricingCategory": "Standard",
+            "PricingQuantity": str(quantity),
+            "PricingUnit": unit,
+            "ConsumedQuantity": str(quantity),
+            "ConsumedUnit": unit,
+            "ListUnitPrice": str(price * Decimal("1.15")),
+            "ContractedUnitPrice": str(price),
+            "ServiceName": name,
+            "ServiceCategory": kind,
+            "SubAccountId": account,
+            "SubAccountName": account,
+            "ResourceId": f"arn:aws:{kind.lower()}:eu-west-1:{account}:{service}",
+            "ResourceName": service,
+            "ResourceType": kind,
+            "RegionId": "eu-west-1",
+            "RegionName": "Europe (Ireland)",
+            "Tags": tags,
+        }
+
+    def _unallocated(self, month: dt.date, end: dt.date) -> list[dict[str, str]]:
+        support = _money(Decimal(self.rng.randint(900, 1400)))
+        purchase = "12000.00" if month.month == 1 else None
+        rows = [
+            {
+                **_bill(month),
+                "BilledCost": support,
+                "EffectiveCost": support,
+                "ListCost": support,
+                "ContractedCost": support,
+                "ChargePeriodStart": _iso(month),
+                "ChargePeriodEnd": _iso(end),
+                "ChargeCategory": "Usage",
+                "ChargeDescription": "Business support plan",
+                "ChargeFrequency": "Recurring",
+                "ServiceName": "AWS Support (Business)",
+                "ServiceCategory": "Management and Governance",
+                "Tags": '{"cost-type": "support"}',
+            }
+        ]
+        if purchase is not None:  # a yearly commitment: billed now, amortised as effective cost
+            rows.append(
+                {
+                    **_bill(month),
+                    "BilledCost": purchase,
+                    "EffectiveCost": "0",
+                    "ListCost": purchase,
+                    "ContractedCost": purchase,
+                    "ChargePeriodStart": _iso(month),
+                    "ChargePeriodEnd": _iso(end),
+                    "ChargeCategory": "Purchase",
+                    "ChargeDescription": "Compute Savings Plan, 1 year",
+                    "ChargeFrequency": "One-Time",
+                    "PricingCategory": "Committed",
+                    "ServiceName": "Savings Plans for AWS Compute usage",
+                    "ServiceCategory": "Compute",
+                    "CommitmentDiscountCategory": "Spend",
+                    "CommitmentDiscountId": "sp-demo-1",
+                    "CommitmentDiscountType": "Compute Savings Plan",
+                    "Tags": '{"cost-type": "commitment"}',
+                }
+            )
+        return rows
+
+
+def _bill(month: dt.date) -> dict[str, str]:
+    return {
+        "BillingCurrency": "USD",
+        "BillingAccountId": "northwind-payer",
+        "BillingAccountName": "Northwind payer account",
+        "BillingPeriodStart": _iso(month),
+        "BillingPeriodEnd": _iso(_next_month(month)),
+        "ProviderName": "AWS",
+        "PublisherName": "AWS",
+        "InvoiceIssuerName": "AWS",
+        "InvoiceId": f"INV-{month:%Y%m}",
+    }
+
+
+def rules_document(history: CostHistory) -> dict[str, Any]:
+    """Allocation rules: team tags, each team's account, the platform account (proportional),
+    untagged lines (by active users), ledger lines by cost centre."""
+    rules: list[dict[str, Any]] = []
+    for team in sorted(history.teams):
+        rules.append(
+            {"name": f"tag-{team}", "match": {"tags": {"team": team}}, "to": {"team": team}}
+        )
+    for team in sorted(history.teams):
+        if history.teams[team].type != "platform":
+            rules.append(
+                {
+                    "name": f"account-{team}",
+                    "match": {"sub_account_id": history.accounts[team]},
+                    "to": {"team": team},
+                }
+            )
+        rules.append(
+            {
+                "name": f"ledger-{team}",
+                "match": {"gl_account": "6*", "cost_center": team},
+                "to": {"team": team},
+            }
+        )
+    rules += [
+        {
+            "name": "platform-account",
+            "match": {"sub_account_id": SHARED_ACCOUNT},
+            "shared": "platform",
+        },
+        {
+            "name": "untagged-usage",
+            "match": {"tags_missing": ["team", "cost-type"], "provider": "AWS"},
+            "shared": "by-users",
+        },
+    ]
+    return {
+        "apiVersion": "leadline.io/v1",
+        "kind": "AllocationRules",
+        "metadata": {"name": "northwind-allocation"},
+        "spec": {
+            "rules": rules,
+            "shared": [
+                {"name": "platform", "split": "proportional"},
+                {"name": "by-users", "split": "driver", "driver": "active_users"},
+            ],
+            "rates": {"default": 1.0, "towers": {"Compute": 1.03, "IT Management": 1.0}},
+        },
+    }
+
+
+def ledger_rows(history: CostHistory, months: list[dt.date]) -> list[dict[str, str]]:
+    rows = []
+    for month in months:
+        for team in sorted(history.teams):
+            people = len(history.teams[team].people) or 4
+            rows.append(
+                {
+                    "month": month.isoformat(),
+                    "gl_account": "6100-salaries",
+                    "amount": f"{people * 9500 + history.rng.randint(0, 2000)}.00",
+                    "currency": "USD",
+                    "cost_pool": "Labor",
+                    "vendor": "",
+                    "cost_center": team,
+                    "description": "Salaries and benefits",
+                }
+            )
+        rows.append(
+            {
+                "month": month.isoformat(),
+                "gl_account": "6200-software",
+                "amount": "18400.00",
+                "currency": "USD",
+                "cost_pool": "Software",
+                "vendor": "Atlassian",
+                "cost_center": "it-shared",
+                "description": "Jira and Confluence licences",
+            }
+        )
+    return rows
+
+
+def driver_rows(history: CostHistory, months: list[dt.date]) -> list[dict[str, str]]:
+    rows = []
+    for month in months:
+        growth = 1 + 0.02 * months.index(month)
+        rows.append(
+            {
+                "date": month.isoformat(),
+                "driver": "customers",
+                "value": str(round(48000 * growth)),
+                "scope": "",
+            }
+        )
+        rows.append(
+            {
+                "date": month.isoformat(),
+                "driver": "transactions",
+                "value": str(round(2_600_000 * growth)),
+                "scope": "",
+            }
+        )
+        for team in sorted(history.teams):
+            if history.teams[team].type == "stream-aligned":
+                rows.append(
+                    {
+                        "date": month.isoformat(),
+                        "driver": "active_users",
+                        "value": str(history.rng.randint(200, 4000)),
+                        "scope": team,
+                    }
+                )
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]], columns: list[str]) -> Path:
+    table = pa.table({c: [r.get(c, "") for r in rows] for c in columns})
+    pacsv.write_csv(table, path)
+    return path
+
+
+def write_finops(
+    org: OrganisationBuilder, root: Path, as_of: dt.date, seed: int
+) -> list[tuple[str, list[Path]]]:
+    """Write the pillar's files; returns (source, paths) in ingest order."""
+    root.mkdir(parents=True, exist_ok=True)
+    history = CostHistory(org, seed, as_of)
+    months = _months(as_of)
+    header = [c.focus for c in COLUMNS]
+    exports: list[Path] = []
+    for index, month in enumerate(months):
+        rows = history.lines(month)
+        path = _write_csv(root / f"focus-{month:%Y-%m}.csv", rows, header)
+        if index == len(months) - 1:
+            table = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True
+                ),
+            )
+            parquet = path.with_suffix(".parquet")
+            pq.write_table(table, parquet)
+            path.unlink()
+            path = parquet
+        elif index == len(months) - 2:
+            zipped = path.with_suffix(".csv.gz")
+            with path.open("rb") as source, gzip.open(zipped, "wb") as sink:
+                shutil.copyfileobj(source, sink)
+            path.unlink()
+            path = zipped
+        exports.append(path)
+    rules = root / "allocation-rules.yaml"
+    rules.write_text(dump_yaml([rules_document(history)]), encoding="utf-8")
+    ledger = _write_csv(
+        root / "ledger.csv",
+        ledger_rows(history, months),
+        [
+            "month",
+            "gl_account",
+            "amount",
+            "currency",
+            "cost_pool",
+            "vendor",
+            "cost_center",
+            "description",
+        ],
+    )
+    drivers = _write_csv(
+        root / "drivers.csv", driver_rows(history, months), ["date", "driver", "value", "scope"]
+    )
+    return [
+        ("allocation-rules", [rules]),
+        ("focus", exports),
+        ("ledger-csv", [ledger]),
+        ("drivers-csv", [drivers]),
+    ]
