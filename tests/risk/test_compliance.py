@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
 from typer.testing import CliRunner
 
 from leadline.audit import history
@@ -15,6 +19,7 @@ from leadline.context import App
 from leadline.ingest.runner import run_ingest
 from leadline.reliability.models import Slo
 from leadline.risk.compliance import compliance_report
+from leadline.risk.models import Attestation, Control
 
 runner = CliRunner()
 CONTROLS = """\
@@ -226,6 +231,165 @@ def test_attest_cli_changes_coverage_and_is_audited(app: App, tmp_path: Path) ->
         ).output
     )
     assert {g["key"]: g["passing"] for g in later["groups"]}["legacy"] == 0  # expired
+    last_day = runner.invoke(
+        cli,
+        [
+            "--home",
+            home,
+            "risk",
+            "compliance",
+            "--by",
+            "service",
+            "--at",
+            "2026-06-30",
+            "--format",
+            "json",
+        ],
+    )
+    assert {g["key"]: g["passing"] for g in json.loads(last_day.output)["groups"]}["legacy"] == 1
     with app.store.session() as session:
         (entry,) = history(session, entity_type="attestation")
         assert entry.actor == "auditor" and entry.entity_id == "AC-01/legacy/2026-06-01"
+
+
+@st.composite
+def _world(draw: st.DrawFn) -> dict[str, Any]:
+    units = ["u1", "u2"]
+    teams = {f"t{i}": draw(st.sampled_from([*units, None])) for i in range(3)}
+    services = {f"s{i}": draw(st.sampled_from([*teams, None])) for i in range(5)}
+    controls = []
+    for i in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["all", "service", "team", "business-unit"]))
+        pool = {"all": [], "service": list(services), "team": list(teams), "business-unit": units}
+        scope = (
+            draw(st.lists(st.sampled_from(pool[kind]), min_size=1, unique=True))
+            if pool[kind]
+            else []
+        )
+        rule = draw(st.sampled_from([None, "slo-defined", "owner-defined"]))
+        controls.append((f"C{i}", kind, scope, rule))
+    attestations = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([c[0] for c in controls]),
+                st.sampled_from(list(services)),
+                st.sampled_from(["pass", "fail"]),
+                st.integers(0, 10),  # attested, days after 2026-01-01
+                st.integers(0, 10),  # validity in days (small: boundaries get hit)
+            ),
+            max_size=12,
+            unique_by=lambda a: (a[0], a[1], a[3]),
+        )
+    )
+    with_slo = draw(st.sets(st.sampled_from(list(services))))
+    return {
+        "teams": teams,
+        "services": services,
+        "controls": controls,
+        "attestations": attestations,
+        "slo": with_slo,
+        # half the time exactly an attestation's start or last valid day (the boundaries)
+        "at": draw(
+            st.one_of(
+                st.integers(0, 20),
+                st.sampled_from([a[3] + a[4] for a in attestations] + [a[3] for a in attestations])
+                if attestations
+                else st.integers(0, 20),
+            )
+        ),
+    }
+
+
+def _oracle(world: dict[str, Any], at: dt.date) -> tuple[int, int]:
+    """In-scope and passing pairs, computed the plain way."""
+    base = dt.date(2026, 1, 1)
+    in_scope = passing = 0
+    for key, kind, scope, rule in world["controls"]:
+        for service, team in world["services"].items():
+            unit = world["teams"].get(team) if team else None
+            covered = {
+                "all": True,
+                "service": service in scope,
+                "team": team in scope,
+                "business-unit": unit in scope,
+            }[kind]
+            if not covered:
+                continue
+            in_scope += 1
+            made = [
+                a
+                for a in world["attestations"]
+                if a[0] == key and a[1] == service and base + dt.timedelta(days=a[3]) <= at
+            ]
+            latest = max(made, key=lambda a: a[3]) if made else None
+            attested = (
+                latest is not None
+                and latest[2] == "pass"
+                and at <= (base + dt.timedelta(days=latest[3] + latest[4]))
+            )
+            by_rule = (rule == "slo-defined" and service in world["slo"]) or (
+                rule == "owner-defined" and team is not None
+            )
+            passing += attested or by_rule
+    return in_scope, passing
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(world=_world())
+def test_coverage_matches_a_plain_oracle(app: App, world: dict[str, Any]) -> None:
+    base = dt.date(2026, 1, 1)
+    with app.store.session() as session:
+        for model in (Attestation, Control, Slo, Service, Team, BusinessUnit):
+            session.execute(delete(model))
+        session.add_all([BusinessUnit(name="u1"), BusinessUnit(name="u2")])
+        session.add_all([Team(name=t, business_unit=u) for t, u in world["teams"].items()])
+        session.add_all([Service(name=s, owner_team=t) for s, t in world["services"].items()])
+        session.add_all(
+            [
+                Slo(
+                    name=f"{s}-slo",
+                    service=s,
+                    objective=0.99,
+                    window_kind="rolling",
+                    window_days=28,
+                    budgeting="occurrences",
+                    sli_kind="ratio",
+                )
+                for s in world["slo"]
+            ]
+        )
+        for key, kind, scope, rule in world["controls"]:
+            session.add(
+                Control(
+                    key=key,
+                    name=key,
+                    scope_kind=kind,
+                    scope=scope,
+                    evidence_rule=rule,
+                    csf=[],
+                    cobit=[],
+                    policies=[],
+                    active=True,
+                )
+            )
+        for control, service, result, day, valid in world["attestations"]:
+            attested = base + dt.timedelta(days=day)
+            session.add(
+                Attestation(
+                    control=control,
+                    service=service,
+                    result=result,
+                    attested_on=attested,
+                    attested_by="x",
+                    expires_on=attested + dt.timedelta(days=valid),
+                )
+            )
+        session.commit()
+        at = base + dt.timedelta(days=world["at"])
+        report = compliance_report(session, at, "team")
+    in_scope, passing = _oracle(world, at)
+    assert (report["in_scope"], report["passing"]) == (in_scope, passing)
+    assert len(report["missing"]) == in_scope - passing
+    assert sum(g["passing"] for g in report["groups"]) == passing
