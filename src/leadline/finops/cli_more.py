@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.finops import budgets
+from leadline.finops import anomalies, budgets
 from leadline.finops.cli import (
     CostOpt,
     Currency,
@@ -83,3 +83,43 @@ def budget_command(
     )
     title = f"Budget {data['month']} by {by} ({data['currency']}, {progress})"
     _print(data, fmt, rows, key="groups", title=title)
+
+
+@finops_app.command("anomalies")
+def anomalies_command(
+    ctx: typer.Context,
+    *,
+    since: Annotated[str | None, typer.Option(help="First day (default: 30 days back).")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Day after the last (default: after the latest data).")
+    ] = None,
+    min_delta: Annotated[
+        float, typer.Option("--min-delta", help="Smallest excess over the mean that counts.")
+    ] = 10.0,
+    cost: CostOpt = "effective",
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Days whose cost of a service jumps above its trailing 14-day baseline."""
+    app: App = ctx.obj
+    try:
+        data = anomalies.anomalies(
+            app,
+            since=since,
+            until=until,
+            cost_type=_cost_type(cost),
+            min_delta=min_delta,
+            engine=engine,
+        )
+    except ValueError as error:
+        _fail(error)
+        return
+    title = (
+        f"Cost anomalies {data['since']} to {data['until']} "
+        f"({len(data['anomalies'])} in {data['series']} series)"
+    )
+    rows = [
+        {k: a[k] for k in ("day", "service", "currency", "cost", "baseline_mean", "excess")}
+        for a in data["anomalies"]
+    ]
+    _print(data, fmt, rows, key="anomalies", title=title)

@@ -1,0 +1,185 @@
+"""Daily cost anomalies on injected series (hand-computed): one spike in a flat series is
+flagged and nothing else; a steady ramp never is; the minimum delta silences small spikes;
+missing days count as zero cost; a young series needs seven prior days; currencies and
+services are separate series. Then the report over ingested FOCUS lines and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+from typer.testing import CliRunner
+
+from leadline.cli import app as cli
+from leadline.context import App
+from leadline.finops.anomalies import Method, anomalies, anomaly_scores, money_text
+from leadline.finops.schemas import MONEY
+from tests.finops.support_finops import focus_row, ingest_focus, write_focus
+
+JAN = dt.datetime(2026, 1, 1)
+
+
+def lines(series: dict[tuple[str, str], dict[int, float]]) -> ibis.Table:
+    """Cost lines: {(service, currency): {day offset from 1 January: cost}}, two lines a day
+    (halves), so days are sums of lines."""
+    rows: dict[str, list[Any]] = {
+        "charge_period_start": [],
+        "service_name": [],
+        "billing_currency": [],
+        "effective_cost": [],
+        "billed_cost": [],
+    }
+    for (service, currency), days in series.items():
+        for offset, cost in days.items():
+            for hour in (3, 15):
+                rows["charge_period_start"].append(JAN + dt.timedelta(days=offset, hours=hour))
+                rows["service_name"].append(service)
+                rows["billing_currency"].append(currency)
+                rows["effective_cost"].append(Decimal(str(cost)) / 2)
+                rows["billed_cost"].append(Decimal(1))
+    schema = pa.schema(
+        [
+            ("charge_period_start", pa.timestamp("us")),
+            ("service_name", pa.string()),
+            ("billing_currency", pa.string()),
+            ("effective_cost", MONEY),
+            ("billed_cost", MONEY),
+        ]
+    )
+    return ibis.memtable(pa.table(rows, schema=schema))
+
+
+def scores(table: ibis.Table, days: int = 40, **method: Any) -> list[dict[str, Any]]:
+    expr = anomaly_scores(table, JAN, JAN + dt.timedelta(days=days), method=Method(**method))
+    return ibis.duckdb.connect().to_pyarrow(expr.order_by(["service", "day"])).to_pylist()
+
+
+def flagged(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(r["service"], (r["day"] - JAN).days) for r in rows if r["anomalous"]]
+
+
+def test_one_spike_in_a_flat_series_is_the_only_anomaly() -> None:
+    """10 a day for 30 days, 100 on day 20: mean 10, deviation 0 → flagged. The days after
+    carry the spike in their window (mean 16.4, deviation 24.1) and stay quiet."""
+    days = dict.fromkeys(range(30), 10.0) | {20: 100.0}
+    rows = scores(lines({("compute", "USD"): days}))
+    assert flagged(rows) == [("compute", 20)]
+    spike = rows[20]
+    assert (spike["prior_days"], spike["baseline_mean"], spike["baseline_std"]) == (14, 10.0, 0.0)
+    assert spike["cost"] == Decimal(100)
+    assert rows[21]["baseline_mean"] == pytest.approx(10 + 90 / 14)
+    assert len(rows) == 40  # the grid runs to ``until``: days 30-39 cost 0
+
+
+def test_a_steady_ramp_is_never_anomalous() -> None:
+    """+5 a day: the newest day is 7.5 steps above the 14-day mean, whose 3 deviations are
+    3 × 4.18 = 12.5 steps."""
+    rows = scores(lines({("storage", "USD"): {d: 10.0 + 5 * d for d in range(40)}}))
+    assert flagged(rows) == []
+    assert rows[39]["cost"] == Decimal(205)
+
+
+def test_min_delta_suppresses_tiny_spikes() -> None:
+    days = dict.fromkeys(range(20), 10.0) | {15: 15.0}
+    assert flagged(scores(lines({("dns", "USD"): days}))) == []
+    assert flagged(scores(lines({("dns", "USD"): days}), min_delta=4.0)) == [("dns", 15)]
+
+
+def test_missing_days_count_as_zero() -> None:
+    """20 on days 0-6, nothing on days 7-20, 25 on day 21: the window is 14 zero days (mean 0),
+    so 25 is anomalous; had the gaps been dropped, the mean would be 20 and the excess 5 below
+    the minimum delta."""
+    days = dict.fromkeys(range(7), 20.0) | {21: 25.0}
+    rows = scores(lines({("queue", "USD"): days}), days=22)
+    assert flagged(rows) == [("queue", 21)]
+    assert [r["cost"] for r in rows[7:21]] == [Decimal(0)] * 14
+    assert (rows[21]["prior_days"], rows[21]["baseline_mean"]) == (14, 0.0)
+
+
+def test_a_young_series_needs_seven_prior_days() -> None:
+    """A new service costs 1 for six days then 500: too little history. The seventh prior
+    day makes the same spike count."""
+    young = dict.fromkeys(range(6), 1.0) | {6: 500.0}
+    assert flagged(scores(lines({("new", "USD"): young}))) == []
+    older = dict.fromkeys(range(7), 1.0) | {7: 500.0}
+    assert flagged(scores(lines({("new", "USD"): older}))) == [("new", 7)]
+
+
+def test_services_and_currencies_are_separate_series() -> None:
+    """The same service in EUR spikes; its USD series (and another service) does not."""
+    flat = dict.fromkeys(range(20), 50.0)
+    table = lines(
+        {
+            ("compute", "USD"): flat,
+            ("compute", "EUR"): flat | {18: 90.0},
+            ("db", "USD"): flat,
+        }
+    )
+    rows = scores(table, days=20)
+    anomalous = [
+        (r["billing_currency"], r["service"], r["day"].day) for r in rows if r["anomalous"]
+    ]
+    assert anomalous == [("EUR", "compute", 19)]
+
+
+def test_history_before_since_feeds_the_baseline() -> None:
+    """Only days from ``since`` are reported, but the 14 days before feed their baseline."""
+    days = dict.fromkeys(range(30), 10.0) | {20: 100.0}
+    expr = anomaly_scores(
+        lines({("c", "USD"): days}), JAN + dt.timedelta(days=20), JAN + dt.timedelta(days=21)
+    )
+    (row,) = ibis.duckdb.connect().to_pyarrow(expr).to_pylist()
+    assert (row["anomalous"], row["prior_days"]) == (True, 14)
+
+
+def test_money_text() -> None:
+    assert money_text(Decimal("100.000000000"), "USD") == "100.00"
+    assert money_text(Decimal("0.123400000"), "EUR") == "0.1234"
+    assert money_text(Decimal("7.000"), "JPY") == "7"
+
+
+def test_report_and_cli_over_ingested_lines(app: App, tmp_path: Path) -> None:
+    """FOCUS lines for 1-25 January (EC2 10 a day, 95 on 22 January): the report's default
+    window ends after the latest day and finds exactly that day."""
+    rows = []
+    for day in range(1, 26):
+        cost = "95.00" if day == 22 else "10.00"
+        start = dt.datetime(2026, 1, day)
+        rows.append(
+            focus_row(
+                EffectiveCost=cost,
+                ChargePeriodStart=f"{start:%Y-%m-%d}T00:00:00Z",
+                ChargePeriodEnd=f"{start + dt.timedelta(days=1):%Y-%m-%d}T00:00:00Z",
+            )
+        )
+    assert ingest_focus(app, write_focus(tmp_path / "jan.csv", rows)).exit_code == 0
+    data = anomalies(app)
+    assert (data["since"], data["until"], data["series"]) == ("2025-12-27", "2026-01-26", 1)
+    (found,) = data["anomalies"]
+    assert found == {
+        "day": "2026-01-22",
+        "service": "Amazon EC2",
+        "currency": "USD",
+        "cost": "95.00",
+        "baseline_mean": 10.0,
+        "baseline_std": 0.0,
+        "threshold": 10.0,
+        "excess": 85.0,
+        "prior_days": 14,
+    }
+    assert anomalies(app, min_delta=100.0)["anomalies"] == []
+    home = str(app.settings.home)
+    result = CliRunner().invoke(
+        cli,
+        ["--home", home, "finops", "anomalies", "--since", "2026-01-20", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert [a["day"] for a in json.loads(result.output)["anomalies"]] == ["2026-01-22"]
+    table = CliRunner().invoke(cli, ["--home", home, "finops", "anomalies"])
+    assert table.exit_code == 0 and "95.00" in table.output
