@@ -102,6 +102,11 @@ def test_scores_ratings_reviews_and_headings(any_app: App, tmp_path: Path) -> No
     with any_app.store.session() as session:
         top = register_report(session, any_app.settings, at, top=1, include_closed=True)
     assert [r["risk_id"] for r in top["risks"]] == ["R-002"]
+    with any_app.store.session() as session:
+        governed = register_report(session, any_app.settings, at, function="gv")
+        alices = register_report(session, any_app.settings, at, owner="alice")
+    assert [r["risk_id"] for r in governed["risks"]] == ["R-002"]
+    assert [r["risk_id"] for r in alices["risks"]] == ["R-001"]
 
 
 def test_export_import_round_trips_without_changes(app: App, tmp_path: Path) -> None:
