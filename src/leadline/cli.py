@@ -18,7 +18,7 @@ from leadline.finops.cli import finops_app
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
 from leadline.output import console
-from leadline.people.cli import devex_command, paved_road_command
+from leadline.people.cli import devex_command, paved_road_command, skills_command
 from leadline.reliability.cli import slo_app
 from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
@@ -85,6 +85,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(change_app, name="change")
 app.command("devex")(devex_command)
 app.command("paved-road")(paved_road_command)
+app.command("skills")(skills_command)
 register_ingest_commands()
 
 

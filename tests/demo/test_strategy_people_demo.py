@@ -8,6 +8,7 @@ import datetime as dt
 from leadline.context import App
 from leadline.demo.run import build_demo
 from leadline.people.report import devex
+from leadline.people.skills import skills_matrix
 from leadline.strategy import okrs, plan
 from leadline.strategy.change import change_report
 from leadline.strategy.page import strategy_page
@@ -35,6 +36,9 @@ def test_demo_has_strategy_okrs_plan_and_surveys(app: App) -> None:
     assert {r["quarter"] for r in data["teams"]} == {"2026Q3", "2026Q4"}
     assert any(r["suppressed"] for r in data["teams"])
     assert any(not r["suppressed"] for r in data["teams"])
+    planned = [t for t in skills_matrix(app)["teams"] if t["open_roles"]]
+    assert len(planned) == 4
+    assert all(any(s["skill"] == "sre" and s["hiring"] == 1 for s in t["skills"]) for t in planned)
     change = change_report(app)
     barriers = {g["group"]: g["barrier_point"] for g in change["initiatives"][0]["adkar"]}
     assert barriers == {"engineering-managers": None, "stream-aligned-teams": "knowledge"}

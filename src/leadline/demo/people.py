@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from leadline.demo.generator import OrganisationBuilder
+from leadline.ingest.files import dump_yaml
 from leadline.people.schemas import DIMENSIONS
 from leadline.strategy.quarters import quarter_bounds, quarter_of
 
@@ -69,10 +70,35 @@ def survey_table(org: OrganisationBuilder, as_of: dt.date, seed: int) -> pa.Tabl
     return pa.table(rows)
 
 
+def skills_documents(org: OrganisationBuilder, seed: int) -> list[dict[str, object]]:
+    """Needed skills, an open role and a training for the first stream-aligned teams."""
+    rng = random.Random(seed * 31 + 5)
+    docs: list[dict[str, object]] = []
+    for team in [t for t in org.teams if t.type == "stream-aligned"][:4]:
+        present = sorted({s for p in team.people for s in org.people[p]["skills"]})
+        wanted = sorted(set(rng.sample(present, min(2, len(present)))) | {"kubernetes", "sre"})
+        learner = team.people[-1]
+        docs.append(
+            {
+                "apiVersion": "leadline.io/v1",
+                "kind": "TeamSkills",
+                "metadata": {"name": team.name},
+                "spec": {
+                    "needed": {skill: rng.randint(1, 3) for skill in wanted},
+                    "open_roles": [{"title": "Site reliability engineer", "skills": ["sre"]}],
+                    "training": [{"person": learner, "skill": "kubernetes"}],
+                },
+            }
+        )
+    return docs
+
+
 def write_people(
     org: OrganisationBuilder, root: Path, as_of: dt.date, seed: int
 ) -> list[tuple[str, list[Path]]]:
     root.mkdir(parents=True, exist_ok=True)
     path = root / "devex-survey.csv"
     pacsv.write_csv(survey_table(org, as_of, seed), path)
-    return [("devex-survey-csv", [path])]
+    skills_path = root / "skills.yaml"
+    skills_path.write_text(dump_yaml(skills_documents(org, seed)), encoding="utf-8")
+    return [("devex-survey-csv", [path]), ("skills-yaml", [skills_path])]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.finops import anomalies, budgets
+from leadline.finops import anomalies, budgets, unit_cost
 from leadline.finops.cli import (
     CostOpt,
     Currency,
@@ -123,3 +123,39 @@ def anomalies_command(
         for a in data["anomalies"]
     ]
     _print(data, fmt, rows, key="anomalies", title=title)
+
+
+@finops_app.command("unit-cost")
+def unit_cost_command(
+    ctx: typer.Context,
+    *,
+    month: MonthOpt,
+    driver: Annotated[str, typer.Option(help="Business driver, e.g. transactions.")],
+    by: Annotated[
+        str, typer.Option("--by", help="organisation, team, business-unit or value-stream")
+    ] = "organisation",
+    cost: CostOpt = "effective",
+    currency: Currency = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Cost per unit of a business driver and per deployment, per scope."""
+    app: App = ctx.obj
+    if by not in unit_cost.SCOPES:
+        raise typer.BadParameter(f"must be one of {', '.join(unit_cost.SCOPES)}", param_hint="--by")
+    try:
+        data = unit_cost.unit_cost(
+            app,
+            month,
+            driver=driver,
+            by=by,
+            cost_type=_cost_type(cost),
+            currency=currency,
+            engine=engine,
+        )
+    except FinOpsError as error:
+        _fail(error)
+        return
+    rows = [{by: g["key"], **{k: v for k, v in g.items() if k != "key"}} for g in data["groups"]]
+    title = f"Unit cost {data['month']} per {driver} by {by} ({data['currency']})"
+    _print(data, fmt, rows, key="groups", title=title)

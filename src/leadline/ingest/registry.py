@@ -46,6 +46,7 @@ SOURCE_MODULES = (
     "leadline.strategy.ingest",
     "leadline.strategy.change",
     "leadline.people.ingest",
+    "leadline.people.skills",
     "leadline.finops.ingest",
     "leadline.finops.rules_source",
     "leadline.finops.ledger",

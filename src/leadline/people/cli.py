@@ -8,7 +8,7 @@ import typer
 
 from leadline.context import App
 from leadline.output import OutputFormat, emit, err_console, to_json
-from leadline.people import paved_road
+from leadline.people import paved_road, skills
 from leadline.people.metrics import MIN_RESPONDENTS
 from leadline.people.report import DevexError, devex
 from leadline.strategy.quarters import parse_quarter
@@ -98,3 +98,27 @@ def paved_road_command(
 
 def _pct(value: float | None) -> str | None:
     return None if value is None else f"{value:.0%}"
+
+
+def skills_command(
+    ctx: typer.Context,
+    *,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    gaps: Annotated[bool, typer.Option("--gaps", help="Only skills with a gap.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Skills matrix: needed vs present skills per team, with open roles and training."""
+    app: App = ctx.obj
+    data = skills.skills_matrix(app, team=team)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [
+        {"team": t["team"], **s}
+        for t in data["teams"]
+        for s in t["skills"]
+        if not gaps or s["gap"] > 0
+    ]
+    emit(rows, fmt, key="skills", title="Skills: needed vs present")

@@ -7,6 +7,7 @@ import leadline.catalog.models
 import leadline.finops.models
 import leadline.ingest.models
 import leadline.lake.models
+import leadline.people.models
 import leadline.reliability.agreement_models
 import leadline.reliability.models
 import leadline.risk.models
