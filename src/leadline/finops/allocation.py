@@ -73,14 +73,36 @@ def matches(value: ibis.StringValue, pattern: str) -> ibis.BooleanValue:
     return value.re_search(glob_to_regex(pattern)).fill_null(False)
 
 
+def _tag(lines: ibis.Table, key: str) -> ibis.StringValue:
+    """A tag's value: its extracted column (see ``with_tags``) when present, else a lookup."""
+    column = tag_column(key)
+    return lines[column] if column in lines.columns else lines.tags.get(key)
+
+
+def tag_column(key: str) -> str:
+    return "_tag_" + "".join(ch if ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
+
+
+def with_tags(lines: ibis.Table, rules: AllocationRules) -> ibis.Table:
+    """The lines with one column per tag key the rules use: each tag is looked up once per
+    line instead of once per rule that names it (hundreds of rules often test one tag)."""
+    keys = sorted(
+        {k for r in rules.rules for k in (*r.match.tags, *r.match.tags_missing)}
+        | {k for t in rules.towers for k in (*t.match.tags, *t.match.tags_missing)}
+    )
+    if not keys:
+        return lines
+    return lines.mutate(**{tag_column(k): lines.tags.get(k) for k in keys})
+
+
 def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
     """True for the lines that satisfy every condition of ``match`` (nulls never match)."""
     parts: list[ibis.BooleanValue] = [
         matches(lines[column], pattern) for column, pattern in match.columns().items()
     ]
-    parts += [matches(lines.tags.get(key), pattern) for key, pattern in match.tags.items()]
+    parts += [matches(_tag(lines, key), pattern) for key, pattern in match.tags.items()]
     for key in match.tags_missing:
-        parts.append(lines.tags.get(key).isnull())
+        parts.append(_tag(lines, key).isnull())
     if not parts:
         return ibis.literal(True)
     out = parts[0]
@@ -146,6 +168,7 @@ def allocation_sums(
     lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
 ) -> ibis.Table:
     """Cost and line count per (rule index, tower index): the whole allocation in one pass."""
+    lines = with_tags(lines, rules)
     cost = lines[COST_TYPES[cost_type]]
     tagged = lines.mutate(
         rule=rule_index(lines, rules), tower=tower_index(lines, rules.towers), cost=cost
@@ -157,14 +180,17 @@ def allocated_lines(
     lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
 ) -> ibis.Table:
     """Every line with the rule that allocated it and its tower (line detail, exports)."""
+    lines = with_tags(lines, rules)
+    indexed = lines.mutate(_rule=rule_index(lines, rules), _tower=tower_index(lines, rules.towers))
     names = ibis.cases(
-        *((rule_index(lines, rules) == i, r.name) for i, r in enumerate(rules.rules, 1)),
+        *((indexed._rule == i, r.name) for i, r in enumerate(rules.rules, 1)),
         else_=ibis.null("string"),
     )
     towers = tower_names(rules.towers)
-    index = tower_index(lines, rules.towers)
-    tower = ibis.cases(*((index == i, t[0]) for i, t in enumerate(towers)), else_=UNMAPPED_TOWER)
-    return lines.select(
+    tower = ibis.cases(
+        *((indexed._tower == i, t[0]) for i, t in enumerate(towers)), else_=UNMAPPED_TOWER
+    )
+    return indexed.select(
         "file",
         "line",
         "charge_period_start",
@@ -172,7 +198,7 @@ def allocated_lines(
         "service_name",
         "resource_id",
         "billing_currency",
-        cost=lines[COST_TYPES[cost_type]],
+        cost=indexed[COST_TYPES[cost_type]],
         rule=names,
         tower=tower,
     )
