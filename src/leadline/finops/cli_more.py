@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import typer
 
 from leadline.context import App
-from leadline.finops import anomalies, budgets, unit_cost
+from leadline.finops import anomalies, budgets, unit_cost, vendors
 from leadline.finops.cli import (
     CostOpt,
     Currency,
@@ -159,3 +160,35 @@ def unit_cost_command(
     rows = [{by: g["key"], **{k: v for k, v in g.items() if k != "key"}} for g in data["groups"]]
     title = f"Unit cost {data['month']} per {driver} by {by} ({data['currency']})"
     _print(data, fmt, rows, key="groups", title=title)
+
+
+@finops_app.command("vendors")
+def vendors_command(
+    ctx: typer.Context,
+    *,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Report date (default today, UTC).")
+    ] = None,
+    cost: CostOpt = "effective",
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Contracts: spend against commitment, projection, renewal and notice dates, flags."""
+    app: App = ctx.obj
+    try:
+        day = dt.date.fromisoformat(at) if at else None
+    except ValueError:
+        raise typer.BadParameter("must be a date, YYYY-MM-DD", param_hint="--at") from None
+    data = vendors.vendors_report(app, at=day, cost_type=_cost_type(cost), engine=engine)
+    rows = [
+        {
+            "contract": c["contract"],
+            "spend": c["spend_to_date"],
+            "committed": c["term_commitment"],
+            "projected": c["projected_spend"],
+            "renewal": c["renewal_date"],
+            "flags": ", ".join(f.replace("_", " ") for f in c["flags"]),
+        }
+        for c in data["contracts"]
+    ]
+    _print(data, fmt, rows, key="contracts", title=f"Vendor contracts at {data['at']}")

@@ -51,6 +51,7 @@ SOURCE_MODULES = (
     "leadline.finops.rules_source",
     "leadline.finops.ledger",
     "leadline.finops.budgets",
+    "leadline.finops.vendor_sources",
 )
 
 

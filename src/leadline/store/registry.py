@@ -5,6 +5,7 @@ from __future__ import annotations
 import leadline.audit.log
 import leadline.catalog.models
 import leadline.finops.models
+import leadline.finops.vendor_models
 import leadline.ingest.models
 import leadline.lake.models
 import leadline.people.models
