@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import statistics
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from leadline.cli import app as cli
@@ -183,3 +186,54 @@ def test_report_and_cli_over_ingested_lines(app: App, tmp_path: Path) -> None:
     assert [a["day"] for a in json.loads(result.output)["anomalies"]] == ["2026-01-22"]
     table = CliRunner().invoke(cli, ["--home", home, "finops", "anomalies"])
     assert table.exit_code == 0 and "95.00" in table.output
+
+
+def reference(days: dict[int, float], start: int, stop: int, method: Method) -> list[bool]:
+    """The rule in plain Python over the zero-filled series, for days ``start..stop-1``; a
+    series without lines in the window or the 14 days before is not reported."""
+    if not any(start - method.window_days <= d < stop for d in days):
+        return []
+    first = min(days)
+    series = {d: days.get(d, 0.0) for d in range(first, stop)}
+    out = []
+    for day in range(max(start, first), stop):
+        prior = [series[d] for d in range(max(first, day - method.window_days), day)]
+        if len(prior) < method.min_history:
+            out.append(False)
+            continue
+        mean, sd = statistics.fmean(prior), statistics.stdev(prior)
+        cost = series[day]
+        out.append(cost > mean + method.sigmas * sd and cost - mean > method.min_delta)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.dictionaries(
+        st.integers(0, 40), st.integers(0, 400).map(float), min_size=1, max_size=40
+    ),
+    start=st.integers(0, 40),
+)
+def test_flags_equal_a_plain_reference(days: dict[int, float], start: int) -> None:
+    """Random sparse series (gaps are zero days): the Ibis flags are the reference's."""
+    method = Method()
+    since, until = JAN + dt.timedelta(days=start), JAN + dt.timedelta(days=42)
+    expr = anomaly_scores(lines({("svc", "USD"): days}), since, until, method=method)
+    rows = ibis.duckdb.connect().to_pyarrow(expr.order_by("day")).to_pylist()
+    assert [r["anomalous"] for r in rows] == reference(days, start, 42, method)
+
+
+def test_a_silent_series_that_wakes_up_has_zero_history() -> None:
+    """One line on day 0, nothing for a month, 25 on day 30; reported from day 25: the 14 days
+    before day 30 are zero days of a series that exists, so 25 is an anomaly."""
+    table = lines({("batch", "USD"): {0: 20.0, 30: 25.0}})
+    expr = anomaly_scores(table, JAN + dt.timedelta(days=25), JAN + dt.timedelta(days=31))
+    rows = ibis.duckdb.connect().to_pyarrow(expr.order_by("day")).to_pylist()
+    assert [(r["day"].day, r["prior_days"], r["anomalous"]) for r in rows] == [
+        (26, 14, False),
+        (27, 14, False),
+        (28, 14, False),
+        (29, 14, False),
+        (30, 14, False),
+        (31, 14, True),
+    ]

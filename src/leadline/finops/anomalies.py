@@ -2,7 +2,7 @@
 
 Method (documented in docs/finops.md): the daily cost of each (billing currency, ServiceName)
 series — day = the UTC date of ``charge_period_start``, cost = EffectiveCost or BilledCost — is
-laid on a zero-filled grid of days from the series' first day with cost (a day without lines
+laid on a zero-filled grid of days from the series' first day with lines (a day without lines
 costs 0). A day is anomalous when it has at least ``min_history`` (7) prior days in the series,
 and its cost exceeds the mean of the previous ``window_days`` (14) days by more than ``sigmas``
 (3) sample standard deviations of those days AND by more than ``min_delta`` (10 currency units):
@@ -69,10 +69,20 @@ def daily_costs(
     return keyed.group_by(["billing_currency", "service", "day"]).aggregate(cost=_.cost.sum())
 
 
-def day_grid(daily: ibis.Table, until: dt.datetime) -> ibis.Table:
-    """Every day from each series' first day with cost up to (excluding) ``until``."""
-    first = daily.group_by(["billing_currency", "service"]).aggregate(first=_.day.min())
-    days = ibis.range(first.first, _stamp(until), ibis.interval(days=1))
+def day_grid(
+    lines: ibis.Table, daily: ibis.Table, since: dt.datetime, until: dt.datetime
+) -> ibis.Table:
+    """Every day up to (excluding) ``until`` of each series with cost in ``daily``, from the
+    series' first day with lines ever, but no earlier than ``since`` (older days cannot reach
+    a window)."""
+    keys = ["billing_currency", "service"]
+    early = lines.filter(lines.charge_period_start < _stamp(until))
+    early = early.mutate(service=early.service_name.fill_null(NO_SERVICE))
+    first = early.group_by(keys).aggregate(first=early.charge_period_start.min().truncate("D"))
+    present = daily.select(*keys).distinct()
+    first = first.semi_join(present, keys)
+    start = ibis.greatest(first.first, _stamp(since))
+    days = ibis.range(start, _stamp(until), ibis.interval(days=1))
     return first.mutate(day=days).unnest("day").drop("first")
 
 
@@ -86,8 +96,9 @@ def anomaly_scores(
     """Each day of ``[since, until)`` per series: cost, baseline mean and deviation over the
     previous days, the threshold and whether the day is anomalous."""
     method = method or Method()
-    daily = daily_costs(lines, since - DAY * method.window_days, until, cost_type)
-    grid = day_grid(daily, until)
+    history = since - DAY * method.window_days
+    daily = daily_costs(lines, history, until, cost_type)
+    grid = day_grid(lines, daily, history, until)
     keys = ["billing_currency", "service", "day"]
     filled = grid.left_join(daily, keys).select(
         grid.billing_currency, grid.service, grid.day, cost=daily.cost.fill_null(0)
