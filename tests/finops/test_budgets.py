@@ -77,12 +77,12 @@ def by_key(data: dict[str, object]) -> dict[str, dict[str, object]]:
     return {g["key"]: g for g in data["groups"]}  # type: ignore[attr-defined]
 
 
-def test_budgets_csv_rejects_name_row_and_field(app: App, tmp_path: Path) -> None:
-    report = ingest_budgets(app, tmp_path / "budgets.csv", BUDGETS)
+def test_budgets_csv_rejects_name_row_and_field(any_app: App, tmp_path: Path) -> None:
+    report = ingest_budgets(any_app, tmp_path / "budgets.csv", BUDGETS)
     assert report.exit_code != 0
     found = {(p.row, p.field) for p in problems(report) if p.severity == "error"}
     assert found == {(5, "month"), (6, "scope"), (7, "scope"), (8, "currency"), (9, "amount")}
-    with app.store.session() as session:
+    with any_app.store.session() as session:
         stored = {
             (b.scope_kind, b.scope, b.currency): b.amount for b in session.scalars(select(Budget))
         }
@@ -94,19 +94,19 @@ def test_budgets_csv_rejects_name_row_and_field(app: App, tmp_path: Path) -> Non
     }
 
 
-def test_reingest_replaces_the_amount(app: App, tmp_path: Path) -> None:
+def test_reingest_replaces_the_amount(any_app: App, tmp_path: Path) -> None:
     ingest_budgets(
-        app,
+        any_app,
         tmp_path / "a.csv",
         "month,scope_kind,scope,amount,currency\n2026-01,team,payments,150,USD\n",
     )
     again = ingest_budgets(
-        app,
+        any_app,
         tmp_path / "b.csv",
         "month,scope_kind,scope,amount,currency\n2026-01,team,payments,175.5,USD\n",
     )
     assert again.exit_code == 0
-    with app.store.session() as session:
+    with any_app.store.session() as session:
         rows = list(session.scalars(select(Budget)))
     assert [(r.scope, r.amount) for r in rows] == [("payments", 175.5)]
 
