@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -180,6 +180,36 @@ class RiskSettings(BaseModel):
         return self
 
 
+class WebSettings(BaseModel):
+    """The web app: sessions, login throttling, anonymous read and optional OIDC (docs/web.md)."""
+
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing session cookies; default: a random key kept in "
+        "LEADLINE_HOME/.session-key.",
+    )
+    secure_cookies: bool = Field(
+        default=False, description="Mark cookies Secure (set when served behind https)."
+    )
+    session_max_age_hours: float = Field(default=12.0, description="Session lifetime.")
+    anonymous_read: bool = Field(
+        default=False, description="Let visitors read pages and the API without logging in."
+    )
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed logins allowed per client address and user name..."
+    )
+    login_window_seconds: float = Field(default=300.0, description="...within this many seconds.")
+    token_days: int = Field(default=90, ge=1, description="Default lifetime of an API token.")
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL; enables 'log in with SSO'."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_default_role: Literal["viewer", "editor", "admin"] = Field(
+        default="viewer", description="Role of a user created by their first OIDC login."
+    )
+
+
 class Settings(BaseSettings):
     """All run-time settings. Paths are resolved against the current directory."""
 
@@ -207,6 +237,16 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     reliability: ReliabilitySettings = Field(default_factory=ReliabilitySettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    github_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret of GitHub webhook signatures (X-Hub-Signature-256)."
+    )
+    gitlab_webhook_token: SecretStr | None = Field(
+        default=None, description="Token GitLab sends in X-Gitlab-Token."
+    )
+    pagerduty_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret of PagerDuty v3 signatures (X-PagerDuty-Signature)."
+    )
 
     @classmethod
     def settings_customise_sources(

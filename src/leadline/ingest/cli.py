@@ -28,6 +28,36 @@ ingest_app = typer.Typer(
 PROBLEMS_SHOWN = 20
 
 
+@ingest_app.callback(invoke_without_command=True)
+def ingest_root(
+    ctx: typer.Context,
+    pending: Annotated[
+        bool,
+        typer.Option(
+            "--pending", help="Normalise webhook deliveries still pending (stored, not parsed)."
+        ),
+    ] = False,
+) -> None:
+    """Without a source: ``--pending`` normalises webhook deliveries received by leadline serve."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not pending:
+        console.print(ctx.get_help())
+        raise typer.Exit(0)
+    from leadline.delivery.pending import normalise_pending
+
+    app: App = ctx.obj
+    total: dict[str, int] = {}
+    while True:
+        result = normalise_pending(app.settings, app.store)
+        for status, count in result["statuses"].items():
+            total[status] = total.get(status, 0) + count
+        if not result["remaining"]:
+            break
+    shown = ", ".join(f"{n} {s}" for s, n in sorted(total.items())) or "none"
+    console.print(f"pending webhook deliveries normalised: {shown}")
+
+
 @contextmanager
 def deferred_progress(delay: float = 1.0) -> Iterator[Progress]:
     """A Rich progress display that only appears if the work takes longer than ``delay``."""

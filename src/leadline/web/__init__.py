@@ -1,0 +1,1 @@
+"""The web app: pages, REST API, webhooks and their authentication (docs/web.md)."""

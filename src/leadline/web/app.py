@@ -1,0 +1,107 @@
+"""``create_app(settings)``: the FastAPI application behind ``leadline serve``."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from leadline import __version__
+from leadline.config import Settings, load_settings
+from leadline.context import App
+from leadline.web import auth, webhooks
+from leadline.web.deps import LoginRequired
+from leadline.web.intake import PendingWorker
+from leadline.web.ratelimit import LoginLimiter
+
+SESSION_KEY_FILE = ".session-key"
+STATIC = Path(__file__).parent / "static"
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured key, else one generated once and kept (mode 0600) in the home."""
+    if settings.web.session_secret is not None:
+        return settings.web.session_secret.get_secret_value()
+    path = settings.resolved_home / SESSION_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "x", encoding="utf-8", opener=_private) as handle:
+                handle.write(secrets.token_urlsafe(48))
+        except FileExistsError:  # another worker wrote it first
+            pass
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _private(path: str, flags: int) -> int:
+    import os
+
+    return os.open(path, flags, 0o600)
+
+
+def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
+    """The web app over one leadline home; ``background`` runs the pending-delivery worker."""
+    settings = settings or load_settings()
+    leadline = App(settings)
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        worker = PendingWorker(settings, leadline.store) if background else None
+        api.state.pending_worker = worker
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            leadline.close()
+
+    api = FastAPI(
+        title="leadline",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    api.state.leadline = leadline
+    api.state.pending_worker = None
+    api.state.login_limiter = LoginLimiter(
+        settings.web.login_attempts, settings.web.login_window_seconds
+    )
+    api.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="leadline_session",
+        max_age=int(settings.web.session_max_age_hours * 3600),
+        same_site="lax",
+        https_only=settings.web.secure_cookies,
+    )
+    api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @api.exception_handler(LoginRequired)
+    async def _to_login(request: Request, _error: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+    api.include_router(auth.router)
+    api.include_router(webhooks.router)
+    from leadline.web import api as api_routes
+    from leadline.web import views
+
+    api.include_router(api_routes.router)
+    api.include_router(views.router)
+    return api
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")

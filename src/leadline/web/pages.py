@@ -1,0 +1,37 @@
+"""Template rendering shared by every page: the Jinja2 environment and the common context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from leadline.web.deps import csrf_token, current_principal
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+NAV = (
+    ("/", "Scorecard"),
+    ("/catalog", "Catalog"),
+    ("/delivery", "Delivery"),
+    ("/reliability", "Reliability"),
+    ("/finops", "FinOps"),
+    ("/risk", "Risk"),
+    ("/strategy", "Strategy"),
+)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    base = {
+        "csrf": csrf_token(request),
+        "who": current_principal(request),
+        "nav": NAV,
+        "path": request.url.path,
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

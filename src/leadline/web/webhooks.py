@@ -1,0 +1,66 @@
+"""``POST /webhooks/github|gitlab|pagerduty``: verify, store raw, commit, then answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+from starlette.concurrency import run_in_threadpool
+
+from leadline.config import Settings
+from leadline.web import signatures
+from leadline.web.deps import leadline_app
+from leadline.web.intake import BadDelivery, receive
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+def _secret(value: SecretStr | None, source: str) -> str:
+    if value is None or not value.get_secret_value():
+        raise HTTPException(503, f"the {source} webhook has no secret configured")
+    return value.get_secret_value()
+
+
+def _verified(settings: Settings, source: str, request: Request, body: bytes) -> bool:
+    headers = request.headers
+    if source == "github":
+        secret = _secret(settings.github_webhook_secret, source)
+        return signatures.github_valid(secret, body, headers.get("x-hub-signature-256"))
+    if source == "gitlab":
+        token = _secret(settings.gitlab_webhook_token, source)
+        return signatures.gitlab_valid(token, headers.get("x-gitlab-token"))
+    secret = _secret(settings.pagerduty_webhook_secret, source)
+    return signatures.pagerduty_valid(secret, body, headers.get("x-pagerduty-signature"))
+
+
+async def _intake(source: str, request: Request) -> JSONResponse:
+    app = leadline_app(request)
+    body = await request.body()
+    if not _verified(app.settings, source, request, body):
+        raise HTTPException(401, "invalid or missing signature")
+    try:
+        receipt = await run_in_threadpool(receive, app.store, source, dict(request.headers), body)
+    except BadDelivery as error:
+        raise HTTPException(400, str(error)) from None
+    worker = getattr(request.app.state, "pending_worker", None)
+    if receipt.status == "stored" and worker is not None:
+        worker.notify()
+    return JSONResponse(
+        {"status": receipt.status, "delivery_id": receipt.delivery_id, "event": receipt.event_type},
+        status_code=202 if receipt.status == "stored" else 200,
+    )
+
+
+@router.post("/github", summary="GitHub webhook (X-Hub-Signature-256)", include_in_schema=False)
+async def github(request: Request) -> JSONResponse:
+    return await _intake("github", request)
+
+
+@router.post("/gitlab", summary="GitLab webhook (X-Gitlab-Token)", include_in_schema=False)
+async def gitlab(request: Request) -> JSONResponse:
+    return await _intake("gitlab", request)
+
+
+@router.post("/pagerduty", summary="PagerDuty v3 webhook", include_in_schema=False)
+async def pagerduty(request: Request) -> JSONResponse:
+    return await _intake("pagerduty", request)
