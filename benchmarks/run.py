@@ -17,6 +17,7 @@ BENCHMARKS = [
     ["engines.py", "1000000"],
     ["dora.py", "--scale", "1.0"],
     ["slo.py", "--scale", "1.0"],
+    ["finops.py", "--scale", "1.0"],
 ]
 
 

@@ -11,7 +11,10 @@ providers restate bills, and adding them again would double count.
 from __future__ import annotations
 
 import json
+import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,8 @@ from leadline.ingest.registry import (
 from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat, validate_block
 
 ORIGIN = "focus"
+NULL_LITERALS = pa.array(["null", "NULL", "Null"])
+WORKERS = 2  # blocks checked at once; memory stays a few blocks whatever the file size
 
 
 @dataclass
@@ -133,7 +138,7 @@ def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
         if name == ROW_COLUMN:
             continue
         text = block.column(index)
-        is_null = pc.equal(pc.utf8_lower(text), "null")
+        is_null = pc.is_in(text, value_set=NULL_LITERALS)
         if pc.any(is_null).as_py():
             block = block.set_column(index, name, pc.if_else(is_null, "", text))
     if currency is not None:
@@ -275,30 +280,55 @@ class FocusSource(Source):
         return Parsed(records=found, problems=list(found.warnings))
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
+        """Stream the file: blocks are checked by two worker threads (pyarrow and DuckDB
+        release the GIL) while this thread reads the next block and lands the previous one,
+        in file order."""
         assert ctx.lake is not None
         found: FocusPlan = parsed.records
-        name = str(found.path)
         seen_bills: set[str] = set()
-        con = duckdb.connect()
         problems: list[Problem] = []
         reader_problems: list[Problem] = []
+        local = threading.local()
+        root = duckdb.connect()
+
+        def prepare(block: pa.Table) -> tuple[pa.Table, list[Problem]]:
+            if not hasattr(local, "con"):
+                local.con = root.cursor()
+            return _prepare(found, block, local.con)
+
+        def land_one(future: Future[tuple[pa.Table, list[Problem]]]) -> None:
+            lines, found_problems = future.result()
+            problems.extend(found_problems)
+            _replace_restated(ctx, lines, seen_bills)
+            ctx.lake.append(COST_LINES, lines)  # type: ignore[union-attr]
+            ctx.progress(0)
+
         try:
-            for block in _blocks(found, reader_problems):
-                parsed.rows_read += block.num_rows
-                typed, bad = validate_block(
-                    name, found.fmt, _canonical(block, found.currency), found.naive_timezone
-                )
-                problems += bad
-                kept, bad_rows, tags = check_rows(name, typed, con)
-                problems += bad_rows
-                lines = to_lake(found, kept, tags)
-                _replace_restated(ctx, lines, seen_bills)
-                ctx.lake.append(COST_LINES, lines)
-                ctx.progress(0)
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                pending: deque[Future[tuple[pa.Table, list[Problem]]]] = deque()
+                for block in _blocks(found, reader_problems):
+                    parsed.rows_read += block.num_rows
+                    pending.append(pool.submit(prepare, block))
+                    while len(pending) > WORKERS:
+                        land_one(pending.popleft())
+                while pending:
+                    land_one(pending.popleft())
         finally:
-            con.close()
+            root.close()
         parsed.rows_read += len(reader_problems)
         return reader_problems + problems
+
+
+def _prepare(
+    found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection
+) -> tuple[pa.Table, list[Problem]]:
+    """One block: typed, checked, in the cost-lines shape, with its problems."""
+    name = str(found.path)
+    typed, problems = validate_block(
+        name, found.fmt, _canonical(block, found.currency), found.naive_timezone
+    )
+    kept, bad_rows, tags = check_rows(name, typed, con)
+    return to_lake(found, kept, tags), problems + bad_rows
 
 
 def _replace_restated(ctx: LandContext, lines: pa.Table, seen: set[str]) -> None:

@@ -25,11 +25,13 @@ import pyarrow.csv as pacsv
 
 from leadline.ingest.problems import InputError, Problem
 from leadline.ingest.values import (
+    CONVERSION_ERRORS,
     Column,
     ColumnType,
     convert,
     range_reason,
     shape_reason,
+    typed,
     valid_mask,
 )
 
@@ -317,10 +319,15 @@ def validate_block(
             continue
         text = pc.utf8_trim_whitespace(block.column(column.name)).combine_chunks()
         blank = pc.equal(pc.utf8_length(text), 0)
-        malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
-        missing = blank if column.required else pa.array(np.zeros(len(text), dtype=bool))
-        usable = pc.if_else(pc.or_(blank, malformed), pa.scalar(None, pa.string()), text)
-        columns[column.name], unconvertible = convert(column, usable, naive_timezone)
+        missing = blank if column.required else _none(len(text))
+        converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, text))
+        if converted is not None:  # every number converted: none is malformed
+            columns[column.name] = converted
+            malformed = unconvertible = _none(len(text))
+        else:
+            malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
+            usable = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
+            columns[column.name], unconvertible = convert(column, usable, naive_timezone)
         for mask, reason in (
             (missing, "is required"),
             (malformed, shape_reason(column)),
@@ -344,6 +351,37 @@ def validate_block(
                 )
     out = pa.table({**columns, EXTRA_COLUMN: _extra_json(fmt, block), ROW_COLUMN: rows})
     return out.filter(ok).cast(fmt.schema), problems
+
+
+_NULL_TEXT = pa.scalar(None, pa.string())
+# pyarrow's decimal cast accepts exactly the shapes the decimal pattern allows (after the
+# leading "+" is dropped; not so its int cast, which reads hex), so a decimal column that casts
+# whole needs no pattern check: the common, clean case.
+_FAST_TYPES = ("decimal",)
+
+
+def _none(length: int) -> pa.Array:
+    return pa.array(np.zeros(length, dtype=bool))
+
+
+def _numbers_at_once(column: Column, text: pa.Array) -> pa.Array | None:
+    """The typed column when it converts whole on a fast path, else None (check each value):
+    decimals by pyarrow's cast; timestamps when every value is ``YYYY-MM-DDTHH:MM:SSZ`` (how
+    exports write UTC; a subset of the accepted shapes, read the same way)."""
+    if column.choices:
+        return None
+    try:
+        if column.type in _FAST_TYPES:
+            return typed(column, text, "UTC")
+        if column.type == "timestamp":
+            # 20 characters that Arrow's strict ISO-8601 cast reads can only be
+            # YYYY-MM-DD[T ]HH:MM:SSZ, a real instant in UTC (the cast refuses 2026-02-30)
+            if not pc.all(pc.fill_null(pc.equal(pc.utf8_length(text), 20), True)).as_py():
+                return None
+            return pc.cast(text, pa.timestamp("us", tz="UTC"))
+    except CONVERSION_ERRORS:
+        return None
+    return None
 
 
 def _raw_record(block: pa.Table, index: int) -> dict[str, Any]:
