@@ -46,3 +46,16 @@ def test_demo_has_a_year_of_allocated_costs(app: App) -> None:
     assert by_day[spike_day.date()] > by_day[(spike_day - dt.timedelta(days=1)).date()] * Decimal(
         "1.05"
     )
+
+
+def test_demo_has_budgets_and_contracts(app: App) -> None:
+    build_demo(app, seed=1, size="small", as_of=AS_OF, delivery=False)
+    from leadline.finops.budgets import budget_report
+    from leadline.finops.vendors import vendors_report
+
+    budget = budget_report(app, "2026-11", by="business-unit")
+    statuses = {r["key"]: r["status"] for r in budget["groups"]}
+    assert statuses["technology"] == "at risk"
+    contracts = {c["contract"]: c for c in vendors_report(app, at=AS_OF)["contracts"]}
+    assert set(contracts) == {"aws-edp", "atlassian-cloud"}
+    assert Decimal(contracts["aws-edp"]["spend_to_date"]) > 0

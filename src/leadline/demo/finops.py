@@ -405,9 +405,110 @@ def write_finops(
     drivers = _write_csv(
         root / "drivers.csv", driver_rows(history, months), ["date", "driver", "value", "scope"]
     )
+    budgets = _write_csv(
+        root / "budgets.csv",
+        budget_rows(history, months),
+        ["month", "scope_kind", "scope", "amount", "currency"],
+    )
+    vendors = _write_csv(
+        root / "vendors.csv",
+        [
+            {
+                "name": "Amazon Web Services",
+                "aliases": "AWS",
+                "owner": "cloud.office",
+                "category": "Cloud",
+            },
+            {"name": "Atlassian", "aliases": "", "owner": "it.procurement", "category": "SaaS"},
+        ],
+        ["name", "aliases", "owner", "category"],
+    )
+    contracts = _write_csv(
+        root / "contracts.csv",
+        contract_rows(as_of),
+        [
+            "contract",
+            "vendor",
+            "owner",
+            "start",
+            "end",
+            "renewal_date",
+            "notice_days",
+            "committed",
+            "currency",
+            "period",
+            "sla_refs",
+        ],
+    )
     return [
         ("allocation-rules", [rules]),
         ("focus", exports),
         ("ledger-csv", [ledger]),
         ("drivers-csv", [drivers]),
+        ("budgets-csv", [budgets]),
+        ("vendors-csv", [vendors]),
+        ("contracts-csv", [contracts]),
+    ]
+
+
+def budget_rows(history: CostHistory, months: list[dt.date]) -> list[dict[str, str]]:
+    """A monthly budget per business unit and one for the organisation: tight enough that the
+    current month's forecast puts one unit at risk."""
+    units = sorted({t.business_unit for t in history.teams.values()})
+    amounts = dict(zip(units, (240_000, 360_000, 600_000, 300_000, 300_000), strict=False))
+    rows = []
+    for month in months[-3:]:
+        for unit in units:
+            amount = amounts.get(unit, 300_000)
+            rows.append(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "scope_kind": "business-unit",
+                    "scope": unit,
+                    "amount": f"{amount}.00",
+                    "currency": "USD",
+                }
+            )
+        rows.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "scope_kind": "organisation",
+                "scope": "",
+                "amount": "1000000.00",
+                "currency": "USD",
+            }
+        )
+    return rows
+
+
+def contract_rows(as_of: dt.date) -> list[dict[str, str]]:
+    """An enterprise cloud commitment renewing in two months and a SaaS licence."""
+    start = as_of.replace(month=1, day=1)
+    return [
+        {
+            "contract": "aws-edp",
+            "vendor": "Amazon Web Services",
+            "owner": "cloud.office",
+            "start": start.isoformat(),
+            "end": start.replace(month=12, day=31).isoformat(),
+            "renewal_date": (start.replace(year=start.year + 1)).isoformat(),
+            "notice_days": "60",
+            "committed": "2000000.00",
+            "currency": "USD",
+            "period": "annual",
+            "sla_refs": "AWS service terms",
+        },
+        {
+            "contract": "atlassian-cloud",
+            "vendor": "Atlassian",
+            "owner": "it.procurement",
+            "start": start.isoformat(),
+            "end": start.replace(month=12, day=31).isoformat(),
+            "renewal_date": "",
+            "notice_days": "30",
+            "committed": "220800.00",
+            "currency": "USD",
+            "period": "annual",
+            "sla_refs": "",
+        },
     ]

@@ -100,7 +100,7 @@ def _rules(app: App) -> AllocationRules:
     if rules is None:
         raise FinOpsError(
             "no allocation rules yet: leadline ingest allocation-rules FILE.yaml "
-            "(leadline templates allocation-rules gives a starting point)"
+            "(leadline templates DIR writes a starting allocation-rules.yaml)"
         )
     return rules
 
