@@ -19,7 +19,7 @@ from leadline.delivery import levels
 from leadline.delivery.metrics import LeadFrom, Period, four_keys
 from leadline.lake.engines import Lake
 
-GroupBy = Literal["service", "team", "value-stream", "business-unit"]
+GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
 NO_GROUP = "(none)"
 DEFAULT_DAYS = 90
 
@@ -88,6 +88,8 @@ def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
             stream_name = service.value_stream or (team.value_stream if team else None)
             if by == "service":
                 key: str | None = service.name
+            elif by == "organisation":  # one group for the whole catalog (the scorecard's)
+                key = "organisation"
             elif by == "team":
                 key = service.owner_team
             elif by == "value-stream":

@@ -52,6 +52,7 @@ SOURCE_MODULES = (
     "leadline.finops.ledger",
     "leadline.finops.budgets",
     "leadline.finops.vendor_sources",
+    "leadline.scorecard.ingest",
 )
 
 

@@ -8,10 +8,12 @@ import leadline.finops.models
 import leadline.finops.vendor_models
 import leadline.ingest.models
 import leadline.lake.models
+import leadline.maturity.models
 import leadline.people.models
 import leadline.reliability.agreement_models
 import leadline.reliability.models
 import leadline.risk.models
+import leadline.scorecard.models
 import leadline.strategy.change_models
 import leadline.strategy.models
 import leadline.web.models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Five-level maturity model per domain, reached from evidence (and optional answers)."""

@@ -1,0 +1,207 @@
+"""What each scorecard measure reads: the pillars' public report functions, never a metric
+re-implemented here. A measure returns ``{scope: value}`` for the scopes that have data in the
+period (a scope without data is absent, and shows grey).
+
+DORA keys are null (not 0 deployments) for a period that ends before the first month holding
+deployment facts: tracking had not started. Periods longer than a month combine monthly
+results by their counts, never by averaging ratios: SLOs/SLAs/XLAs met = met ÷ judged over all
+months; allocation coverage is weighted by each month's total cost; unit cost = the period's
+cost ÷ the driver summed over its months. Each month is allocated once
+(``finops.report.allocate_month``) for both FinOps measures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import partial
+from typing import Any
+
+from leadline.context import App
+from leadline.delivery.report import NO_GROUP, Window, dora, service_groups
+from leadline.finops.apportion import UNALLOCATED_KEY
+from leadline.finops.budgets import ORGANISATION, actuals
+from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_month, shape
+from leadline.finops.unit_cost import driver_volumes
+from leadline.lake.engines import Lake
+from leadline.reliability import report as reliability
+from leadline.reliability.service_level_report import ReportMonth
+from leadline.reliability.sla_report import sla_status
+from leadline.reliability.xla import xla_status
+from leadline.risk.compliance import UNASSIGNED, compliance_report
+from leadline.scorecard.definitions import KpiDefinition, ScopeKind
+from leadline.scorecard.periods import Period
+
+Values = dict[str, float]
+
+
+@dataclass
+class Gather:
+    """The app, the instant the scorecard is judged at, and a cache shared by the measures
+    (one ``dora`` call serves the four keys; one SLO report serves every period)."""
+
+    app: App
+    engine: str | None = None
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+    def scope_of(self, by: ScopeKind) -> dict[str, str]:
+        """service -> its scope (services outside any scope are left out)."""
+        pairs = self.cached(("groups", by), lambda: service_groups(self.app, by))
+        return {s: k for s, k in pairs if k != NO_GROUP}
+
+    def months(self, period: Period) -> list[str]:
+        """The period's months that have started by ``now``."""
+        return [m for m in period.months if m <= self.now.strftime("%Y-%m")]
+
+
+def _dora_groups(g: Gather, period: Period, by: ScopeKind) -> dict[str, dict[str, Any]]:
+    def compute() -> dict[str, dict[str, Any]]:
+        months = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
+        if not months or months[0] > period.months[-1]:  # before tracking began: no data
+            return {}
+        window = Window(period.start, min(period.end, max(g.now, period.start)))
+        data = dora(g.app, by=by, window=window, engine=g.engine)
+        return {x["key"]: x for x in data["groups"] if x["key"] != NO_GROUP}
+
+    if period.start >= g.now:
+        return {}
+    result: dict[str, dict[str, Any]] = g.cached(("dora", by, period.label), compute)
+    return result
+
+
+def _dora(pick: Callable[[dict[str, Any]], float | None]) -> Callable[..., Values]:
+    def measure(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+        out = {}
+        for key, group in _dora_groups(g, period, by).items():
+            value = pick(group)
+            if value is not None:
+                out[key] = float(value)
+        return out
+
+    return measure
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else 100.0 * rate
+
+
+def slos_met(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+    data = g.cached(("slo-kpi", by), lambda: reliability.kpi(g.app, by=by, engine=g.engine))
+    out = {}
+    for group in data["groups"]:
+        months = [m for m in group["months"] if period.contains_month(m["month"])]
+        judged = sum(m["slos"] for m in months)
+        if group["key"] != NO_GROUP and judged:
+            out[group["key"]] = 100.0 * sum(m["met"] for m in months) / judged
+    return out
+
+
+def compliance_coverage(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+    if by == "value-stream":
+        return {}
+    at = min(period.last_day, g.now.date())
+    with g.app.store.session() as session:
+        data = compliance_report(session, at, by="business-unit" if by == "organisation" else by)
+    if by == "organisation":
+        return {} if data["coverage"] is None else {ORGANISATION: 100.0 * data["coverage"]}
+    return {
+        x["key"]: 100.0 * x["coverage"]
+        for x in data["groups"]
+        if x["key"] != UNASSIGNED and x["coverage"] is not None
+    }
+
+
+def _monthly(g: Gather, status_of: Callable[..., dict[str, Any]], month: str) -> dict[str, Any]:
+    as_of = min(g.now, Period.parse(month).end)
+    return status_of(g.app, month=ReportMonth.parse(month, as_of), by="service", engine=g.engine)
+
+
+def _agreements_met(status_of: Callable[..., dict[str, Any]]) -> Callable[..., Values]:
+    """Share of (service, agreement, month) verdicts that are ``met`` among met or breached."""
+
+    def measure(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+        scope_of = g.scope_of(by)
+        met: dict[str, int] = {}
+        judged: dict[str, int] = {}
+        for month in g.months(period):
+            data = g.cached((status_of.__name__, month), partial(_monthly, g, status_of, month))
+            for group in data["groups"]:
+                scope = scope_of.get(group["key"])
+                if scope is None or group["status"] not in ("met", "breached"):
+                    continue
+                judged[scope] = judged.get(scope, 0) + 1
+                met[scope] = met.get(scope, 0) + (group["status"] == "met")
+        return {k: 100.0 * met[k] / n for k, n in judged.items()}
+
+    return measure
+
+
+def _allocation(g: Gather, month: str) -> MonthAllocation | None:
+    """The month's allocation (effective cost), once per scorecard; None without rules."""
+
+    def compute() -> MonthAllocation | None:
+        try:
+            return allocate_month(g.app, Month.parse(month), "effective", None, g.engine)
+        except FinOpsError:
+            return None
+
+    result: MonthAllocation | None = g.cached(("allocation", month), compute)
+    return result
+
+
+def allocation_coverage(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+    weighted, total = Fraction(0), Fraction(0)
+    for month in g.months(period):
+        result = _allocation(g, month)
+        if result is None:
+            continue
+        data = shape(result, "team")
+        cost = Fraction(Decimal(data["total"]))
+        if cost > 0 and data["allocation_coverage"] is not None:
+            weighted += cost * Fraction(repr(data["allocation_coverage"]))
+            total += cost
+    return {ORGANISATION: float(100 * weighted / total)} if total else {}
+
+
+def unit_costs(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+    """The period's cost (``finops.budgets.actuals``, as ``leadline finops unit-cost``) over
+    the driver volume summed over its months (``finops.unit_cost.driver_volumes``)."""
+    driver = d.params.get("driver", "")
+    lake = Lake(g.app.settings, g.app.store, g.engine)
+    cost: dict[str, Fraction] = {}
+    volume: dict[str, Fraction] = {}
+    for month in g.months(period):
+        result = _allocation(g, month)
+        if result is None:
+            continue
+        volumes = driver_volumes(lake, driver, Month.parse(month))
+        for key, amount in actuals(result, by).items():
+            if key == UNALLOCATED_KEY or key not in volumes:
+                continue
+            cost[key] = cost.get(key, Fraction(0)) + amount
+            volume[key] = volume.get(key, Fraction(0)) + volumes[key]
+    return {k: float(cost[k] / v) for k, v in volume.items() if v > 0}
+
+
+Measure = Callable[[Gather, KpiDefinition, Period, ScopeKind], Values]
+MEASURES: dict[str, Measure] = {
+    "dora.deployment_frequency": _dora(lambda x: x["deployment_frequency_per_day"]),
+    "dora.lead_time_p50": _dora(lambda x: x["lead_time_hours"]["p50"]),
+    "dora.change_failure_rate": _dora(lambda x: _percent(x["change_failure_rate"])),
+    "dora.time_to_restore_p50": _dora(lambda x: x["time_to_restore_hours"]["p50"]),
+    "reliability.slos_met": slos_met,
+    "risk.compliance_coverage": compliance_coverage,
+    "service.sla_met": _agreements_met(sla_status),
+    "service.xla_met": _agreements_met(xla_status),
+    "finops.allocation_coverage": allocation_coverage,
+    "finops.unit_cost": unit_costs,
+}
