@@ -26,8 +26,9 @@ from leadline.risk.cli import risk_app
 from leadline.scorecard.cli import scorecard_command
 from leadline.setup import init
 from leadline.strategy.change_cli import change_app
-from leadline.strategy.cli import okr_app, strategy_command
+from leadline.strategy.cli import okr_app
 from leadline.strategy.plan_cli import plan_app
+from leadline.strategy.portfolio_cli import strategy_app
 from leadline.web.cli import serve, token_app, user_app
 
 app = typer.Typer(
@@ -82,7 +83,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(lake_app, name="lake")
 app.command()(audit)
 app.add_typer(okr_app, name="okr")
-app.command("strategy")(strategy_command)
+app.add_typer(strategy_app, name="strategy")
 app.add_typer(plan_app, name="plan")
 app.add_typer(change_app, name="change")
 app.command("devex")(devex_command)

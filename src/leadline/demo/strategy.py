@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from leadline.context import App
 from leadline.demo.generator import OrganisationBuilder
+from leadline.demo.portfolio import capability_documents, roadmap_documents
 from leadline.ingest.files import dump_yaml
 from leadline.strategy import plan
 from leadline.strategy.models import Plan
@@ -267,10 +268,16 @@ def write_strategy(
     okrs_path.write_text(dump_yaml(okr_documents(org, as_of, seed)), encoding="utf-8")
     change_path = root / "change.yaml"
     change_path.write_text(dump_yaml(change_documents(org, as_of)), encoding="utf-8")
+    capabilities_path = root / "capabilities.yaml"
+    capabilities_path.write_text(dump_yaml(capability_documents(org)), encoding="utf-8")
+    roadmap_path = root / "roadmap.yaml"
+    roadmap_path.write_text(dump_yaml(roadmap_documents(org, as_of)), encoding="utf-8")
     return [
         ("strategy-yaml", [strategy_path]),
         ("okrs-yaml", [okrs_path]),
         ("change-yaml", [change_path]),
+        ("capabilities-yaml", [capabilities_path]),
+        ("roadmap-yaml", [roadmap_path]),
     ]
 
 

@@ -45,6 +45,7 @@ SOURCE_MODULES = (
     "leadline.risk.ai",
     "leadline.strategy.ingest",
     "leadline.strategy.change",
+    "leadline.strategy.portfolio_ingest",
     "leadline.people.ingest",
     "leadline.people.skills",
     "leadline.finops.ingest",

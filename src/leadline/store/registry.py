@@ -16,6 +16,7 @@ import leadline.risk.models
 import leadline.scorecard.models
 import leadline.strategy.change_models
 import leadline.strategy.models
+import leadline.strategy.portfolio_models
 import leadline.web.models  # noqa: F401
 from leadline.store.base import Base
 

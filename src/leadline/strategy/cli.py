@@ -157,6 +157,8 @@ def strategy_command(
     fmt: Fmt = OutputFormat.table,
 ) -> None:
     """The strategy on a page: vision, outcomes, bets, OKRs, guardrails, proof metrics."""
+    if ctx.invoked_subcommand is not None:
+        return
     app: App = ctx.obj
     try:
         page = strategy_page(app, name=name, quarter=_quarter(quarter), engine=engine)

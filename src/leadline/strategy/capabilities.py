@@ -1,0 +1,201 @@
+"""The capability map with its heat map: per business capability, the investment of the roadmap
+initiatives behind it, the FinOps cost of its services and teams in a month, and its health
+from SLOs and DORA. Every figure is null when leadline has no data for it, never invented.
+
+Rules (docs/strategy.md, "Capability map"):
+- investment: the sum of the budgets of the initiatives naming the capability, per currency
+  (an initiative naming two capabilities counts fully in each).
+- cost: the month's allocated showback cost (``leadline finops showback``'s allocation) of the
+  portions whose service is one of the capability's services or whose team is one of its
+  teams; unallocated cost is never attributed. Null without allocation rules or cost lines.
+- health: the share of the capability's SLOs (those of its services, with an SLI) meeting their
+  objective at ``at``, and the lowest DORA performance level of its teams with deployments in
+  the 90 days before ``at``; the band is red when under half the SLOs are met or a team is
+  low, green when every SLO is met and every team is elite or high, yellow otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from leadline.context import App
+from leadline.delivery.levels import ORDER
+from leadline.strategy.portfolio_models import Capability, RoadmapInitiative
+
+DORA_DAYS = 90
+
+
+def previous_month(today: dt.date) -> str:
+    """The last full calendar month before ``today``: the default month of the heat map."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def ordered_capabilities(capabilities: list[Capability]) -> list[tuple[Capability, int | None]]:
+    """Capabilities depth first under their parents (roots first, by name), each with its level
+    (1 = root). A capability whose parent is unknown is a root; one in a parent cycle has no
+    level and is listed last."""
+    by_name = {c.name: c for c in capabilities}
+    children: dict[str | None, list[Capability]] = defaultdict(list)
+    for c in capabilities:
+        parent = c.parent if c.parent in by_name else None
+        children[parent].append(c)
+    out: list[tuple[Capability, int | None]] = []
+
+    def visit(parent: str | None, level: int) -> None:
+        for child in sorted(children.get(parent, []), key=lambda c: c.name):
+            out.append((child, level))
+            visit(child.name, level + 1)
+
+    visit(None, 1)
+    placed = {c.name for c, _ in out}
+    out += [(c, None) for c in sorted(capabilities, key=lambda c: c.name) if c.name not in placed]
+    return out
+
+
+def _money(amount: Fraction, places: int = 2) -> str:
+    with localcontext() as context:
+        context.prec = 40
+        value = Decimal(amount.numerator) / Decimal(amount.denominator)
+        return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
+
+
+def _investment(name: str, initiatives: list[RoadmapInitiative]) -> dict[str, str] | None:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for i in initiatives:
+        if name in i.capabilities and i.budget is not None:
+            sums[i.currency] += Decimal(i.budget)
+    return {k: str(v.quantize(Decimal("0.01"))) for k, v in sorted(sums.items())} or None
+
+
+class _Costs:
+    """One month's allocation, read once, attributed to capabilities."""
+
+    def __init__(self, app: App, month: str, engine: str | None) -> None:
+        from leadline.finops.apportion import minor_units
+        from leadline.finops.report import FinOpsError, Month, allocate_month
+
+        self.currency: str | None = None
+        self.note: str | None = None
+        self.portions: list[Any] = []
+        self.places = 2
+        try:
+            result = allocate_month(app, Month.parse(month), engine=engine)
+        except FinOpsError as error:
+            self.note = str(error)
+            return
+        if result.lines == 0:
+            self.note = f"no cost lines in {month}"
+            return
+        self.currency, self.places = result.currency, minor_units(result.currency)
+        self.portions = [p for p in result.allocation.portions if p.kind != "unallocated"]
+
+    def of(self, services: list[str], teams: list[str]) -> str | None:
+        if self.currency is None or not (services or teams):
+            return None
+        wanted_services, wanted_teams = set(services), set(teams)
+        amount = sum(
+            (
+                p.amount
+                for p in self.portions
+                if p.service in wanted_services or p.team in wanted_teams
+            ),
+            Fraction(0),
+        )
+        return _money(amount, self.places)
+
+
+class _Health:
+    """SLO status at ``at`` and DORA levels per team over the 90 days before it."""
+
+    def __init__(self, app: App, at: dt.datetime, engine: str | None) -> None:
+        from leadline.delivery.report import Window, dora
+        from leadline.reliability.report import status
+
+        self.slos = status(app, at=at, engine=engine)["slos"]
+        groups = dora(
+            app, by="team", window=Window(at - dt.timedelta(days=DORA_DAYS), at), engine=engine
+        )["groups"]
+        self.levels = {
+            g["key"]: g["performance_level"] for g in groups if g["deployments"] and g["key"]
+        }
+
+    def of(self, services: list[str], teams: list[str]) -> dict[str, Any]:
+        judged = [s for s in self.slos if s["service"] in services and s["sli"] is not None]
+        met = sum(1 for s in judged if s["sli"] >= s["objective"])
+        share = met / len(judged) if judged else None
+        levels = {t: self.levels[t] for t in teams if t in self.levels}
+        worst = max(levels.values(), key=ORDER.index) if levels else None
+        return {
+            "slos_judged": len(judged),
+            "slos_met": met,
+            "slo_met_share": share,
+            "dora_levels": levels,
+            "dora_level": worst,
+            "health": health_band(share, worst),
+        }
+
+
+def health_band(slo_met_share: float | None, dora_level: str | None) -> str | None:
+    """red / yellow / green from the SLO share and the lowest DORA level; None without data."""
+    if slo_met_share is None and dora_level is None:
+        return None
+    if (slo_met_share is not None and slo_met_share < 0.5) or dora_level == "low":
+        return "red"
+    slo_ok = slo_met_share is None or slo_met_share == 1.0
+    dora_ok = dora_level is None or dora_level in ("elite", "high")
+    return "green" if slo_ok and dora_ok else "yellow"
+
+
+def capability_map(
+    app: App,
+    *,
+    month: str | None = None,
+    at: dt.datetime | None = None,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """The ``leadline strategy capabilities --format json`` document."""
+    at = at or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    month = month or previous_month(at.date())
+    with app.store.session() as session:
+        capabilities = list(session.scalars(select(Capability)))
+        initiatives = list(session.scalars(select(RoadmapInitiative)))
+    costs = _Costs(app, month, engine)
+    health = _Health(app, at, engine) if capabilities else None
+    rows = []
+    for cap, level in ordered_capabilities(capabilities):
+        rows.append(
+            {
+                "capability": cap.name,
+                "title": cap.title,
+                "parent": cap.parent,
+                "level": level,
+                "description": cap.description,
+                "value_streams": cap.value_streams,
+                "services": cap.services,
+                "teams": cap.teams,
+                "initiatives": sorted(i.name for i in initiatives if cap.name in i.capabilities),
+                "investment": _investment(cap.name, initiatives),
+                "cost": costs.of(cap.services, cap.teams),
+                **(health.of(cap.services, cap.teams) if health else {}),
+            }
+        )
+    streams: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for stream in row["value_streams"]:
+            streams[stream].append(row["capability"])
+    return {
+        "month": month,
+        "at": at.isoformat() + "Z",
+        "cost_currency": costs.currency,
+        "cost_note": costs.note,
+        "capabilities": rows,
+        "value_streams": [
+            {"value_stream": k, "capabilities": v} for k, v in sorted(streams.items())
+        ],
+    }

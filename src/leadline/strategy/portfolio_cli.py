@@ -1,0 +1,138 @@
+"""``leadline strategy [capabilities|alignment|roadmap]``: without a sub-command the strategy on
+a page (as before); the sub-commands are thin layers over strategy.capabilities,
+strategy.alignment and strategy.roadmap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+
+from leadline.context import App
+from leadline.output import OutputFormat, emit, to_json
+from leadline.strategy.alignment import alignment_matrix
+from leadline.strategy.capabilities import capability_map
+from leadline.strategy.cli import Engine, Fmt, strategy_command
+from leadline.strategy.roadmap import roadmap
+
+strategy_app = typer.Typer(
+    help="Strategy on a page (no sub-command), capability map, alignment matrix, roadmap.",
+    invoke_without_command=True,
+)
+strategy_app.callback()(strategy_command)
+Today = Annotated[
+    str | None, typer.Option("--today", help="Judge horizons and KPIs as of this date.")
+]
+
+
+def _day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--today") from None
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{100 * value:.0f}%"
+
+
+@strategy_app.command("capabilities")
+def capabilities_command(
+    ctx: typer.Context,
+    *,
+    month: Annotated[
+        str | None, typer.Option(help="Cost month YYYY-MM (default: the last full month).")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="Health as of this instant (default: now), ISO-8601.")
+    ] = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """The capability map with its heat map: investment, cost and health per capability."""
+    app: App = ctx.obj
+    when = None
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            raise typer.BadParameter("must be an ISO-8601 instant", param_hint="--at") from None
+        if when.tzinfo is not None:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    if month is not None and (len(month) != 7 or month[4] != "-"):
+        raise typer.BadParameter("must be YYYY-MM", param_hint="--month")
+    data = capability_map(app, month=month, at=when, engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [
+        {
+            "capability": "  " * ((c["level"] or 1) - 1) + c["capability"],
+            "value streams": c["value_streams"],
+            "initiatives": len(c["initiatives"]),
+            "investment": _money(c["investment"]),
+            f"cost {data['month']}": c["cost"],
+            "SLOs met": _pct(c.get("slo_met_share")),
+            "DORA": c.get("dora_level"),
+            "health": c.get("health"),
+        }
+        for c in data["capabilities"]
+    ]
+    emit(rows, fmt, key="capabilities", title=f"Capability map (cost in {data['cost_currency']})")
+
+
+def _money(amounts: dict[str, str] | None) -> str | None:
+    return None if not amounts else ", ".join(f"{v} {k}" for k, v in amounts.items())
+
+
+@strategy_app.command("alignment")
+def alignment_command(
+    ctx: typer.Context, *, today: Today = None, engine: Engine = None, fmt: Fmt = OutputFormat.table
+) -> None:
+    """Capabilities x business outcomes (strength 0-3), with the initiatives behind each."""
+    app: App = ctx.obj
+    data = alignment_matrix(app, today=_day(today), engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows: list[dict[str, Any]] = [
+        {
+            "capability": "  " * ((c["level"] or 1) - 1) + c["capability"],
+            **c["strengths"],
+            "initiatives": [i["name"] for i in c["initiatives"]],
+        }
+        for c in data["capabilities"]
+    ]
+    emit(rows, fmt, key="capabilities", title="Alignment (0 none, 1 weak, 2 medium, 3 strong)")
+    if fmt is OutputFormat.table and data["uncovered_outcomes"]:
+        typer.echo(
+            "Outcomes no capability serves at medium or more: "
+            + ", ".join(data["uncovered_outcomes"])
+        )
+
+
+@strategy_app.command("roadmap")
+def roadmap_command(
+    ctx: typer.Context, *, today: Today = None, engine: Engine = None, fmt: Fmt = OutputFormat.table
+) -> None:
+    """Initiatives by quarter and horizon (now/next/later), lighthouses, value realisation."""
+    app: App = ctx.obj
+    data = roadmap(app, today=_day(today), engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [
+        {
+            "initiative": ("* " if i["lighthouse"] else "") + i["name"],
+            "horizon": i["horizon"],
+            **{q: "##" if q in i["quarters"] else "" for q in data["quarters"]},
+            "outcomes": i["outcomes"],
+            "budget": None if i["budget"] is None else f"{i['budget']} {i['currency']}",
+            "realised": _pct(i["realisation"]),
+        }
+        for i in data["initiatives"]
+    ]
+    emit(rows, fmt, key="initiatives", title=f"Roadmap ({data['current_quarter']}; * lighthouse)")

@@ -1,0 +1,410 @@
+"""Capability map, alignment matrix and roadmap: import, warnings and errors naming the document
+and field, hand-computed matrices, horizons, value realisation and the heat map."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from leadline.cli import app as cli
+from leadline.context import App
+from leadline.strategy.alignment import alignment_matrix
+from leadline.strategy.capabilities import capability_map, health_band, previous_month
+from leadline.strategy.roadmap import quarter_span, roadmap, shift_quarter
+from tests.strategy.support import ingest, land_delivery, objective, write
+
+STRATEGY = """
+apiVersion: leadline.io/v1
+kind: Strategy
+metadata: {name: north}
+spec:
+  vision: Fast and safe.
+  outcomes:
+    - {id: faster, title: Ship faster}
+    - {id: reliable, title: Be reliable}
+    - {id: cheaper, title: Cost less}
+  lighthouse_value_streams: [checkout]
+"""
+CAPABILITIES = """
+apiVersion: leadline.io/v1
+kind: Capability
+metadata: {name: commerce, title: Commerce}
+spec:
+  alignment: [{outcome: faster, strength: weak}]
+---
+apiVersion: leadline.io/v1
+kind: Capability
+metadata: {name: ordering, title: Ordering}
+spec:
+  parent: commerce
+  value_streams: [checkout]
+  services: [api]
+  teams: [shop]
+  alignment:
+    - {outcome: faster, strength: strong}
+    - {outcome: reliable, strength: 2}
+---
+apiVersion: leadline.io/v1
+kind: Capability
+metadata: {name: payroll}
+spec:
+  alignment: [{outcome: cheaper, strength: none}]
+"""
+INITIATIVES = """
+apiVersion: leadline.io/v1
+kind: Initiative
+metadata: {name: road, title: Paved road}
+spec:
+  start: 2026Q1
+  end: 2027Q2
+  outcomes: [faster]
+  objectives: [o]
+  capabilities: [ordering]
+  value_streams: [checkout]
+  budget: 1000.50
+  kpis:
+    - {name: lead time, metric: dora.lead_time_p50, scope: {team: shop}, baseline: 72, target: 12}
+    - {name: teams, baseline: 2, target: 10, current: 4, unit: teams}
+---
+apiVersion: leadline.io/v1
+kind: Initiative
+metadata: {name: slos}
+spec:
+  start: 2026q3
+  outcomes: [reliable]
+  capabilities: [ordering, commerce]
+  budget: 500
+  lighthouse: true
+---
+apiVersion: leadline.io/v1
+kind: Initiative
+metadata: {name: old}
+spec: {start: 2025Q1, end: 2025Q4, budget: 7, currency: EUR, capabilities: [ordering]}
+---
+apiVersion: leadline.io/v1
+kind: Initiative
+metadata: {name: far}
+spec: {start: 2026Q4}
+---
+apiVersion: leadline.io/v1
+kind: Initiative
+metadata: {name: idea}
+spec: {horizon: later}
+"""
+
+
+def land_all(app: App, root: Path) -> None:
+    land_delivery(app, root)
+    for source, name, text in (
+        ("strategy-yaml", "s.yaml", STRATEGY),
+        ("okrs-yaml", "o.yaml", objective("o", "- {id: a, title: A, baseline: 0, target: 1}")),
+        ("capabilities-yaml", "c.yaml", CAPABILITIES),
+        ("roadmap-yaml", "r.yaml", INITIATIVES),
+    ):
+        report = ingest(app, source, write(root / name, text))
+        assert report.exit_code == 0, [p.describe() for r in report.results for p in r.problems]
+
+
+def test_alignment_matrix_by_hand(any_app: App, tmp_path: Path) -> None:
+    land_all(any_app, tmp_path)
+    data = alignment_matrix(any_app, today=dt.date(2026, 3, 31))
+    rows = {r["capability"]: r for r in data["capabilities"]}
+    assert [r["capability"] for r in data["capabilities"]] == ["commerce", "ordering", "payroll"]
+    assert [rows[c]["level"] for c in rows] == [1, 2, 1]
+    assert rows["ordering"]["strengths"] == {"faster": 3, "reliable": 2, "cheaper": 0}
+    assert rows["commerce"]["strengths"] == {"faster": 1, "reliable": 0, "cheaper": 0}
+    columns = {c["id"]: c for c in data["outcomes"]}
+    assert columns["faster"]["capabilities"] == ["ordering"]  # commerce is only weak
+    assert columns["faster"]["total_strength"] == 4
+    assert columns["faster"]["initiatives"] == ["road"]
+    assert data["uncovered_outcomes"] == ["cheaper"]
+    assert data["unaligned_capabilities"] == ["payroll"]
+    assert [i["name"] for i in rows["ordering"]["initiatives"]] == ["old", "road", "slos"]
+    road = next(i for i in data["initiatives"] if i["name"] == "road")
+    lead, teams = road["kpis"]
+    # lead time p50 of 12, 24, 36 h over the 90 days to 2026-04-01: (24-72)/(12-72) = 0.8
+    assert lead["current"] == pytest.approx(24.0) and lead["progress"] == pytest.approx(0.8)
+    assert lead["measurement"]["window"]["until"] == "2026-04-01T00:00:00Z"
+    assert teams["progress"] == pytest.approx(0.25)  # (4-2)/(10-2)
+    assert road["realisation"] == pytest.approx(0.525) and road["grade"] == "yellow"
+
+
+def test_roadmap_horizons_lighthouses_and_quarters(any_app: App, tmp_path: Path) -> None:
+    land_all(any_app, tmp_path)
+    data = roadmap(any_app, today=dt.date(2026, 5, 2))
+    assert data["current_quarter"] == "2026Q2"
+    assert data["horizons"] == {
+        "done": ["old"],
+        "now": ["road"],
+        "next": ["slos", "far"],  # within two quarters of 2026Q2
+        "later": ["idea"],
+    }
+    assert data["quarters"][0] == "2025Q1" and data["quarters"][-1] == "2027Q2"
+    assert len(data["quarters"]) == 10
+    items = {i["name"]: i for i in data["initiatives"]}
+    road = items["road"]
+    assert road["quarters"] == quarter_span("2026Q1", "2027Q2") and len(road["quarters"]) == 6
+    assert road["lighthouse"] and road["lighthouse_value_streams"] == ["checkout"]
+    assert items["slos"]["lighthouse"] and items["slos"]["lighthouse_value_streams"] == []
+    assert items["slos"]["start"] == items["slos"]["end"] == "2026Q3"
+    assert not items["far"]["lighthouse"]
+    assert road["objectives"] == [
+        {"name": "o", "known": True, "quarter": "2026Q1", "title": "o title"}
+    ]
+    assert road["budget"] == "1000.50" and items["idea"]["horizon_from"] == "declared"
+    later = roadmap(any_app, today=dt.date(2026, 10, 1))["horizons"]
+    assert later["done"] == ["old", "slos"] and later["now"] == ["road", "far"]
+
+
+def test_heat_map_investment_and_health(any_app: App, tmp_path: Path) -> None:
+    land_all(any_app, tmp_path)
+    data = capability_map(any_app, at=dt.datetime(2026, 3, 31))
+    assert data["month"] == "2026-02" and data["cost_currency"] is None
+    assert "allocation rules" in data["cost_note"]
+    rows = {r["capability"]: r for r in data["capabilities"]}
+    ordering = rows["ordering"]
+    assert ordering["investment"] == {"EUR": "7.00", "USD": "1500.50"}
+    assert rows["commerce"]["investment"] == {"USD": "500.00"}
+    assert rows["payroll"]["investment"] is None
+    assert ordering["cost"] is None
+    # shop: 2 deployments in 90 days (< 1 per 30 days) is a low DORA level; no SLOs.
+    assert ordering["dora_levels"] == {"shop": "low"} and ordering["dora_level"] == "low"
+    assert ordering["slo_met_share"] is None and ordering["slos_judged"] == 0
+    assert ordering["health"] == "red"
+    assert rows["payroll"]["health"] is None and rows["payroll"]["dora_level"] is None
+    assert data["value_streams"] == [{"value_stream": "checkout", "capabilities": ["ordering"]}]
+
+
+def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
+    """tests/finops/test_showback.py's January: payments 158.89 (100 + api 30 + pool share),
+    browse 61.11, the service api alone 30.00; unallocated 10 never counts."""
+    from tests.delivery.support_metrics import load_catalog
+    from tests.finops.support_finops import (
+        ingest_focus,
+        ingest_rules,
+        rules_yaml,
+        scenario_rows,
+        write_focus,
+    )
+
+    load_catalog(app, tmp_path)
+    assert ingest_focus(app, write_focus(tmp_path / "jan.csv", scenario_rows())).exit_code == 0
+    ingest_rules(app, tmp_path, rules_yaml("proportional"))
+    caps = "\n---\n".join(
+        f"apiVersion: leadline.io/v1\nkind: Capability\nmetadata: {{name: {n}}}\nspec: {s}"
+        for n, s in (
+            ("api-only", "{services: [api]}"),
+            ("browse", "{teams: [browse]}"),
+            ("payments", "{services: [api], teams: [payments]}"),
+            ("nothing", "{}"),
+            ("idle", "{services: [ledger]}"),
+        )
+    )
+    assert ingest(app, "capabilities-yaml", write(tmp_path / "c.yaml", caps)).exit_code == 0
+    data = capability_map(app, month="2026-01", at=dt.datetime(2026, 2, 1))
+    costs = {r["capability"]: r["cost"] for r in data["capabilities"]}
+    assert costs == {
+        "api-only": "30.00",
+        "browse": "61.11",
+        "payments": "158.89",
+        "nothing": None,
+        "idle": "0.00",
+    }
+    assert data["cost_currency"] == "USD" and data["cost_note"] is None
+    empty = capability_map(app, month="2026-03", at=dt.datetime(2026, 4, 1))
+    assert empty["cost_note"] == "no cost lines in 2026-03"
+    assert {r["cost"] for r in empty["capabilities"]} == {None}
+
+
+def test_unknown_references_are_warnings_naming_document_and_field(
+    app: App, tmp_path: Path
+) -> None:
+    land_delivery(app, tmp_path)
+    cap = CAPABILITIES.replace("services: [api]", "services: [api, ghost]").replace(
+        "parent: commerce", "parent: nowhere"
+    )
+    (result,) = ingest(app, "capabilities-yaml", write(tmp_path / "c.yaml", cap)).results
+    assert result.rows_accepted == 3
+    found = {(p.row, p.field, p.value, p.severity) for p in result.problems}
+    assert found == {
+        (2, "spec.services[1]", "ghost", "warning"),
+        (2, "spec.parent", "nowhere", "warning"),
+        (1, "spec.alignment[0].outcome", "faster", "warning"),  # no strategy yet
+        (2, "spec.alignment[0].outcome", "faster", "warning"),
+        (2, "spec.alignment[1].outcome", "reliable", "warning"),
+        (3, "spec.alignment[0].outcome", "cheaper", "warning"),
+    }
+    (result,) = ingest(app, "roadmap-yaml", write(tmp_path / "r.yaml", INITIATIVES)).results
+    assert result.rows_accepted == 5
+    fields = {(p.row, p.field) for p in result.problems}
+    assert (1, "spec.objectives[0]") in fields and (1, "spec.outcomes[0]") in fields
+    assert (2, "spec.outcomes[0]") in fields
+    assert all(
+        p.severity == "warning" and p.file == str(tmp_path / "r.yaml") for p in result.problems
+    )
+    assert "unknown objective" in next(
+        p.reason for p in result.problems if p.field == "spec.objectives[0]"
+    )
+
+
+ROAD = INITIATIVES.split("---", maxsplit=1)[0].strip()
+CAP = CAPABILITIES.split("---")[1].strip()
+BAD = [
+    ("capabilities-yaml", CAP.replace("strength: 2", "strength: 7"), "spec.alignment[1].strength"),
+    (
+        "capabilities-yaml",
+        CAP.replace("strength: strong", "strength: mighty"),
+        "spec.alignment[0].strength",
+    ),
+    ("capabilities-yaml", CAP.replace("parent: commerce", "parent: ordering"), "spec.parent"),
+    (
+        "capabilities-yaml",
+        CAP.replace("outcome: reliable", "outcome: faster"),
+        "spec.alignment[1].outcome",
+    ),
+    ("capabilities-yaml", CAP.replace("services: [api]", "servces: [api]"), "spec.servces"),
+    ("roadmap-yaml", ROAD.replace("end: 2027Q2", "end: 2025Q4"), "spec.end"),
+    ("roadmap-yaml", ROAD.replace("end: 2027Q2", "end: 2027Q5"), "spec.end"),
+    ("roadmap-yaml", ROAD.replace("end: 2027Q2", "horizon: next"), "spec.horizon"),
+    ("roadmap-yaml", ROAD.replace("start: 2026Q1", "owner: x"), "spec.start"),
+    ("roadmap-yaml", ROAD.replace("budget: 1000.50", "budget: -1"), "spec.budget"),
+    ("roadmap-yaml", ROAD.replace("target: 10,", "target: 2,"), "spec.kpis[1].target"),
+    ("roadmap-yaml", ROAD.replace("target: 12}", "target: 96}"), "spec.kpis[0].target"),
+    ("roadmap-yaml", ROAD.replace(", scope: {team: shop}", ""), "spec.kpis[0].scope"),
+    ("roadmap-yaml", ROAD.replace("dora.lead_time_p50", "dora.nope"), "spec.kpis[0].metric"),
+    (
+        "roadmap-yaml",
+        ROAD.replace("unit: teams", "unit: teams, scope: {team: shop}"),
+        "spec.kpis[1].scope",
+    ),
+    (
+        "roadmap-yaml",
+        ROAD.replace("current: 4,", "current: 4, direction: decrease,"),
+        "spec.kpis[1].direction",
+    ),
+    ("roadmap-yaml", ROAD.replace("kind: Initiative", "kind: Capability"), "kind"),
+]
+
+
+@pytest.mark.parametrize(("source", "text", "field"), BAD)
+def test_invalid_values_are_errors_and_the_rest_lands(
+    app: App, tmp_path: Path, source: str, text: str, field: str
+) -> None:
+    good = (
+        CAPABILITIES.split("---")[2]
+        if source == "capabilities-yaml"
+        else INITIATIVES.split("---")[4]
+    )
+    path = write(tmp_path / "bad.yaml", good.strip() + "\n---\n" + text + "\n")
+    report = ingest(app, source, path)
+    (result,) = report.results
+    errors = [p for p in result.problems if p.severity == "error"]
+    assert [(p.file, p.row, p.field) for p in errors] == [(str(path), 2, field)]
+    assert result.rows_accepted == 1 and report.exit_code != 0
+
+
+def test_reimport_corrects_in_place_and_is_audited(app: App, tmp_path: Path) -> None:
+    land_all(app, tmp_path)
+    changed = CAPABILITIES.replace("strength: strong", "strength: medium")
+    ingest(app, "capabilities-yaml", write(tmp_path / "c2.yaml", changed))
+    data = alignment_matrix(app, today=dt.date(2026, 3, 31))
+    assert len(data["capabilities"]) == 3
+    ordering = next(r for r in data["capabilities"] if r["capability"] == "ordering")
+    assert ordering["strengths"]["faster"] == 2
+    runner = CliRunner()
+    log = runner.invoke(
+        cli,
+        [
+            "--home",
+            str(app.settings.home),
+            "audit",
+            "--entity",
+            "capability",
+            "--id",
+            "ordering",
+            "--format",
+            "json",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    entries = json.loads(log.stdout)["entries"]
+    ordering_entries = [
+        e for e in entries if e["entity_type"] == "capability" and e["entity_id"] == "ordering"
+    ]
+    assert len(ordering_entries) == 2
+
+
+def test_cli_keeps_the_page_and_adds_sub_commands(app: App, tmp_path: Path) -> None:
+    land_all(app, tmp_path)
+    runner = CliRunner()
+    home = ["--home", str(app.settings.home)]
+    page = runner.invoke(
+        cli, [*home, "strategy", "--quarter", "2026Q1", "--format", "json"], env={"COLUMNS": "200"}
+    )
+    assert page.exit_code == 0, page.output
+    assert json.loads(page.stdout)["name"] == "north"
+    road = runner.invoke(
+        cli,
+        [*home, "strategy", "roadmap", "--today", "2026-05-02", "--format", "json"],
+        env={"COLUMNS": "200"},
+    )
+    assert road.exit_code == 0, road.output
+    assert json.loads(road.stdout)["horizons"]["now"] == ["road"]
+    matrix = runner.invoke(
+        cli, [*home, "strategy", "alignment", "--today", "2026-03-31"], env={"COLUMNS": "200"}
+    )
+    assert matrix.exit_code == 0 and "ordering" in matrix.stdout and "cheaper" in matrix.stdout
+    caps = runner.invoke(
+        cli,
+        [*home, "strategy", "capabilities", "--at", "2026-03-31T00:00:00Z", "--format", "json"],
+        env={"COLUMNS": "200"},
+    )
+    assert caps.exit_code == 0, caps.output
+    assert next(c["capability"] for c in json.loads(caps.stdout)["capabilities"]) == "commerce"
+    table = runner.invoke(
+        cli, [*home, "strategy", "roadmap", "--today", "2026-05-02"], env={"COLUMNS": "200"}
+    )
+    assert table.exit_code == 0 and "2026Q3" in table.stdout
+    bad = runner.invoke(
+        cli, [*home, "strategy", "capabilities", "--month", "2026-1"], env={"COLUMNS": "200"}
+    )
+    assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("share", "level", "band"),
+    [
+        (None, None, None),
+        (1.0, "elite", "green"),
+        (None, "high", "green"),
+        (1.0, None, "green"),
+        (0.75, "high", "yellow"),
+        (1.0, "medium", "yellow"),
+        (0.49, "elite", "red"),
+        (1.0, "low", "red"),
+    ],
+)
+def test_health_band(share: float | None, level: str | None, band: str | None) -> None:
+    assert health_band(share, level) == band
+
+
+def test_previous_month() -> None:
+    assert previous_month(dt.date(2026, 1, 15)) == "2025-12"
+    assert previous_month(dt.date(2026, 3, 1)) == "2026-02"
+
+
+quarters = st.builds(lambda y, q: f"{y}Q{q}", st.integers(2000, 2100), st.integers(1, 4))
+
+
+@given(quarters, st.integers(0, 40))
+def test_quarter_span_property(start: str, n: int) -> None:
+    end = shift_quarter(start, n)
+    span = quarter_span(start, end)
+    assert len(span) == n + 1 and span[0] == start and span[-1] == end
+    assert span == sorted(span) and shift_quarter(end, -n) == start
