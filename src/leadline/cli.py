@@ -17,6 +17,7 @@ from leadline.demo.cli import demo
 from leadline.finops.cli import finops_app
 from leadline.ingest.cli import batches, ingest_app, register_ingest_commands, rejects, templates
 from leadline.lake.cli import lake_app
+from leadline.maturity.cli import maturity_command
 from leadline.output import console
 from leadline.people.cli import devex_command, paved_road_command, skills_command
 from leadline.reliability.cli import slo_app
@@ -90,6 +91,7 @@ app.command("devex")(devex_command)
 app.command("paved-road")(paved_road_command)
 app.command("skills")(skills_command)
 app.command("scorecard")(scorecard_command)
+app.command("maturity")(maturity_command)
 app.command()(serve)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

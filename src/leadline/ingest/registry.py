@@ -54,6 +54,7 @@ SOURCE_MODULES = (
     "leadline.finops.budgets",
     "leadline.finops.vendor_sources",
     "leadline.scorecard.ingest",
+    "leadline.maturity.ingest",
 )
 
 

@@ -1,0 +1,62 @@
+"""``leadline maturity``: thin layer over maturity.model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadline.context import App
+from leadline.maturity.model import maturity
+from leadline.output import OutputFormat, console, emit, err_console, to_json
+
+
+def maturity_command(
+    ctx: typer.Context,
+    *,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Assess at this date YYYY-MM-DD (default today).")
+    ] = None,
+    engine: Annotated[str | None, typer.Option(help="duckdb or spark.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Maturity per domain (Reactive, Proactive, Integrated, Optimized, Transformative) from
+    evidence, and what is missing for the next level."""
+    app: App = ctx.obj
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        err_console.print(f"[red]--as-of must be YYYY-MM-DD, not {as_of!r}[/red]")
+        raise typer.Exit(2) from None
+    data = maturity(app, as_of=day, engine=engine)
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    rows = [
+        {
+            "domain": d["name"],
+            "level": d["level"],
+            "level_name": d["level_name"],
+            "next": d["next"]["name"] if d["next"] else None,
+            "missing": "; ".join(m["description"] for m in d["next"]["missing"])
+            if d["next"]
+            else "",
+        }
+        for d in data["domains"]
+    ]
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt, key="domains")
+        return
+    table = Table(title=f"Maturity at {data['as_of']}", title_justify="left")
+    for column in ("domain", "level", "next level needs"):
+        table.add_column(column, overflow="fold")
+    for d, r in zip(data["domains"], rows, strict=True):
+        missing = "\n".join(
+            f"• {m['description']} ({m['detail']})" for m in (d["next"] or {}).get("missing", [])
+        )
+        table.add_row(r["domain"], f"{r['level']} {r['level_name']}", missing or "—")
+    console.print(table)
