@@ -41,3 +41,31 @@ def client(web_settings: Settings, web_app: App) -> Iterator[TestClient]:
 
     with TestClient(create_app(web_settings, background=False)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo organisation, built once per run (pages and API read it); tests that
+    write copy it first (``demo_copy``)."""
+    from leadline.demo.run import build_demo
+
+    home = tmp_path_factory.mktemp("web-demo") / "home"
+    instance = App(make_settings(home))
+    try:
+        result = build_demo(instance, seed=1, size="small")
+        assert not [r for rep in result.reports for r in rep.results if r.status == "failed"]
+        add_user(instance, "ada", "admin")
+        add_user(instance, "vic", "viewer")
+        add_user(instance, "eve", "editor", ["risk"])
+    finally:
+        instance.close()
+    return home
+
+
+@pytest.fixture
+def demo_copy(demo_home: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "demo-home"
+    shutil.copytree(demo_home, target, ignore=shutil.ignore_patterns("demo-sources"))
+    return target

@@ -27,6 +27,7 @@ def update_risk(app: App, who: Principal, key: str, changes: dict[str, Any]) -> 
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise EditError(400, f"not editable: {', '.join(unknown)}; editable: {', '.join(EDITABLE)}")
+    changes = {name: _date_of(name, value) for name, value in changes.items()}
     matrix = Matrix.from_settings(app.settings.risk)
     with app.store.session() as session:
         if get_risk(session, key) is None:
@@ -39,3 +40,13 @@ def update_risk(app: App, who: Principal, key: str, changes: dict[str, Any]) -> 
             session.rollback()
             raise EditError(400, str(error)) from None
         return risk_row(risk, matrix, app.settings, dt.datetime.now(dt.UTC).date())
+
+
+def _date_of(name: str, value: Any) -> Any:
+    """Dates arrive as ISO text from forms and JSON; the risk core takes ``date`` objects."""
+    if not name.endswith("_on") or not isinstance(value, str):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise EditError(400, f"{name}: must be a date (YYYY-MM-DD), got {value!r}") from None

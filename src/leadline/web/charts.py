@@ -1,0 +1,67 @@
+"""Vega-Lite chart specs built with Altair; the page embeds the JSON and vega-embed draws it
+in the browser. Each chart is also readable without JavaScript: the page shows its table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+WIDTH = 560
+
+
+def _data(rows: list[dict[str, Any]]) -> Any:
+    return alt.Data(values=rows)  # type: ignore[no-untyped-call]
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def lines(
+    rows: list[dict[str, Any]], x: str, y: str, color: str, *, title: str, y_title: str
+) -> dict[str, Any]:
+    """A time series per ``color`` (e.g. deployments per week per team)."""
+    chart = (
+        alt.Chart(_data(rows), title=title, width=WIDTH, height=220)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:T", title=None),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            color=alt.Color(f"{color}:N", title=color.replace("_", " ")),
+            tooltip=[f"{color}:N", f"{x}:T", f"{y}:Q"],
+        )
+    )
+    return _spec(chart)
+
+
+def bars(
+    rows: list[dict[str, Any]], category: str, value: str, title: str, value_title: str
+) -> dict[str, Any]:
+    """A horizontal bar per category, longest first."""
+    chart = (
+        alt.Chart(_data(rows), title=title, width=WIDTH)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=value_title),
+            tooltip=[f"{category}:N", f"{value}:Q"],
+        )
+    )
+    return _spec(chart)
+
+
+def heatmap(rows: list[dict[str, Any]], x: str, y: str, value: str, title: str) -> dict[str, Any]:
+    """Counts on a grid (risk matrix, CSF function x business unit...), with the numbers."""
+    base = alt.Chart(_data(rows), title=title, width=300, height=300)
+    cells = base.mark_rect().encode(
+        x=alt.X(f"{x}:O"),
+        y=alt.Y(f"{y}:O", sort="descending"),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="orangered")),
+        tooltip=[f"{x}:O", f"{y}:O", f"{value}:Q"],
+    )
+    text = base.mark_text(fontSize=14).encode(
+        x=alt.X(f"{x}:O"), y=alt.Y(f"{y}:O", sort="descending"), text=f"{value}:Q"
+    )
+    return _spec(cells + text)

@@ -1,0 +1,471 @@
+"""What each page shows: KPIs, charts and tables from the pillars' core functions, narrowed by
+the shared filters. Pure data (no HTML), so CSV export and templates use the same tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadline.catalog import queries
+from leadline.context import App
+from leadline.delivery.report import Window, dora
+from leadline.finops.report import showback
+from leadline.reliability.report import status as slo_status
+from leadline.risk.compliance import compliance_report
+from leadline.risk.profiles import profiles_summary
+from leadline.risk.register import register_report
+from leadline.strategy.okrs import okr_report
+from leadline.strategy.plan import plan_report
+from leadline.web import charts
+from leadline.web.filters import Filters, Scope, rows_where
+
+
+@dataclass
+class Table:
+    name: str
+    caption: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    edit: str | None = None  # URL pattern with {key} for an edit link per row
+    key: str | None = None
+
+
+@dataclass
+class Page:
+    title: str
+    kpis: list[tuple[str, str]] = field(default_factory=list)
+    charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    period: str = "window"  # which period fields the filter form shows: window | month | none
+
+
+def _window(filters: Filters) -> Window:
+    return Window.parse(
+        filters.since.isoformat() if filters.since else None,
+        filters.until.isoformat() if filters.until else None,
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def last_month(today: dt.date | None = None) -> str:
+    today = today or dt.datetime.now(dt.UTC).date()
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def delivery_rows(app: App, filters: Filters, scope: Scope, period: str | None) -> Any:
+    data = dora(app, by="team", period=period, window=_window(filters))  # type: ignore[arg-type]
+    return data, rows_where(data["groups"], "key", scope.teams)
+
+
+def dora_table(groups: list[dict[str, Any]]) -> Table:
+    rows = [
+        {
+            "team": g["key"],
+            "deployments": g["deployments"],
+            "per_day": round(g["deployment_frequency_per_day"] or 0, 2),
+            "lead_time_p50_h": _num(g["lead_time_hours"]["p50"]),
+            "change_failure_rate": _pct(g["change_failure_rate"]),
+            "restore_p50_h": _num(g["time_to_restore_hours"]["p50"]),
+            "rework_rate": _pct(g["rework_rate"]),
+            "level": g["performance_level"],
+        }
+        for g in groups
+    ]
+    return Table("dora", "DORA four keys per team", list(rows[0]) if rows else [], rows)
+
+
+def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
+    return rows_where(slo_status(app)["slos"], "service", scope.services)
+
+
+def slo_table(slos: list[dict[str, Any]]) -> Table:
+    rows = [
+        {
+            "slo": s["slo"],
+            "service": s["service"],
+            "objective": s["objective"],
+            "window": s["window"],
+            "sli": _num(s["sli"], 5) if s["sli"] is not None else "n/a",
+            "budget_left": _pct(s["error_budget_remaining"]),
+            "burn_1h": _num(s["burn_rate_1h"], 2),
+            "burn_6h": _num(s["burn_rate_6h"], 2),
+            "alert": s["alert"] or "",
+            "state": s.get("policy_state", ""),
+        }
+        for s in slos
+    ]
+    return Table(
+        "slos", "SLOs, error budgets and burn-rate alerts", list(rows[0]) if rows else [], rows
+    )
+
+
+def home(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Scorecard")
+    _data, groups = delivery_rows(app, filters, scope, "week")
+    deployments = sum(g["deployments"] for g in groups)
+    days = _window(filters).days
+    page.kpis.append(("Deployments per day", _num(deployments / days if days else None, 2)))
+    failures = sum(g["failed_deployments"] or 0 for g in groups)
+    page.kpis.append(("Change failure rate", _pct(failures / deployments if deployments else None)))
+    slos = slo_rows(app, scope)
+    healthy = sum(1 for s in slos if s.get("policy_state") == "healthy")
+    page.kpis.append(("SLOs healthy", f"{healthy} of {len(slos)}"))
+    page.kpis.append(("Burn-rate alerts firing", str(sum(1 for s in slos if s["alert"]))))
+    month = filters.month or last_month()
+    try:
+        cost = showback(app, month)
+        page.kpis.append((f"Cost {month}", f"{cost['total']} {cost['currency'] or ''}".strip()))
+    except ValueError as error:
+        page.notes.append(f"FinOps: {error}")
+    with app.store.session() as session:
+        register = register_report(session, app.settings, dt.datetime.now(dt.UTC).date())
+    risks = [r for r in register["risks"] if _risk_in_scope(r, scope)]
+    page.kpis.append(("Open risks", str(sum(1 for r in risks if r["status"] == "open"))))
+    series = [
+        {"team": g["key"], "week": b["bucket"], "deployments": b["deployments"]}
+        for g in groups
+        for b in g.get("series", [])
+    ]
+    page.charts.append(
+        (
+            "Deployments per week",
+            charts.lines(
+                series,
+                "week",
+                "deployments",
+                "team",
+                title="Deployments per week",
+                y_title="deployments",
+            ),
+        )
+    )
+    budget = [
+        {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
+        for s in slos
+    ]
+    page.charts.append(
+        (
+            "Error budget left",
+            charts.bars(budget, "slo", "budget_left_pct", "Error budget left (%)", "%"),
+        )
+    )
+    page.tables += [dora_table(groups), slo_table(slos)]
+    return page
+
+
+def _risk_in_scope(row: dict[str, Any], scope: Scope) -> bool:
+    if scope.teams is None:
+        return True
+    return bool(set(row["teams"]) & scope.teams) or bool(
+        set(row["services"]) & (scope.services or set())
+    )
+
+
+def catalog(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Catalog", period="none")
+    with app.store.session() as session:
+        teams = rows_where(queries.teams(session), "name", scope.teams)
+        services = rows_where(queries.services(session), "name", scope.services)
+        interactions = [
+            i
+            for i in queries.interactions(session)
+            if scope.team_ok(i["team"]) or scope.team_ok(i["with"])
+        ]
+    kinds: dict[str, int] = {}
+    for t in teams:
+        kinds[t["type"] or "unclassified"] = kinds.get(t["type"] or "unclassified", 0) + 1
+    page.kpis = [("Teams", str(len(teams))), ("Services", str(len(services)))]
+    page.kpis += [(k.replace("-", " "), str(n)) for k, n in sorted(kinds.items())]
+    graph = [{"team": i["team"], "with": i["with"], "mode": i["mode"]} for i in interactions]
+    spec = charts.heatmap(
+        [{**g, "n": 1} for g in graph],
+        "with",
+        "team",
+        "n",
+        "Team interactions (row works with column)",
+    )
+    page.charts.append(("Interaction graph", _colour_by_mode(spec)))
+    page.tables = [
+        Table("teams", "Teams (Team Topologies types)", list(teams[0]) if teams else [], teams),
+        Table("services", "Services", list(services[0]) if services else [], services),
+        Table(
+            "interactions",
+            "Interactions",
+            list(interactions[0]) if interactions else [],
+            interactions,
+        ),
+    ]
+    return page
+
+
+def _colour_by_mode(spec: dict[str, Any]) -> dict[str, Any]:
+    """The interaction matrix coloured by interaction mode rather than a count."""
+    layer = spec["layer"][0]
+    layer["encoding"]["color"] = {"field": "mode", "type": "nominal", "title": "mode"}
+    layer["encoding"]["tooltip"] = [
+        {"field": "team", "type": "nominal"},
+        {"field": "with", "type": "nominal"},
+        {"field": "mode", "type": "nominal"},
+    ]
+    spec["layer"] = [layer]
+    return spec
+
+
+def delivery(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Delivery")
+    data, groups = delivery_rows(app, filters, scope, "week")
+    page.notes.append(f"Window {data['since']} to {data['until']} (weekly buckets).")
+    series = [
+        {
+            "team": g["key"],
+            "week": b["bucket"],
+            "deployments": b["deployments"],
+            "lead_time_p50_h": b["lead_time_hours"]["p50"],
+        }
+        for g in groups
+        for b in g.get("series", [])
+    ]
+    page.charts.append(
+        (
+            "Deployments per week",
+            charts.lines(
+                series,
+                "week",
+                "deployments",
+                "team",
+                title="Deployments per week",
+                y_title="deployments",
+            ),
+        )
+    )
+    page.charts.append(
+        (
+            "Lead time",
+            charts.lines(
+                [s for s in series if s["lead_time_p50_h"] is not None],
+                "week",
+                "lead_time_p50_h",
+                "team",
+                title="Lead time for changes, median (hours)",
+                y_title="hours",
+            ),
+        )
+    )
+    page.tables.append(dora_table(groups))
+    return page
+
+
+def reliability(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Reliability", period="none")
+    slos = slo_rows(app, scope)
+    page.kpis = [
+        ("SLOs", str(len(slos))),
+        ("Exhausted budgets", str(sum(1 for s in slos if s.get("policy_state") == "exhausted"))),
+        ("Alerts firing", str(sum(1 for s in slos if s["alert"]))),
+    ]
+    budget = [
+        {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
+        for s in slos
+    ]
+    page.charts.append(
+        (
+            "Error budget left",
+            charts.bars(budget, "slo", "budget_left_pct", "Error budget left (%)", "%"),
+        )
+    )
+    page.tables.append(slo_table(slos))
+    return page
+
+
+def finops(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("FinOps", period="month")
+    month = filters.month or last_month()
+    page.notes.append(f"Showback of {month} (effective cost).")
+    for by, caption in (
+        ("team", "Showback by team"),
+        ("business-unit", "By business unit"),
+        ("tower", "Tower view"),
+    ):
+        try:
+            data = showback(app, month, by=by)
+        except ValueError as error:
+            page.notes.append(str(error))
+            return page
+        groups = data["groups"]
+        if by == "team":
+            groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
+            page.kpis = [
+                ("Total", f"{data['total']} {data['currency'] or ''}"),
+                ("Allocation coverage", _pct(data.get("allocation_coverage"))),
+            ]
+            page.charts.append(
+                (
+                    "Cost by team",
+                    charts.bars(
+                        [{"team": g["key"], "cost": float(g["cost"])} for g in groups],
+                        "team",
+                        "cost",
+                        f"Cost by team, {month}",
+                        data["currency"] or "",
+                    ),
+                )
+            )
+        rows = [{"key": g["key"], "cost": g["cost"], "share": _pct(g["share"])} for g in groups]
+        page.tables.append(Table(by.replace("-", "_"), caption, ["key", "cost", "share"], rows))
+    return page
+
+
+def risk(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Risk", period="none")
+    today = dt.datetime.now(dt.UTC).date()
+    with app.store.session() as session:
+        register = register_report(session, app.settings, today)
+        coverage = compliance_report(session, today)
+        profiles = profiles_summary(session, today)
+    risks = [r for r in register["risks"] if _risk_in_scope(r, scope)]
+    page.kpis = [
+        ("Open risks", str(sum(1 for r in risks if r["status"] == "open"))),
+        ("Overdue reviews", str(sum(1 for r in risks if r["review_overdue"]))),
+        ("Compliance coverage", _pct(coverage["coverage"])),
+    ]
+    cells: dict[tuple[int, int], int] = {}
+    for r in risks:
+        if r["status"] == "open":
+            key = (r["residual_likelihood"], r["residual_impact"])
+            cells[key] = cells.get(key, 0) + 1
+    grid = [
+        {"likelihood": lk, "impact": im, "risks": cells.get((lk, im), 0)}
+        for lk in range(1, app.settings.risk.likelihood_levels + 1)
+        for im in range(1, app.settings.risk.impact_levels + 1)
+    ]
+    page.charts.append(
+        (
+            "Residual risk matrix",
+            charts.heatmap(
+                grid, "impact", "likelihood", "risks", "Open risks: residual likelihood x impact"
+            ),
+        )
+    )
+    csf = [{"function": f["name"], "risks": f["risks"]} for f in register["by_function"]]
+    page.charts.append(
+        (
+            "Risks per CSF function",
+            charts.bars(csf, "function", "risks", "Open risks per CSF 2.0 function", "risks"),
+        )
+    )
+    columns = [
+        "risk_id",
+        "title",
+        "owner",
+        "status",
+        "csf_functions",
+        "inherent_rating",
+        "residual_rating",
+        "next_review_on",
+        "review_overdue",
+    ]
+    page.tables.append(
+        Table(
+            "register",
+            "Risk register",
+            columns,
+            [{c: r[c] for c in columns} for r in risks],
+            edit="/risk/{key}/edit",
+            key="risk_id",
+        )
+    )
+    page.tables.append(
+        Table(
+            "compliance",
+            "Compliance coverage by business unit",
+            ["key", "in_scope", "passing", "coverage"],
+            coverage["groups"],
+        )
+    )
+    page.tables.append(
+        Table("profiles", "CSF profiles", list(profiles[0]) if profiles else [], profiles)
+    )
+    return page
+
+
+def strategy(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Strategy", period="none")
+    okrs = okr_report(app)
+    names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
+    objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
+    krs = [
+        {
+            "objective": o["name"],
+            "key_result": k["name"],
+            "score": k.get("score"),
+            "status": k.get("status", ""),
+        }
+        for o in objectives
+        for k in o.get("key_results", [])
+    ]
+    page.kpis = [("Objectives", str(len(objectives))), ("Key results", str(len(krs)))]
+    page.charts.append(
+        (
+            "Key result scores",
+            charts.bars(
+                [k for k in krs if k["score"] is not None],
+                "key_result",
+                "score",
+                "Key result scores (0-1)",
+                "score",
+            ),
+        )
+    )
+    page.tables.append(
+        Table(
+            "key_results",
+            "OKRs",
+            ["objective", "key_result", "score", "status"],
+            krs,
+            edit="/okr/{key}/checkin",
+            key="key_result",
+        )
+    )
+    try:
+        plan = plan_report(app)
+    except ValueError as error:
+        page.notes.append(str(error))
+        return page
+    page.kpis.append(
+        ("90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue")
+    )
+    items = [
+        {k: i.get(k) for k in ("key", "phase", "title", "owner", "status", "due_on")}
+        for i in plan["items"]
+    ]
+    page.tables.append(
+        Table(
+            "plan",
+            "90-day plan",
+            ["key", "phase", "title", "owner", "status", "due_on"],
+            items,
+            edit="/plan/{key}/edit",
+            key="key",
+        )
+    )
+    return page
+
+
+PAGES = {
+    "/": home,
+    "/catalog": catalog,
+    "/delivery": delivery,
+    "/reliability": reliability,
+    "/finops": finops,
+    "/risk": risk,
+    "/strategy": strategy,
+}

@@ -1,0 +1,167 @@
+"""The REST API over the small demo: every route answers the CLI's JSON (the same core
+function's document), needs credentials, paginates lists and sends ETags on documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from leadline.catalog import queries
+from leadline.context import App
+from leadline.delivery.report import Window, dora
+from leadline.output import to_json
+from leadline.risk.register import register_report
+from leadline.strategy.plan import plan_report
+from tests.conftest import make_settings
+from tests.web.support import token_for
+
+READ_ROUTES = [
+    "/api/v1/catalog/teams",
+    "/api/v1/catalog/services",
+    "/api/v1/catalog/interactions",
+    "/api/v1/dora",
+    "/api/v1/slo/status",
+    "/api/v1/finops/showback?month=2026-01",
+    "/api/v1/risk/register",
+    "/api/v1/okrs",
+    "/api/v1/plan",
+]
+
+
+@pytest.fixture(scope="module")
+def demo(demo_home: Path) -> Iterator[tuple[TestClient, App, dict[str, str]]]:
+    from leadline.web.app import create_app
+
+    settings = make_settings(demo_home)
+    app = App(settings)
+    reader = {"Authorization": "Bearer " + token_for(app, "vic", ["read"])}
+    with TestClient(create_app(settings, background=False)) as client:
+        yield client, app, reader
+    app.close()
+
+
+def _cli_json(data: Any) -> Any:
+    return json.loads(to_json(data))
+
+
+@pytest.mark.parametrize("route", [*READ_ROUTES, "/api/v1/audit"])
+def test_every_route_needs_credentials(demo: Any, route: str) -> None:
+    client, _, _ = demo
+    assert client.get(route).status_code == 401
+    bad = {"Authorization": "Bearer llt_not-a-token"}
+    assert client.get(route, headers=bad).status_code == 401
+
+
+@pytest.mark.parametrize("route", READ_ROUTES)
+def test_every_read_route_answers_json_with_an_etag(demo: Any, route: str) -> None:
+    client, _, reader = demo
+    answer = client.get(route, headers=reader)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/json"
+    tag = answer.headers["etag"]
+    again = client.get(route, headers={**reader, "If-None-Match": tag})
+    if route in ("/api/v1/slo/status", "/api/v1/okrs"):
+        return  # evaluated at the current instant: the body (and tag) moves with time
+    assert again.status_code == 304
+    assert again.content == b""
+    other = client.get(route, headers={**reader, "If-None-Match": '"stale"'})
+    assert other.status_code == 200
+
+
+def test_teams_are_the_catalog_json_paginated(demo: Any) -> None:
+    client, app, reader = demo
+    with app.store.session() as session:
+        expected = _cli_json(queries.teams(session))
+    first = client.get("/api/v1/catalog/teams?limit=5", headers=reader).json()
+    assert first["teams"] == expected[:5]
+    assert (first["count"], first["limit"], first["offset"]) == (len(expected), 5, 0)
+    assert first["next"].endswith("limit=5&offset=5")
+    pages, url = [], "/api/v1/catalog/teams?limit=5"
+    while url:
+        page = client.get(url, headers=reader).json()
+        pages += page["teams"]
+        url = page["next"]
+    assert pages == expected
+    last = client.get(f"/api/v1/catalog/teams?limit=5&offset={len(expected) - 1}", headers=reader)
+    assert last.json()["next"] is None and len(last.json()["teams"]) == 1
+
+
+def test_teams_filter_by_business_unit_and_type(demo: Any) -> None:
+    client, app, reader = demo
+    with app.store.session() as session:
+        rows = queries.teams(session)
+    unit = rows[0]["business_unit"]
+    answer = client.get(f"/api/v1/catalog/teams?business_unit={unit}", headers=reader).json()
+    assert [t["name"] for t in answer["teams"]] == [
+        t["name"] for t in rows if t["business_unit"] == unit
+    ]
+    platform = client.get("/api/v1/catalog/teams?type=platform", headers=reader).json()
+    assert platform["teams"] and {t["type"] for t in platform["teams"]} == {"platform"}
+
+
+def test_dora_is_the_cli_document(demo: Any) -> None:
+    client, app, reader = demo
+    window = Window.parse("2026-06-01", "2026-09-01")
+    expected = _cli_json(dora(app, by="service", period="month", window=window))
+    answer = client.get(
+        "/api/v1/dora?by=service&period=month&since=2026-06-01&until=2026-09-01", headers=reader
+    )
+    assert answer.json() == expected
+    key = expected["groups"][0]["key"]
+    one = client.get(
+        f"/api/v1/dora?by=service&since=2026-06-01&until=2026-09-01&key={key}", headers=reader
+    ).json()
+    assert [g["key"] for g in one["groups"]] == [key]
+
+
+def test_bad_parameters_are_client_errors(demo: Any) -> None:
+    client, _, reader = demo
+    assert (
+        client.get("/api/v1/dora?since=2026-09-01&until=2026-06-01", headers=reader).status_code
+        == 400
+    )
+    assert client.get("/api/v1/dora?by=nonsense", headers=reader).status_code == 422
+    assert client.get("/api/v1/finops/showback?month=2026-13", headers=reader).status_code == 400
+    assert client.get("/api/v1/finops/showback?month=June", headers=reader).status_code == 422
+    assert client.get("/api/v1/catalog/teams?limit=0", headers=reader).status_code == 422
+    assert client.get("/api/v1/plan?name=nope", headers=reader).status_code == 404
+
+
+def test_risk_register_and_plan_are_the_cli_documents(demo: Any) -> None:
+    client, app, reader = demo
+    today = dt.datetime.now(dt.UTC).date()
+    with app.store.session() as session:
+        expected = _cli_json(register_report(session, app.settings, today))
+    answer = client.get("/api/v1/risk/register?limit=1000", headers=reader).json()
+    assert answer["risks"] == expected["risks"]
+    assert answer["heatmap"] == expected["heatmap"]
+    assert answer["count"] == len(expected["risks"])
+    plan = client.get("/api/v1/plan", headers=reader).json()
+    assert plan == _cli_json(plan_report(app, today=today))
+
+
+def test_audit_is_for_admins_only(demo: Any) -> None:
+    client, app, reader = demo
+    assert client.get("/api/v1/audit", headers=reader).status_code == 403
+    admin = {"Authorization": "Bearer " + token_for(app, "ada", ["read", "write"])}
+    read_only_admin = {"Authorization": "Bearer " + token_for(app, "ada", ["read"])}
+    assert client.get("/api/v1/audit", headers=read_only_admin).status_code == 403
+    entries = client.get("/api/v1/audit?entity_type=api_token&limit=2", headers=admin).json()
+    assert len(entries["entries"]) == 2 and entries["count"] >= 3
+    assert all(e["entity_type"] == "api_token" for e in entries["entries"])
+    assert entries["entries"][0]["id"] > entries["entries"][1]["id"]  # newest first
+    assert "digest" not in json.dumps(entries)
+
+
+def test_openapi_is_published(demo: Any) -> None:
+    client, _, _ = demo
+    spec = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/dora" in spec["paths"]
+    assert "/api/v1/risk/register/{key}" in spec["paths"]
+    assert not any(p.startswith("/webhooks") or p == "/login" for p in spec["paths"])
