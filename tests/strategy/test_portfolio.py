@@ -171,6 +171,13 @@ def test_heat_map_investment_and_health(any_app: App, tmp_path: Path) -> None:
     ordering = rows["ordering"]
     assert ordering["investment"] == {"EUR": "7.00", "USD": "1500.50"}
     assert rows["commerce"]["investment"] == {"USD": "500.00"}
+    # commerce with ordering: road, slos (named by both, counted once) and old.
+    assert rows["commerce"]["rollup"]["investment"] == {"EUR": "7.00", "USD": "1500.50"}
+    assert rows["commerce"]["rollup"]["capabilities"] == 2
+    assert rows["commerce"]["dora_level"] is None and rows["commerce"]["health"] is None
+    assert rows["commerce"]["rollup"]["dora_level"] == "low"
+    assert rows["commerce"]["rollup"]["health"] == "red"
+    assert rows["ordering"]["rollup"]["investment"] == ordering["investment"]
     assert rows["payroll"]["investment"] is None
     assert ordering["cost"] is None
     # shop: 2 deployments in 90 days (< 1 per 30 days) is a low DORA level; no SLOs.
@@ -204,6 +211,9 @@ def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
             ("payments", "{services: [api], teams: [payments]}"),
             ("nothing", "{}"),
             ("idle", "{services: [ledger]}"),
+            ("all", "{}"),
+            ("under", "{parent: all, teams: [browse]}"),
+            ("under-too", "{parent: all, services: [api], teams: [payments]}"),
         )
     )
     assert ingest(app, "capabilities-yaml", write(tmp_path / "c.yaml", caps)).exit_code == 0
@@ -215,7 +225,13 @@ def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
         "payments": "158.89",
         "nothing": None,
         "idle": "0.00",
+        "all": None,
+        "under": "61.11",
+        "under-too": "158.89",
     }
+    rollup = {r["capability"]: r["rollup"]["cost"] for r in data["capabilities"]}
+    assert rollup["all"] == "220.00"  # 158.888… + 61.111…, each portion once
+    assert rollup["under"] == "61.11" and rollup["nothing"] is None
     assert data["cost_currency"] == "USD" and data["cost_note"] is None
     empty = capability_map(app, month="2026-03", at=dt.datetime(2026, 4, 1))
     assert empty["cost_note"] == "no cost lines in 2026-03"

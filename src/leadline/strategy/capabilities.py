@@ -5,6 +5,8 @@ from SLOs and DORA. Every figure is null when leadline has no data for it, never
 Rules (docs/strategy.md, "Capability map"):
 - investment: the sum of the budgets of the initiatives naming the capability, per currency
   (an initiative naming two capabilities counts fully in each).
+- rollup: the same figures for the capability with its sub-capabilities, their services, teams
+  and initiatives taken together, each counted once.
 - cost: the month's allocated showback cost (``leadline finops showback``'s allocation) of the
   portions whose service is one of the capability's services or whose team is one of its
   teams; unallocated cost is never attributed. Null without allocation rules or cost lines.
@@ -65,10 +67,26 @@ def _money(amount: Fraction, places: int = 2) -> str:
         return str(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN))
 
 
-def _investment(name: str, initiatives: list[RoadmapInitiative]) -> dict[str, str] | None:
+def subtree(name: str, capabilities: list[Capability]) -> list[Capability]:
+    """The capability and all its descendants (safe against parent cycles)."""
+    children: dict[str | None, list[Capability]] = defaultdict(list)
+    for c in capabilities:
+        children[c.parent].append(c)
+    out = [c for c in capabilities if c.name == name]
+    seen = {name}
+    for c in out:  # grows while iterating: breadth first
+        for child in children.get(c.name, []):
+            if child.name not in seen:
+                seen.add(child.name)
+                out.append(child)
+    return out
+
+
+def _investment(names: set[str], initiatives: list[RoadmapInitiative]) -> dict[str, str] | None:
+    """Budgets of the initiatives naming any of ``names``, each initiative once, per currency."""
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for i in initiatives:
-        if name in i.capabilities and i.budget is not None:
+        if names & set(i.capabilities) and i.budget is not None:
             sums[i.currency] += Decimal(i.budget)
     return {k: str(v.quantize(Decimal("0.01"))) for k, v in sorted(sums.items())} or None
 
@@ -152,6 +170,25 @@ def health_band(slo_met_share: float | None, dora_level: str | None) -> str | No
     return "green" if slo_ok and dora_ok else "yellow"
 
 
+def _rollup(
+    tree: list[Capability],
+    initiatives: list[RoadmapInitiative],
+    costs: _Costs,
+    health: _Health | None,
+) -> dict[str, Any]:
+    """The heat of a capability with its sub-capabilities: their services, teams and
+    initiatives together, each counted once."""
+    services = sorted({s for c in tree for s in c.services})
+    teams = sorted({t for c in tree for t in c.teams})
+    state = health.of(services, teams) if health else {}
+    return {
+        "capabilities": len(tree),
+        "investment": _investment({c.name for c in tree}, initiatives),
+        "cost": costs.of(services, teams),
+        **{k: state.get(k) for k in ("slo_met_share", "dora_level", "health")},
+    }
+
+
 def capability_map(
     app: App,
     *,
@@ -180,9 +217,10 @@ def capability_map(
                 "services": cap.services,
                 "teams": cap.teams,
                 "initiatives": sorted(i.name for i in initiatives if cap.name in i.capabilities),
-                "investment": _investment(cap.name, initiatives),
+                "investment": _investment({cap.name}, initiatives),
                 "cost": costs.of(cap.services, cap.teams),
                 **(health.of(cap.services, cap.teams) if health else {}),
+                "rollup": _rollup(subtree(cap.name, capabilities), initiatives, costs, health),
             }
         )
     streams: dict[str, list[str]] = defaultdict(list)

@@ -73,15 +73,16 @@ def capabilities_command(
             "capability": "  " * ((c["level"] or 1) - 1) + c["capability"],
             "value streams": c["value_streams"],
             "initiatives": len(c["initiatives"]),
-            "investment": _money(c["investment"]),
-            f"cost {data['month']}": c["cost"],
-            "SLOs met": _pct(c.get("slo_met_share")),
-            "DORA": c.get("dora_level"),
-            "health": c.get("health"),
+            "investment": _money(c["rollup"]["investment"]),
+            f"cost {data['month']}": c["rollup"]["cost"],
+            "SLOs met": _pct(c["rollup"]["slo_met_share"]),
+            "DORA": c["rollup"]["dora_level"],
+            "health": c["rollup"]["health"],
         }
         for c in data["capabilities"]
     ]
-    emit(rows, fmt, key="capabilities", title=f"Capability map (cost in {data['cost_currency']})")
+    title = "Capability map, each with its sub-capabilities"
+    emit(rows, fmt, key="capabilities", title=f"{title} (cost in {data['cost_currency']})")
 
 
 def _money(amounts: dict[str, str] | None) -> str | None:
