@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The FinOps Foundation's focus-validator pins pandas 2 and sqlglot 18, which cannot live beside
+# leadline's pins: it gets its own environment (tests/finops/test_focus_validator.py runs it).
+FOCUS_STAMP := .venv-focus/.installed-stamp
+$(FOCUS_STAMP): requirements-focus.lock
+	test -x .venv-focus/bin/python || $(PYTHON) -m venv .venv-focus
+	.venv-focus/bin/python -m pip --disable-pip-version-check --quiet install --no-deps -r requirements-focus.lock
+	touch $(FOCUS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/leadline demo --seed 1 --size small
 
@@ -24,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) $(FOCUS_STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
