@@ -103,7 +103,11 @@ def land_all(app: App, root: Path) -> None:
     land_delivery(app, root)
     for source, name, text in (
         ("strategy-yaml", "s.yaml", STRATEGY),
-        ("okrs-yaml", "o.yaml", objective("o", "- {id: a, title: A, baseline: 0, target: 1}")),
+        (
+            "okrs-yaml",
+            "o.yaml",
+            objective("o", "- {id: a, title: A, baseline: 0, target: 4, current: 2}"),
+        ),
         ("capabilities-yaml", "c.yaml", CAPABILITIES),
         ("roadmap-yaml", "r.yaml", INITIATIVES),
     ):
@@ -154,9 +158,15 @@ def test_roadmap_horizons_lighthouses_and_quarters(any_app: App, tmp_path: Path)
     assert items["slos"]["lighthouse"] and items["slos"]["lighthouse_value_streams"] == []
     assert items["slos"]["start"] == items["slos"]["end"] == "2026Q3"
     assert not items["far"]["lighthouse"]
-    assert road["objectives"] == [
-        {"name": "o", "known": True, "quarter": "2026Q1", "title": "o title"}
-    ]
+    (linked,) = road["objectives"]  # its key result: 0 -> 4 at 2 scores 0.5
+    assert linked == {
+        "name": "o",
+        "known": True,
+        "quarter": "2026Q1",
+        "title": "o title",
+        "score": 0.5,
+        "grade": "yellow",
+    }
     assert road["budget"] == "1000.50" and items["idea"]["horizon_from"] == "declared"
     later = roadmap(any_app, today=dt.date(2026, 10, 1))["horizons"]
     assert later["done"] == ["old", "slos"] and later["now"] == ["road", "far"]
@@ -185,7 +195,9 @@ def test_heat_map_investment_and_health(any_app: App, tmp_path: Path) -> None:
     assert ordering["slo_met_share"] is None and ordering["slos_judged"] == 0
     assert ordering["health"] == "red"
     assert rows["payroll"]["health"] is None and rows["payroll"]["dora_level"] is None
-    assert data["value_streams"] == [{"value_stream": "checkout", "capabilities": ["ordering"]}]
+    assert data["value_streams"] == [
+        {"value_stream": "checkout", "lighthouse": True, "capabilities": ["ordering"]}
+    ]
 
 
 def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from leadline.context import App
 from leadline.delivery.levels import ORDER
 from leadline.strategy.portfolio_models import Capability, RoadmapInitiative
+from leadline.strategy.roadmap import lighthouse_streams
 
 DORA_DAYS = 90
 
@@ -223,6 +224,7 @@ def capability_map(
                 "rollup": _rollup(subtree(cap.name, capabilities), initiatives, costs, health),
             }
         )
+    lighthouses = set(lighthouse_streams(app))
     streams: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         for stream in row["value_streams"]:
@@ -234,6 +236,7 @@ def capability_map(
         "cost_note": costs.note,
         "capabilities": rows,
         "value_streams": [
-            {"value_stream": k, "capabilities": v} for k, v in sorted(streams.items())
+            {"value_stream": k, "lighthouse": k in lighthouses, "capabilities": v}
+            for k, v in sorted(streams.items())
         ],
     }

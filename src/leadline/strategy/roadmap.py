@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from leadline.context import App
 from leadline.strategy.bindings import Evaluator, Period, Scope
-from leadline.strategy.models import Objective, StrategyPage
+from leadline.strategy.models import StrategyPage
+from leadline.strategy.okrs import okr_report
 from leadline.strategy.portfolio_models import RoadmapInitiative
 from leadline.strategy.quarters import quarter_of
 from leadline.strategy.scoring import grade, key_result_score, objective_score
@@ -105,8 +106,8 @@ def roadmap(app: App, *, today: dt.date | None = None, engine: str | None = None
     lighthouses = set(lighthouse_streams(app))
     with app.store.session() as session:
         rows = list(session.scalars(select(RoadmapInitiative)))
-        objectives = {o.name: o for o in session.scalars(select(Objective))}
-        items = [_item(ev, r, current, lighthouses, objectives) for r in rows]
+    objectives = _objectives(app, ev, {name for r in rows for name in r.objectives})
+    items = [_item(ev, r, current, lighthouses, objectives) for r in rows]
     items.sort(key=lambda i: (HORIZON_ORDER.index(i["horizon"]), i["start"] or "9999Q9", i["name"]))
     dated = [i for i in items if i["start"]]
     quarters = (
@@ -130,7 +131,7 @@ def _item(
     row: RoadmapInitiative,
     current: str,
     lighthouses: set[str],
-    objectives: dict[str, Objective],
+    objectives: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     streams = [s for s in row.value_streams if s in lighthouses]
     dated = row.start_quarter is not None and row.end_quarter is not None
@@ -157,7 +158,33 @@ def _item(
     }
 
 
-def _objective(name: str, row: Objective | None) -> dict[str, Any]:
-    if row is None:
-        return {"name": name, "known": False, "quarter": None, "title": None}
-    return {"name": name, "known": True, "quarter": row.quarter, "title": row.title}
+def _objectives(app: App, ev: Evaluator, names: set[str]) -> dict[str, dict[str, Any]]:
+    """The named OKR objectives as ``leadline okr`` scores them (bound key results live)."""
+    if not names:
+        return {}
+    report = okr_report(app, evaluator=ev)["objectives"]
+    return {
+        o["name"]: {
+            "name": o["name"],
+            "known": True,
+            "quarter": o["quarter"],
+            "title": o["title"],
+            "score": o["score"],
+            "grade": grade(o["score"]),
+        }
+        for o in report
+        if o["name"] in names
+    }
+
+
+def _objective(name: str, found: dict[str, Any] | None) -> dict[str, Any]:
+    if found is None:
+        return {
+            "name": name,
+            "known": False,
+            "quarter": None,
+            "title": None,
+            "score": None,
+            "grade": None,
+        }
+    return found
