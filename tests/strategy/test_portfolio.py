@@ -129,6 +129,7 @@ def test_alignment_matrix_by_hand(any_app: App, tmp_path: Path) -> None:
     assert columns["faster"]["initiatives"] == ["road"]
     assert data["uncovered_outcomes"] == ["cheaper"]
     assert data["unaligned_capabilities"] == ["payroll"]
+    assert data["initiatives_without_capability"] == ["far", "idea"]
     assert [i["name"] for i in rows["ordering"]["initiatives"]] == ["old", "road", "slos"]
     road = next(i for i in data["initiatives"] if i["name"] == "road")
     lead, teams = road["kpis"]
@@ -302,6 +303,9 @@ BAD = [
     ("roadmap-yaml", ROAD.replace("end: 2027Q2", "horizon: next"), "spec.horizon"),
     ("roadmap-yaml", ROAD.replace("start: 2026Q1", "owner: x"), "spec.start"),
     ("roadmap-yaml", ROAD.replace("budget: 1000.50", "budget: -1"), "spec.budget"),
+    ("roadmap-yaml", ROAD.replace("budget: 1000.50", "budget: 1000.505"), "spec.budget"),
+    ("roadmap-yaml", ROAD.replace("budget: 1000.50", "budget: 1e20"), "spec.budget"),
+    ("roadmap-yaml", ROAD.replace("title: Paved road", "title: " + "x" * 513), "metadata.title"),
     ("roadmap-yaml", ROAD.replace("target: 10,", "target: 2,"), "spec.kpis[1].target"),
     ("roadmap-yaml", ROAD.replace("target: 12}", "target: 96}"), "spec.kpis[0].target"),
     ("roadmap-yaml", ROAD.replace(", scope: {team: shop}", ""), "spec.kpis[0].scope"),

@@ -3,7 +3,8 @@ of the strategy on a page (columns), each cell a strength 0-3 (none, weak, mediu
 the services and the roadmap initiatives (and their value realisation) behind each capability.
 
 An outcome is **covered** when at least one capability serves it with strength 2 (medium) or
-more; a capability is **unaligned** when it serves no outcome at all (every strength 0). An
+more; a capability is **unaligned** when it serves no outcome at all (every strength 0); an
+initiative naming no known capability is listed, since its value lands nowhere on the map. An
 alignment naming an outcome no strategy has is kept and shown as an extra column marked
 ``known: false``.
 """
@@ -84,5 +85,8 @@ def alignment_matrix(
         "capabilities": rows,
         "uncovered_outcomes": [c["id"] for c in columns if c["known"] and not c["capabilities"]],
         "unaligned_capabilities": [r["capability"] for r in rows if not r["aligned"]],
+        "initiatives_without_capability": [
+            i.name for i in initiatives if not set(i.capabilities) & {c.name for c in capabilities}
+        ],
         "initiatives": [{"name": i.name, "title": i.title, **values[i.name]} for i in initiatives],
     }

@@ -33,6 +33,7 @@ from leadline.strategy.documents import (
 
 STRENGTHS = ("none", "weak", "medium", "strong")  # 0, 1, 2, 3
 HORIZONS = ("now", "next", "later")
+MAX_TITLE = 512  # the store's column
 
 
 def _strength(value: Any) -> int:
@@ -78,7 +79,7 @@ class KpiSpec(_Strict):
 
 
 class InitiativeSpec(_Strict):
-    owner: str | None = None
+    owner: str | None = Field(default=None, max_length=253)
     start: Quarter | None = None
     end: Quarter | None = None
     horizon: Literal["now", "next", "later"] | None = None
@@ -87,7 +88,7 @@ class InitiativeSpec(_Strict):
     capabilities: list[str] = Field(default_factory=list)
     value_streams: list[str] = Field(default_factory=list)
     lighthouse: bool = False
-    budget: Decimal | None = Field(default=None, ge=0)
+    budget: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     kpis: list[KpiSpec] = Field(default_factory=list)
 
@@ -130,6 +131,8 @@ def parse_portfolio(doc: YamlDocument, kind: str) -> PortfolioRecord | Problem:
     except ValidationError as error:
         return _validation_problem(doc, error, "spec.")
     name = header.metadata.name
+    if header.metadata.title is not None and len(header.metadata.title) > MAX_TITLE:
+        return _problem(doc, "metadata.title", f"at most {MAX_TITLE} characters", None)
     try:
         if isinstance(spec, CapabilitySpec):
             _check_capability(name, spec)
