@@ -440,3 +440,15 @@ def test_quarter_span_property(start: str, n: int) -> None:
     span = quarter_span(start, end)
     assert len(span) == n + 1 and span[0] == start and span[-1] == end
     assert span == sorted(span) and shift_quarter(end, -n) == start
+
+
+def test_plan_counts_roadmap_initiatives_as_the_roadmap(app: App, tmp_path: Path) -> None:
+    from leadline.strategy import plan
+
+    land_all(app, tmp_path)  # the strategy has no bets; the roadmap has five initiatives
+    plan.start(app, on=dt.date(2026, 3, 1), actor="a")
+    item = next(i for i in plan.plan_report(app)["items"] if i["key"] == "draft-okrs-roadmap")
+    assert item["automatic_evidence"]["met"] is True
+    assert item["automatic_evidence"]["detail"] == (
+        "1 objectives; 0 strategic bets and 5 roadmap initiatives"
+    )

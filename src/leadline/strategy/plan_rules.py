@@ -21,6 +21,7 @@ from leadline.lake.engines import Lake
 from leadline.lake.models import LakeFile
 from leadline.reliability.models import Slo
 from leadline.strategy.models import KeyResult, KeyResultCheckin, Objective, StrategyPage
+from leadline.strategy.portfolio_models import RoadmapInitiative
 
 RISK_TABLE = "risk"
 COST_TABLE = "cost_lines"
@@ -105,8 +106,12 @@ def okrs_drafted(facts: Facts) -> Evidence:
     session = facts.session
     objectives = session.scalar(select(func.count(Objective.id))) or 0
     bets = sum(len(p.bets) for p in session.scalars(select(StrategyPage)))
-    met = objectives > 0 and bets > 0
-    return Evidence(met, f"{objectives} objectives; {bets} strategic bets on the roadmap")
+    initiatives = session.scalar(select(func.count(RoadmapInitiative.id))) or 0
+    met = objectives > 0 and bets + initiatives > 0
+    return Evidence(
+        met,
+        f"{objectives} objectives; {bets} strategic bets and {initiatives} roadmap initiatives",
+    )
 
 
 @rule("lighthouses-picked")
