@@ -403,6 +403,19 @@ def test_cli_keeps_the_page_and_adds_sub_commands(app: App, tmp_path: Path) -> N
         cli, [*home, "strategy", "roadmap", "--today", "2026-05-02"], env={"COLUMNS": "200"}
     )
     assert table.exit_code == 0 and "2026Q3" in table.stdout
+    csv = runner.invoke(cli, [*home, "strategy", "alignment", "--format", "csv"])
+    assert csv.exit_code == 0, csv.output
+    lines = csv.stdout.splitlines()
+    assert lines[0] == "capability,level,parent,faster,reliable,cheaper,initiatives"
+    assert lines[2] == 'ordering,2,commerce,3,2,0,"old, road, slos"'
+    csv = runner.invoke(
+        cli, [*home, "strategy", "roadmap", "--today", "2026-05-02", "--format", "csv"]
+    )
+    assert csv.exit_code == 0, csv.output
+    road = next(line for line in csv.stdout.splitlines() if line.startswith("road,"))
+    assert road.startswith("road,True,now,,,,,x,x,x,x,x,x,faster,1000.50 USD,")
+    csv = runner.invoke(cli, [*home, "strategy", "capabilities", "--format", "csv"])
+    assert csv.exit_code == 0 and csv.stdout.startswith("capability,level,parent,")
     bad = runner.invoke(
         cli, [*home, "strategy", "capabilities", "--month", "2026-1"], env={"COLUMNS": "200"}
     )

@@ -58,6 +58,7 @@ def alignment_matrix(
             {
                 "capability": cap.name,
                 "title": cap.title,
+                "parent": cap.parent,
                 "level": level,
                 "strengths": strengths,
                 "aligned": any(strengths.values()),

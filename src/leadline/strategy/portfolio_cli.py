@@ -35,8 +35,11 @@ def _day(text: str | None) -> dt.date | None:
         raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--today") from None
 
 
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{100 * value:.0f}%"
+def _pct(value: float | None, table: bool = True) -> str | float | None:
+    """A share as a percentage in a table, as the plain 0..1 number in CSV."""
+    if value is None or not table:
+        return value
+    return f"{100 * value:.0f}%"
 
 
 @strategy_app.command("capabilities")
@@ -68,14 +71,15 @@ def capabilities_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
+    table = fmt is OutputFormat.table
     rows = [
         {
-            "capability": "  " * ((c["level"] or 1) - 1) + c["capability"],
+            **_name(c, table),
             "value streams": c["value_streams"],
             "initiatives": len(c["initiatives"]),
             "investment": _money(c["rollup"]["investment"]),
             f"cost {data['month']}": c["rollup"]["cost"],
-            "SLOs met": _pct(c["rollup"]["slo_met_share"]),
+            "SLOs met": _pct(c["rollup"]["slo_met_share"], table),
             "DORA": c["rollup"]["dora_level"],
             "health": c["rollup"]["health"],
         }
@@ -83,6 +87,13 @@ def capabilities_command(
     ]
     title = "Capability map, each with its sub-capabilities"
     emit(rows, fmt, key="capabilities", title=f"{title} (cost in {data['cost_currency']})")
+
+
+def _name(capability: dict[str, Any], table: bool) -> dict[str, Any]:
+    """Indented under its parent in a table; name, level and parent columns in CSV."""
+    if table:
+        return {"capability": "  " * ((capability["level"] or 1) - 1) + capability["capability"]}
+    return {k: capability[k] for k in ("capability", "level", "parent")}
 
 
 def _money(amounts: dict[str, str] | None) -> str | None:
@@ -101,7 +112,7 @@ def alignment_command(
         return
     rows: list[dict[str, Any]] = [
         {
-            "capability": "  " * ((c["level"] or 1) - 1) + c["capability"],
+            **_name(c, fmt is OutputFormat.table),
             **c["strengths"],
             "initiatives": [i["name"] for i in c["initiatives"]],
         }
@@ -125,14 +136,17 @@ def roadmap_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
+    table = fmt is OutputFormat.table
+    mark = "##" if table else "x"
     rows = [
         {
-            "initiative": ("* " if i["lighthouse"] else "") + i["name"],
+            "initiative": ("* " if table and i["lighthouse"] else "") + i["name"],
+            **({} if table else {"lighthouse": i["lighthouse"]}),
             "horizon": i["horizon"],
-            **{q: "##" if q in i["quarters"] else "" for q in data["quarters"]},
+            **{q: mark if q in i["quarters"] else "" for q in data["quarters"]},
             "outcomes": i["outcomes"],
             "budget": None if i["budget"] is None else f"{i['budget']} {i['currency']}",
-            "realised": _pct(i["realisation"]),
+            "realised": _pct(i["realisation"], table),
         }
         for i in data["initiatives"]
     ]
