@@ -465,3 +465,25 @@ def test_plan_counts_roadmap_initiatives_as_the_roadmap(app: App, tmp_path: Path
     assert item["automatic_evidence"]["detail"] == (
         "1 objectives; 0 strategic bets and 5 roadmap initiatives"
     )
+
+
+def test_remove_capability_and_initiative_is_audited(app: App, tmp_path: Path) -> None:
+    land_all(app, tmp_path)
+    runner = CliRunner()
+    home = ["--home", str(app.settings.home)]
+    gone = runner.invoke(cli, [*home, "strategy", "remove", "capability", "payroll", "--as", "cio"])
+    assert gone.exit_code == 0, gone.output
+    runner.invoke(cli, [*home, "strategy", "remove", "initiative", "idea"])
+    names = [c["capability"] for c in alignment_matrix(app)["capabilities"]]
+    assert names == ["commerce", "ordering"]
+    assert "idea" not in {i["name"] for i in roadmap(app)["initiatives"]}
+    log = runner.invoke(
+        cli, [*home, "audit", "--entity", "capability", "--id", "payroll", "--format", "json"]
+    )
+    latest = json.loads(log.stdout)["entries"][0]
+    assert (latest["action"], latest["actor"], latest["after"]) == ("delete", "cio", None)
+    assert latest["before"]["name"] == "payroll"
+    missing = runner.invoke(cli, [*home, "strategy", "remove", "capability", "payroll"])
+    assert missing.exit_code == 2 and "no capability named 'payroll'" in missing.output
+    wrong = runner.invoke(cli, [*home, "strategy", "remove", "outcome", "faster"])
+    assert wrong.exit_code == 2

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
+from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, emit, to_json
 from leadline.strategy.alignment import alignment_matrix
 from leadline.strategy.capabilities import capability_map
-from leadline.strategy.cli import Engine, Fmt, strategy_command
+from leadline.strategy.cli import As, Engine, Fmt, _fail, strategy_command
+from leadline.strategy.portfolio_ingest import PortfolioError, remove
 from leadline.strategy.roadmap import roadmap
 
 strategy_app = typer.Typer(
@@ -151,3 +153,21 @@ def roadmap_command(
         for i in data["initiatives"]
     ]
     emit(rows, fmt, key="initiatives", title=f"Roadmap ({data['current_quarter']}; * lighthouse)")
+
+
+@strategy_app.command("remove")
+def remove_command(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="capability or initiative")],
+    name: Annotated[str, typer.Argument(help="Its metadata.name.")],
+    *,
+    as_: As = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Delete a capability or a roadmap initiative (audited); importing never deletes."""
+    app: App = ctx.obj
+    try:
+        row = remove(app, kind, name, actor=actor_name(as_))
+    except PortfolioError as error:
+        _fail(str(error))
+    emit([row], fmt, key="removed", title="Removed")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadline.audit.log import actor_name, record, snapshot
 from leadline.catalog.models import Service, Team, ValueStream
+from leadline.context import App
 from leadline.ingest.files import decode_utf8, load_yaml_documents
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
@@ -233,3 +234,38 @@ def _initiative_warnings(rec: PortfolioRecord, known: _Known) -> list[Problem]:
     out += known.unknown(rec, "capability", "spec.capabilities", spec.capabilities, _NO_CAPABILITY)
     out += known.unknown(rec, "value_stream", "spec.value_streams", spec.value_streams, _CATALOG)
     return out
+
+
+class PortfolioError(ValueError):
+    pass
+
+
+REMOVABLE: dict[str, tuple[Any, str]] = {
+    "capability": (Capability, "capability"),
+    "initiative": (RoadmapInitiative, "roadmap_initiative"),
+}
+
+
+def remove(app: App, kind: str, name: str, *, actor: str) -> dict[str, Any]:
+    """Delete a capability or roadmap initiative (re-importing never deletes: documents are
+    independent), recorded in the audit log; links to it elsewhere are kept, and warned as
+    unknown the next time their document is imported."""
+    if kind not in REMOVABLE:
+        raise PortfolioError(f"remove a capability or an initiative, not a {kind}")
+    model, entity_type = REMOVABLE[kind]
+    with app.store.session() as session:
+        row = session.scalar(select(model).where(model.name == name))
+        if row is None:
+            raise PortfolioError(f"no {kind} named {name!r}")
+        before = snapshot(row)
+        session.delete(row)
+        record(
+            session,
+            actor=actor,
+            action="delete",
+            entity_type=entity_type,
+            entity_id=name,
+            before=before,
+            after=None,
+        )
+    return {"removed": kind, "name": name, "actor": actor}
