@@ -24,7 +24,7 @@ from leadline.reliability.cli import slo_app
 from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
 from leadline.risk.cli import risk_app
-from leadline.scorecard.cli import scorecard_command
+from leadline.scorecard.cli import report_app, scorecard_command
 from leadline.setup import init
 from leadline.strategy.change_cli import change_app
 from leadline.strategy.cli import okr_app
@@ -92,6 +92,7 @@ app.command("paved-road")(paved_road_command)
 app.command("skills")(skills_command)
 app.command("scorecard")(scorecard_command)
 app.command("maturity")(maturity_command)
+app.add_typer(report_app, name="report")
 app.command()(serve)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

@@ -14,6 +14,7 @@ from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_source
 from leadline.demo.people import write_people
 from leadline.demo.reliability import write_reliability
 from leadline.demo.risk import write_risk
+from leadline.demo.scorecard import write_scorecard
 from leadline.demo.strategy import start_plan, write_strategy
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
@@ -70,6 +71,7 @@ def build_demo(
     plan += write_finops(org, files.root / "finops", as_of, seed)
     plan += write_strategy(org, files.root / "strategy", as_of, seed)
     plan += write_people(org, files.root / "people", as_of, seed)
+    plan += write_scorecard(org, files.root / "scorecard", as_of, seed)
     for source, paths in plan:
         reports.append(
             run_ingest(source, paths, settings=app.settings, store=app.store, progress=progress)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from leadline.context import App
 from leadline.output import console, err_console, to_json
-from leadline.scorecard import export
+from leadline.scorecard import export, qbr
 from leadline.scorecard.core import ScorecardError, rows, scorecard
 
 COLOURS = {"green": "green", "amber": "yellow", "red": "red", "grey": "dim"}
@@ -114,3 +114,30 @@ def scorecard_command(
         err_console.print(f"wrote {out}")
     else:
         sys.stdout.write(data.decode())
+
+
+report_app = typer.Typer(
+    help="Reports for the board: the quarterly business review.", no_args_is_help=True
+)
+
+
+@report_app.command("qbr")
+def qbr_command(
+    ctx: typer.Context,
+    *,
+    quarter: Annotated[str, typer.Option("--quarter", help="Quarter YYYYQN.")],
+    out: Annotated[Path, typer.Option("--out", help="FILE.html or FILE.pdf")],
+    engine: Annotated[str | None, typer.Option(help="duckdb or spark.")] = None,
+) -> None:
+    """The quarterly business review: executive summary, scorecard, trends with charts, OKR
+    scores, top risks, SLO and cost highlights, 90-day plan and maturity (HTML or PDF)."""
+    app: App = ctx.obj
+    if out.suffix.lower() not in (".html", ".htm", ".pdf"):
+        err_console.print("[red]--out must end in .html or .pdf[/red]")
+        raise typer.Exit(2)
+    try:
+        qbr.write(app, quarter, out, engine=engine)
+    except ValueError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    err_console.print(f"wrote {out}")

@@ -129,8 +129,10 @@ def scorecard(
     period: str | None = None,
     engine: str | None = None,
     now: dt.datetime | None = None,
+    gather: Gather | None = None,
 ) -> dict[str, Any]:
-    """The ``leadline scorecard --format json`` document."""
+    """The ``leadline scorecard --format json`` document (``gather`` shares the pillars'
+    results between several scorecards, as the QBR does)."""
     if by not in SCOPE_KINDS:
         raise ScorecardError(f"--by must be one of {', '.join(SCOPE_KINDS)}")
     kind: ScopeKind = by
@@ -139,7 +141,7 @@ def scorecard(
     except ValueError as error:
         raise ScorecardError(str(error)) from None
     previous = current.previous()
-    gather = Gather(app, engine, now.replace(tzinfo=None) if now else Gather(app).now)
+    gather = gather or Gather(app, engine, now.replace(tzinfo=None) if now else Gather(app).now)
     with app.store.session() as session:
         definitions = [d for d in load_definitions(session) if kind in d.scopes]
     cells: dict[str, list[dict[str, Any]]] = {s: [] for s in _scopes(app, kind)}

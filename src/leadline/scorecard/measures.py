@@ -28,6 +28,8 @@ from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate
 from leadline.finops.unit_cost import driver_volumes
 from leadline.lake.engines import Lake
 from leadline.reliability import report as reliability
+from leadline.reliability.agreement_models import SLA, XLA
+from leadline.reliability.agreements import load_agreements
 from leadline.reliability.service_level_report import ReportMonth
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.xla import xla_status
@@ -125,10 +127,17 @@ def _monthly(g: Gather, status_of: Callable[..., dict[str, Any]], month: str) ->
     return status_of(g.app, month=ReportMonth.parse(month, as_of), by="service", engine=g.engine)
 
 
-def _agreements_met(status_of: Callable[..., dict[str, Any]]) -> Callable[..., Values]:
-    """Share of (service, agreement, month) verdicts that are ``met`` among met or breached."""
+def _agreements_met(status_of: Callable[..., dict[str, Any]], kind: str) -> Callable[..., Values]:
+    """Share of (service, agreement, month) verdicts that are ``met`` among met or breached;
+    no report is run when no agreement of the kind exists."""
+
+    def has_agreements(g: Gather) -> bool:
+        with g.app.store.session() as session:
+            return bool(load_agreements(session, kind))
 
     def measure(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+        if not g.cached(("agreements", kind), partial(has_agreements, g)):
+            return {}
         scope_of = g.scope_of(by)
         met: dict[str, int] = {}
         judged: dict[str, int] = {}
@@ -145,7 +154,7 @@ def _agreements_met(status_of: Callable[..., dict[str, Any]]) -> Callable[..., V
     return measure
 
 
-def _allocation(g: Gather, month: str) -> MonthAllocation | None:
+def allocation(g: Gather, month: str) -> MonthAllocation | None:
     """The month's allocation (effective cost), once per scorecard; None without rules."""
 
     def compute() -> MonthAllocation | None:
@@ -161,7 +170,7 @@ def _allocation(g: Gather, month: str) -> MonthAllocation | None:
 def allocation_coverage(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
     weighted, total = Fraction(0), Fraction(0)
     for month in g.months(period):
-        result = _allocation(g, month)
+        result = allocation(g, month)
         if result is None:
             continue
         data = shape(result, "team")
@@ -180,7 +189,7 @@ def unit_costs(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Va
     cost: dict[str, Fraction] = {}
     volume: dict[str, Fraction] = {}
     for month in g.months(period):
-        result = _allocation(g, month)
+        result = allocation(g, month)
         if result is None:
             continue
         volumes = driver_volumes(lake, driver, Month.parse(month))
@@ -200,8 +209,8 @@ MEASURES: dict[str, Measure] = {
     "dora.time_to_restore_p50": _dora(lambda x: x["time_to_restore_hours"]["p50"]),
     "reliability.slos_met": slos_met,
     "risk.compliance_coverage": compliance_coverage,
-    "service.sla_met": _agreements_met(sla_status),
-    "service.xla_met": _agreements_met(xla_status),
+    "service.sla_met": _agreements_met(sla_status, SLA),
+    "service.xla_met": _agreements_met(xla_status, XLA),
     "finops.allocation_coverage": allocation_coverage,
     "finops.unit_cost": unit_costs,
 }

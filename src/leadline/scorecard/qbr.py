@@ -1,0 +1,275 @@
+"""``leadline report qbr``: the quarterly business review, as self-contained HTML (inline CSS
+and SVG charts, no external reference) or PDF (WeasyPrint, charts as PNG from vl-convert).
+
+``qbr_data`` gathers the content from the pillars' reports (scorecard, OKRs, risk register,
+SLO status, showback, 90-day plan, maturity); ``render_html`` is what the web app serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from leadline.context import App
+from leadline.finops.report import shape
+from leadline.maturity.model import maturity
+from leadline.reliability import report as reliability
+from leadline.risk.register import register_report
+from leadline.scorecard import charts
+from leadline.scorecard.core import scorecard
+from leadline.scorecard.definitions import KpiDefinition, load_definitions
+from leadline.scorecard.measures import MEASURES, Gather, allocation
+from leadline.scorecard.periods import Period
+from leadline.strategy import okrs, plan
+
+TREND_KPIS = (
+    "dora.deployment_frequency",
+    "dora.lead_time_p50",
+    "reliability.slos_met",
+    "finops.cost_per_customer",
+)
+TOP = 5
+
+
+def _quarter(text: str) -> Period:
+    period = Period.parse(text)
+    if not period.is_quarter:
+        raise ValueError(f"--quarter must be YYYYQN, not {text!r}")
+    return period
+
+
+def _series(g: Gather, d: KpiDefinition, months: list[str]) -> list[dict[str, Any]]:
+    measure = MEASURES[d.measure]
+    out = []
+    for month in months:
+        value = measure(g, d, Period.parse(month), "organisation").get("organisation")
+        out.append({"month": month, "value": value})
+    return out
+
+
+def _trends(g: Gather, card: dict[str, Any], months: list[str]) -> list[dict[str, Any]]:
+    rows = {k["kpi"]: k for k in card["scopes"][0]["kpis"]} if card["scopes"] else {}
+    with g.app.store.session() as session:
+        definitions = {d.key: d for d in load_definitions(session)}
+    out = []
+    for key in TREND_KPIS:
+        d = definitions.get(key)
+        if d is None or "organisation" not in d.scopes:
+            continue
+        points = _series(g, d, months)
+        if any(p["value"] is not None for p in points):
+            out.append(
+                {
+                    "kpi": key,
+                    "name": d.name,
+                    "unit": d.unit,
+                    "target": d.target,
+                    "row": rows.get(key),
+                    "points": points,
+                }
+            )
+    return out
+
+
+def _costs(g: Gather, months: list[str], quarter: Period) -> dict[str, Any] | None:
+    monthly: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for month in months:
+        result = allocation(g, month)
+        data = shape(result, "team") if result is not None else None
+        monthly.append({"month": month, "value": float(data["total"]) if data else None})
+        if data is not None and quarter.contains_month(month) and float(data["total"]) > 0:
+            last = data
+    if last is None:
+        return None
+    groups = [x for x in last["groups"] if x["key"] != "unallocated"]
+    top = sorted(groups, key=lambda x: -float(x["cost"]))[:TOP]
+    total = sum(p["value"] or 0 for p in monthly if quarter.contains_month(p["month"]))
+    return {
+        "currency": last["currency"],
+        "monthly": monthly,
+        "quarter_total": round(total, 2),
+        "last_month": last["month"],
+        "last_total": last["total"],
+        "allocation_coverage": last["allocation_coverage"],
+        "top": top,
+    }
+
+
+def _risks(app: App, at: dt.date) -> dict[str, Any]:
+    with app.store.session() as session:
+        data = register_report(session, app.settings, at)
+    open_rows = [r for r in data["risks"] if r["status"] == "open"]
+    top = sorted(open_rows, key=lambda r: (-r["residual_score"], r["risk_id"]))[:TOP]
+    return {
+        "open": len(open_rows),
+        "by_rating": data["by_rating"],
+        "top": top,
+        "overdue_reviews": len(data["overdue_reviews"]),
+    }
+
+
+def _slos(app: App, at: dt.datetime, engine: str | None) -> dict[str, Any]:
+    rows = reliability.status(app, at=at, engine=engine)["slos"]
+    known = [r for r in rows if r["error_budget_remaining"] is not None]
+    worst = sorted(known, key=lambda r: r["error_budget_remaining"])[:TOP]
+    return {
+        "count": len(rows),
+        "overspent": sum(r["error_budget_remaining"] < 0 for r in known),
+        "alerts": sum(bool(r["alert"]) for r in rows),
+        "worst": worst,
+    }
+
+
+def _plan(app: App, today: dt.date) -> dict[str, Any] | None:
+    try:
+        data = plan.plan_report(app, today=today)
+    except plan.PlanError:
+        return None
+    items = data["items"]
+    return {
+        **{k: data[k] for k in ("plan", "owner", "started_on", "day", "met", "overdue")},
+        "total": len(items),
+        "overdue_items": [i for i in items if i["overdue"]][:TOP],
+    }
+
+
+def _summary(
+    card: dict[str, Any],
+    objectives: list[dict[str, Any]],
+    levels: dict[str, Any],
+    risks: dict[str, Any],
+) -> list[str]:
+    kpis = card["scopes"][0]["kpis"] if card["scopes"] else []
+    s = card["summary"]
+    lines = [
+        f"{s['green']} KPIs on target, {s['amber']} close (amber), {s['red']} off target "
+        f"and {s['grey']} without data in {card['period']}."
+    ]
+    better = [k["name"] for k in kpis if k["trend"] == "better"]
+    worse = [k["name"] for k in kpis if k["trend"] == "worse"]
+    if better or worse:
+        lines.append(
+            f"Against {card['previous_period']}: improved {', '.join(better) or 'none'}; "
+            f"worsened {', '.join(worse) or 'none'}."
+        )
+    scores = [o["score"] for o in objectives if o["score"] is not None]
+    if scores:
+        lines.append(
+            f"{len(objectives)} objectives, average score {sum(scores) / len(scores):.2f}."
+        )
+    domains = levels["domains"]
+    if domains:
+        top = max(domains, key=lambda d: d["level"])
+        low = min(domains, key=lambda d: d["level"])
+        lines.append(
+            f"Maturity: highest {top['name']} ({top['level_name']}), lowest "
+            f"{low['name']} ({low['level_name']})."
+        )
+    if risks["open"]:
+        lines.append(
+            f"{risks['open']} open risks; {risks['overdue_reviews']} past their review date."
+        )
+    return lines
+
+
+def qbr_data(
+    app: App, quarter: str, *, now: dt.datetime | None = None, engine: str | None = None
+) -> dict[str, Any]:
+    """Everything the QBR shows, as plain data."""
+    period = _quarter(quarter)
+    instant = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
+    g = Gather(app, engine, instant)
+    card = scorecard(app, by="organisation", period=period.label, gather=g)
+    units = scorecard(app, by="business-unit", period=period.label, gather=g)
+    months = g.months(period.previous()) + g.months(period)
+    at = min(period.last_day, instant.date())
+    objectives = okrs.okr_report(app, quarter=period.label, engine=engine)["objectives"]
+    risks = _risks(app, at)
+    levels = maturity(app, as_of=at, engine=engine)
+    return {
+        "quarter": period.label,
+        "previous_quarter": period.previous().label,
+        "organisation": card["organisation"],
+        "generated_at": instant.replace(microsecond=0),
+        "as_of": at,
+        "scorecard": card,
+        "business_units": [{"scope": s["scope"], **s["summary"]} for s in units["scopes"]],
+        "trends": _trends(g, card, months),
+        "costs": _costs(g, months, period),
+        "objectives": objectives,
+        "risks": risks,
+        "slos": _slos(app, min(period.end, instant), engine),
+        "plan": _plan(app, at),
+        "maturity": levels,
+        "summary": _summary(card, objectives, levels, risks),
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("leadline.scorecard", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v: (
+        "—" if v is None else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3g}")
+    )
+    env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+    return env
+
+
+def html_document(data: dict[str, Any], for_pdf: bool = False) -> str:
+    """``qbr_data``'s content as HTML (charts inline SVG, or PNG data URIs for the PDF)."""
+    figures = []
+    for trend in data["trends"]:
+        chart = charts.kpi_chart(trend["name"], trend["unit"], trend["points"], trend["target"])
+        figures.append(chart)
+    if data["costs"]:
+        figures.append(
+            charts.bar_chart(
+                f"Cost per month ({data['costs']['currency']})", "", data["costs"]["monthly"]
+            )
+        )
+    # Trusted markup: SVG written by vl-convert (it escapes chart text) or a base64 data URI.
+    if for_pdf:
+        uris = [charts.png_data_uri(c) for c in figures]
+        images = [Markup(f'<img alt="chart" src="{u}">') for u in uris]  # noqa: S704
+    else:
+        images = [Markup(charts.svg(c)) for c in figures]  # noqa: S704
+    template = _environment().get_template("qbr.html.j2")
+    return template.render(d=data, charts=images, for_pdf=for_pdf)
+
+
+def render_html(
+    app: App, quarter: str, *, now: dt.datetime | None = None, engine: str | None = None
+) -> str:
+    """The QBR as one self-contained HTML page (what the web app serves)."""
+    return html_document(qbr_data(app, quarter, now=now, engine=engine))
+
+
+def render_pdf(
+    app: App, quarter: str, *, now: dt.datetime | None = None, engine: str | None = None
+) -> bytes:
+    """The QBR as PDF (WeasyPrint; charts as PNG rendered by vl-convert)."""
+    return pdf_document(qbr_data(app, quarter, now=now, engine=engine))
+
+
+def pdf_document(data: dict[str, Any]) -> bytes:
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    pdf: bytes = HTML(string=html_document(data, for_pdf=True)).write_pdf()
+    return pdf
+
+
+def write(app: App, quarter: str, out: Path, *, engine: str | None = None) -> None:
+    """Write the QBR to ``out``: PDF for ``.pdf``, else HTML."""
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(render_pdf(app, quarter, engine=engine))
+    else:
+        out.write_text(render_html(app, quarter, engine=engine), encoding="utf-8")
