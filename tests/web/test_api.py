@@ -31,6 +31,13 @@ READ_ROUTES = [
     "/api/v1/risk/register",
     "/api/v1/okrs",
     "/api/v1/plan",
+    "/api/v1/catalog/business-units",
+    "/api/v1/catalog/value-streams",
+    "/api/v1/slo/alerts?since=2026-11-01&until=2026-11-08",
+    "/api/v1/finops/chargeback?month=2026-01",
+    "/api/v1/risk/compliance?by=team",
+    "/api/v1/risk/csf",
+    "/api/v1/risk/csf/retail-csf",
 ]
 
 
@@ -165,3 +172,21 @@ def test_openapi_is_published(demo: Any) -> None:
     assert "/api/v1/dora" in spec["paths"]
     assert "/api/v1/risk/register/{key}" in spec["paths"]
     assert not any(p.startswith("/webhooks") or p == "/login" for p in spec["paths"])
+
+
+def test_csf_profile_and_compliance_are_the_cli_documents(demo: Any) -> None:
+    from leadline.risk.compliance import compliance_report
+    from leadline.risk.profiles import profile_report
+
+    client, app, reader = demo
+    day = dt.date(2026, 11, 1)
+    with app.store.session() as session:
+        profile = _cli_json(profile_report(session, "retail-csf", day))
+        coverage = _cli_json(compliance_report(session, day, "team"))
+    got = client.get("/api/v1/risk/csf/retail-csf?at=2026-11-01", headers=reader).json()
+    assert got == profile and got["rows"]
+    got = client.get("/api/v1/risk/compliance?by=team&at=2026-11-01", headers=reader).json()
+    assert got == coverage
+    assert client.get("/api/v1/risk/csf/no-such", headers=reader).status_code == 404
+    wide = "/api/v1/slo/alerts?since=2020-01-01&until=2026-01-01"
+    assert client.get(wide, headers=reader).status_code == 400

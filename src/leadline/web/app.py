@@ -94,9 +94,10 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import forms, views
+    from leadline.web import api_more, forms, views
 
     api.include_router(api_routes.router)
+    api.include_router(api_more.router)
     api.include_router(views.router)
     api.include_router(forms.router)
     return api
