@@ -200,6 +200,12 @@ class WebSettings(BaseModel):
     )
     login_window_seconds: float = Field(default=300.0, description="...within this many seconds.")
     token_days: int = Field(default=90, ge=1, description="Default lifetime of an API token.")
+    cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Reports are recomputed when data changes, or at the latest after this "
+        "long (0 turns the cache off).",
+    )
     oidc_issuer: str | None = Field(
         default=None, description="OpenID Connect issuer URL; enables 'log in with SSO'."
     )

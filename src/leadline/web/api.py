@@ -18,6 +18,7 @@ from leadline.reliability.report import status as slo_status
 from leadline.risk.register import register_report
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.plan import plan_report
+from leadline.web.cache import cached
 from leadline.web.deps import api_admin, api_reader, leadline_app
 from leadline.web.edits import EditError, update_risk
 from leadline.web.responses import MAX_LIMIT, json_answer, paginate
@@ -114,9 +115,18 @@ def dora_metrics(
     except ValueError as error:
         raise _bad(error) from None
     group_by = "value_stream" if by == "value-stream" else by
-    data = dora(leadline_app(request), by=group_by, period=period, window=window)  # type: ignore[arg-type]
+    app = leadline_app(request)
+    data = cached(
+        app,
+        "dora",
+        lambda: dora(app, by=group_by, period=period, window=window),  # type: ignore[arg-type]
+        group_by,
+        period,
+        window.since,
+        window.until,
+    )
     if key is not None:
-        data["groups"] = [g for g in data["groups"] if g["key"] == key]
+        data = {**data, "groups": [g for g in data["groups"] if g["key"] == key]}
     return json_answer(request, data)
 
 
@@ -133,9 +143,10 @@ def slo(
         instant = parse_instant(at.isoformat()) if at else None
     except ValueError as error:
         raise _bad(error) from None
-    data = slo_status(leadline_app(request), at=instant)
+    app = leadline_app(request)
+    data = cached(app, "slo-status", lambda: slo_status(app, at=instant), instant)
     if service is not None:
-        data["slos"] = [s for s in data["slos"] if s["service"] == service]
+        data = {**data, "slos": [s for s in data["slos"] if s["service"] == service]}
     return json_answer(request, data)
 
 
@@ -150,7 +161,10 @@ def finops_showback(
 ) -> Response:
     """Showback of a month (``leadline finops showback --format json``)."""
     try:
-        data = showback(leadline_app(request), month, by=by, cost_type=cost)
+        app = leadline_app(request)
+        data = cached(
+            app, "showback", lambda: showback(app, month, by=by, cost_type=cost), month, by, cost
+        )
     except ValueError as error:
         raise _bad(error) from None
     return json_answer(request, data)
@@ -209,7 +223,8 @@ def okrs(
 ) -> Response:
     """Objectives with scored key results (``leadline okr --format json``)."""
     try:
-        data = okr_report(leadline_app(request), quarter=quarter)
+        app = leadline_app(request)
+        data = cached(app, "okrs", lambda: okr_report(app, quarter=quarter), quarter)
     except ValueError as error:
         raise _bad(error) from None
     return json_answer(request, data)
@@ -219,7 +234,8 @@ def okrs(
 def plan(request: Request, *, _who: Reader, name: str | None = None) -> Response:
     """The 90-day plan (``leadline plan --format json``)."""
     try:
-        data = plan_report(leadline_app(request), name=name)
+        app = leadline_app(request)
+        data = cached(app, "plan", lambda: plan_report(app, name=name), name)
     except ValueError as error:
         raise HTTPException(404, str(error)) from None
     return json_answer(request, data)

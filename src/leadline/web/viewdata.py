@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from leadline.catalog import queries
@@ -18,6 +19,7 @@ from leadline.risk.register import register_report
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.plan import plan_report
 from leadline.web import charts
+from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
 
 
@@ -62,7 +64,16 @@ def last_month(today: dt.date | None = None) -> str:
 
 
 def delivery_rows(app: App, filters: Filters, scope: Scope, period: str | None) -> Any:
-    data = dora(app, by="team", period=period, window=_window(filters))  # type: ignore[arg-type]
+    window = _window(filters)
+    data = cached(
+        app,
+        "dora",
+        lambda: dora(app, by="team", period=period, window=window),  # type: ignore[arg-type]
+        "team",
+        period,
+        window.since,
+        window.until,
+    )
     return data, rows_where(data["groups"], "key", scope.teams)
 
 
@@ -84,7 +95,8 @@ def dora_table(groups: list[dict[str, Any]]) -> Table:
 
 
 def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
-    return rows_where(slo_status(app)["slos"], "service", scope.services)
+    data = cached(app, "slo-status", lambda: slo_status(app), None)
+    return rows_where(data["slos"], "service", scope.services)
 
 
 def slo_table(slos: list[dict[str, Any]]) -> Table:
@@ -122,7 +134,7 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     page.kpis.append(("Burn-rate alerts firing", str(sum(1 for s in slos if s["alert"]))))
     month = filters.month or last_month()
     try:
-        cost = showback(app, month)
+        cost = cached(app, "showback", lambda: showback(app, month), month, "team", "effective")
         page.kpis.append((f"Cost {month}", f"{cost['total']} {cost['currency'] or ''}".strip()))
     except ValueError as error:
         page.notes.append(f"FinOps: {error}")
@@ -296,7 +308,9 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
         ("tower", "Tower view"),
     ):
         try:
-            data = showback(app, month, by=by)
+            data = cached(
+                app, "showback", partial(showback, app, month, by=by), month, by, "effective"
+            )
         except ValueError as error:
             page.notes.append(str(error))
             return page
@@ -399,7 +413,7 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
 
 def strategy(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Strategy", period="none")
-    okrs = okr_report(app)
+    okrs = cached(app, "okrs", lambda: okr_report(app), None)
     names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
     objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
     krs = [
@@ -436,7 +450,7 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
         )
     )
     try:
-        plan = plan_report(app)
+        plan = cached(app, "plan", lambda: plan_report(app), None)
     except ValueError as error:
         page.notes.append(str(error))
         return page
