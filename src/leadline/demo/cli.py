@@ -23,6 +23,7 @@ from leadline.ingest.cli import deferred_progress
 from leadline.output import console
 from leadline.reliability.report import status as slo_status
 from leadline.risk.summary import risk_summary
+from leadline.web.demo import web_line
 
 
 class Size(StrEnum):
@@ -101,6 +102,7 @@ def demo(
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()
+    console.print(web_line(app, me))
     console.print(
         f"next: {me} dora --by service --period week | {me} catalog check | "
         f"{me} rejects | {me} batches"
