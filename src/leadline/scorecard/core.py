@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -117,6 +118,23 @@ def _outcome_rows(app: App, by: ScopeKind, period: Period) -> dict[str, list[dic
     return out
 
 
+def _measure_all(
+    gather: Gather, definitions: list[KpiDefinition], periods: tuple[Period, ...], kind: ScopeKind
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Every (KPI, period) measured; on DuckDB two at a time, since the pillars' queries
+    release the GIL while the engine runs (Spark schedules its own work: one at a time)."""
+    jobs = [(d, p) for d in definitions for p in periods]
+    workers = 1 if gather.engine == "spark" or gather.app.settings.engine == "spark" else 2
+
+    def run(job: tuple[KpiDefinition, Period]) -> dict[str, float]:
+        d, period = job
+        return MEASURES[d.measure](gather, d, period, kind)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        values = list(pool.map(run, jobs))
+    return {(d.key, p.label): v for (d, p), v in zip(jobs, values, strict=True)}
+
+
 def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     counts = Counter(r["status"] for r in rows)
     return {s: counts.get(s, 0) for s in rag.STATUSES}
@@ -145,10 +163,9 @@ def scorecard(
     with app.store.session() as session:
         definitions = [d for d in load_definitions(session) if kind in d.scopes]
     cells: dict[str, list[dict[str, Any]]] = {s: [] for s in _scopes(app, kind)}
+    results = _measure_all(gather, definitions, (current, previous), kind)
     for d in definitions:
-        measure = MEASURES[d.measure]
-        values = measure(gather, d, current, kind)
-        before = measure(gather, d, previous, kind)
+        values, before = results[(d.key, current.label)], results[(d.key, previous.label)]
         for scope in sorted(set(cells) | set(values) | set(before)):
             cells.setdefault(scope, []).append(_row(d, values.get(scope), before.get(scope)))
     for scope, rows in _outcome_rows(app, kind, current).items():

@@ -13,6 +13,7 @@ cost ÷ the driver summed over its months. Each month is allocated once
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,11 +50,18 @@ class Gather:
     engine: str | None = None
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # Measures may run on threads (DuckDB releases the GIL): one lock per key, so a result is
+    # computed once while other threads wait for it.
+    _locks: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self.cache:
+                self.cache[key] = compute()
+            return self.cache[key]
 
     def scope_of(self, by: ScopeKind) -> dict[str, str]:
         """service -> its scope (services outside any scope are left out)."""
