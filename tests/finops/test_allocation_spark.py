@@ -131,3 +131,66 @@ def test_each_line_gets_the_first_matching_rule(lake_app: App) -> None:
     towers = {(r["service_name"], r["tower"]) for r in detail}
     assert ("Amazon S3 Glacier", "Storage") in towers
     assert ("6100", "IT Management") in towers  # ledger Labor pool
+
+
+LOOKUP_RULES = parse_rules(
+    {
+        "kind": "AllocationRules",
+        "spec": {
+            "rules": [
+                {"name": "glob-first", "match": {"tags": {"team": "p?"}}, "to": {"team": "a"}},
+                *(
+                    {
+                        "name": f"team-{i}",
+                        "match": {"tags": {"team": value}},
+                        "to": {"team": f"t{i}"},
+                    }
+                    for i, value in enumerate(
+                        ["x0", "x1", "payments", "x3", "payments", "x5", "x6", "x7", "x8"]
+                    )
+                ),
+                *(
+                    {
+                        "name": f"acct-{i}",
+                        "match": {"sub_account_id": value},
+                        "to": {"team": f"a{i}"},
+                    }
+                    for i, value in enumerate(
+                        ["000", "111", "222", "333", "444", "555", "666", "777", "111"]
+                    )
+                ),
+                {"name": "s3", "match": {"service_name": "Amazon S3"}, "to": {"team": "s"}},
+                {"name": "rest", "match": {}, "shared": "p"},
+            ],
+            "shared": [{"name": "p"}],
+        },
+    }
+)
+
+
+def test_lookup_runs_pick_the_same_rule_as_the_case(lake_app: App) -> None:
+    """Two runs of equality rules become lookups (with a repeated value: its first rule wins);
+    every line gets the rule the plain CASE and the reference give, on both engines."""
+    plan = allocation.rule_plan(LOOKUP_RULES)
+    lookups = [step for step in plan if not isinstance(step, int)]
+    assert [column for column, _table in lookups] == ["_tag_team", "sub_account_id"]
+    assert lookups[0][1]["payments"] == 4 and lookups[1][1]["111"] == 12
+
+    def both(lines: Any) -> Any:
+        ruled = allocation.with_rule(lines, LOOKUP_RULES)
+        return ruled.select("file", "line", "rule", case=allocation.rule_index(ruled, LOOKUP_RULES))
+
+    rows = assert_engines_agree(
+        both, {"lines": "cost_lines"}, settings=lake_app.settings, store=lake_app.store
+    ).to_pylist()
+    from leadline.lake.engines import Lake
+
+    lake = Lake(lake_app.settings, lake_app.store)
+    lines = {(r["file"], r["line"]): r for r in lake.execute(lake.table("cost_lines")).to_pylist()}
+    names = {i: r.name for i, r in enumerate(LOOKUP_RULES.rules, 1)}
+    assert len(rows) == 42
+    for row in rows:
+        assert row["rule"] == row["case"]
+        expected = _first_rule(lines[(row["file"], row["line"])], LOOKUP_RULES)
+        assert names.get(row["rule"]) == expected
+    assert {names[r["rule"]] for r in rows} >= {"team-2", "acct-1", "rest"}

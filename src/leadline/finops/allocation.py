@@ -111,8 +111,90 @@ def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
     return out
 
 
+LOOKUP_RUN = 8  # consecutive one-equality rules on one column worth a hash lookup
+
+
+def _equality(match: Match) -> tuple[str, str] | None:
+    """(column, value) when a rule's whole condition is one exact equality, else None."""
+    columns = match.columns()
+    if match.tags_missing or len(columns) + len(match.tags) != 1:
+        return None
+    if columns:
+        ((column, value),) = columns.items()
+    else:
+        ((key, value),) = match.tags.items()
+        column = tag_column(key)
+    return None if glob_to_like(value)[1] else (column, value)
+
+
+Lookup = tuple[str, dict[str, int]]  # (column, {value: rule index})
+
+
+def rule_plan(rules: AllocationRules) -> list[int | Lookup]:
+    """The rules in order as steps: a rule index (one condition), or a lookup (column,
+    {value: index}) for a run of at least LOOKUP_RUN consecutive rules that each test one
+    column for equality — first match still wins (a repeated value keeps its first rule)."""
+    steps: list[int | Lookup] = []
+    run: list[tuple[int, str, str]] = []
+
+    def flush() -> None:
+        if len(run) >= LOOKUP_RUN:
+            table: dict[str, int] = {}
+            for index, _column, value in run:
+                table.setdefault(value, index)
+            steps.append((run[0][1], table))
+        else:
+            steps.extend(index for index, _c, _v in run)
+        run.clear()
+
+    for index, rule in enumerate(rules.rules, 1):
+        equality = _equality(rule.match)
+        if equality is not None and (not run or run[0][1] == equality[0]):
+            run.append((index, *equality))
+            continue
+        flush()
+        if equality is not None:
+            run.append((index, *equality))
+        else:
+            steps.append(index)
+    flush()
+    return steps
+
+
+def with_rule(lines: ibis.Table, rules: AllocationRules, name: str = "rule") -> ibis.Table:
+    """The lines with ``name``: the 1-based index of the first matching rule, 0 when none.
+    Long runs of equality rules (hundreds of team tags or accounts) become one hash join on a
+    small lookup table instead of hundreds of CASE branches; the rest stay CASE branches, in
+    rule order."""
+    lines = with_tags(lines, rules)
+    plan = rule_plan(rules)
+    found_columns: list[str] = []
+    for step in plan:
+        if isinstance(step, int):
+            continue
+        column, table = step
+        key, found = f"_lookup_key_{len(found_columns)}", f"_lookup_rule_{len(found_columns)}"
+        lookup = ibis.memtable(
+            {key: list(table), found: list(table.values())},
+            schema={key: "!string", found: "!int32"},
+        )
+        lines = lines.left_join(lookup, lines[column] == lookup[key]).drop(key)
+        found_columns.append(found)
+    branches: list[tuple[ibis.BooleanValue, ibis.IntegerValue | int]] = []
+    lookups = iter(found_columns)
+    for step in plan:
+        if isinstance(step, int):
+            branches.append((condition(lines, rules.rules[step - 1].match), step))
+        else:
+            found = next(lookups)
+            branches.append((lines[found].notnull(), lines[found]))
+    rule = ibis.cases(*branches, else_=UNALLOCATED).cast("int32")
+    return lines.mutate(**{name: rule}).drop(*found_columns)
+
+
 def rule_index(lines: ibis.Table, rules: AllocationRules) -> ibis.IntegerValue:
-    """1-based index of the first matching rule, 0 when none matches."""
+    """1-based index of the first matching rule, 0 when none matches (one CASE; see
+    ``with_rule`` for the faster form that may join)."""
     branches = [(condition(lines, rule.match), i) for i, rule in enumerate(rules.rules, 1)]
     return ibis.cases(*branches, else_=UNALLOCATED).cast("int32")
 
@@ -168,11 +250,8 @@ def allocation_sums(
     lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
 ) -> ibis.Table:
     """Cost and line count per (rule index, tower index): the whole allocation in one pass."""
-    lines = with_tags(lines, rules)
-    cost = lines[COST_TYPES[cost_type]]
-    tagged = lines.mutate(
-        rule=rule_index(lines, rules), tower=tower_index(lines, rules.towers), cost=cost
-    )
+    ruled = with_rule(lines, rules)
+    tagged = ruled.mutate(tower=tower_index(ruled, rules.towers), cost=ruled[COST_TYPES[cost_type]])
     return tagged.group_by(["rule", "tower"]).aggregate(cost=_.cost.sum(), lines=_.count())
 
 
@@ -180,8 +259,8 @@ def allocated_lines(
     lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
 ) -> ibis.Table:
     """Every line with the rule that allocated it and its tower (line detail, exports)."""
-    lines = with_tags(lines, rules)
-    indexed = lines.mutate(_rule=rule_index(lines, rules), _tower=tower_index(lines, rules.towers))
+    ruled = with_rule(lines, rules, "_rule")
+    indexed = ruled.mutate(_tower=tower_index(ruled, rules.towers))
     names = ibis.cases(
         *((indexed._rule == i, r.name) for i, r in enumerate(rules.rules, 1)),
         else_=ibis.null("string"),
