@@ -420,6 +420,8 @@ def test_cli_keeps_the_page_and_adds_sub_commands(app: App, tmp_path: Path) -> N
         cli, [*home, "strategy", "capabilities", "--month", "2026-1"], env={"COLUMNS": "200"}
     )
     assert bad.exit_code == 2
+    bad = runner.invoke(cli, [*home, "strategy", "capabilities", "--month", "2026-13"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
 
 
 @pytest.mark.parametrize(

@@ -67,8 +67,13 @@ def capabilities_command(
             raise typer.BadParameter("must be an ISO-8601 instant", param_hint="--at") from None
         if when.tzinfo is not None:
             when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    if month is not None and (len(month) != 7 or month[4] != "-"):
-        raise typer.BadParameter("must be YYYY-MM", param_hint="--month")
+    if month is not None:
+        try:
+            if len(month) != len("YYYY-MM"):
+                raise ValueError(month)
+            dt.datetime.strptime(month, "%Y-%m")
+        except ValueError:
+            raise typer.BadParameter("must be YYYY-MM", param_hint="--month") from None
     data = capability_map(app, month=month, at=when, engine=engine)
     if fmt is OutputFormat.json:
         print(to_json(data))
