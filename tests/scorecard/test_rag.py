@@ -4,6 +4,7 @@ properties."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -105,3 +106,15 @@ def test_periods() -> None:
     for bad in ("2026Q5", "2026-13", "26Q1", ""):
         with pytest.raises(ValueError, match="YYYYQN"):
             Period.parse(bad)
+
+
+@given(st.integers(min_value=1971, max_value=2200), st.integers(min_value=1, max_value=4))
+def test_quarters_tile_time(year: int, number: int) -> None:
+    """Each quarter starts where the previous one ends and holds three consecutive months."""
+    quarter = Period.parse(f"{year}Q{number}")
+    assert quarter.previous().end == quarter.start
+    assert len(quarter.months) == 3 and quarter.months[0] == quarter.start.strftime("%Y-%m")
+    months = [Period.parse(m) for m in quarter.months]
+    assert months[0].start == quarter.start and months[-1].end == quarter.end
+    assert all(a.end == b.start for a, b in itertools.pairwise(months))
+    assert months[1].previous() == months[0]

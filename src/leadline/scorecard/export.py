@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from leadline.context import App
 from leadline.scorecard.core import ROW_COLUMNS, rows, scorecard
 from leadline.scorecard.definitions import SCOPE_KINDS
+from leadline.scorecard.measures import Gather
 
 SCHEMA = pa.schema(
     [
@@ -81,5 +82,6 @@ def metrics_text(
     app: App, *, kinds: tuple[str, ...] = SCOPE_KINDS, period: str | None = None
 ) -> bytes:
     """The exposition for the web app's ``/metrics``: the current quarter's scorecard for
-    every scope kind."""
-    return exposition([scorecard(app, by=kind, period=period) for kind in kinds])
+    every scope kind (the pillars' results shared between them)."""
+    gather = Gather(app)
+    return exposition([scorecard(app, by=k, period=period, gather=gather) for k in kinds])
