@@ -16,7 +16,8 @@ from leadline.cli import app as cli
 from leadline.context import App
 from leadline.strategy.alignment import alignment_matrix
 from leadline.strategy.capabilities import capability_map, health_band, previous_month
-from leadline.strategy.roadmap import quarter_span, roadmap, shift_quarter
+from leadline.strategy.portfolio_models import RoadmapInitiative
+from leadline.strategy.roadmap import horizon, quarter_span, roadmap, shift_quarter
 from tests.strategy.support import ingest, land_delivery, objective, write
 
 STRATEGY = """
@@ -489,3 +490,16 @@ def test_remove_capability_and_initiative_is_audited(app: App, tmp_path: Path) -
     assert missing.exit_code == 2 and "no capability named 'payroll'" in missing.output
     wrong = runner.invoke(cli, [*home, "strategy", "remove", "outcome", "faster"])
     assert wrong.exit_code == 2
+
+
+@given(quarters, st.integers(0, 12), st.integers(-16, 16))
+def test_horizon_only_moves_towards_done(start: str, length: int, offset: int) -> None:
+    """As the current quarter advances, a dated initiative goes later -> next -> now -> done,
+    never back; it is 'now' exactly in its own quarters."""
+    row = RoadmapInitiative(name="x", start_quarter=start, end_quarter=shift_quarter(start, length))
+    order = ("done", "now", "next", "later")
+    current = shift_quarter(start, offset)
+    seen = [horizon(row, shift_quarter(current, k)) for k in range(length + 8)]
+    ranks = [order.index(h) for h in seen]
+    assert ranks == sorted(ranks, reverse=True)
+    assert (horizon(row, current) == "now") == (0 <= offset <= length)
