@@ -94,12 +94,14 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import api_more, forms, views
+    from leadline.web import api_more, forms, oidc, views
 
     api.include_router(api_routes.router)
     api.include_router(api_more.router)
     api.include_router(views.router)
     api.include_router(forms.router)
+    api.state.oidc = oidc.oidc_client(settings)
+    api.include_router(oidc.router)
     return api
 
 

@@ -33,5 +33,6 @@ def render(
         "who": current_principal(request),
         "nav": NAV,
         "path": request.url.path,
+        "sso": getattr(request.app.state, "oidc", None) is not None,
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
