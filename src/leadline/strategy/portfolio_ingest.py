@@ -191,10 +191,8 @@ class _Known:
         self, rec: PortfolioRecord, kind: str, field: str, values: Iterable[str], where: str
     ) -> list[Problem]:
         return [
-            rec.problem(f"unknown {kind.replace('_', ' ')}: {where} (kept)", f, value)
-            for f, value in (
-                (f"{field}[{i}]", value) for i, value in enumerate(values) if value is not None
-            )
+            rec.problem(f"unknown {kind.replace('_', ' ')}: {where} (kept)", f"{field}[{i}]", value)
+            for i, value in enumerate(values)
             if value not in self.names[kind]
         ]
 
