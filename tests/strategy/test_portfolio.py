@@ -151,6 +151,12 @@ def test_roadmap_horizons_lighthouses_and_quarters(any_app: App, tmp_path: Path)
         "next": ["slos", "far"],  # within two quarters of 2026Q2
         "later": ["idea"],
     }
+    assert data["budget_by_horizon"] == {
+        "done": {"EUR": "7.00"},
+        "now": {"USD": "1000.50"},
+        "next": {"USD": "500.00"},  # far and idea have no budget
+        "later": {},
+    }
     assert data["quarters"][0] == "2025Q1" and data["quarters"][-1] == "2027Q2"
     assert len(data["quarters"]) == 10
     items = {i["name"]: i for i in data["initiatives"]}

@@ -114,14 +114,20 @@ def roadmap(app: App, *, today: dt.date | None = None, engine: str | None = None
         quarter_span(min(i["start"] for i in dated), max(i["end"] for i in dated)) if dated else []
     )
     lanes: dict[str, list[str]] = defaultdict(list)
+    budgets: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for i in items:
         lanes[i["horizon"]].append(i["name"])
+        if i["budget"] is not None:
+            budgets[i["horizon"]][i["currency"]] += Decimal(i["budget"])
     return {
         "today": today.isoformat(),
         "current_quarter": current,
         "quarters": quarters,
         "lighthouse_value_streams": sorted(lighthouses),
         "horizons": {h: lanes.get(h, []) for h in HORIZON_ORDER},
+        "budget_by_horizon": {
+            h: {c: str(v) for c, v in sorted(budgets[h].items())} for h in HORIZON_ORDER
+        },
         "initiatives": items,
     }
 
