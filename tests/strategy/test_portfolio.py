@@ -208,7 +208,7 @@ def test_heat_map_investment_and_health(any_app: App, tmp_path: Path) -> None:
     ]
 
 
-def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
+def test_heat_map_cost_from_finops_showback(any_app: App, tmp_path: Path) -> None:
     """tests/finops/test_showback.py's January: payments 158.89 (100 + api 30 + pool share),
     browse 61.11, the service api alone 30.00; unallocated 10 never counts."""
     from tests.delivery.support_metrics import load_catalog
@@ -220,9 +220,9 @@ def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
         write_focus,
     )
 
-    load_catalog(app, tmp_path)
-    assert ingest_focus(app, write_focus(tmp_path / "jan.csv", scenario_rows())).exit_code == 0
-    ingest_rules(app, tmp_path, rules_yaml("proportional"))
+    load_catalog(any_app, tmp_path)
+    assert ingest_focus(any_app, write_focus(tmp_path / "jan.csv", scenario_rows())).exit_code == 0
+    ingest_rules(any_app, tmp_path, rules_yaml("proportional"))
     caps = "\n---\n".join(
         f"apiVersion: leadline.io/v1\nkind: Capability\nmetadata: {{name: {n}}}\nspec: {s}"
         for n, s in (
@@ -236,8 +236,8 @@ def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
             ("under-too", "{parent: all, services: [api], teams: [payments]}"),
         )
     )
-    assert ingest(app, "capabilities-yaml", write(tmp_path / "c.yaml", caps)).exit_code == 0
-    data = capability_map(app, month="2026-01", at=dt.datetime(2026, 2, 1))
+    assert ingest(any_app, "capabilities-yaml", write(tmp_path / "c.yaml", caps)).exit_code == 0
+    data = capability_map(any_app, month="2026-01", at=dt.datetime(2026, 2, 1))
     costs = {r["capability"]: r["cost"] for r in data["capabilities"]}
     assert costs == {
         "api-only": "30.00",
@@ -253,7 +253,7 @@ def test_heat_map_cost_from_finops_showback(app: App, tmp_path: Path) -> None:
     assert rollup["all"] == "220.00"  # 158.888… + 61.111…, each portion once
     assert rollup["under"] == "61.11" and rollup["nothing"] is None
     assert data["cost_currency"] == "USD" and data["cost_note"] is None
-    empty = capability_map(app, month="2026-03", at=dt.datetime(2026, 4, 1))
+    empty = capability_map(any_app, month="2026-03", at=dt.datetime(2026, 4, 1))
     assert empty["cost_note"] == "no cost lines in 2026-03"
     assert {r["cost"] for r in empty["capabilities"]} == {None}
 
