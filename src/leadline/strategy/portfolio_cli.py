@@ -88,7 +88,7 @@ def capabilities_command(
             f"cost {data['month']}": c["rollup"]["cost"],
             "SLOs met": _pct(c["rollup"]["slo_met_share"], table),
             "DORA": c["rollup"]["dora_level"],
-            "health": c["rollup"]["health"],
+            "health": _band(c["rollup"]["health"], table),
         }
         for c in data["capabilities"]
     ]
@@ -101,6 +101,11 @@ def _name(capability: dict[str, Any], table: bool) -> dict[str, Any]:
     if table:
         return {"capability": "  " * ((capability["level"] or 1) - 1) + capability["capability"]}
     return {k: capability[k] for k in ("capability", "level", "parent")}
+
+
+def _band(health: str | None, table: bool) -> str | None:
+    """The health band, in its colour in a table (green, yellow or red)."""
+    return f"[{health}]{health}[/{health}]" if table and health else health
 
 
 def _money(amounts: dict[str, str] | None) -> str | None:
