@@ -173,3 +173,24 @@ def test_cli_json_contract(month_app: App, tmp_path: Path) -> None:
         cli, ["--home", str(home), "finops", "showback", "--month", "2026-01", "--by", "x"]
     )
     assert bad.exit_code == 2
+
+
+def test_line_detail_names_each_lines_rule(month_app: App, tmp_path: Path) -> None:
+    ingest_rules(month_app, tmp_path, rules_yaml("proportional"))
+    detail = report.line_detail(month_app, "2026-01")
+    assert detail["count"] == 5
+    rules = [(row["line"], row["rule"], row["cost"]) for row in detail["lines"]]
+    assert rules == [
+        (2, "payments-tag", "100.000000000000"),
+        (3, "browse-tag", "50.000000000000"),
+        (4, "api-account", "30.000000000000"),
+        (5, "untagged", "40.000000000000"),
+        (6, None, "10.000000000000"),
+    ]
+    assert [
+        r["line"] for r in report.line_detail(month_app, "2026-01", unallocated=True)["lines"]
+    ] == [6]
+    one = report.line_detail(month_app, "2026-01", rule="browse-tag", limit=1)
+    assert one["count"] == 1 and one["lines"][0]["tower"] == "Compute"
+    with pytest.raises(report.FinOpsError, match="no rule named"):
+        report.line_detail(month_app, "2026-01", rule="nope")

@@ -118,3 +118,41 @@ def chargeback_command(
     )
     emit(rows, fmt, key="lines", title=title)
     _warn(data)
+
+
+@finops_app.command("lines")
+def lines_command(
+    ctx: typer.Context,
+    *,
+    month: MonthOpt,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule's lines.")] = None,
+    unallocated: Annotated[
+        bool, typer.Option("--unallocated", help="Only lines no rule matched.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 1000,
+    cost: CostOpt = "effective",
+    currency: Currency = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Each cost line with the rule that allocated it and its TBM tower."""
+    app: App = ctx.obj
+    try:
+        data = report.line_detail(
+            app,
+            month,
+            cost_type=_cost_type(cost),
+            currency=currency,
+            rule=rule,
+            unallocated=unallocated,
+            limit=limit,
+            engine=engine,
+        )
+    except report.FinOpsError as error:
+        _fail(error)
+        return
+    if fmt is OutputFormat.json:
+        print(to_json(data))
+        return
+    title = f"Cost lines {data['month']}: {len(data['lines'])} of {data['count']}"
+    emit(data["lines"], fmt, key="lines", title=title)

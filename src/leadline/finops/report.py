@@ -282,3 +282,47 @@ def shape_chargeback(result: MonthAllocation) -> dict[str, Any]:
 
 def _k(key: tuple[str, str]) -> str:
     return f"{key[0]}\x1f{key[1]}"
+
+
+def line_detail(
+    app: App,
+    month: str,
+    *,
+    cost_type: CostType = "effective",
+    currency: str | None = None,
+    rule: str | None = None,
+    unallocated: bool = False,
+    limit: int | None = 1000,
+    engine: str | None = None,
+) -> dict[str, Any]:
+    """A month's cost lines with the rule that allocated each and its tower (the audit trail
+    of showback: why a line went where it went). ``rule`` keeps one rule's lines,
+    ``unallocated`` the lines no rule matched."""
+    parsed = Month.parse(month)
+    rules = _rules(app)
+    lake = Lake(app.settings, app.store, engine)
+    lines = allocation.month_lines(lake.table("cost_lines"), parsed.start, parsed.end)
+    chosen = _currency(lake, lines, currency)
+    if chosen is not None:
+        lines = lines.filter(lines.billing_currency == chosen)
+    detail = allocation.allocated_lines(lines, rules, cost_type)
+    if rule is not None:
+        if rule not in {r.name for r in rules.rules}:
+            raise FinOpsError(f"no rule named {rule!r} in the rules in force")
+        detail = detail.filter(detail.rule == rule)
+    if unallocated:
+        detail = detail.filter(detail.rule.isnull())
+    total = int(lake.execute(detail.count().name("n").as_table()).column("n")[0].as_py())
+    detail = detail.order_by(["file", "line"])
+    if limit is not None:
+        detail = detail.limit(limit)
+    rows = lake.execute(detail).to_pylist()
+    for row in rows:
+        row["cost"] = str(row["cost"]) if row["cost"] is not None else None
+    return {
+        "month": parsed.label,
+        "cost_type": cost_type,
+        "currency": chosen,
+        "count": total,
+        "lines": rows,
+    }
