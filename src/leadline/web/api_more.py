@@ -4,9 +4,9 @@ FinOps chargeback, compliance coverage and CSF profiles (each the CLI's ``--form
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from leadline.catalog import queries
@@ -15,7 +15,9 @@ from leadline.reliability.report import alerts
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.web.api import ERRORS, Limit, Offset, Reader
+from leadline.web.csf_edit import score_subcategory
 from leadline.web.deps import leadline_app
+from leadline.web.edits import EditError
 from leadline.web.responses import json_answer, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -114,3 +116,23 @@ def risk_csf_profile(
     if not data.get("rows"):
         raise HTTPException(404, f"no assessments in profile {profile!r}")
     return json_answer(request, data)
+
+
+@router.patch(
+    "/risk/csf/{profile}/{subcategory}",
+    responses={**ERRORS, 404: {"description": "No such profile row."}},
+)
+def risk_csf_score(
+    request: Request,
+    *,
+    who: Reader,
+    profile: str,
+    subcategory: str,
+    values: Annotated[dict[str, Any], Body(description="current/target status and tier, notes")],
+) -> Response:
+    """Score one subcategory as assessed today (editors of risk, admins); audited."""
+    try:
+        row = score_subcategory(leadline_app(request), who, profile, subcategory, values=values)
+    except EditError as error:
+        raise HTTPException(error.status, error.message) from None
+    return json_answer(request, row, etag=False)

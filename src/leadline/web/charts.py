@@ -65,3 +65,25 @@ def heatmap(rows: list[dict[str, Any]], x: str, y: str, value: str, title: str) 
         x=alt.X(f"{x}:O"), y=alt.Y(f"{y}:O", sort="descending"), text=f"{value}:Q"
     )
     return _spec(cells + text)
+
+
+def grouped(
+    rows: list[dict[str, Any]], category: str, value: str, group: str, title: str
+) -> dict[str, Any]:
+    """Side-by-side bars per category (e.g. current and target tier per CSF function)."""
+    chart = (
+        _chart(rows, title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{category}:N", title=None),
+            xOffset=alt.XOffset(f"{group}:N"),
+            y=alt.Y(f"{value}:Q", title=value),
+            color=alt.Color(f"{group}:N", title=None),
+            tooltip=[f"{category}:N", f"{group}:N", f"{value}:Q"],
+        )
+    )
+    return _spec(chart)
+
+
+def _chart(rows: list[dict[str, Any]], title: str) -> Any:
+    return alt.Chart(_data(rows), title=title, width=WIDTH)

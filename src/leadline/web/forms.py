@@ -4,15 +4,19 @@ pillar's own core function, which writes the audit entry with the user as actor.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from leadline.risk.profiles import STATUSES as CSF_STATUSES
+from leadline.risk.profiles import profile_report
 from leadline.risk.risks import get_risk
 from leadline.strategy.okrs import OkrError, checkin
 from leadline.strategy.plan import STATUSES, PlanError, plan_report, update
+from leadline.web.csf_edit import SCORED, score_subcategory
 from leadline.web.deps import check_csrf, leadline_app, page_reader, require_editor
 from leadline.web.edits import EditError, update_risk
 from leadline.web.pages import render
@@ -204,3 +208,52 @@ def plan_save(
             request, f"Plan item {key}", f"/plan/{key}/edit", _plan_fields(item), str(error)
         )
     return RedirectResponse("/strategy", status_code=303)
+
+
+def _csf_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    tiers = ["1", "2", "3", "4"]
+    out = []
+    for name in SCORED:
+        field: dict[str, Any] = {
+            "name": name,
+            "label": name.replace("_", " ").capitalize(),
+            "type": "text",
+            "value": "" if values.get(name) is None else str(values[name]),
+        }
+        if name.endswith("_status"):
+            field["choices"] = list(CSF_STATUSES)
+        elif name.endswith("_tier"):
+            field["choices"] = tiers
+        out.append(field)
+    return out
+
+
+@router.get("/risk/csf/{profile}/{subcategory}/edit")
+def csf_form(request: Request, profile: str, subcategory: str, who: Reader) -> Response:
+    require_editor(who, "risk")
+    with leadline_app(request).store.session() as session:
+        rows = profile_report(session, profile, dt.datetime.now(dt.UTC).date())["rows"]
+    found = [r for r in rows if r["subcategory"] == subcategory.upper()]
+    if not found:
+        raise HTTPException(404, f"profile {profile!r} has no assessment of {subcategory}")
+    title = f"Score {subcategory.upper()} in {profile}: {found[0]['summary']}"
+    action = f"/risk/csf/{profile}/{subcategory}/edit"
+    return _form(request, title, action, _csf_fields(found[0]), None)
+
+
+@router.post("/risk/csf/{profile}/{subcategory}/edit")
+async def csf_save(request: Request, profile: str, subcategory: str, who: Reader) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    require_editor(who, "risk")
+    values = {name: str(form.get(name, "")).strip() for name in SCORED}
+    try:
+        await run_in_threadpool(
+            score_subcategory, leadline_app(request), who, profile, subcategory, values=values
+        )
+    except EditError as error:
+        if error.status != 400:
+            raise HTTPException(error.status, error.message) from None
+        action = f"/risk/csf/{profile}/{subcategory}/edit"
+        return _form(request, f"Score {subcategory}", action, _csf_fields(values), error.message)
+    return RedirectResponse(f"/risk/csf/{profile}", status_code=303)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from leadline.audit import AuditEntry
 from leadline.web import viewdata
+from leadline.web import viewdata_govern as govern
 from leadline.web.deps import leadline_app, page_admin, page_reader
 from leadline.web.filters import Filters, scope_of
 from leadline.web.pages import render
@@ -23,7 +24,12 @@ from leadline.web.users import Principal
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(page_reader)]
-TABLE_PILLAR = {"register": "risk", "key_results": "strategy", "plan": "strategy"}
+TABLE_PILLAR = {
+    "register": "risk",
+    "csf_rows": "risk",
+    "key_results": "strategy",
+    "plan": "strategy",
+}
 AUDIT_PAGE = 50
 
 
@@ -90,8 +96,28 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
     return endpoint
 
 
-for _path, _build in viewdata.PAGES.items():
+PAGES = {
+    **viewdata.PAGES,
+    "/finops": govern.finops,
+    "/risk": govern.risk,
+    "/strategy": govern.strategy,
+}
+for _path, _build in PAGES.items():
     router.add_api_route(_path, _page_route(_build), methods=["GET"])
+
+
+@router.get("/risk/csf/{profile}")
+def csf_profile_page(
+    request: Request,
+    profile: str,
+    who: Reader,
+    format: Annotated[str | None, Query()] = None,
+    table: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One CSF profile with its subcategories, gaps and heat map."""
+    build = lambda app, _filters, _scope: govern.csf_profile(app, profile)  # noqa: E731
+    build.__name__ = "csf_profile"
+    return _page_route(build)(request, who, format, table)
 
 
 @router.get("/admin/audit")
