@@ -62,6 +62,7 @@ def test_health_from_slos_and_dora(any_app: App, tmp_path: Path) -> None:
         "web-only": (0, 1, None, "red"),
     }
     assert rows["both"]["slo_met_share"] == pytest.approx(0.5)
+    assert (rows["both"]["services_judged"], rows["both"]["services_meeting_slos"]) == (2, 1)
     # Before any SLI sample the SLOs have no SLI: no data, no health.
     early = capability_map(any_app, at=dt.datetime(2026, 1, 1))["capabilities"]
     assert {r["capability"]: r["health"] for r in early}["api-only"] is None

@@ -148,12 +148,16 @@ class _Health:
         judged = [s for s in self.slos if s["service"] in services and s["sli"] is not None]
         met = sum(1 for s in judged if s["sli"] >= s["objective"])
         share = met / len(judged) if judged else None
+        judged_services = {s["service"] for s in judged}
+        missed_services = {s["service"] for s in judged if s["sli"] < s["objective"]}
         levels = {t: self.levels[t] for t in teams if t in self.levels}
         worst = max(levels.values(), key=ORDER.index) if levels else None
         return {
             "slos_judged": len(judged),
             "slos_met": met,
             "slo_met_share": share,
+            "services_judged": len(judged_services),
+            "services_meeting_slos": len(judged_services - missed_services),
             "dora_levels": levels,
             "dora_level": worst,
             "health": health_band(share, worst),
