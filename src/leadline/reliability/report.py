@@ -265,14 +265,22 @@ def alerts(
     }
 
 
-def kpi(app: App, *, by: GroupBy = "team", engine: str | None = None) -> dict[str, Any]:
-    """Percentage of SLOs that met their objective, per group and calendar month."""
+def kpi(
+    app: App,
+    *,
+    by: GroupBy = "team",
+    engine: str | None = None,
+    months: list[str] | None = None,
+) -> dict[str, Any]:
+    """Percentage of SLOs that met their objective, per group and calendar month (only the
+    given ``YYYY-MM`` months when asked: a month's attainment reads only its own samples)."""
     slos = load_slos(app)
     if not slos:
         return {"by": by, "groups": []}
     lake = Lake(app.settings, app.store, engine)
     table = slo_table(slos, now(), app.settings.reliability.step_seconds)
-    rows = lake.execute(metrics.monthly_attainment(lake.table("sli_samples"), table)).to_pylist()
+    samples = lake.table("sli_samples", months)
+    rows = lake.execute(metrics.monthly_attainment(samples, table)).to_pylist()
     group_of = dict(service_groups(app, by))
     service_of = {s.name: s.service for s in slos}
     cells: dict[tuple[str, str], list[bool]] = {}

@@ -160,6 +160,8 @@ def scorecard(
         raise ScorecardError(str(error)) from None
     previous = current.previous()
     gather = gather or Gather(app, engine, now.replace(tzinfo=None) if now else Gather(app).now)
+    if not gather.horizon:
+        gather.horizon = (*previous.months, *current.months)
     with app.store.session() as session:
         definitions = [d for d in load_definitions(session) if kind in d.scopes]
     cells: dict[str, list[dict[str, Any]]] = {s: [] for s in _scopes(app, kind)}

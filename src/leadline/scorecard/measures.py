@@ -49,6 +49,9 @@ class Gather:
     app: App
     engine: str | None = None
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    # The months the caller will ask about (a scorecard: its period and the previous one), so
+    # month-partitioned reports read those months once.
+    horizon: tuple[str, ...] = ()
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     # Measures may run on threads (DuckDB releases the GIL): one lock per key, so a result is
     # computed once while other threads wait for it.
@@ -105,13 +108,17 @@ def _percent(rate: float | None) -> float | None:
 
 
 def slos_met(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
-    data = g.cached(("slo-kpi", by), lambda: reliability.kpi(g.app, by=by, engine=g.engine))
+    months = g.horizon if set(period.months) <= set(g.horizon) else tuple(period.months)
+    data = g.cached(
+        ("slo-kpi", by, months),
+        lambda: reliability.kpi(g.app, by=by, engine=g.engine, months=list(months)),
+    )
     out = {}
     for group in data["groups"]:
-        months = [m for m in group["months"] if period.contains_month(m["month"])]
-        judged = sum(m["slos"] for m in months)
+        cells = [m for m in group["months"] if period.contains_month(m["month"])]
+        judged = sum(m["slos"] for m in cells)
         if group["key"] != NO_GROUP and judged:
-            out[group["key"]] = 100.0 * sum(m["met"] for m in months) / judged
+            out[group["key"]] = 100.0 * sum(m["met"] for m in cells) / judged
     return out
 
 
