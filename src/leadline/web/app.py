@@ -94,10 +94,11 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import api_more, forms, oidc, views
+    from leadline.web import api_more, api_pillars, forms, oidc, views
 
     api.include_router(api_routes.router)
     api.include_router(api_more.router)
+    api.include_router(api_pillars.router)
     api.include_router(views.router)
     api.include_router(forms.router)
     api.state.oidc = oidc.oidc_client(settings)
