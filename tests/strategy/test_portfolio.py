@@ -15,7 +15,12 @@ from typer.testing import CliRunner
 from leadline.cli import app as cli
 from leadline.context import App
 from leadline.strategy.alignment import alignment_matrix
-from leadline.strategy.capabilities import capability_map, health_band, previous_month
+from leadline.strategy.capabilities import (
+    attention,
+    capability_map,
+    health_band,
+    previous_month,
+)
 from leadline.strategy.portfolio_models import RoadmapInitiative
 from leadline.strategy.roadmap import horizon, quarter_span, roadmap, shift_quarter
 from tests.strategy.support import ingest, write
@@ -109,6 +114,9 @@ def test_heat_map_investment_and_health(any_app: App, tmp_path: Path) -> None:
     assert ordering["slo_met_share"] is None and ordering["slos_judged"] == 0
     assert ordering["health"] == "red"
     assert rows["payroll"]["health"] is None and rows["payroll"]["dora_level"] is None
+    assert [rows[c]["max_strength"] for c in ("commerce", "ordering", "payroll")] == [1, 3, 0]
+    assert rows["ordering"]["attention"] == ["aligned-but-red"]
+    assert rows["commerce"]["attention"] == [] and rows["payroll"]["attention"] == []
     assert data["value_streams"] == [
         {"value_stream": "checkout", "lighthouse": True, "capabilities": ["ordering"]}
     ]
@@ -231,6 +239,22 @@ def test_cli_keeps_the_page_and_adds_sub_commands(app: App, tmp_path: Path) -> N
 )
 def test_health_band(share: float | None, level: str | None, band: str | None) -> None:
     assert health_band(share, level) == band
+
+
+@pytest.mark.parametrize(
+    ("strength", "health", "investment", "reasons"),
+    [
+        (2, "red", None, ["aligned-but-red", "aligned-but-unfunded"]),
+        (3, "yellow", {"USD": "1.00"}, []),
+        (1, "red", None, []),
+        (0, None, {"USD": "1.00"}, ["funded-but-unaligned"]),
+        (0, "red", None, []),
+    ],
+)
+def test_attention(
+    strength: int, health: str | None, investment: dict[str, str] | None, reasons: list[str]
+) -> None:
+    assert attention(strength, {"health": health, "investment": investment}) == reasons
 
 
 def test_previous_month() -> None:

@@ -7,6 +7,8 @@ Rules (docs/strategy.md, "Capability map"):
   (an initiative naming two capabilities counts fully in each).
 - rollup: the same figures for the capability with its sub-capabilities, their services, teams
   and initiatives taken together, each counted once.
+- attention: aligned-but-red, aligned-but-unfunded (strongest alignment >= 2 and a red rollup
+  health or no rollup investment) and funded-but-unaligned (investment, every strength 0).
 - cost: the month's allocated showback cost (``leadline finops showback``'s allocation) of the
   portions whose service is one of the capability's services or whose team is one of its
   teams; unallocated cost is never attributed. Null without allocation rules or cost lines.
@@ -175,6 +177,19 @@ def health_band(slo_met_share: float | None, dora_level: str | None) -> str | No
     return "green" if slo_ok and dora_ok else "yellow"
 
 
+def attention(max_strength: int, rollup: dict[str, Any]) -> list[str]:
+    """Where strategy and the heat map disagree: a capability that serves an outcome at medium
+    or more but is red or unfunded, or one that is funded but serves no outcome."""
+    reasons = []
+    if max_strength >= 2 and rollup["health"] == "red":
+        reasons.append("aligned-but-red")
+    if max_strength >= 2 and rollup["investment"] is None:
+        reasons.append("aligned-but-unfunded")
+    if max_strength == 0 and rollup["investment"] is not None:
+        reasons.append("funded-but-unaligned")
+    return reasons
+
+
 def _rollup(
     tree: list[Capability],
     initiatives: list[RoadmapInitiative],
@@ -209,7 +224,7 @@ def capability_map(
         initiatives = list(session.scalars(select(RoadmapInitiative)))
     costs = _Costs(app, month, engine)
     health = _Health(app, at, engine) if capabilities else None
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cap, level in ordered_capabilities(capabilities):
         rows.append(
             {
@@ -226,8 +241,10 @@ def capability_map(
                 "cost": costs.of(cap.services, cap.teams),
                 **(health.of(cap.services, cap.teams) if health else {}),
                 "rollup": _rollup(subtree(cap.name, capabilities), initiatives, costs, health),
+                "max_strength": max((a["strength"] for a in cap.alignment), default=0),
             }
         )
+        rows[-1]["attention"] = attention(rows[-1]["max_strength"], rows[-1]["rollup"])
     lighthouses = set(lighthouse_streams(app))
     streams: dict[str, list[str]] = defaultdict(list)
     for row in rows:

@@ -89,6 +89,7 @@ def capabilities_command(
             "SLOs met": _pct(c["rollup"]["slo_met_share"], table),
             "DORA": c["rollup"]["dora_level"],
             "health": _band(c["rollup"]["health"], table),
+            "attention": c["attention"],
         }
         for c in data["capabilities"]
     ]
