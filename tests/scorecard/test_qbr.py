@@ -16,6 +16,7 @@ from leadline.cli import app as cli
 from leadline.context import App
 from leadline.demo.run import DemoResult
 from leadline.scorecard import qbr
+from leadline.scorecard.core import scorecard
 from tests.scorecard.conftest import NOW
 
 HEADINGS = (
@@ -136,3 +137,17 @@ def test_cli_writes_html_and_rejects_bad_arguments(
         ["--home", home, "report", "qbr", "--quarter", "2026Q4", "--out", str(tmp_path / "q.docx")],
     )
     assert bad_suffix.exit_code == 2
+
+
+def test_trend_points_agree_with_monthly_scorecards(
+    demo: tuple[App, DemoResult],
+    data: dict,  # type: ignore[type-arg]
+) -> None:
+    """A chart's monthly deployment frequency (one dora call with monthly buckets) equals the
+    scorecard of that month; lead time too."""
+    app, _ = demo
+    october = scorecard(app, by="organisation", period="2026-10", now=NOW)
+    kpis = {k["kpi"]: k["value"] for k in october["scopes"][0]["kpis"]}
+    for trend in data["trends"][:2]:
+        point = next(p for p in trend["points"] if p["month"] == "2026-10")
+        assert point["value"] == pytest.approx(kpis[trend["kpi"]], abs=1e-6)  # rounded to 6 places

@@ -216,12 +216,36 @@ def unit_costs(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Va
     return {k: float(cost[k] / v) for k, v in volume.items() if v > 0}
 
 
+DORA_PICKS: dict[str, Callable[[dict[str, Any]], float | None]] = {
+    "dora.deployment_frequency": lambda x: x["deployment_frequency_per_day"],
+    "dora.lead_time_p50": lambda x: x["lead_time_hours"]["p50"],
+    "dora.change_failure_rate": lambda x: _percent(x["change_failure_rate"]),
+    "dora.time_to_restore_p50": lambda x: x["time_to_restore_hours"]["p50"],
+}
+
+
+def dora_months(g: Gather, months: list[str]) -> dict[str, dict[str, Any]]:
+    """The organisation's four keys per month (one ``dora`` call with ``period=month``: the
+    same values as one call per month), months before tracking began left out."""
+
+    def compute() -> dict[str, dict[str, Any]]:
+        tracked = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
+        started = [m for m in months if tracked and m >= tracked[0]]
+        if not started:
+            return {}
+        since = Period.parse(started[0]).start
+        window = Window(since, min(Period.parse(started[-1]).end, max(g.now, since)))
+        data = dora(g.app, by="organisation", period="month", window=window, engine=g.engine)
+        series = data["groups"][0]["series"] if data["groups"] else []
+        return {b["bucket"][:7]: b for b in series if b["bucket"][:7] in started}
+
+    result: dict[str, dict[str, Any]] = g.cached(("dora-months", tuple(months)), compute)
+    return result
+
+
 Measure = Callable[[Gather, KpiDefinition, Period, ScopeKind], Values]
 MEASURES: dict[str, Measure] = {
-    "dora.deployment_frequency": _dora(lambda x: x["deployment_frequency_per_day"]),
-    "dora.lead_time_p50": _dora(lambda x: x["lead_time_hours"]["p50"]),
-    "dora.change_failure_rate": _dora(lambda x: _percent(x["change_failure_rate"])),
-    "dora.time_to_restore_p50": _dora(lambda x: x["time_to_restore_hours"]["p50"]),
+    **{key: _dora(pick) for key, pick in DORA_PICKS.items()},
     "reliability.slos_met": slos_met,
     "risk.compliance_coverage": compliance_coverage,
     "service.sla_met": _agreements_met(sla_status, SLA),

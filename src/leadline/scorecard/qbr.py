@@ -22,7 +22,7 @@ from leadline.risk.register import register_report
 from leadline.scorecard import charts
 from leadline.scorecard.core import scorecard
 from leadline.scorecard.definitions import KpiDefinition, load_definitions
-from leadline.scorecard.measures import MEASURES, Gather, allocation
+from leadline.scorecard.measures import DORA_PICKS, MEASURES, Gather, allocation, dora_months
 from leadline.scorecard.periods import Period
 from leadline.strategy import okrs, plan
 
@@ -43,6 +43,10 @@ def _quarter(text: str) -> Period:
 
 
 def _series(g: Gather, d: KpiDefinition, months: list[str]) -> list[dict[str, Any]]:
+    if d.measure in DORA_PICKS:
+        buckets = dora_months(g, months)
+        pick = DORA_PICKS[d.measure]
+        return [{"month": m, "value": pick(buckets[m]) if m in buckets else None} for m in months]
     measure = MEASURES[d.measure]
     out = []
     for month in months:
