@@ -18,6 +18,7 @@ BENCHMARKS = [
     ["dora.py", "--scale", "1.0"],
     ["slo.py", "--scale", "1.0"],
     ["finops.py", "--scale", "1.0"],
+    ["report.py"],
 ]
 
 

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from leadline.catalog.models import Team
 from leadline.context import App
 from leadline.delivery.report import Window, dora, service_groups
-from leadline.finops.report import FinOpsError, showback
+from leadline.finops.report import FinOpsError, shape, showback
 from leadline.lake.engines import Lake
 from leadline.people import paved_road
 from leadline.people.report import devex
 from leadline.reliability import report as reliability
 from leadline.risk.compliance import compliance_report
 from leadline.risk.register import register_report
+from leadline.scorecard.measures import Gather, allocation, slo_kpi
 from leadline.scorecard.periods import Period
 from leadline.strategy import okrs, plan
 from leadline.strategy.models import StrategyPage
@@ -49,6 +50,8 @@ class Evidence:
     engine: str | None = None
     found: dict[str, Fact] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
+    # A scorecard's shared results (the QBR): month allocations and SLO attainment reused.
+    gather: Gather | None = None
 
     def get(self, name: str) -> Fact:
         if name not in self.found:
@@ -98,12 +101,12 @@ class Evidence:
         return result
 
 
-Gather = Callable[[Evidence], Fact]
-FACTS: dict[str, Gather] = {}
+Collect = Callable[[Evidence], Fact]
+FACTS: dict[str, Collect] = {}
 
 
-def fact(name: str) -> Callable[[Gather], Gather]:
-    def decorate(function: Gather) -> Gather:
+def fact(name: str) -> Callable[[Collect], Collect]:
+    def decorate(function: Collect) -> Collect:
         FACTS[name] = function
         return function
 
@@ -154,25 +157,37 @@ def lighthouse_value_streams(ev: Evidence) -> Fact:
 
 @fact("plan_overdue")
 def plan_overdue(ev: Evidence) -> Fact:
-    try:
-        data = plan.plan_report(ev.app, today=ev.as_of)
-    except plan.PlanError as error:
-        return Fact(None, str(error))
+    def compute() -> dict[str, Any] | str:
+        try:
+            return plan.plan_report(ev.app, today=ev.as_of)
+        except plan.PlanError as error:
+            return str(error)
+
+    data = ev.once("plan", compute)
+    if isinstance(data, str):
+        return Fact(None, data)
     return Fact(data["overdue"], f"plan {data['plan']}: {data['overdue']} overdue items")
+
+
+def _register(ev: Evidence) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        with ev.app.store.session() as session:
+            return register_report(session, ev.app.settings, ev.as_of)
+
+    result: dict[str, Any] = ev.once("register", compute)
+    return result
 
 
 @fact("open_risks")
 def open_risks(ev: Evidence) -> Fact:
-    with ev.app.store.session() as session:
-        rows = register_report(session, ev.app.settings, ev.as_of)["risks"]
+    rows = _register(ev)["risks"]
     count = sum(r["status"] == "open" for r in rows)
     return Fact(count, f"{count} open risks")
 
 
 @fact("overdue_risk_reviews")
 def overdue_risk_reviews(ev: Evidence) -> Fact:
-    with ev.app.store.session() as session:
-        data = register_report(session, ev.app.settings, ev.as_of)
+    data = _register(ev)
     if not data["risks"]:
         return Fact(None, "no risk register")
     overdue = data["overdue_reviews"]
@@ -229,7 +244,10 @@ def slo_coverage(ev: Evidence) -> Fact:
 @fact("slos_met")
 def slos_met(ev: Evidence) -> Fact:
     months = ev.months_before(3)
-    data = reliability.kpi(ev.app, by="organisation", engine=ev.engine)
+    if ev.gather is not None:
+        data = slo_kpi(ev.gather, "organisation", months)
+    else:
+        data = reliability.kpi(ev.app, by="organisation", engine=ev.engine, months=months)
     cells = [m for g in data["groups"] for m in g["months"] if m["month"] in months]
     judged = sum(m["slos"] for m in cells)
     met = sum(m["met"] for m in cells)
@@ -244,6 +262,9 @@ def cost_months(ev: Evidence) -> Fact:
 
 def _showback(ev: Evidence) -> dict[str, Any] | None:
     def compute() -> dict[str, Any] | None:
+        if ev.gather is not None:  # the scorecard's allocation of the month, when it has one
+            result = allocation(ev.gather, ev.last_month())
+            return None if result is None else shape(result, "team")
         try:
             return showback(ev.app, ev.last_month(), engine=ev.engine)
         except FinOpsError:
@@ -273,16 +294,21 @@ def unit_costs(ev: Evidence) -> Fact:
     return Fact(len(names), f"business drivers in {month.label}: {', '.join(names) or 'none'}")
 
 
+def _devex_rows(ev: Evidence) -> list[dict[str, Any]]:
+    data = ev.once("devex", lambda: devex(ev.app, engine=ev.engine))
+    return [r for r in data["organisation"] if not r["suppressed"]]
+
+
 @fact("devex_scores")
 def devex_scores(ev: Evidence) -> Fact:
-    rows = [r for r in devex(ev.app, engine=ev.engine)["organisation"] if not r["suppressed"]]
+    rows = _devex_rows(ev)
     quarters = sorted({r["quarter"] for r in rows})
     return Fact(len(quarters), f"survey quarters with scores: {', '.join(quarters) or 'none'}")
 
 
 @fact("devex_favourable")
 def devex_favourable(ev: Evidence) -> Fact:
-    rows = [r for r in devex(ev.app, engine=ev.engine)["organisation"] if not r["suppressed"]]
+    rows = _devex_rows(ev)
     if not rows:
         return Fact(None, "no developer-experience scores")
     latest = max(r["quarter"] for r in rows)

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from leadline.context import App
 from leadline.maturity.evidence import FACTS, Evidence
 from leadline.maturity.models import MaturityAnswer
+from leadline.scorecard.measures import Gather
 
 
 class Rule(BaseModel):
@@ -140,12 +141,18 @@ def _domain(
 
 
 def maturity(
-    app: App, *, as_of: dt.date | None = None, engine: str | None = None
+    app: App,
+    *,
+    as_of: dt.date | None = None,
+    engine: str | None = None,
+    gather: Gather | None = None,
+    known: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``leadline maturity --format json`` document."""
+    """The ``leadline maturity --format json`` document. The QBR passes its scorecard's
+    ``gather`` and the reports it already holds (``known``: ``okrs``) so nothing runs twice."""
     day = as_of or dt.datetime.now(dt.UTC).date()
     model = load_model()
-    ev = Evidence(app, day, engine)
+    ev = Evidence(app, day, engine, memo=dict(known or {}), gather=gather)
     with app.store.session() as session:
         answers = {a.rule: a for a in session.scalars(select(MaturityAnswer))}
         session.expunge_all()

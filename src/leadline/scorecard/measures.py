@@ -107,12 +107,19 @@ def _percent(rate: float | None) -> float | None:
     return None if rate is None else 100.0 * rate
 
 
-def slos_met(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
-    months = g.horizon if set(period.months) <= set(g.horizon) else tuple(period.months)
-    data = g.cached(
-        ("slo-kpi", by, months),
-        lambda: reliability.kpi(g.app, by=by, engine=g.engine, months=list(months)),
+def slo_kpi(g: Gather, by: ScopeKind, months: list[str]) -> dict[str, Any]:
+    """``reliability.report.kpi`` for (at least) these months: the horizon's when it holds
+    them, so every caller of one scorecard shares one read of the samples."""
+    chosen = g.horizon if set(months) <= set(g.horizon) else tuple(months)
+    data: dict[str, Any] = g.cached(
+        ("slo-kpi", by, chosen),
+        lambda: reliability.kpi(g.app, by=by, engine=g.engine, months=list(chosen)),
     )
+    return data
+
+
+def slos_met(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
+    data = slo_kpi(g, by, period.months)
     out = {}
     for group in data["groups"]:
         cells = [m for m in group["months"] if period.contains_month(m["month"])]

@@ -129,10 +129,8 @@ def _slos(app: App, at: dt.datetime, engine: str | None) -> dict[str, Any]:
     }
 
 
-def _plan(app: App, today: dt.date) -> dict[str, Any] | None:
-    try:
-        data = plan.plan_report(app, today=today)
-    except plan.PlanError:
+def _plan(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
         return None
     items = data["items"]
     return {
@@ -189,12 +187,17 @@ def qbr_data(
     instant = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     g = Gather(app, engine, instant)
     card = scorecard(app, by="organisation", period=period.label, gather=g)
-    units = scorecard(app, by="business-unit", period=period.label, gather=g)
     months = g.months(period.previous()) + g.months(period)
     at = min(period.last_day, instant.date())
-    objectives = okrs.okr_report(app, quarter=period.label, engine=engine)["objectives"]
+    okr_doc = okrs.okr_report(app, quarter=period.label, engine=engine)
+    objectives = okr_doc["objectives"]
     risks = _risks(app, at)
-    levels = maturity(app, as_of=at, engine=engine)
+    try:
+        plan_doc: dict[str, Any] | None = plan.plan_report(app, today=at)
+    except plan.PlanError:
+        plan_doc = None
+    known = {"okrs": okr_doc, **({"plan": plan_doc} if plan_doc else {})}
+    levels = maturity(app, as_of=at, engine=engine, gather=g, known=known)
     return {
         "quarter": period.label,
         "previous_quarter": period.previous().label,
@@ -202,13 +205,12 @@ def qbr_data(
         "generated_at": instant.replace(microsecond=0),
         "as_of": at,
         "scorecard": card,
-        "business_units": [{"scope": s["scope"], **s["summary"]} for s in units["scopes"]],
         "trends": _trends(g, card, months),
         "costs": _costs(g, months, period),
         "objectives": objectives,
         "risks": risks,
         "slos": _slos(app, min(period.end, instant), engine),
-        "plan": _plan(app, at),
+        "plan": _plan(plan_doc),
         "maturity": levels,
         "summary": _summary(card, objectives, levels, risks),
     }
