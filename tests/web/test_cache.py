@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from leadline.audit import record
 from leadline.context import App
-from leadline.web.cache import ReportCache
-from tests.web.support import token_for
+from leadline.web.cache import VERSION_SECONDS, ReportCache
+from tests.web.support import csrf_of, login, token_for
 
 
 def test_entry_is_reused_until_data_changes_or_it_ages(web_app: App) -> None:
@@ -26,8 +26,9 @@ def test_entry_is_reused_until_data_changes_or_it_ages(web_app: App) -> None:
     assert cache.get(web_app, "k", compute) == 1
     assert cache.get(web_app, "k", compute) == 1
     assert cache.get(web_app, "other", compute) == 2
-    with web_app.store.session() as session:  # an audited edit: the data changed
+    with web_app.store.session() as session:  # an audited edit by another process
         record(session, actor="t", action="update", entity_type="x", entity_id=1, after={"a": 1})
+    time.sleep(VERSION_SECONDS + 0.05)  # another process's write shows within a second
     assert cache.get(web_app, "k", compute) == 3
     short = ReportCache(ttl=0.05)
     assert short.get(web_app, "k", compute) == 4
@@ -61,15 +62,20 @@ def test_concurrent_askers_share_one_computation(web_app: App) -> None:
     assert len(calls) == 1
 
 
-def test_plan_answer_follows_an_edit_at_once(client: TestClient, web_app: App) -> None:
+def test_an_edit_through_the_web_shows_at_once(client: TestClient, web_app: App) -> None:
     from leadline.strategy.plan import start
 
     start(web_app, on=dt.date(2026, 10, 1), actor="t")
     reader = {"Authorization": "Bearer " + token_for(web_app, "vic", ["read"])}
     first = client.get("/api/v1/plan", headers=reader).json()
     key = first["items"][0]["key"]
-    from leadline.strategy.plan import update
-
-    update(web_app, key, actor="ada", status="blocked")
+    login(client, "ada")
+    form = client.get(f"/plan/{key}/edit").text
+    saved = client.post(
+        f"/plan/{key}/edit",
+        data={"status": "blocked", "csrf": csrf_of(form)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
     second = client.get("/api/v1/plan", headers=reader).json()
     assert second["items"][0]["status"] == "blocked" != first["items"][0]["status"]

@@ -4,6 +4,7 @@ secrets never stored, and normalisation of pending deliveries into the lake."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -141,3 +142,23 @@ def test_ingest_pending_command(client: TestClient, web_app: App) -> None:
     assert result.exit_code == 0, result.output
     assert "1 normalised" in result.output
     assert [e.status for e in _events(web_app)] == ["normalised"]
+
+
+def test_group_commit_stores_each_delivery_once(web_app: App) -> None:
+    from leadline.web.intake import IntakeWriter, prepare, store_batch
+
+    def item(n: int) -> Any:
+        body = json.dumps({"zen": n}).encode()
+        return prepare("github", {"X-GitHub-Delivery": f"g-{n}", "X-GitHub-Event": "ping"}, body)
+
+    first = store_batch(web_app.store, [item(1), item(2), item(1)])
+    assert [r.status for r in first] == ["stored", "stored", "duplicate"]
+    writer = IntakeWriter(web_app.store)
+    writer.start()
+    try:
+        futures = [writer.submit(item(n % 50)) for n in range(200)]
+        statuses = [f.result(timeout=30).status for f in futures]
+    finally:
+        writer.stop()
+    assert statuses.count("stored") == 48  # 0..49 less 1 and 2, stored before
+    assert len(_events(web_app)) == 50

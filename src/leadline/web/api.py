@@ -18,7 +18,7 @@ from leadline.reliability.report import status as slo_status
 from leadline.risk.register import register_report
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.plan import plan_report
-from leadline.web.cache import cached
+from leadline.web.cache import cached_json
 from leadline.web.deps import api_admin, api_reader, leadline_app
 from leadline.web.edits import EditError, update_risk
 from leadline.web.responses import MAX_LIMIT, json_answer, paginate
@@ -116,7 +116,7 @@ def dora_metrics(
         raise _bad(error) from None
     group_by = "value_stream" if by == "value-stream" else by
     app = leadline_app(request)
-    data = cached(
+    encoded = cached_json(
         app,
         "dora",
         lambda: dora(app, by=group_by, period=period, window=window),  # type: ignore[arg-type]
@@ -126,8 +126,11 @@ def dora_metrics(
         window.until,
     )
     if key is not None:
-        data = {**data, "groups": [g for g in data["groups"] if g["key"] == key]}
-    return json_answer(request, data)
+        doc = encoded.doc
+        return json_answer(
+            request, {**doc, "groups": [g for g in doc["groups"] if g["key"] == key]}
+        )
+    return json_answer(request, encoded)
 
 
 @router.get("/slo/status", responses=ERRORS)
@@ -144,10 +147,13 @@ def slo(
     except ValueError as error:
         raise _bad(error) from None
     app = leadline_app(request)
-    data = cached(app, "slo-status", lambda: slo_status(app, at=instant), instant)
+    encoded = cached_json(app, "slo-status", lambda: slo_status(app, at=instant), instant)
     if service is not None:
-        data = {**data, "slos": [s for s in data["slos"] if s["service"] == service]}
-    return json_answer(request, data)
+        doc = encoded.doc
+        return json_answer(
+            request, {**doc, "slos": [s for s in doc["slos"] if s["service"] == service]}
+        )
+    return json_answer(request, encoded)
 
 
 @router.get("/finops/showback", responses=ERRORS)
@@ -162,7 +168,7 @@ def finops_showback(
     """Showback of a month (``leadline finops showback --format json``)."""
     try:
         app = leadline_app(request)
-        data = cached(
+        data = cached_json(
             app, "showback", lambda: showback(app, month, by=by, cost_type=cost), month, by, cost
         )
     except ValueError as error:
@@ -224,7 +230,7 @@ def okrs(
     """Objectives with scored key results (``leadline okr --format json``)."""
     try:
         app = leadline_app(request)
-        data = cached(app, "okrs", lambda: okr_report(app, quarter=quarter), quarter)
+        data = cached_json(app, "okrs", lambda: okr_report(app, quarter=quarter), quarter)
     except ValueError as error:
         raise _bad(error) from None
     return json_answer(request, data)
@@ -235,7 +241,7 @@ def plan(request: Request, *, _who: Reader, name: str | None = None) -> Response
     """The 90-day plan (``leadline plan --format json``)."""
     try:
         app = leadline_app(request)
-        data = cached(app, "plan", lambda: plan_report(app, name=name), name)
+        data = cached_json(app, "plan", lambda: plan_report(app, name=name), name)
     except ValueError as error:
         raise HTTPException(404, str(error)) from None
     return json_answer(request, data)

@@ -24,7 +24,7 @@ from leadline.reliability.xla import xla_status
 from leadline.strategy.change import change_report
 from leadline.strategy.page import strategy_page
 from leadline.web.api import ERRORS, Reader
-from leadline.web.cache import cached
+from leadline.web.cache import cached_json
 from leadline.web.deps import leadline_app
 from leadline.web.responses import json_answer
 
@@ -37,7 +37,7 @@ ServiceLevelBy = Literal["service", "team", "value-stream", "business-unit"]
 
 def _answer(request: Request, name: str, compute: Callable[[], Any], *key: Any) -> Response:
     try:
-        data = cached(leadline_app(request), name, compute, *key)
+        data = cached_json(leadline_app(request), name, compute, *key)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     return json_answer(request, data)

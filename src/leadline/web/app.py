@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,8 +16,9 @@ from leadline import __version__
 from leadline.config import Settings, load_settings
 from leadline.context import App
 from leadline.web import auth, webhooks
+from leadline.web.cache import invalidate
 from leadline.web.deps import LoginRequired
-from leadline.web.intake import PendingWorker
+from leadline.web.intake import IntakeWriter, PendingWorker
 from leadline.web.ratelimit import LoginLimiter
 
 SESSION_KEY_FILE = ".session-key"
@@ -54,11 +55,15 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         worker = PendingWorker(settings, leadline.store) if background else None
         api.state.pending_worker = worker
+        writer = IntakeWriter(leadline.store)
+        api.state.intake_writer = writer
+        writer.start()
         if worker is not None:
             worker.start()
         try:
             yield
         finally:
+            writer.stop()
             if worker is not None:
                 worker.stop()
             leadline.close()
@@ -73,6 +78,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     )
     api.state.leadline = leadline
     api.state.pending_worker = None
+    api.state.intake_writer = None
     api.state.login_limiter = LoginLimiter(
         settings.web.login_attempts, settings.web.login_window_seconds
     )
@@ -85,6 +91,15 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         https_only=settings.web.secure_cookies,
     )
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @api.middleware("http")
+    async def _forget_version_after_writes(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            invalidate(leadline)  # this process's write shows in the next answer
+        return response
 
     @api.exception_handler(LoginRequired)
     async def _to_login(request: Request, _error: LoginRequired) -> Response:

@@ -20,17 +20,43 @@ from sqlalchemy import func, select
 from leadline.audit import AuditEntry
 from leadline.context import App
 from leadline.ingest.models import Batch
+from leadline.web.responses import Encoded
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
 
 
+VERSION_SECONDS = 1.0
+_versions: dict[str, tuple[float, tuple[int, int]]] = {}
+_versions_lock = threading.Lock()
+
+
 def data_version(app: App) -> tuple[int, int]:
-    """Changes whenever anything lands or is edited (both ids only grow)."""
+    """Changes whenever anything lands or is edited (both ids only grow). Read from the store
+    at most once a second per process; this process's own edits call ``invalidate``, so they
+    show at once, and another process's ingest or edit shows within a second."""
+    url = app.settings.resolved_database_url
+    now = time.monotonic()
+    with _versions_lock:
+        seen = _versions.get(url)
+        if seen is not None and now - seen[0] < VERSION_SECONDS:
+            return seen[1]
     with app.store.session() as session:
         batch = session.scalar(select(func.max(Batch.id))) or 0
         audit = session.scalar(select(func.max(AuditEntry.id))) or 0
+    with _versions_lock:
+        _versions[url] = (now, (batch, audit))
     return batch, audit
+
+
+def invalidate(app: App) -> None:
+    """Forget the remembered data version: called after every write this process makes."""
+    forget_version(app.settings.resolved_database_url)
+
+
+def forget_version(database_url: str) -> None:
+    with _versions_lock:
+        _versions.pop(database_url, None)
 
 
 class ReportCache:
@@ -87,3 +113,8 @@ def cache_for(app: App) -> ReportCache:
 
 def cached(app: App, name: str, compute: Callable[[], T], *key: Hashable) -> T:
     return cache_for(app).get(app, (name, *key), compute)
+
+
+def cached_json(app: App, name: str, compute: Callable[[], Any], *key: Hashable) -> Encoded:
+    """The document (shared with the pages' cache) with its JSON body and ETag, encoded once."""
+    return cached(app, "json:" + name, lambda: Encoded(cached(app, name, compute, *key)), *key)

@@ -10,12 +10,15 @@ import altair as alt
 WIDTH = 560
 
 
-def _data(rows: list[dict[str, Any]]) -> Any:
-    return alt.Data(values=rows)  # type: ignore[no-untyped-call]
+def _data(_rows: list[dict[str, Any]]) -> Any:
+    """A named placeholder: Altair validates inline values row by row (slow for big tables),
+    so the rows are put into the finished spec instead (``_spec``)."""
+    return alt.Data(name="rows")  # type: ignore[no-untyped-call]
 
 
-def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def _spec(chart: alt.TopLevelMixin, rows: list[dict[str, Any]]) -> dict[str, Any]:
     spec: dict[str, Any] = chart.to_dict()
+    spec["data"] = {"values": rows}
     return spec
 
 
@@ -33,7 +36,7 @@ def lines(
             tooltip=[f"{color}:N", f"{x}:T", f"{y}:Q"],
         )
     )
-    return _spec(chart)
+    return _spec(chart, rows)
 
 
 def bars(
@@ -49,7 +52,7 @@ def bars(
             tooltip=[f"{category}:N", f"{value}:Q"],
         )
     )
-    return _spec(chart)
+    return _spec(chart, rows)
 
 
 def heatmap(rows: list[dict[str, Any]], x: str, y: str, value: str, title: str) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def heatmap(rows: list[dict[str, Any]], x: str, y: str, value: str, title: str) 
     text = base.mark_text(fontSize=14).encode(
         x=alt.X(f"{x}:O"), y=alt.Y(f"{y}:O", sort="descending"), text=f"{value}:Q"
     )
-    return _spec(cells + text)
+    return _spec(cells + text, rows)
 
 
 def grouped(
@@ -82,7 +85,7 @@ def grouped(
             tooltip=[f"{category}:N", f"{group}:N", f"{value}:Q"],
         )
     )
-    return _spec(chart)
+    return _spec(chart, rows)
 
 
 def _chart(rows: list[dict[str, Any]], title: str) -> Any:

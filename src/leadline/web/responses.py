@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from typing import Any
 
 from fastapi import Request
@@ -13,13 +14,29 @@ from leadline.output import to_json
 MAX_LIMIT = 1000
 
 
+class Encoded:
+    """A document with its JSON body and ETag computed once (for cached documents)."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+
+    @cached_property
+    def body(self) -> bytes:
+        return to_json(self.doc).encode()
+
+    @cached_property
+    def tag(self) -> str:
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
+
+
 def json_answer(request: Request, data: Any, *, etag: bool = True) -> Response:
     """``data`` as the CLI prints it with ``--format json``; with an ETag (hash of the body),
     answering 304 when the client already has it."""
-    body = to_json(data).encode()
+    encoded = data if isinstance(data, Encoded) else Encoded(data)
+    body = encoded.body
     headers: dict[str, str] = {}
     if etag:
-        tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        tag = encoded.tag
         headers["ETag"] = tag
         headers["Cache-Control"] = "private, no-cache"
         given = request.headers.get("if-none-match", "")

@@ -138,11 +138,12 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
         register = register_report(session, app.settings, dt.datetime.now(dt.UTC).date())
     risks = [r for r in register["risks"] if risk_in_scope(r, scope)]
     page.kpis.append(("Open risks", str(sum(1 for r in risks if r["status"] == "open"))))
-    series = [
-        {"team": g["key"], "week": b["bucket"], "deployments": b["deployments"]}
-        for g in groups
-        for b in g.get("series", [])
-    ]
+    label = "selected teams" if scope.teams is not None else "all teams"
+    weekly: dict[str, int] = {}
+    for g in groups:
+        for b in g.get("series", []):
+            weekly[b["bucket"]] = weekly.get(b["bucket"], 0) + b["deployments"]
+    series = [{"teams": label, "week": w, "deployments": n} for w, n in sorted(weekly.items())]
     page.charts.append(
         (
             "Deployments per week",
@@ -150,24 +151,39 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
                 series,
                 "week",
                 "deployments",
-                "team",
-                title="Deployments per week",
+                "teams",
+                title=f"Deployments per week ({label})",
                 y_title="deployments",
             ),
         )
     )
+    worst = sorted(slos, key=_budget_order)[:HOME_SLOS]
     budget = [
         {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
-        for s in slos
+        for s in worst
     ]
     page.charts.append(
         (
             "Error budget left",
-            charts.bars(budget, "slo", "budget_left_pct", "Error budget left (%)", "%"),
+            charts.bars(budget, "slo", "budget_left_pct", "Least error budget left (%)", "%"),
         )
     )
-    page.tables += [dora_table(groups), slo_table(slos)]
+    table = slo_table(worst)
+    table.caption = (
+        f"The {len(worst)} SLOs with the least error budget left (of {len(slos)}; "
+        "all on the Reliability page)"
+    )
+    page.tables += [dora_table(groups), table]
     return page
+
+
+HOME_SLOS = 15
+CHART_TEAMS = 10
+
+
+def _budget_order(slo: dict[str, Any]) -> float:
+    left = slo["error_budget_remaining"]
+    return float("inf") if left is None else float(left)
 
 
 def risk_in_scope(row: dict[str, Any], scope: Scope) -> bool:
@@ -232,6 +248,12 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Delivery")
     data, groups = delivery_rows(app, filters, scope, "week")
     page.notes.append(f"Window {data['since']} to {data['until']} (weekly buckets).")
+    charted = sorted(groups, key=lambda g: -g["deployments"])[:CHART_TEAMS]
+    if len(charted) < len(groups):
+        page.notes.append(
+            f"The charts show the {CHART_TEAMS} teams with the most deployments; the table has "
+            f"all {len(groups)} (filter by business unit or value stream to compare others)."
+        )
     series = [
         {
             "team": g["key"],
@@ -239,7 +261,7 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             "deployments": b["deployments"],
             "lead_time_p50_h": b["lead_time_hours"]["p50"],
         }
-        for g in groups
+        for g in charted
         for b in g.get("series", [])
     ]
     page.charts.append(

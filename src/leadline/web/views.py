@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,9 +18,10 @@ from sqlalchemy import func, select
 from leadline.audit import AuditEntry
 from leadline.web import viewdata
 from leadline.web import viewdata_govern as govern
+from leadline.web.cache import cached
 from leadline.web.deps import leadline_app, page_admin, page_reader
 from leadline.web.filters import Filters, scope_of
-from leadline.web.pages import render
+from leadline.web.pages import render, templates
 from leadline.web.users import Principal
 
 router = APIRouter(include_in_schema=False)
@@ -67,8 +69,9 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
     ) -> Response:
         app = leadline_app(request)
         filters = Filters.of(request)
-        scope = scope_of(app, filters)
-        page = build(app, filters, scope)
+        query = (*sorted(filters.query().items()), *filters.errors)
+        scope = cached(app, "scope", partial(scope_of, app, filters), query)
+        page = cached(app, "page", partial(build, app, filters, scope), build.__name__, query)
         if format == "csv":
             found = [t for t in page.tables if t.name == table]
             if not found:
@@ -82,15 +85,25 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
             pillar = TABLE_PILLAR.get(name)
             return pillar is not None and who.can_edit(pillar)
 
+        editable = tuple(t.name for t in page.tables if can_edit(t.name))
         context = {
             "page": page,
             "filters": filters,
             "scope": scope,
             "cell": cell,
             "csv_query": csv_query,
-            "can_edit": can_edit,
+            "can_edit": lambda name: name in editable,
+            "path": request.url.path,
         }
-        return render(request, "page.html", context)
+        main = cached(
+            app,
+            "page-html",
+            lambda: templates.get_template("page_main.html").render(context),
+            build.__name__,
+            query,
+            editable,
+        )
+        return render(request, "page.html", {"page": page, "main": main})
 
     endpoint.__name__ = f"page_{build.__name__}"
     return endpoint
@@ -116,7 +129,7 @@ def csf_profile_page(
 ) -> Response:
     """One CSF profile with its subcategories, gaps and heat map."""
     build = lambda app, _filters, _scope: govern.csf_profile(app, profile)  # noqa: E731
-    build.__name__ = "csf_profile"
+    build.__name__ = f"csf_profile:{profile}"
     return _page_route(build)(request, who, format, table)
 
 

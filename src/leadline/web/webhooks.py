@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
@@ -10,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from leadline.config import Settings
 from leadline.web import signatures
 from leadline.web.deps import leadline_app
-from leadline.web.intake import BadDelivery, receive
+from leadline.web.intake import BadDelivery, prepare, store_batch
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -39,9 +41,14 @@ async def _intake(source: str, request: Request) -> JSONResponse:
     if not _verified(app.settings, source, request, body):
         raise HTTPException(401, "invalid or missing signature")
     try:
-        receipt = await run_in_threadpool(receive, app.store, source, dict(request.headers), body)
+        item = prepare(source, request.headers, body)
     except BadDelivery as error:
         raise HTTPException(400, str(error)) from None
+    writer = getattr(request.app.state, "intake_writer", None)
+    if writer is not None:
+        receipt = await asyncio.wrap_future(writer.submit(item))
+    else:
+        [receipt] = await run_in_threadpool(store_batch, app.store, [item])
     worker = getattr(request.app.state, "pending_worker", None)
     if receipt.status == "stored" and worker is not None:
         worker.notify()
