@@ -19,6 +19,7 @@ BENCHMARKS = [
     ["slo.py", "--scale", "1.0"],
     ["finops.py", "--scale", "1.0"],
     ["report.py"],
+    ["web.py"],
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadline import __version__
 from leadline.config import Settings, load_settings
@@ -92,14 +93,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     )
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    @api.middleware("http")
-    async def _forget_version_after_writes(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            invalidate(leadline)  # this process's write shows in the next answer
-        return response
+    api.add_middleware(ForgetVersionAfterWrites, leadline=leadline)
 
     @api.exception_handler(LoginRequired)
     async def _to_login(request: Request, _error: LoginRequired) -> Response:
@@ -119,6 +113,26 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.state.oidc = oidc.oidc_client(settings)
     api.include_router(oidc.router)
     return api
+
+
+class ForgetVersionAfterWrites:
+    """ASGI middleware: once a request that may write starts its answer (its transaction has
+    committed), the remembered data version is forgotten, so the next read sees the write."""
+
+    def __init__(self, app: ASGIApp, leadline: App) -> None:
+        self.app, self.leadline = app, leadline
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+
+        async def forwarding(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                invalidate(self.leadline)
+            await send(message)
+
+        await self.app(scope, receive, forwarding)
 
 
 def _quote(path: str) -> str:
