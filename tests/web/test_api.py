@@ -48,8 +48,14 @@ READ_ROUTES = [
     "/api/v1/people/skills",
     "/api/v1/strategy",
     "/api/v1/strategy/change",
+    "/api/v1/scorecard?by=business-unit",
 ]
-NOW_DEPENDENT = {"/api/v1/slo/status", "/api/v1/okrs", "/api/v1/strategy"}
+NOW_DEPENDENT = {
+    "/api/v1/slo/status",
+    "/api/v1/okrs",
+    "/api/v1/strategy",
+    "/api/v1/scorecard?by=business-unit",
+}
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +228,13 @@ def test_pillar_documents_are_the_cli_documents(demo: Any) -> None:
     }
     bad = client.get("/api/v1/finops/budgets?month=2026-13", headers=reader)
     assert bad.status_code == 400
+
+
+def test_scorecard_is_the_cli_document(demo: Any) -> None:
+    from leadline.scorecard.core import scorecard
+
+    client, app, reader = demo
+    expected = _cli_json(scorecard(app, by="business-unit", period="2026Q3"))
+    got = client.get("/api/v1/scorecard?by=business-unit&period=2026Q3", headers=reader).json()
+    assert got == expected
+    assert client.get("/api/v1/scorecard?period=2026Q9", headers=reader).status_code == 422

@@ -55,6 +55,9 @@ def test_home_has_the_headline_kpis_and_charts(viewer: TestClient) -> None:
     html = viewer.get("/").text
     for label in ("Deployments per day", "Change failure rate", "SLOs healthy", "Open risks"):
         assert label in html
+    assert "Balanced scorecard" in html and "of organisation (" in html
+    team = viewer.get("/?team=checkout-team").text
+    assert "Balanced scorecard" in team and "of checkout-team (" in team
     specs = _specs(html)
     assert len(specs) == 2
     assert specs[0]["data"]["values"], "the deployments chart has data"

@@ -21,6 +21,7 @@ from leadline.people.skills import skills_matrix
 from leadline.reliability.service_level_report import ReportMonth
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.xla import xla_status
+from leadline.scorecard.core import scorecard
 from leadline.strategy.change import change_report
 from leadline.strategy.page import strategy_page
 from leadline.web.api import ERRORS, Reader
@@ -155,3 +156,18 @@ def change(request: Request, *, _who: Reader) -> Response:
     """Change initiatives (Kotter, ADKAR) and the innovation pipeline (``leadline change``)."""
     app = leadline_app(request)
     return _answer(request, "change", lambda: change_report(app))
+
+
+@router.get("/scorecard", responses=ERRORS)
+def balanced_scorecard(
+    request: Request,
+    *,
+    _who: Reader,
+    by: Literal["organisation", "business-unit", "value-stream", "team"] = "organisation",
+    period: Annotated[
+        str | None, Query(pattern=r"^\d{4}(Q[1-4]|-\d{2})$", description="YYYYQN or YYYY-MM")
+    ] = None,
+) -> Response:
+    """The balanced scorecard (``leadline scorecard --format json``)."""
+    app = leadline_app(request)
+    return _answer(request, "scorecard", lambda: scorecard(app, by=by, period=period), by, period)

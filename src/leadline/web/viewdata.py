@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from leadline.catalog import queries
@@ -13,6 +14,7 @@ from leadline.delivery.report import Window, dora
 from leadline.finops.report import showback
 from leadline.reliability.report import status as slo_status
 from leadline.risk.register import register_report
+from leadline.scorecard.core import ScorecardError, scorecard
 from leadline.web import charts
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
@@ -138,6 +140,9 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
         register = register_report(session, app.settings, dt.datetime.now(dt.UTC).date())
     risks = [r for r in register["risks"] if risk_in_scope(r, scope)]
     page.kpis.append(("Open risks", str(sum(1 for r in risks if r["status"] == "open"))))
+    balanced = balanced_scorecard(app, filters)
+    if balanced is not None:
+        page.tables.append(balanced)
     label = "selected teams" if scope.teams is not None else "all teams"
     weekly: dict[str, int] = {}
     for g in groups:
@@ -175,6 +180,45 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     )
     page.tables += [dora_table(groups), table]
     return page
+
+
+SCORECARD_COLUMNS = [
+    "name",
+    "group",
+    "value",
+    "unit",
+    "target",
+    "status",
+    "previous",
+    "trend",
+    "owner",
+]
+
+
+def balanced_scorecard(app: App, filters: Filters) -> Table | None:
+    """The balanced scorecard (``leadline scorecard``) of this quarter for the filtered scope:
+    a team, else a value stream, else a business unit, else the organisation."""
+    kind, name = "organisation", None
+    for attribute, scope_kind in (
+        ("team", "team"),
+        ("value_stream", "value-stream"),
+        ("business_unit", "business-unit"),
+    ):
+        if getattr(filters, attribute):
+            kind, name = scope_kind, getattr(filters, attribute)
+            break
+    try:
+        document = cached(app, "scorecard", partial(scorecard, app, by=kind), kind, None)
+    except ScorecardError:
+        return None
+    scopes = [s for s in document["scopes"] if name is None or s["scope"] == name]
+    if not scopes:
+        return None
+    chosen = scopes[0]
+    counts = ", ".join(f"{n} {status}" for status, n in chosen["summary"].items())
+    rows = [{c: k.get(c) for c in SCORECARD_COLUMNS} for k in chosen["kpis"]]
+    caption = f"Balanced scorecard {document['period']} of {chosen['scope']} ({counts})"
+    return Table("scorecard", caption, SCORECARD_COLUMNS, rows)
 
 
 HOME_SLOS = 15
