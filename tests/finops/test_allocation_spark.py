@@ -110,6 +110,23 @@ def test_allocation_sums_agree(lake_app: App) -> None:
         store=lake_app.store,
     )
     assert sum(r["lines"] for r in result.to_pylist()) == 42
+    # the towers folded on the aggregate are the towers each line gets
+    folded = allocation.fold_towers(result.to_pylist(), RULES.towers)
+    names = allocation.tower_names(RULES.towers)
+    by_fold: dict[tuple[int, str], int] = {}
+    for row in folded:
+        key = (row["rule"], names[row["tower"]][0])
+        by_fold[key] = by_fold.get(key, 0) + row["lines"]
+    from leadline.lake.engines import Lake
+
+    lake = Lake(lake_app.settings, lake_app.store)
+    detail = lake.execute(allocation.allocated_lines(lake.table("cost_lines"), RULES)).to_pylist()
+    index = {r.name: i for i, r in enumerate(RULES.rules, 1)}
+    by_line: dict[tuple[int, str], int] = {}
+    for row in detail:
+        key = (index.get(row["rule"], 0), row["tower"])
+        by_line[key] = by_line.get(key, 0) + 1
+    assert by_fold == by_line
 
 
 def test_each_line_gets_the_first_matching_rule(lake_app: App) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
 import ibis
 from ibis import _
@@ -246,13 +248,49 @@ def currencies(lines: ibis.Table) -> ibis.Table:
     return lines.group_by("billing_currency").aggregate(lines=_.count())
 
 
+def custom_tower_index(lines: ibis.Table, towers: Sequence[TowerRule]) -> ibis.IntegerValue:
+    """Index of the first matching tower rule of the rule set, -1 when none (or none exist)."""
+    if not towers:
+        return ibis.literal(-1, "int32")
+    branches = [(condition(lines, rule.match), i) for i, rule in enumerate(towers)]
+    return ibis.cases(*branches, else_=-1).cast("int32")
+
+
 def allocation_sums(
     lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
 ) -> ibis.Table:
-    """Cost and line count per (rule index, tower index): the whole allocation in one pass."""
+    """Cost and line count per (rule, tower rule, cost pool, service category): the whole
+    allocation in one pass. The default tower mapping (by cost pool and service category) is
+    applied to this small aggregate by ``fold_towers``, not to every line."""
     ruled = with_rule(lines, rules)
-    tagged = ruled.mutate(tower=tower_index(ruled, rules.towers), cost=ruled[COST_TYPES[cost_type]])
-    return tagged.group_by(["rule", "tower"]).aggregate(cost=_.cost.sum(), lines=_.count())
+    tagged = ruled.mutate(
+        tower_rule=custom_tower_index(ruled, rules.towers), cost=ruled[COST_TYPES[cost_type]]
+    )
+    keys = ["rule", "tower_rule", "cost_pool", "service_category"]
+    return tagged.group_by(keys).aggregate(cost=_.cost.sum(), lines=_.count())
+
+
+def fold_towers(sums: list[dict[str, Any]], towers: Sequence[TowerRule]) -> list[dict[str, Any]]:
+    """(rule, tower index into ``tower_names``, cost, lines) from ``allocation_sums`` rows, with
+    the same precedence as ``tower_index``: tower rule, cost pool, service category, Unmapped."""
+    names = tower_names(towers)
+    position = {name: i for i, name in enumerate(names)}
+    out: dict[tuple[int, int], dict[str, Any]] = {}
+    for row in sums:
+        custom = int(row["tower_rule"])
+        if custom >= 0:
+            tower = position[(towers[custom].tower, towers[custom].sub_tower)]
+        elif row["cost_pool"] in POOL_TOWERS:
+            tower = position[POOL_TOWERS[row["cost_pool"]]]
+        elif row["service_category"] in DEFAULT_TOWERS:
+            tower = position[DEFAULT_TOWERS[row["service_category"]]]
+        else:
+            tower = position[(UNMAPPED_TOWER, None)]
+        key = (int(row["rule"]), tower)
+        slot = out.setdefault(key, {"rule": key[0], "tower": tower, "cost": Decimal(0), "lines": 0})
+        slot["cost"] += Decimal(row["cost"] or 0)
+        slot["lines"] += int(row["lines"])
+    return list(out.values())
 
 
 def allocated_lines(

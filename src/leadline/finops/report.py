@@ -134,7 +134,9 @@ def allocate_month(
     if chosen is None:
         return MonthAllocation(month, cost_type, currency or "USD", Allocation(), rules, catalog, 0)
     lines = lines.filter(lines.billing_currency == chosen)
-    sums = lake.execute(allocation.allocation_sums(lines, rules, cost_type)).to_pylist()
+    sums = allocation.fold_towers(
+        lake.execute(allocation.allocation_sums(lines, rules, cost_type)).to_pylist(), rules.towers
+    )
     drivers = {}
     for pool in rules.shared:
         if pool.driver is not None and pool.driver not in drivers:
