@@ -3,6 +3,7 @@ scopes, KPI overrides and the CLI formats (table, JSON, CSV, Parquet, Prometheus
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from leadline.cli import app as cli
 from leadline.context import App
-from leadline.scorecard.core import ROW_COLUMNS, ScorecardError, rows, scorecard
+from leadline.scorecard.core import ROW_COLUMNS, ScorecardError, headline, rows, scorecard
 from tests.delivery.support_metrics import ingest, write_text
 from tests.scorecard.support import NOW, build, kpi
 
@@ -173,3 +174,15 @@ def test_cli_formats(app: App, tmp_path: Path) -> None:
     assert bad.exit_code == 2  # type: ignore[attr-defined]
     no_out = invoke(home, "scorecard", "--format", "parquet")
     assert no_out.exit_code == 2  # type: ignore[attr-defined]
+
+
+def test_headline_counts_the_organisation_scorecard(app: App, tmp_path: Path) -> None:
+    build(app, tmp_path)
+    line = headline(app, as_of=dt.date(2026, 3, 20))
+    doc = scorecard(app, by="organisation", period="2026Q1", now=dt.datetime(2026, 3, 20, 12))
+    s = doc["summary"]
+    assert line == (
+        f"Scorecard 2026Q1 (organisation): {s['green']} green, {s['amber']} amber, "
+        f"{s['red']} red, {s['grey']} without data"
+    )
+    assert s["red"] >= 1  # deployment frequency 5/31 per day against 1

@@ -23,6 +23,7 @@ from leadline.ingest.cli import deferred_progress
 from leadline.output import console
 from leadline.reliability.report import status as slo_status
 from leadline.risk.summary import risk_summary
+from leadline.scorecard.core import headline as scorecard_headline
 from leadline.web.demo import web_line
 
 
@@ -99,6 +100,7 @@ def demo(
     if line:
         console.print(line)
     _finops_summary(app, result.as_of)
+    console.print(scorecard_headline(app, as_of=result.as_of))
     console.print(f"source files: {result.files.root}")
     console.print(f"built in {result.seconds:.1f} s into {app.settings.resolved_home}")
     me = _command_name()

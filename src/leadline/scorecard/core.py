@@ -196,3 +196,14 @@ def rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             full = {"scope_kind": scope["scope_kind"], "scope": scope["scope"], **kpi}
             out.append({c: full.get(c) for c in ROW_COLUMNS})
     return out
+
+
+def headline(app: App, *, as_of: dt.date | None = None) -> str:
+    """One line for ``leadline demo``: the organisation's RAG counts this quarter."""
+    now = dt.datetime.combine(as_of, dt.time(12)) if as_of else None
+    document = scorecard(app, by=ORGANISATION, now=now)
+    s = document["summary"]
+    return (
+        f"Scorecard {document['period']} (organisation): {s['green']} green, {s['amber']} amber, "
+        f"{s['red']} red, {s['grey']} without data"
+    )
