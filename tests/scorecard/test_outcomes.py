@@ -85,3 +85,22 @@ def test_scorecard_shows_outcomes(app: App, tmp_path: Path) -> None:
     assert kpi(teams, "ghost", "outcome.nps")["value"] == 10  # a scope outside the catalog shows
     march = scorecard(app, by="team", period="2026-03", now=NOW)
     assert kpi(march, "payments", "outcome.nps")["trend"] == "better"  # 38 vs February's 30
+
+
+def test_a_period_that_has_not_started_has_no_data(app: App, tmp_path: Path) -> None:
+    """Nothing is carried into the future: every measured KPI of 2026Q3, seen from April, is
+    grey; its trend compares with nothing."""
+    load_catalog(app, tmp_path)
+    ingest(app, "outcomes-csv", write_csv(tmp_path / "o.csv", HEADER, ROWS))
+    controls = tmp_path / "controls.yaml"
+    controls.write_text(
+        "controls:\n  - id: OW-01\n    name: Every service has an owner\n"
+        "    scope: {all: true}\n    evidence_rule: owner-defined\n",
+        encoding="utf-8",
+    )
+    assert ingest(app, "controls-yaml", controls).exit_code == 0
+    now = scorecard(app, by="organisation", period="2026Q1", now=NOW)
+    assert kpi(now, "organisation", "risk.compliance_coverage")["value"] is not None
+    later = scorecard(app, by="organisation", period="2026Q3", now=NOW)
+    kpis = later["scopes"][0]["kpis"]
+    assert kpis and all(k["value"] is None and k["status"] == "grey" for k in kpis)

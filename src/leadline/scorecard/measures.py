@@ -130,7 +130,7 @@ def slos_met(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Valu
 
 
 def compliance_coverage(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:
-    if by == "value-stream":
+    if by == "value-stream" or period.start > g.now:
         return {}
     at = min(period.last_day, g.now.date())
     with g.app.store.session() as session:
