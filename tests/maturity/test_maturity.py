@@ -8,13 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from leadline.cli import app as cli
 from leadline.context import App
 from leadline.maturity.evidence import FACTS, Evidence, Fact
-from leadline.maturity.model import Rule, _domain, load_model, maturity
+from leadline.maturity.model import Domain, Rule, _domain, load_model, maturity
 from tests.delivery.support_metrics import ingest, write_csv
 
 DAY = dt.date(2026, 11, 25)
@@ -156,3 +159,32 @@ def test_empty_installation_is_reactive_everywhere_and_cli(app: App) -> None:
     assert "Proactive" not in table.output and "Reactive" in table.output
     bad = runner.invoke(cli, ["--home", str(home), "maturity", "--as-of", "yesterday"])
     assert bad.exit_code == 2
+
+
+@given(st.lists(st.tuples(st.integers(min_value=2, max_value=5), st.booleans()), max_size=12))
+@hyp_settings(max_examples=60, deadline=None)
+def test_level_is_the_highest_with_every_lower_rule_met(rules: list[tuple[int, bool]]) -> None:
+    """Against a plain reading of the rule: the highest N such that every rule of levels 2..N
+    is met; the missing list for N + 1 holds exactly the unmet rules up to N + 1."""
+    domain = Domain(
+        key="d",
+        name="D",
+        rules=[
+            Rule(id=f"r{i}", level=level, description=f"rule {i}", answerable=True)
+            for i, (level, _) in enumerate(rules)
+        ],
+    )
+    answers = {f"r{i}": _Answer(met) for i, (_, met) in enumerate(rules)}
+    result = _domain(domain, LEVELS, Evidence(None, DAY), answers)  # type: ignore[arg-type]
+    expected = 1
+    for level in range(2, 6):
+        if all(met for lv, met in rules if lv == level):
+            expected = level
+        else:
+            break
+    assert result["level"] == expected
+    if expected < 5:
+        missing = {m["rule"] for m in result["next"]["missing"]}
+        assert missing == {
+            f"r{i}" for i, (lv, met) in enumerate(rules) if lv <= expected + 1 and not met
+        }
