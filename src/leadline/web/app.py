@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,6 +62,9 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         writer.start()
         if worker is not None:
             worker.start()
+            from leadline.web.views import warm_up
+
+            threading.Thread(target=warm_up, args=(leadline,), daemon=True).start()
         try:
             yield
         finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
@@ -16,15 +17,17 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from leadline.audit import AuditEntry
+from leadline.context import App
 from leadline.web import viewdata
 from leadline.web import viewdata_govern as govern
 from leadline.web.cache import cached
 from leadline.web.deps import leadline_app, page_admin, page_reader
-from leadline.web.filters import Filters, scope_of
+from leadline.web.filters import Filters, Scope, scope_of
 from leadline.web.pages import render, templates
 from leadline.web.users import Principal
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 Reader = Annotated[Principal, Depends(page_reader)]
 TABLE_PILLAR = {
     "register": "risk",
@@ -60,6 +63,29 @@ def csv_answer(table: viewdata.Table) -> Response:
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+def cache_key(filters: Filters) -> tuple[str | tuple[str, str], ...]:
+    return (*sorted(filters.query().items()), *filters.errors)
+
+
+def page_data(
+    app: App, build: Callable[..., viewdata.Page], filters: Filters
+) -> tuple[viewdata.Page, Scope]:
+    """A page's data for these filters, from the report cache."""
+    query = cache_key(filters)
+    scope = cached(app, "scope", partial(scope_of, app, filters), query)
+    page = cached(app, "page", partial(build, app, filters, scope), build.__name__, query)
+    return page, scope
+
+
+def warm_up(app: App) -> None:
+    """Compute the unfiltered scorecard page once (at server start, in the background), so
+    the first visitor does not wait for every pillar's report."""
+    try:
+        page_data(app, viewdata.home, Filters())
+    except Exception:  # a failure here shows again, with its message, on the first visit
+        log.exception("warming up the scorecard page failed")
+
+
 def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
     def endpoint(
         request: Request,
@@ -69,9 +95,7 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
     ) -> Response:
         app = leadline_app(request)
         filters = Filters.of(request)
-        query = (*sorted(filters.query().items()), *filters.errors)
-        scope = cached(app, "scope", partial(scope_of, app, filters), query)
-        page = cached(app, "page", partial(build, app, filters, scope), build.__name__, query)
+        page, scope = page_data(app, build, filters)
         if format == "csv":
             found = [t for t in page.tables if t.name == table]
             if not found:
@@ -100,7 +124,7 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
             "page-html",
             lambda: templates.get_template("page_main.html").render(context),
             build.__name__,
-            query,
+            cache_key(filters),
             editable,
         )
         return render(request, "page.html", {"page": page, "main": main})
