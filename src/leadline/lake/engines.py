@@ -56,6 +56,7 @@ def duckdb_backend() -> Any:
     con = ibis.duckdb.connect()
     con.compiler = DUCKDB_COMPILER  # see lake.compilers
     con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET enable_progress_bar = false")  # long queries must not draw on the terminal
     return con
 
 
