@@ -47,7 +47,7 @@ def _log_in(page: Page, base: str, user: str) -> None:
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scorecard", exact=True)).to_be_visible(timeout=60_000)
 
 
 def test_scorecard_filter_edit_and_audit_in_chromium(server: str, browser: Browser) -> None:
