@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -53,3 +56,40 @@ def report(
         **extra,
     }
     print("RESULT " + json.dumps(row), flush=True)
+
+
+def timings(repeats: int, work: Callable[[], Any], warm_up: bool) -> tuple[float, Any, list[float]]:
+    """Best wall time of ``repeats`` runs (after one unmeasured run if ``warm_up``), the last
+    result, and every run's time."""
+    result = work() if warm_up else None
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return min(times), result, times
+
+
+CHILD = "CHILD "
+
+
+def child_result(payload: Any) -> None:
+    """What a benchmark's child process reports to its parent (one line on stdout)."""
+    print(CHILD + json.dumps(payload, default=str), flush=True)
+
+
+def spawn(script: Path, args: list[str]) -> dict[str, Any]:
+    """Run ``script`` with ``args`` in its own process (so its peak RSS is its own) and return
+    the last result it reported with ``child_result``; exit with its output if it failed."""
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        sys.stderr.write(done.stdout[-2000:] + done.stderr[-5000:])
+        raise SystemExit(f"{script.name} {' '.join(args)} failed ({done.returncode})")
+    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith(CHILD))
+    return json.loads(line[len(CHILD) :])

@@ -21,12 +21,10 @@ import argparse
 import datetime as dt
 import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from common import peak_rss_mib, report
+from common import child_result, peak_rss_mib, report, spawn, timings
 from dora_baselines import COLUMNS, duckdb_connection, duckdb_four_keys, pandas_four_keys
 from dora_data import SINCE, UNMAPPED_KEY, UNTIL, ensure_lake, service_teams
 from leadline.config import load_settings
@@ -51,20 +49,6 @@ GOAL_VS_SQL, GOAL_VS_PANDAS, GOAL_RSS_MIB = 1.3, 4.0, 4096
 
 
 # --- one implementation per process ----------------------------------------------------------
-
-
-def _timings(
-    repeats: int, work: Callable[[], Any], warm_up: bool
-) -> tuple[float, Any, list[float]]:
-    """Best wall time of ``repeats`` runs (after one unmeasured run if ``warm_up``) and the
-    last result."""
-    result = work() if warm_up else None
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result, times
 
 
 def run_mode(mode: str, home: Path, seed: int, repeats: int) -> None:
@@ -129,7 +113,7 @@ def run_mode(mode: str, home: Path, seed: int, repeats: int) -> None:
     for index, (name, period) in enumerate(PERIODS.items()):
         # One unmeasured warm-up per process (files cached, code loaded); pandas has nothing
         # to warm up and is slow, so all its runs are measured. Totals: one run fewer.
-        best, result, times = _timings(
+        best, result, times = timings(
             max(1, repeats - index),
             lambda p=period: work(p),
             warm_up=index == 0 and mode != "pandas",
@@ -138,22 +122,7 @@ def run_mode(mode: str, home: Path, seed: int, repeats: int) -> None:
         out[name] = {"seconds": best, "runs": [round(t, 3) for t in times], "rows": result.num_rows}
     out["peak_rss_mib"] = peak_rss_mib()
     store.dispose()
-    print("CHILD " + json.dumps(out), flush=True)
-
-
-def spawn(args: list[str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.stderr.write(done.stdout[-2000:] + done.stderr[-5000:])
-        raise SystemExit(f"dora.py {' '.join(args)} failed ({done.returncode})")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("CHILD ")]
-    return json.loads(lines[-1][6:])
+    child_result(out)
 
 
 # --- checking the numbers ---------------------------------------------------------------------
@@ -319,7 +288,7 @@ def run_webhooks(deployments: int) -> None:
 
         get_source("github")
     except Exception as error:  # any import or lookup failure: not available yet
-        print(f"CHILD {json.dumps({'skipped': f'github source unavailable: {error!r}'})}")
+        child_result({"skipped": f"github source unavailable: {error!r}"})
         return
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(scratch)
@@ -343,20 +312,15 @@ def run_webhooks(deployments: int) -> None:
         {k: getattr(r, k, None) for k in ("rows_read", "rows_accepted", "rows_rejected", "status")}
         for r in result.results
     ]
-    print(
-        "CHILD "
-        + json.dumps(
-            {
-                "deliveries": count,
-                "mib": size_mib,
-                "seconds": seconds,
-                "landed": landed,
-                "results": summary,
-                "peak_rss_mib": peak_rss_mib(),
-            },
-            default=str,
-        ),
-        flush=True,
+    child_result(
+        {
+            "deliveries": count,
+            "mib": size_mib,
+            "seconds": seconds,
+            "landed": landed,
+            "results": summary,
+            "peak_rss_mib": peak_rss_mib(),
+        },
     )
 
 
@@ -392,13 +356,14 @@ def main() -> int:
     common = ["--scale", str(args.scale), "--seed", str(args.seed)]
     runs = {
         mode: spawn(
+            Path(__file__).resolve(),
             [
                 *common,
                 "--mode",
                 mode,
                 "--repeats",
                 str(args.pandas_repeats if mode == "pandas" else args.repeats),
-            ]
+            ],
         )
         for mode in MODES
     }
@@ -433,7 +398,10 @@ def main() -> int:
     sums = totals_of(home, "leadline")
     print(f"leadline weekly sums: {json.dumps(sums)}")
     if args.webhooks:
-        hooks = spawn([*common, "--mode", "webhooks", "--webhooks", str(args.webhooks)])
+        hooks = spawn(
+            Path(__file__).resolve(),
+            [*common, "--mode", "webhooks", "--webhooks", str(args.webhooks)],
+        )
         if "skipped" in hooks:
             print(f"note: webhook ingest skipped ({hooks['skipped']})")
         else:

@@ -35,7 +35,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from common import peak_rss_mib, report
+from common import child_result, peak_rss_mib, report, spawn
 from finops_baselines import duckdb_showback, pandas_showback
 from finops_data import MONTH, ensure_lake
 from leadline.catalog.models import Service
@@ -89,21 +89,6 @@ def run_mode(mode: str, home: Path, repeats: int) -> dict[str, Any]:
     out["peak_rss_mib"] = peak_rss_mib()
     app.close()
     return out
-
-
-def spawn(args: list[str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.stderr.write(done.stdout[-2000:] + done.stderr[-5000:])
-        raise SystemExit(f"finops.py {' '.join(args)} failed ({done.returncode})")
-    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("CHILD "))
-    return json.loads(line[6:])
 
 
 def compare(ours: dict[str, str], theirs: dict[str, str], name: str) -> list[str]:
@@ -222,12 +207,12 @@ def main() -> int:
     if args.generated:
         return 0
     if args.mode:
-        print("CHILD " + json.dumps(run_mode(args.mode, home, args.repeats)), flush=True)
+        child_result(run_mode(args.mode, home, args.repeats))
         return 0
     size = f"{meta['rows']:,} lines, {meta['rules']} rules"
     report("finops", f"generate lake ({size}), not measured", float(meta["generate_seconds"]))
     common = ["--scale", str(args.scale), "--seed", str(args.seed), "--repeats", str(args.repeats)]
-    runs = {mode: spawn([*common, "--mode", mode]) for mode in MODES}
+    runs = {mode: spawn(Path(__file__).resolve(), [*common, "--mode", mode]) for mode in MODES}
     problems = []
     for other in MODES[1:]:
         for by in BY:

@@ -26,10 +26,7 @@ import argparse
 import datetime as dt
 import json
 import math
-import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +34,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from common import peak_rss_mib, report
+from common import child_result, peak_rss_mib, report, spawn, timings
 from leadline.config import BurnRateRule, load_settings
 from leadline.context import App
 from leadline.lake.engines import Lake
@@ -55,24 +52,9 @@ from slo_baselines import (
 )
 from slo_data import END, START, ensure_lake
 
-HERE = Path(__file__).resolve().parent
 MODES = ("leadline", "duckdb-sql", "pandas")
 CASES = ("status", "alerts")
 GOAL_VS_SQL, GOAL_VS_PANDAS, GOAL_RSS_MIB = 1.3, 4.0, 4096
-
-
-def _timings(
-    repeats: int, work: Callable[[], Any], warm_up: bool
-) -> tuple[float, Any, list[float]]:
-    """Best wall time of ``repeats`` runs (after one unmeasured run if ``warm_up``) and the
-    last result."""
-    result = work() if warm_up else None
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return min(times), result, times
 
 
 def setup(home: Path) -> dict[str, Any]:
@@ -156,7 +138,7 @@ def run_mode(mode: str, home: Path, repeats: dict[str, int]) -> None:
     for index, case in enumerate(CASES):
         # One unmeasured warm-up per process (files cached, code loaded) before the first case;
         # pandas has nothing to warm up and is slow, so all its runs are measured.
-        best, result, times = _timings(
+        best, result, times = timings(
             repeats[case], lambda c=case: work(c), warm_up=index == 0 and mode != "pandas"
         )
         pq.write_table(result, home / f"result-{mode}-{case}.parquet")
@@ -164,22 +146,7 @@ def run_mode(mode: str, home: Path, repeats: dict[str, int]) -> None:
         out[f"peak_rss_mib_after_{case}"] = peak_rss_mib()
     out["peak_rss_mib"] = peak_rss_mib()
     app.close()
-    print("CHILD " + json.dumps(out), flush=True)
-
-
-def spawn(args: list[str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *args],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        sys.stderr.write(done.stdout[-2000:] + done.stderr[-5000:])
-        raise SystemExit(f"slo.py {' '.join(args)} failed ({done.returncode})")
-    lines = [line for line in done.stdout.splitlines() if line.startswith("CHILD ")]
-    return json.loads(lines[-1][6:])
+    child_result(out)
 
 
 # --- checking the numbers ---------------------------------------------------------------------
@@ -276,6 +243,7 @@ def main() -> int:
     modes = [m for m in MODES if m in args.modes.split(",")]
     runs = {
         mode: spawn(
+            Path(__file__).resolve(),
             [
                 *common,
                 "--mode",
@@ -286,7 +254,7 @@ def main() -> int:
                 str(args.alert_repeats),
                 "--pandas-repeats",
                 str(args.pandas_repeats),
-            ]
+            ],
         )
         for mode in modes
     }
