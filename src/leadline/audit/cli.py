@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from leadline.audit.log import AuditEntry, history
+from leadline.audit.log import entry_row, history
 from leadline.context import App
 from leadline.output import OutputFormat, emit
-
-
-def entry_row(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "actor": entry.actor,
-        "via": entry.via,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "changed": entry.changed,
-        "before": entry.before,
-        "after": entry.after,
-        "note": entry.note,
-    }
 
 
 def audit(

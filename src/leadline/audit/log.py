@@ -131,6 +131,23 @@ def record(
     return entry
 
 
+def entry_row(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as plain data: what ``leadline audit --format json`` and the API return."""
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "via": entry.via,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "changed": entry.changed,
+        "before": entry.before,
+        "after": entry.after,
+        "note": entry.note,
+    }
+
+
 def history(
     session: Session,
     *,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from leadline.audit import AuditEntry
+from leadline.audit import AuditEntry, entry_row
 from leadline.catalog import queries
 from leadline.delivery.report import Window, dora
 from leadline.finops.report import showback
@@ -270,25 +270,9 @@ def audit(
         entries = session.scalars(
             query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset)
         )
-        rows = [audit_row(e) for e in entries]
+        rows = [entry_row(e) for e in entries]
     following = None
     if offset + limit < total:
         following = str(request.url.include_query_params(limit=limit, offset=offset + limit))
     data = {"entries": rows, "count": total, "limit": limit, "offset": offset, "next": following}
     return json_answer(request, data, etag=False)
-
-
-def audit_row(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "actor": entry.actor,
-        "via": entry.via,
-        "action": entry.action,
-        "entity_type": entry.entity_type,
-        "entity_id": entry.entity_id,
-        "changed": entry.changed,
-        "before": entry.before,
-        "after": entry.after,
-        "note": entry.note,
-    }
