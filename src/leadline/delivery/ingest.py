@@ -14,7 +14,7 @@ from leadline.delivery.schemas import CHANGES_CSV, DEPLOYMENTS_CSV, INCIDENTS_CS
 from leadline.delivery.services import ServiceResolver, Subject
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import EXTRA_COLUMN, CsvFormat, read_csv
+from leadline.ingest.tabular import EXTRA_COLUMN, CsvFormat, read_checked
 from leadline.store.base import utcnow
 
 
@@ -31,20 +31,13 @@ class _CsvSource(Source):
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         (input_file,) = unit.files
-        result = read_csv(
+        return read_checked(
             input_file.path,
             self.format,
+            self.check,
             naive_timezone=ctx.settings.naive_timezone,
             progress=ctx.progress,
         )
-        records, problems = [], list(result.problems)
-        for row in result.table.to_pylist():
-            problem = self.check(input_file.name, row)
-            if problem is None:
-                records.append(row)
-            else:
-                problems.append(problem)
-        return Parsed(rows_read=result.rows_read, records=records, problems=problems)
 
     def check(self, file: str, row: dict[str, Any]) -> Problem | None:
         """A rule across columns; None when the row is consistent."""

@@ -27,7 +27,7 @@ from leadline.finops.schemas import (
 )
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import read_csv
+from leadline.ingest.tabular import read_checked, read_csv
 from leadline.store.base import utcnow
 
 LEDGER_PROVIDER = "ledger"
@@ -158,6 +158,12 @@ class LedgerSource(Source):
         return []
 
 
+def driver_problem(file: str, row: dict[str, Any]) -> Problem | None:
+    if row["value"] < 0:
+        return Problem(file, "must not be negative", row["_row"], "value", str(row["value"]))
+    return None
+
+
 @register
 class DriversSource(Source):
     name = "drivers-csv"
@@ -170,24 +176,7 @@ class DriversSource(Source):
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         (input_file,) = unit.files
-        result = read_csv(input_file.path, DRIVERS_CSV, progress=ctx.progress)
-        records, problems = [], list(result.problems)
-        for row in result.table.to_pylist():
-            if row["value"] < 0:
-                problems.append(
-                    Problem(
-                        input_file.name,
-                        "must not be negative",
-                        row["_row"],
-                        "value",
-                        str(row["value"]),
-                        "error",
-                        None,
-                    )
-                )
-            else:
-                records.append(row)
-        return Parsed(rows_read=result.rows_read, records=records, problems=problems)
+        return read_checked(input_file.path, DRIVERS_CSV, driver_problem, progress=ctx.progress)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         assert ctx.lake is not None

@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from leadline.ingest.problems import InputError, Problem
+from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.values import (
     CONVERSION_ERRORS,
     Column,
@@ -35,7 +35,15 @@ from leadline.ingest.values import (
     valid_mask,
 )
 
-__all__ = ["Column", "ColumnType", "CsvFormat", "CsvResult", "read_csv", "validate_block"]
+__all__ = [
+    "Column",
+    "ColumnType",
+    "CsvFormat",
+    "CsvResult",
+    "read_checked",
+    "read_csv",
+    "validate_block",
+]
 EXTRA_COLUMN = "extra"
 ROW_COLUMN = "_row"
 BLOCK_SIZE = 4 << 20
@@ -143,6 +151,30 @@ def read_csv(
     if batches:
         result.table = pa.concat_tables(batches)
     return result
+
+
+RowCheck = Callable[[str, dict[str, Any]], "Problem | Iterable[Problem] | None"]
+
+
+def read_checked(
+    path: Path,
+    fmt: CsvFormat,
+    check: RowCheck,
+    *,
+    naive_timezone: str = "UTC",
+    progress: Callable[[int], None] = lambda _n: None,
+) -> Parsed:
+    """A CSV's valid rows that also pass ``check``, a rule across columns (given the file name
+    and the row): its errors reject the row, its warnings keep it."""
+    result = read_csv(path, fmt, naive_timezone=naive_timezone, progress=progress)
+    records, problems = [], list(result.problems)
+    for row in result.table.to_pylist():
+        found = check(str(path), row)
+        found = [] if found is None else [found] if isinstance(found, Problem) else list(found)
+        problems += found
+        if not any(p.severity == "error" for p in found):
+            records.append(row)
+    return Parsed(rows_read=result.rows_read, records=records, problems=problems)
 
 
 class _BlockReader:

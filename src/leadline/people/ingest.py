@@ -15,7 +15,7 @@ from sqlalchemy import select
 from leadline.catalog.models import Team
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import read_csv
+from leadline.ingest.tabular import read_checked
 from leadline.people.schemas import DEVEX_CSV, DEVEX_RESPONSES, LIKERT_MAX, LIKERT_MIN
 from leadline.store.base import utcnow
 
@@ -47,20 +47,13 @@ class DevexSurveyCsv(Source):
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         (input_file,) = unit.files
-        result = read_csv(
+        return read_checked(
             input_file.path,
             DEVEX_CSV,
+            check,
             naive_timezone=ctx.settings.naive_timezone,
             progress=ctx.progress,
         )
-        records, problems = [], list(result.problems)
-        for row in result.table.to_pylist():
-            problem = check(input_file.name, row)
-            if problem is None:
-                records.append(row)
-            else:
-                problems.append(problem)
-        return Parsed(rows_read=result.rows_read, records=records, problems=problems)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         assert ctx.session is not None and ctx.lake is not None and ctx.batch is not None

@@ -25,7 +25,13 @@ import pyarrow as pa
 from leadline.delivery.services import ServiceResolver, Subject
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, Column, CsvFormat, read_csv
+from leadline.ingest.tabular import (
+    EXTRA_COLUMN,
+    ROW_COLUMN,
+    Column,
+    CsvFormat,
+    read_checked,
+)
 from leadline.lake.tables import FactTable, register_table
 from leadline.store.base import utcnow
 
@@ -156,19 +162,13 @@ class _ServiceLevelCsv(Source):
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         (input_file,) = unit.files
-        result = read_csv(
+        return read_checked(
             input_file.path,
             self.format,
+            self.check,
             naive_timezone=ctx.settings.naive_timezone,
             progress=ctx.progress,
         )
-        records, problems = [], list(result.problems)
-        for row in result.table.to_pylist():
-            found = self.check(input_file.name, row)
-            problems += found
-            if not any(p.severity == "error" for p in found):
-                records.append(row)
-        return Parsed(rows_read=result.rows_read, records=records, problems=problems)
 
     def check(self, file: str, row: dict[str, Any]) -> list[Problem]:
         """Rules across columns (may adjust ``row``); errors reject the row, warnings keep it."""
