@@ -5,6 +5,7 @@ closes the total, largest-remainder rounding, mixed currencies refused, the CLI'
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,71 @@ def test_line_detail_names_each_lines_rule(month_app: App, tmp_path: Path) -> No
     assert one["count"] == 1 and one["lines"][0]["tower"] == "Compute"
     with pytest.raises(report.FinOpsError, match="no rule named"):
         report.line_detail(month_app, "2026-01", rule="nope")
+
+
+def _month_rows(month: str, following: str, scale: int) -> list[dict[str, str]]:
+    """The January scenario moved to ``month`` (billed up to ``following``, both YYYY-MM)
+    with every cost times ``scale``."""
+    periods = {
+        "BillingPeriodStart": f"{month}-01T00:00:00Z",
+        "BillingPeriodEnd": f"{following}-01T00:00:00Z",
+        "ChargePeriodStart": f"{month}-05T00:00:00Z",
+        "ChargePeriodEnd": f"{month}-06T00:00:00Z",
+    }
+    return [
+        {**row, **periods, "EffectiveCost": str(Decimal(row["EffectiveCost"]) * scale)}
+        for row in scenario_rows()
+    ]
+
+
+def test_several_months_in_one_pass_equal_month_by_month(month_app: App, tmp_path: Path) -> None:
+    """``allocate_months`` reads several months with one query per table and must give each
+    month what ``allocate_month`` gives it alone: its own drivers, its own currency choice
+    (a month with two currencies gets its error, the others still allocate), empty months
+    empty."""
+    from leadline.ingest.runner import run_ingest
+
+    feb = write_focus(tmp_path / "feb.csv", _month_rows("2026-02", "2026-03", 2))
+    euros = [
+        {**r, "BillingCurrency": "EUR", "BillingAccountId": "eu"}
+        for r in _month_rows("2026-03", "2026-04", 1)
+    ]
+    mar = write_focus(tmp_path / "mar.csv", _month_rows("2026-03", "2026-04", 3) + euros)
+    assert ingest_focus(month_app, feb, mar).exit_code == 0
+    drivers = tmp_path / "drivers.csv"
+    drivers.write_text(
+        "date,driver,value,scope\n2026-01-05,active_users,300,payments\n"
+        "2026-01-20,active_users,100,browse\n2026-02-03,active_users,100,payments\n"
+        "2026-02-04,active_users,300,browse\n",
+        encoding="utf-8",
+    )
+    landed = run_ingest(
+        "drivers-csv", [drivers], settings=month_app.settings, store=month_app.store
+    )
+    assert landed.exit_code == 0
+    ingest_rules(month_app, tmp_path, rules_yaml("driver\n      driver: active_users"))
+    labels = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
+    together = report.allocate_months(month_app, [report.Month.parse(m) for m in labels])
+    assert list(together) == labels
+    for label in ["2025-12", "2026-01", "2026-02", "2026-04"]:
+        alone = report.allocate_month(month_app, report.Month.parse(label))
+        joint = together[label]
+        assert isinstance(joint, report.MonthAllocation)
+        assert report.shape(joint, "team") == report.shape(alone, "team")
+        assert joint.lines == alone.lines
+    # January: pool 40 split 300:100 → payments 130 + 30, browse 50 + 10; February the
+    # drivers turn (100:300) and costs double: payments 260 + 20, browse 100 + 60.
+    assert groups(report.shape(together["2026-01"], "team")) == {  # type: ignore[arg-type]
+        "payments": "160.00",
+        "browse": "60.00",
+        "unallocated": "10.00",
+    }
+    assert groups(report.shape(together["2026-02"], "team")) == {  # type: ignore[arg-type]
+        "payments": "280.00",
+        "browse": "160.00",
+        "unallocated": "20.00",
+    }
+    assert isinstance(together["2026-03"], report.FinOpsError)
+    assert "2 currencies (EUR, USD)" in str(together["2026-03"])
+    euro = report.allocate_months(month_app, [report.Month.parse("2026-03")], currency="EUR")
+    assert report.shape(euro["2026-03"], "team")["total"] == "230.00"  # type: ignore[arg-type]

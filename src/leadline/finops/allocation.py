@@ -257,16 +257,21 @@ def custom_tower_index(lines: ibis.Table, towers: Sequence[TowerRule]) -> ibis.I
 
 
 def allocation_sums(
-    lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective"
+    lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective", by_month: bool = False
 ) -> ibis.Table:
     """Cost and line count per (rule, tower rule, cost pool, service category): the whole
     allocation in one pass. The default tower mapping (by cost pool and service category) is
-    applied to this small aggregate by ``fold_towers``, not to every line."""
+    applied to this small aggregate by ``fold_towers``, not to every line. ``by_month`` adds
+    the charge month and the billing currency to the keys, so several months are allocated
+    from one pass."""
     ruled = with_rule(lines, rules)
     tagged = ruled.mutate(
         tower_rule=custom_tower_index(ruled, rules.towers), cost=ruled[COST_TYPES[cost_type]]
     )
     keys = ["rule", "tower_rule", "cost_pool", "service_category"]
+    if by_month:
+        tagged = tagged.mutate(month=tagged.charge_period_start.truncate("M"))
+        keys += ["month", "billing_currency"]
     return tagged.group_by(keys).aggregate(cost=_.cost.sum(), lines=_.count())
 
 
@@ -322,12 +327,15 @@ def allocated_lines(
 
 
 def driver_totals(
-    drivers: ibis.Table, driver: str, start: dt.datetime, end: dt.datetime
+    drivers: ibis.Table, driver: str, start: dt.datetime, end: dt.datetime, by_month: bool = False
 ) -> ibis.Table:
-    """A business driver's total per scope over ``[start, end)``."""
+    """A business driver's total per scope (and month, with ``by_month``) over ``[start, end)``."""
     rows = drivers.filter(
         drivers.driver == driver,
         drivers.date >= ibis.literal(start, "timestamp(6)"),
         drivers.date < ibis.literal(end, "timestamp(6)"),
     )
+    if by_month:
+        rows = rows.mutate(month=rows.date.truncate("M"))
+        return rows.group_by(["scope", "month"]).aggregate(value=_.value.sum())
     return rows.group_by("scope").aggregate(value=_.value.sum())

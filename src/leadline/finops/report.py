@@ -9,7 +9,7 @@ The JSON keys are the contract of DESIGN.md §4: ``{"month", "cost_type", "curre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -126,36 +126,96 @@ def allocate_month(
     engine: str | None = None,
 ) -> MonthAllocation:
     """Allocate one month's cost lines (one currency) with the rules in force."""
+    result = allocate_months(app, [month], cost_type, currency, engine)[month.label]
+    if isinstance(result, FinOpsError):
+        raise result
+    return result
+
+
+def allocate_months(
+    app: App,
+    months: Sequence[Month],
+    cost_type: CostType = "effective",
+    currency: str | None = None,
+    engine: str | None = None,
+) -> dict[str, MonthAllocation | FinOpsError]:
+    """Allocate several months with one pass over their cost lines (one query for the sums,
+    one per business driver), each month exactly as ``allocate_month`` would: a month whose
+    currency cannot be chosen gets its FinOpsError instead of an allocation. Reports that
+    span months (scorecard, QBR, budgets) use it to avoid a query per month."""
     rules = _rules(app)
     lake = Lake(app.settings, app.store, engine)
-    lines = allocation.month_lines(lake.table("cost_lines"), month.start, month.end)
-    chosen = _currency(lake, lines, currency)
     catalog = Catalog.load(app)
-    if chosen is None:
-        return MonthAllocation(month, cost_type, currency or "USD", Allocation(), rules, catalog, 0)
-    lines = lines.filter(lines.billing_currency == chosen)
-    sums = allocation.fold_towers(
-        lake.execute(allocation.allocation_sums(lines, rules, cost_type)).to_pylist(), rules.towers
-    )
-    drivers = {}
-    for pool in rules.shared:
-        if pool.driver is not None and pool.driver not in drivers:
-            expr = allocation.driver_totals(
-                lake.table("business_drivers"), pool.driver, month.start, month.end
+    if not months:
+        return {}
+    start, end = min(m.start for m in months), max(m.end for m in months)
+    lines = allocation.month_lines(lake.table("cost_lines"), start, end)
+    rows = lake.execute(allocation.allocation_sums(lines, rules, cost_type, by_month=True))
+    by_month: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.to_pylist():
+        by_month.setdefault(row["month"].strftime("%Y-%m"), []).append(row)
+    drivers = _driver_months(lake, rules, start, end)
+    out: dict[str, MonthAllocation | FinOpsError] = {}
+    for month in months:
+        found = by_month.get(month.label, [])
+        try:
+            chosen = _choose_currency(found, currency)
+        except FinOpsError as error:
+            out[month.label] = error
+            continue
+        if chosen is None:
+            empty = Allocation()
+            out[month.label] = MonthAllocation(
+                month, cost_type, currency or "USD", empty, rules, catalog, 0
             )
-            drivers[pool.driver] = {
-                r["scope"]: Decimal(repr(r["value"])) for r in lake.execute(expr).to_pylist()
-            }
-    inputs = Inputs(
-        rules,
-        allocation.tower_names(rules.towers),
-        catalog.service_teams,
-        set(catalog.team_units),
-        drivers,
-    )
-    result = allocate(sums, inputs)
-    count = sum(int(r["lines"]) for r in sums)
-    return MonthAllocation(month, cost_type, chosen, result, rules, catalog, count)
+            continue
+        sums = allocation.fold_towers(
+            [r for r in found if r["billing_currency"] == chosen], rules.towers
+        )
+        inputs = Inputs(
+            rules,
+            allocation.tower_names(rules.towers),
+            catalog.service_teams,
+            set(catalog.team_units),
+            {name: values.get(month.label, {}) for name, values in drivers.items()},
+        )
+        count = sum(int(r["lines"]) for r in sums)
+        out[month.label] = MonthAllocation(
+            month, cost_type, chosen, allocate(sums, inputs), rules, catalog, count
+        )
+    return out
+
+
+def _choose_currency(rows: list[dict[str, Any]], asked: str | None) -> str | None:
+    """The asked currency, else the only one the month's lines have (None without lines)."""
+    if asked is not None:
+        return asked
+    present = sorted({r["billing_currency"] for r in rows})
+    if len(present) > 1:
+        raise FinOpsError(
+            f"the month has costs in {len(present)} currencies ({', '.join(present)}); "
+            "they are never summed together: choose one with --currency"
+        )
+    return present[0] if present else None
+
+
+def _driver_months(
+    lake: Lake, rules: AllocationRules, start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """driver -> month -> scope -> total, for the drivers the shared pools split by."""
+    out: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for pool in rules.shared:
+        if pool.driver is None or pool.driver in out:
+            continue
+        expr = allocation.driver_totals(
+            lake.table("business_drivers"), pool.driver, start, end, by_month=True
+        )
+        months: dict[str, dict[str, Decimal]] = {}
+        for r in lake.execute(expr).to_pylist():
+            scopes = months.setdefault(r["month"].strftime("%Y-%m"), {})
+            scopes[r["scope"]] = Decimal(repr(r["value"]))
+        out[pool.driver] = months
+    return out
 
 
 def group_key(by: str, catalog: Catalog) -> Callable[[Portion], str]:

@@ -6,8 +6,8 @@ DORA keys are null (not 0 deployments) for a period that ends before the first m
 deployment facts: tracking had not started. Periods longer than a month combine monthly
 results by their counts, never by averaging ratios: SLOs/SLAs/XLAs met = met ÷ judged over all
 months; allocation coverage is weighted by each month's total cost; unit cost = the period's
-cost ÷ the driver summed over its months. Each month is allocated once
-(``finops.report.allocate_month``) for both FinOps measures.
+cost ÷ the driver summed over its months. The months are allocated once,
+together (``finops.report.allocate_months``), for both FinOps measures.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from leadline.context import App
 from leadline.delivery.report import NO_GROUP, Window, dora, service_groups
 from leadline.finops.apportion import UNALLOCATED_KEY
 from leadline.finops.budgets import ORGANISATION, actuals
-from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_month, shape
+from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_months, shape
 from leadline.finops.unit_cost import driver_volumes
 from leadline.lake.engines import Lake
 from leadline.reliability import report as reliability
@@ -177,16 +177,24 @@ def _agreements_met(status_of: Callable[..., dict[str, Any]], kind: str) -> Call
 
 
 def allocation(g: Gather, month: str) -> MonthAllocation | None:
-    """The month's allocation (effective cost), once per scorecard; None without rules."""
+    """The month's allocation (effective cost), None without rules or when the month's
+    currency cannot be chosen. The horizon's started months are allocated together, once
+    per scorecard (``finops.report.allocate_months``: one pass over their cost lines)."""
+    started = g.now.strftime("%Y-%m")
+    together = tuple(m for m in g.horizon if m <= started)
+    wanted = together if month in together else (month,)
 
-    def compute() -> MonthAllocation | None:
+    def compute() -> dict[str, MonthAllocation | FinOpsError]:
         try:
-            return allocate_month(g.app, Month.parse(month), "effective", None, g.engine)
-        except FinOpsError:
-            return None
+            return allocate_months(
+                g.app, [Month.parse(m) for m in wanted], "effective", None, g.engine
+            )
+        except FinOpsError:  # no allocation rules
+            return {}
 
-    result: MonthAllocation | None = g.cached(("allocation", month), compute)
-    return result
+    results: dict[str, MonthAllocation | FinOpsError] = g.cached(("allocations", wanted), compute)
+    result = results.get(month)
+    return result if isinstance(result, MonthAllocation) else None
 
 
 def allocation_coverage(g: Gather, d: KpiDefinition, period: Period, by: ScopeKind) -> Values:

@@ -8,6 +8,7 @@ SLO status, showback, 90-day plan, maturity); ``render_html`` is what the web ap
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from leadline.scorecard.definitions import KpiDefinition, load_definitions
 from leadline.scorecard.measures import DORA_PICKS, MEASURES, Gather, allocation, dora_months
 from leadline.scorecard.periods import Period
 from leadline.strategy import okrs, plan
+from leadline.strategy.bindings import Evaluator
 
 TREND_KPIS = (
     "dora.deployment_frequency",
@@ -182,22 +184,39 @@ def _summary(
 def qbr_data(
     app: App, quarter: str, *, now: dt.datetime | None = None, engine: str | None = None
 ) -> dict[str, Any]:
-    """Everything the QBR shows, as plain data."""
+    """Everything the QBR shows, as plain data, judged at ``now`` (default: the clock).
+
+    The sections are independent reports; on DuckDB they run two at a time, since the
+    engine releases the GIL while one section's queries run and another's Python works
+    (Spark schedules its own work: one at a time). Pillar results are shared through one
+    ``Gather`` (the scorecard's allocations and SLO attainment serve the cost section,
+    the trends and maturity)."""
     period = _quarter(quarter)
     instant = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
     g = Gather(app, engine, instant)
-    card = scorecard(app, by="organisation", period=period.label, gather=g)
     months = g.months(period.previous()) + g.months(period)
     at = min(period.last_day, instant.date())
-    okr_doc = okrs.okr_report(app, quarter=period.label, engine=engine)
+    spark = (engine or app.settings.engine) == "spark"
+    with ThreadPoolExecutor(max_workers=1 if spark else 2) as pool:
+        card_job = pool.submit(scorecard, app, by="organisation", period=period.label, gather=g)
+        okr_job = pool.submit(
+            okrs.okr_report,
+            app,
+            quarter=period.label,
+            engine=engine,
+            evaluator=Evaluator(app, engine, now=instant),
+        )
+        plan_job = pool.submit(_plan_report, app, at)
+        slos_job = pool.submit(_slos, app, min(period.end, instant), engine)
+        risks_job = pool.submit(_risks, app, at)
+        pool.submit(dora_months, g, months)  # the trend charts' monthly DORA, in the cache
+        okr_doc, plan_doc = okr_job.result(), plan_job.result()
+        known = {"okrs": okr_doc, **({"plan": plan_doc} if plan_doc else {})}
+        levels_job = pool.submit(maturity, app, as_of=at, engine=engine, gather=g, known=known)
+        card = card_job.result()
+        trends, costs = _trends(g, card, months), _costs(g, months, period)
+        levels, risks = levels_job.result(), risks_job.result()
     objectives = okr_doc["objectives"]
-    risks = _risks(app, at)
-    try:
-        plan_doc: dict[str, Any] | None = plan.plan_report(app, today=at)
-    except plan.PlanError:
-        plan_doc = None
-    known = {"okrs": okr_doc, **({"plan": plan_doc} if plan_doc else {})}
-    levels = maturity(app, as_of=at, engine=engine, gather=g, known=known)
     return {
         "quarter": period.label,
         "previous_quarter": period.previous().label,
@@ -205,15 +224,23 @@ def qbr_data(
         "generated_at": instant.replace(microsecond=0),
         "as_of": at,
         "scorecard": card,
-        "trends": _trends(g, card, months),
-        "costs": _costs(g, months, period),
+        "trends": trends,
+        "costs": costs,
         "objectives": objectives,
         "risks": risks,
-        "slos": _slos(app, min(period.end, instant), engine),
+        "slos": slos_job.result(),
         "plan": _plan(plan_doc),
         "maturity": levels,
         "summary": _summary(card, objectives, levels, risks),
     }
+
+
+def _plan_report(app: App, at: dt.date) -> dict[str, Any] | None:
+    """The 90-day plan's report, None when there is no plan."""
+    try:
+        return plan.plan_report(app, today=at)
+    except plan.PlanError:
+        return None
 
 
 def _environment() -> Environment:
