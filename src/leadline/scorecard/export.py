@@ -40,6 +40,13 @@ def arrow_table(document: dict[str, Any]) -> pa.Table:
     return pa.Table.from_pylist(rows(document), schema=SCHEMA)
 
 
+def parquet_bytes(document: dict[str, Any]) -> bytes:
+    """The rows as a Parquet file in memory (the web app's download)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(document), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def write(document: dict[str, Any], path: Path, fmt: str) -> None:
     """Write the scorecard's rows to ``path`` as ``csv`` or ``parquet``."""
     if fmt == "parquet":

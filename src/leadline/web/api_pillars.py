@@ -1,12 +1,14 @@
 """More pillar documents under ``/api/v1``: FinOps budgets, anomalies, unit cost and vendors,
 SLA and XLA status, developer experience and skills, the strategy page and change portfolio.
-Each is the CLI's ``--format json`` of the same core function; a request the core function
-refuses (its ``ValueError``) is a 400 naming the problem."""
+Each is the CLI's ``--format json`` of the same core function (the scorecard also its
+``--format csv|parquet`` files); a request the core function refuses (its ``ValueError``) is a
+400 naming the problem."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -21,11 +23,12 @@ from leadline.people.skills import skills_matrix
 from leadline.reliability.service_level_report import ReportMonth
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.xla import xla_status
+from leadline.scorecard import export
 from leadline.scorecard.core import scorecard
 from leadline.strategy.change import change_report
 from leadline.strategy.page import strategy_page
 from leadline.web.api import ERRORS, Reader
-from leadline.web.cache import cached_json
+from leadline.web.cache import cached, cached_json
 from leadline.web.deps import leadline_app
 from leadline.web.responses import json_answer
 
@@ -34,6 +37,8 @@ Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 Quarter = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", description="YYYYQN")]
 Scope = Literal["team", "business-unit", "value-stream", "organisation"]
 ServiceLevelBy = Literal["service", "team", "value-stream", "business-unit"]
+CSV = "text/csv; charset=utf-8"
+PARQUET = "application/vnd.apache.parquet"
 
 
 def _answer(request: Request, name: str, compute: Callable[[], Any], *key: Any) -> Response:
@@ -167,7 +172,22 @@ def balanced_scorecard(
     period: Annotated[
         str | None, Query(pattern=r"^\d{4}(Q[1-4]|-\d{2})$", description="YYYYQN or YYYY-MM")
     ] = None,
+    format: Annotated[
+        Literal["json", "csv", "parquet"],
+        Query(description="json, or csv/parquet: one row per scope and KPI"),
+    ] = "json",
 ) -> Response:
-    """The balanced scorecard (``leadline scorecard --format json``)."""
+    """The balanced scorecard (``leadline scorecard --format json|csv|parquet``)."""
     app = leadline_app(request)
-    return _answer(request, "scorecard", lambda: scorecard(app, by=by, period=period), by, period)
+    compute = partial(scorecard, app, by=by, period=period)
+    if format == "json":
+        return _answer(request, "scorecard", compute, by, period)
+    try:
+        document = cached(app, "scorecard", compute, by, period)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    name = f"scorecard-{by}-{document['period']}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return Response(export.csv_text(document), media_type=CSV, headers=headers)
+    return Response(export.parquet_bytes(document), media_type=PARQUET, headers=headers)

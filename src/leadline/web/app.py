@@ -107,11 +107,13 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import api_more, api_pillars, forms, oidc, views
+    from leadline.web import api_more, api_pillars, forms, oidc, reports, views
 
     api.include_router(api_routes.router)
     api.include_router(api_more.router)
     api.include_router(api_pillars.router)
+    api.include_router(reports.api_router)
+    api.include_router(reports.router)
     api.include_router(views.router)
     api.include_router(forms.router)
     api.state.oidc = oidc.oidc_client(settings)

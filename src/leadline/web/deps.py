@@ -61,7 +61,11 @@ def api_reader(request: Request) -> Principal:
     """API dependency: 401 without credentials, 403 without the read scope."""
     who = current_principal(request)
     if who is None:
-        raise HTTPException(401, "log in or send Authorization: Bearer <token>")
+        raise HTTPException(
+            401,
+            "log in or send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not who.can_read():
         raise HTTPException(403, "this token has no read scope")
     return who

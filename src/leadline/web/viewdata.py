@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from leadline.catalog import queries
 from leadline.context import App
@@ -15,6 +16,7 @@ from leadline.finops.report import showback
 from leadline.reliability.report import status as slo_status
 from leadline.risk.register import register_report
 from leadline.scorecard.core import ScorecardError, scorecard
+from leadline.scorecard.periods import Period
 from leadline.web import charts
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
@@ -39,6 +41,7 @@ class Page:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     period: str = "window"  # which period fields the filter form shows: window | month | none
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, label) of reports
 
 
 def _window(filters: Filters) -> Window:
@@ -143,6 +146,7 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     balanced = balanced_scorecard(app, filters)
     if balanced is not None:
         page.tables.append(balanced)
+    page.links = report_links(scorecard_scope(filters)[0])
     label = "selected teams" if scope.teams is not None else "all teams"
     weekly: dict[str, int] = {}
     for g in groups:
@@ -195,18 +199,36 @@ SCORECARD_COLUMNS = [
 ]
 
 
-def balanced_scorecard(app: App, filters: Filters) -> Table | None:
-    """The balanced scorecard (``leadline scorecard``) of this quarter for the filtered scope:
-    a team, else a value stream, else a business unit, else the organisation."""
-    kind, name = "organisation", None
+def scorecard_scope(filters: Filters) -> tuple[str, str | None]:
+    """The scope kind and name the filters choose: a team, else a value stream, else a
+    business unit, else the organisation."""
     for attribute, scope_kind in (
         ("team", "team"),
         ("value_stream", "value-stream"),
         ("business_unit", "business-unit"),
     ):
         if getattr(filters, attribute):
-            kind, name = scope_kind, getattr(filters, attribute)
-            break
+            return scope_kind, getattr(filters, attribute)
+    return "organisation", None
+
+
+def report_links(kind: str, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """The QBR of this quarter and the previous one (page and PDF), and the scorecard of every
+    scope of ``kind`` as CSV and Parquet (the rows of ``leadline scorecard --format csv``)."""
+    current = Period.current_quarter(today)
+    links = []
+    for quarter in (current.label, current.previous().label):
+        links.append((f"/reports/qbr?quarter={quarter}", f"Quarterly business review {quarter}"))
+        links.append((f"/reports/qbr?quarter={quarter}&format=pdf", f"QBR {quarter} as PDF"))
+    for fmt in ("csv", "parquet"):
+        query = urlencode({"by": kind, "format": fmt})
+        links.append((f"/api/v1/scorecard?{query}", f"Scorecard by {kind} ({fmt.upper()})"))
+    return links
+
+
+def balanced_scorecard(app: App, filters: Filters) -> Table | None:
+    """The balanced scorecard (``leadline scorecard``) of this quarter for the filtered scope."""
+    kind, name = scorecard_scope(filters)
     try:
         document = cached(app, "scorecard", partial(scorecard, app, by=kind), kind, None)
     except ScorecardError:
