@@ -137,10 +137,20 @@ def _last_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> i
 
 
 def change_lead_times(
-    changes: ibis.Table, shipped: ibis.Table, until: ibis.Value, lead_from: LeadFrom = "commit"
+    changes: ibis.Table,
+    shipped: ibis.Table,
+    until: ibis.Value,
+    lead_from: LeadFrom = "commit",
+    since: ibis.Value | None = None,
 ) -> ibis.Table:
     """Each change that reached production: its service, the time of the deployment that
-    shipped it, and its lead time in hours. ``shipped``: successful production deployments."""
+    shipped it, and its lead time in hours. ``shipped``: successful production deployments.
+
+    With ``since``, changes shipped before it may be left out (the caller keeps only
+    ``deployed_at >= since``): a change no later than its service's last deployment before
+    ``since`` was shipped by that one or an earlier one, so only later changes, and only
+    deployments after that last one, go through the attribution (a sort of the service's
+    time line, the costliest step), not the whole history."""
     start = (
         changes.committed_at
         if lead_from == "commit"
@@ -156,7 +166,10 @@ def change_lead_times(
     linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
     valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.start)
     explicit = linked.filter(valid).select("service", "start", deployed_at=linked.explicit_time)
-    attributed = _next_deployment_time(shipped, linked.filter(~valid), "start")
+    pending, candidates = linked.filter(~valid), shipped
+    if since is not None:
+        pending, candidates = _after_last_before(pending, "start", shipped, since)
+    attributed = _next_deployment_time(candidates, pending, "start")
     attributed = attributed.select(
         "service", start=attributed.t, deployed_at=attributed.next_deploy
     )
@@ -167,6 +180,25 @@ def change_lead_times(
         lead_time_hours=hours_between(both.deployed_at, both.start),
     )
     return result.filter(result.deployed_at.notnull())
+
+
+def _after_last_before(
+    events: ibis.Table, at: str, shipped: ibis.Table, since: ibis.Value
+) -> tuple[ibis.Table, ibis.Table]:
+    """The events later than their service's last deployment finishing before ``since``, and
+    the deployments from that one on (services without one keep everything)."""
+    last = (
+        shipped.filter(shipped.finished_at < since)
+        .group_by("service")
+        .aggregate(last_before=_.finished_at.max())
+    )
+    marked = events.left_join(last, "service")
+    later = marked.filter(marked.last_before.isnull() | (marked[at] > marked.last_before))
+    deploys = shipped.left_join(last, "service")
+    recent = deploys.filter(
+        deploys.last_before.isnull() | (deploys.finished_at >= deploys.last_before)
+    )
+    return later.drop("last_before"), recent.drop("last_before")
 
 
 def deployment_failures(
@@ -265,7 +297,7 @@ def four_keys(
         failed_deployments=_.failed.cast("int64").sum(),
         rework_deployments=_.remediation.cast("int64").sum(),
     )
-    leads = change_lead_times(changes, shipped, until, lead_time_from)
+    leads = change_lead_times(changes, shipped, until, lead_time_from, since)
     leads = leads.filter(leads.deployed_at >= since)
     leads = _keyed(leads, services, unmapped_key).mutate(
         bucket=_bucket(leads.deployed_at, period, since)
