@@ -86,10 +86,12 @@ def bucket_list(
 
 
 def bucket_of(moment: dt.datetime, period: str) -> dt.datetime:
-    """Monday 00:00 of the moment's ISO week, or the first of its month."""
+    """Monday 00:00 of the moment's ISO week, or the first of its month or quarter."""
     day = dt.datetime(moment.year, moment.month, moment.day)
     if period == "week":
         return day - dt.timedelta(days=day.weekday())
+    if period == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
     return day.replace(day=1)
 
 

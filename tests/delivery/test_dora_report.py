@@ -116,10 +116,20 @@ def test_month_buckets_in_a_leap_year_and_across_years() -> None:
     ]
 
 
+def test_quarter_buckets_are_calendar_quarters() -> None:
+    """15 Aug 2026 to 25 Nov 12:00: Q3 from 1 July with 47 days inside (15 Aug to 1 Oct),
+    Q4 from 1 October with 55.5 days inside; a window inside one quarter has one bucket."""
+    window = Window(t("2026-08-15"), t("2026-11-25T12:00"))
+    assert buckets(window, "quarter") == [(t("2026-07-01"), 47.0), (t("2026-10-01"), 55.5)]
+    assert buckets(Window(t("2026-02-03"), t("2026-03-01")), "quarter") == [(t("2026-01-01"), 26.0)]
+    december = Window(t("2026-12-20"), t("2027-01-05"))
+    assert buckets(december, "quarter") == [(t("2026-10-01"), 12.0), (t("2027-01-01"), 4.0)]
+
+
 def test_bucket_days_add_up_to_the_window() -> None:
     """Whatever the window, the buckets' days sum to the window's days."""
     window = Window(t("2026-01-07T18:00"), t("2026-04-02T03:00"))
-    for period in ("week", "month"):
+    for period in ("week", "month", "quarter"):
         grid = buckets(window, period)  # type: ignore[arg-type]
         assert sum(days for _, days in grid) == pytest.approx(window.days)
 
@@ -287,6 +297,30 @@ def test_dora_without_period_has_no_series(app: App, tmp_path: Path) -> None:
     report = dora(app, by="service", window=Window.parse("2026-03-02", "2026-03-16"))
     assert all("series" not in g for g in report["groups"])
     assert_matches(report["groups"][0], API_TOTAL)
+
+
+def test_series_without_totals(app: App, tmp_path: Path) -> None:
+    """``totals=False`` gives each group only its key and the same series as with totals
+    (the scorecard asks for quarters this way: one query instead of two); it needs a period."""
+    load(app, tmp_path)
+    window = Window.parse("2026-03-02", "2026-03-16")
+    full = dora(app, by="service", period="week", window=window)
+    bare = dora(app, by="service", period="week", window=window, totals=False)
+    assert bare["groups"] == [{"key": g["key"], "series": g["series"]} for g in full["groups"]]
+    assert_weeks(bare["groups"][0]["series"], API_WEEKS)
+    with pytest.raises(ValueError, match="needs a period"):
+        dora(app, by="service", window=window, totals=False)
+
+
+def test_quarter_series_matches_the_quarter_window(app: App, tmp_path: Path) -> None:
+    """A quarterly series over the window holds one bucket whose figures are the window's
+    totals (every fact of the test lies in 2026Q1), with the days of the window inside it."""
+    load(app, tmp_path)
+    window = Window.parse("2026-03-02", "2026-03-16")
+    report = dora(app, by="service", period="quarter", window=window)
+    api = report["groups"][0]
+    assert [(s["bucket"], s["days"]) for s in api["series"]] == [("2026-01-01T00:00:00Z", 14.0)]
+    assert_matches({**api["series"][0], "key": "api"}, API_TOTAL)
 
 
 # --- the CLI ----------------------------------------------------------------------------------

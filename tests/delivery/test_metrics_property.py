@@ -1,6 +1,6 @@
 """Property test: ``four_keys`` on DuckDB equals the plain-Python reference implementation
-(tests/delivery/reference.py) on random small datasets, for totals and weekly and monthly
-series."""
+(tests/delivery/reference.py) on random small datasets, for totals and weekly, monthly and
+quarterly series."""
 
 from __future__ import annotations
 
@@ -53,3 +53,10 @@ def test_four_keys_equals_reference_totals_and_weeks(data: tuple[Any, ...]) -> N
 def test_four_keys_equals_reference_months(data: tuple[Any, ...]) -> None:
     """The same agreement per calendar month (partial first and last months)."""
     check(BACKEND, data, "month")
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=datasets(st, deployment_ties=True))
+def test_four_keys_equals_reference_quarters(data: tuple[Any, ...]) -> None:
+    """The same agreement per calendar quarter (the scorecard's buckets)."""
+    check(BACKEND, data, "quarter")

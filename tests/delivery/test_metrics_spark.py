@@ -114,9 +114,9 @@ def agree(app: App, metric: Callable[..., ibis.Table], inputs: dict[str, str]) -
     return result.to_pylist()
 
 
-@pytest.mark.parametrize("period", [None, "week", "month"])
+@pytest.mark.parametrize("period", [None, "week", "month", "quarter"])
 def test_four_keys_engines_agree(lake_app: App, period: str | None) -> None:
-    """``four_keys`` over the window, per week and per month: identical on DuckDB and Spark
+    """``four_keys`` over the window, per week, month and quarter: identical on DuckDB and Spark
     (and not trivially: every group has rows, api has deployments, lead times, failures)."""
 
     def metric(deployments: ibis.Table, changes: ibis.Table, incidents: ibis.Table) -> Any:

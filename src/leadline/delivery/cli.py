@@ -25,6 +25,7 @@ class By(StrEnum):
 class PeriodOption(StrEnum):
     week = "week"
     month = "month"
+    quarter = "quarter"
 
 
 class LeadFromOption(StrEnum):
@@ -37,7 +38,7 @@ def dora_command(
     *,
     by: Annotated[By, typer.Option(help="Group by.")] = By.team,
     period: Annotated[
-        PeriodOption | None, typer.Option(help="Add a series per week or month.")
+        PeriodOption | None, typer.Option(help="Add a series per week, month or quarter.")
     ] = None,
     since: Annotated[
         str | None,

@@ -36,10 +36,10 @@ from ibis import _
 
 from leadline.delivery.schemas import HOTFIX, ROLLBACK, SUCCESS
 
-Period = Literal["week", "month"]
+Period = Literal["week", "month", "quarter"]
 LeadFrom = Literal["commit", "merge"]
 SECONDS_PER_HOUR = 3600.0
-UNIT = {"week": "W", "month": "M"}
+UNIT = {"week": "W", "month": "M", "quarter": "Q"}
 
 
 def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:

@@ -57,20 +57,28 @@ def _instant(text: str) -> dt.datetime:
     return value
 
 
+def _next_month(day: dt.datetime) -> dt.datetime:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def buckets(window: Window, period: Period) -> list[tuple[dt.datetime, float]]:
-    """(start, days inside the window) of every week (from Monday) or calendar month."""
+    """(start, days inside the window) of every week (from Monday), calendar month or
+    calendar quarter."""
     out = []
     start = dt.datetime.combine(window.since.date(), dt.time())
     if period == "week":
         start -= dt.timedelta(days=start.weekday())
     else:
         start = start.replace(day=1)
+        if period == "quarter":
+            start = start.replace(month=start.month - (start.month - 1) % 3)
     while start < window.until:
-        end = (
-            start + dt.timedelta(days=7)
-            if period == "week"
-            else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        )
+        if period == "week":
+            end = start + dt.timedelta(days=7)
+        elif period == "month":
+            end = _next_month(start)
+        else:
+            end = _next_month(_next_month(_next_month(start)))
         inside = min(end, window.until) - max(start, window.since)
         out.append((start, inside.total_seconds() / 86400))
         start = end
@@ -78,28 +86,35 @@ def buckets(window: Window, period: Period) -> list[tuple[dt.datetime, float]]:
 
 
 def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
-    """(service, group key) for every catalog service."""
+    """(service, group key) for every catalog service (only the columns needed are read:
+    every report calls this, and whole catalog rows cost more than the query they key)."""
     with app.store.session() as session:
-        teams = {t.name: t for t in session.scalars(select(Team))}
-        streams = {v.name: v for v in session.scalars(select(ValueStream))}
+        teams = {
+            name: (stream, unit)
+            for name, stream, unit in session.execute(
+                select(Team.name, Team.value_stream, Team.business_unit)
+            )
+        }
+        units = session.execute(select(ValueStream.name, ValueStream.business_unit))
+        stream_units: dict[str, str | None] = {row[0]: row[1] for row in units}
+        services = session.execute(
+            select(Service.name, Service.owner_team, Service.value_stream).order_by(Service.name)
+        )
         pairs = []
-        for service in session.scalars(select(Service).order_by(Service.name)):
-            team = teams.get(service.owner_team or "")
-            stream_name = service.value_stream or (team.value_stream if team else None)
+        for name, owner, own_stream in services:
+            team = teams.get(owner or "")
+            stream_name = own_stream or (team[0] if team else None)
             if by == "service":
-                key: str | None = service.name
+                key: str | None = name
             elif by == "organisation":  # one group for the whole catalog (the scorecard's)
                 key = "organisation"
             elif by == "team":
-                key = service.owner_team
+                key = owner
             elif by == "value-stream":
                 key = stream_name
             else:
-                stream = streams.get(stream_name or "")
-                key = (team.business_unit if team else None) or (
-                    stream.business_unit if stream else None
-                )
-            pairs.append((service.name, key or NO_GROUP))
+                key = (team[1] if team else None) or stream_units.get(stream_name or "")
+            pairs.append((name, key or NO_GROUP))
     return pairs
 
 
@@ -111,8 +126,13 @@ def dora(
     window: Window | None = None,
     engine: str | None = None,
     lead_time_from: LeadFrom = "commit",
+    totals: bool = True,
 ) -> dict[str, Any]:
-    """The ``leadline dora --format json`` document."""
+    """The ``leadline dora --format json`` document. ``totals=False`` (with a ``period``)
+    leaves out the whole window's figures, a query of their own, when only the series is
+    wanted: each group is then just its ``key`` and ``series``."""
+    if period is None and not totals:
+        raise ValueError("a document without totals needs a period for its series")
     window = window or Window.parse(None, None)
     lake = Lake(app.settings, app.store, engine)
     tables = {
@@ -154,11 +174,17 @@ def dora(
         rows: list[dict[str, Any]] = lake.execute(expr).to_pylist()
         return rows
 
-    totals = run([(window.since, window.days)], None)
     series: dict[str, list[dict[str, Any]]] = {}
     if period is not None:
         for row in sorted(run(buckets(window, period), period), key=lambda r: r["bucket"]):
             series.setdefault(row["key"], []).append(_shape(row, bucket=True))
+    if totals:
+        shaped = [
+            {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
+            for row in sorted(run([(window.since, window.days)], None), key=lambda r: r["key"])
+        ]
+    else:
+        shaped = [{"key": key, "series": series[key]} for key in sorted(series)]
     return {
         "since": _iso(window.since),
         "until": _iso(window.until),
@@ -166,10 +192,7 @@ def dora(
         "period": period,
         "engine": lake.engine,
         "lead_time_from": lead_time_from,
-        "groups": [
-            {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
-            for row in sorted(totals, key=lambda r: r["key"])
-        ],
+        "groups": shaped,
     }
 
 

@@ -121,10 +121,12 @@ def _outcome_rows(app: App, by: ScopeKind, period: Period) -> dict[str, list[dic
 def _measure_all(
     gather: Gather, definitions: list[KpiDefinition], periods: tuple[Period, ...], kind: ScopeKind
 ) -> dict[tuple[str, str], dict[str, float]]:
-    """Every (KPI, period) measured; on DuckDB two at a time, since the pillars' queries
-    release the GIL while the engine runs (Spark schedules its own work: one at a time)."""
+    """Every (KPI, period) measured; on DuckDB four at a time, since the pillars' queries
+    release the GIL while the engine runs, and measures that share a pillar report wait for
+    the one computing it (four keep both cores busy meanwhile). Spark schedules its own
+    work: one at a time."""
     jobs = [(d, p) for d in definitions for p in periods]
-    workers = 1 if gather.engine == "spark" or gather.app.settings.engine == "spark" else 2
+    workers = 1 if (gather.engine or gather.app.settings.engine) == "spark" else 4
 
     def run(job: tuple[KpiDefinition, Period]) -> dict[str, float]:
         d, period = job

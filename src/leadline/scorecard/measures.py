@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 from leadline.context import App
+from leadline.delivery.metrics import Period as Bucket
 from leadline.delivery.report import NO_GROUP, Window, dora, service_groups
 from leadline.finops.apportion import UNALLOCATED_KEY
 from leadline.finops.budgets import ORGANISATION, actuals
@@ -77,18 +78,38 @@ class Gather:
 
 
 def _dora_groups(g: Gather, period: Period, by: ScopeKind) -> dict[str, dict[str, Any]]:
-    def compute() -> dict[str, dict[str, Any]]:
-        months = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
-        if not months or months[0] > period.months[-1]:  # before tracking began: no data
-            return {}
-        window = Window(period.start, min(period.end, max(g.now, period.start)))
-        data = dora(g.app, by=by, window=window, engine=g.engine)
-        return {x["key"]: x for x in data["groups"] if x["key"] != NO_GROUP}
-
+    """The four keys per scope over the period (to ``now`` for the current one). Periods of
+    the horizon come from one ``dora`` series by quarter (or month) over the whole horizon:
+    one query for the period and the one before, each period's figures as known at ``now``
+    (an October incident caused by a September deployment counts against September)."""
     if period.start >= g.now:
         return {}
-    result: dict[str, dict[str, Any]] = g.cached(("dora", by, period.label), compute)
+    months = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
+    if not months or months[0] > period.months[-1]:  # before tracking began: no data
+        return {}
+    inside = set(period.months) <= set(g.horizon)
+    first = Period.parse(g.horizon[0] if inside else period.months[0])
+    last = Period.parse(g.horizon[-1] if inside else period.months[-1])
+    window = Window(first.start, min(last.end, max(g.now, first.start)))
+    unit: Bucket = "quarter" if period.is_quarter else "month"
+
+    def compute() -> dict[str, dict[str, dict[str, Any]]]:
+        data = dora(g.app, by=by, period=unit, window=window, engine=g.engine, totals=False)
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for group in data["groups"]:
+            if group["key"] == NO_GROUP:
+                continue
+            for bucket in group["series"]:
+                out.setdefault(bucket["bucket"], {})[group["key"]] = bucket
+        return out
+
+    buckets = g.cached(("dora", by, unit, window), compute)
+    result: dict[str, dict[str, Any]] = buckets.get(_iso(period.start), {})
     return result
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _dora(pick: Callable[[dict[str, Any]], float | None]) -> Callable[..., Values]:
@@ -250,7 +271,9 @@ def dora_months(g: Gather, months: list[str]) -> dict[str, dict[str, Any]]:
             return {}
         since = Period.parse(started[0]).start
         window = Window(since, min(Period.parse(started[-1]).end, max(g.now, since)))
-        data = dora(g.app, by="organisation", period="month", window=window, engine=g.engine)
+        data = dora(
+            g.app, by="organisation", period="month", window=window, engine=g.engine, totals=False
+        )
         series = data["groups"][0]["series"] if data["groups"] else []
         return {b["bucket"][:7]: b for b in series if b["bucket"][:7] in started}
 

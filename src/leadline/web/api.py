@@ -102,7 +102,7 @@ def dora_metrics(
     *,
     _who: Reader,
     by: Literal["service", "team", "value-stream"] = "team",
-    period: Literal["week", "month"] | None = None,
+    period: Literal["week", "month", "quarter"] | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
