@@ -339,3 +339,23 @@ def test_kpi_percent_of_slos_met_per_team_and_month(app: App, tmp_path: Path) ->
 def test_kpi_without_slos_is_empty(app: App) -> None:
     """No SLO specifications: no groups."""
     assert report.kpi(app) == {"by": "team", "groups": []}
+
+
+def test_status_reads_only_the_months_its_windows_reach() -> None:
+    """The status at 25 Nov 12:00 of a 28-day rolling SLO reads from 28 Oct (October and
+    November); a calendar-quarter SLO reaches the quarter's end (October to December); a
+    burn-rate window longer than the SLO window reaches further back (40 days: from 16 Oct,
+    still October; 60 days: from 26 Sep, so September too); at 1 March 00:00 a calendar-month
+    SLO closes February (the instant just before), which alone is read."""
+    _sample_months = report._sample_months
+    at = dt.datetime(2026, 11, 25, 12)
+    rolling = Slo(name="r", window_kind="rolling", window_days=28)
+    quarter = Slo(name="q", window_kind="calendar", calendar_unit="quarter")
+    day = 86400
+    assert _sample_months([rolling], at, 3 * day) == ["2026-10", "2026-11"]
+    assert _sample_months([rolling, quarter], at, 3 * day) == ["2026-10", "2026-11", "2026-12"]
+    assert _sample_months([rolling], at, 40 * day) == ["2026-10", "2026-11"]
+    assert _sample_months([rolling], at, 60 * day) == ["2026-09", "2026-10", "2026-11"]
+    month = Slo(name="m", window_kind="calendar", calendar_unit="month")
+    march = dt.datetime(2026, 3, 1)
+    assert _sample_months([month], march, 3600) == ["2026-02"]

@@ -139,7 +139,7 @@ def status(
     if slos:
         lake = Lake(app.settings, app.store, engine)
         expr = metrics.slo_status(
-            lake.table("sli_samples"),
+            lake.table("sli_samples", _sample_months(slos, at, max(windows.values()))),
             slo_table(slos, at, app.settings.reliability.step_seconds),
             ibis.literal(at, "timestamp(6)"),
             windows,
@@ -147,6 +147,19 @@ def status(
         rows = {r["slo"]: r for r in lake.execute(expr).to_pylist()}
     out = [_status_row(app, s, rows.get(s.name, {}), rules[s.name], at) for s in slos]
     return {"at": _iso(at), "slos": out}
+
+
+def _sample_months(slos: list[Slo], at: dt.datetime, longest_window: int) -> list[str]:
+    """The month partitions the status at ``at`` can read: from the earliest SLO window start
+    or burn-rate window start to the latest window end (not the whole history)."""
+    bounds = [window_bounds(s, at) for s in slos]
+    first = min([at - dt.timedelta(seconds=longest_window), *(b[0] for b in bounds)])
+    last = max([at, *(b[1] for b in bounds)]) - dt.timedelta(microseconds=1)
+    months, day = [], first.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    while day <= last:
+        months.append(day.strftime("%Y-%m"))
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return months
 
 
 def _status_row(
