@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from leadline.cli import app as cli
 from leadline.config import Settings
 from leadline.context import App
-from leadline.delivery.report import Window, buckets, dora
+from leadline.delivery.report import Window, buckets, dora, dora_series
 from tests.delivery.support_metrics import (
     CHANGES_HEADER,
     DEPLOYMENTS_HEADER,
@@ -299,17 +299,17 @@ def test_dora_without_period_has_no_series(app: App, tmp_path: Path) -> None:
     assert_matches(report["groups"][0], API_TOTAL)
 
 
-def test_series_without_totals(app: App, tmp_path: Path) -> None:
-    """``totals=False`` gives each group only its key and the same series as with totals
-    (the scorecard asks for quarters this way: one query instead of two); it needs a period."""
+def test_several_series_from_one_query(app: App, tmp_path: Path) -> None:
+    """``dora_series`` gives, per bucket size, each group's series exactly as ``dora`` gives
+    it (the scorecard reads quarters and months this way, from one query)."""
     load(app, tmp_path)
     window = Window.parse("2026-03-02", "2026-03-16")
-    full = dora(app, by="service", period="week", window=window)
-    bare = dora(app, by="service", period="week", window=window, totals=False)
-    assert bare["groups"] == [{"key": g["key"], "series": g["series"]} for g in full["groups"]]
-    assert_weeks(bare["groups"][0]["series"], API_WEEKS)
-    with pytest.raises(ValueError, match="needs a period"):
-        dora(app, by="service", window=window, totals=False)
+    both = dora_series(app, by="service", periods=("week", "quarter"), window=window)
+    for period in ("week", "quarter"):
+        alone = dora(app, by="service", period=period, window=window)  # type: ignore[arg-type]
+        assert both[period] == {g["key"]: g["series"] for g in alone["groups"]}
+    assert_weeks(both["week"]["api"], API_WEEKS)
+    assert [b["bucket"] for b in both["quarter"]["web"]] == ["2026-01-01T00:00:00Z"]
 
 
 def test_quarter_series_matches_the_quarter_window(app: App, tmp_path: Path) -> None:

@@ -126,14 +126,65 @@ def dora(
     window: Window | None = None,
     engine: str | None = None,
     lead_time_from: LeadFrom = "commit",
-    totals: bool = True,
 ) -> dict[str, Any]:
-    """The ``leadline dora --format json`` document. ``totals=False`` (with a ``period``)
-    leaves out the whole window's figures, a query of their own, when only the series is
-    wanted: each group is then just its ``key`` and ``series``."""
-    if period is None and not totals:
-        raise ValueError("a document without totals needs a period for its series")
+    """The ``leadline dora --format json`` document."""
     window = window or Window.parse(None, None)
+    grains: dict[str, Period | None] = {TOTAL: None, **({period: period} if period else {})}
+    found, used = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
+    series = _series(found[period]) if period else {}
+    return {
+        "since": _iso(window.since),
+        "until": _iso(window.until),
+        "by": by,
+        "period": period,
+        "engine": used,
+        "lead_time_from": lead_time_from,
+        "groups": [
+            {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
+            for row in sorted(found[TOTAL], key=lambda r: r["key"])
+        ],
+    }
+
+
+def dora_series(
+    app: App,
+    *,
+    by: GroupBy,
+    periods: tuple[Period, ...],
+    window: Window,
+    engine: str | None = None,
+    lead_time_from: LeadFrom = "commit",
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``period -> group key -> buckets`` (each bucket shaped as in ``dora``'s series) for
+    several bucket sizes over one window, from one query: the scorecard takes its quarters
+    and the QBR its months from the same pass over the facts."""
+    grains: dict[str, Period | None] = {p: p for p in periods}
+    found, _ = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
+    return {p: _series(found[p]) for p in periods}
+
+
+TOTAL = "total"
+
+
+def _series(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: r["bucket"]):
+        out.setdefault(row["key"], []).append(_shape(row, bucket=True))
+    return out
+
+
+def _four_keys_rows(
+    app: App,
+    by: GroupBy,
+    window: Window,
+    grains: dict[str, Period | None],
+    *,
+    engine: str | None,
+    lead_from: LeadFrom,
+) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """``four_keys`` rows per grain (a label -> bucket period, None for the whole window),
+    all grains in one query: their expressions share the facts' preparation (the costly
+    part), which the engine computes once (DuckDB materialises the shared subqueries)."""
     lake = Lake(app.settings, app.store, engine)
     tables = {
         name: lake.table(name, _months_up_to(lake, name, window.until))
@@ -146,11 +197,9 @@ def dora(
             schema=pa.schema([("service", pa.string()), ("key", pa.string())]),
         )
     )
-    unmapped = None if by == "service" else NO_GROUP
-
-    def run(
-        grid: list[tuple[dt.datetime, float]], bucket_period: Period | None
-    ) -> list[dict[str, Any]]:
+    exprs = []
+    for label, bucket_period in grains.items():
+        grid = buckets(window, bucket_period) if bucket_period else [(window.since, window.days)]
         table = ibis.memtable(
             pa.table(
                 {"bucket": [b for b, _ in grid], "days": [d for _, d in grid]},
@@ -168,32 +217,15 @@ def dora(
             period=bucket_period,
             production_environments=app.settings.delivery.production_environments,
             incident_window_hours=app.settings.delivery.incident_window_hours,
-            lead_time_from=lead_time_from,
-            unmapped_key=unmapped,
+            lead_time_from=lead_from,
+            unmapped_key=None if by == "service" else NO_GROUP,
         )
-        rows: list[dict[str, Any]] = lake.execute(expr).to_pylist()
-        return rows
-
-    series: dict[str, list[dict[str, Any]]] = {}
-    if period is not None:
-        for row in sorted(run(buckets(window, period), period), key=lambda r: r["bucket"]):
-            series.setdefault(row["key"], []).append(_shape(row, bucket=True))
-    if totals:
-        shaped = [
-            {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
-            for row in sorted(run([(window.since, window.days)], None), key=lambda r: r["key"])
-        ]
-    else:
-        shaped = [{"key": key, "series": series[key]} for key in sorted(series)]
-    return {
-        "since": _iso(window.since),
-        "until": _iso(window.until),
-        "by": by,
-        "period": period,
-        "engine": lake.engine,
-        "lead_time_from": lead_time_from,
-        "groups": shaped,
-    }
+        exprs.append(expr.mutate(grain=ibis.literal(label, "string")))
+    query = exprs[0] if len(exprs) == 1 else ibis.union(*exprs, distinct=False)
+    out: dict[str, list[dict[str, Any]]] = {label: [] for label in grains}
+    for row in lake.execute(query).to_pylist():
+        out[row.pop("grain")].append(row)
+    return out, lake.engine
 
 
 def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:

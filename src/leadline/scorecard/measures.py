@@ -23,7 +23,7 @@ from typing import Any
 
 from leadline.context import App
 from leadline.delivery.metrics import Period as Bucket
-from leadline.delivery.report import NO_GROUP, Window, dora, service_groups
+from leadline.delivery.report import NO_GROUP, Window, dora_series, service_groups
 from leadline.finops.apportion import UNALLOCATED_KEY
 from leadline.finops.budgets import ORGANISATION, actuals
 from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_months, shape
@@ -79,9 +79,9 @@ class Gather:
 
 def _dora_groups(g: Gather, period: Period, by: ScopeKind) -> dict[str, dict[str, Any]]:
     """The four keys per scope over the period (to ``now`` for the current one). Periods of
-    the horizon come from one ``dora`` series by quarter (or month) over the whole horizon:
-    one query for the period and the one before, each period's figures as known at ``now``
-    (an October incident caused by a September deployment counts against September)."""
+    the horizon come from one series by quarter (or month) over the whole horizon: one query
+    for the period and the one before, each period's figures as known at ``now`` (an October
+    incident caused by a September deployment counts against September)."""
     if period.start >= g.now:
         return {}
     months = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
@@ -92,19 +92,27 @@ def _dora_groups(g: Gather, period: Period, by: ScopeKind) -> dict[str, dict[str
     last = Period.parse(g.horizon[-1] if inside else period.months[-1])
     window = Window(first.start, min(last.end, max(g.now, first.start)))
     unit: Bucket = "quarter" if period.is_quarter else "month"
+    periods: tuple[Bucket, ...] = (unit, "month") if by == "organisation" else (unit,)
+    series = dora_buckets(g, by, window, periods)[unit]
+    start = _iso(period.start)
+    return {
+        key: bucket
+        for key, buckets in series.items()
+        if key != NO_GROUP
+        for bucket in buckets
+        if bucket["bucket"] == start
+    }
 
-    def compute() -> dict[str, dict[str, dict[str, Any]]]:
-        data = dora(g.app, by=by, period=unit, window=window, engine=g.engine, totals=False)
-        out: dict[str, dict[str, dict[str, Any]]] = {}
-        for group in data["groups"]:
-            if group["key"] == NO_GROUP:
-                continue
-            for bucket in group["series"]:
-                out.setdefault(bucket["bucket"], {})[group["key"]] = bucket
-        return out
 
-    buckets = g.cached(("dora", by, unit, window), compute)
-    result: dict[str, dict[str, Any]] = buckets.get(_iso(period.start), {})
+def dora_buckets(
+    g: Gather, by: ScopeKind, window: Window, periods: tuple[Bucket, ...]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``delivery.report.dora_series`` once per scorecard: the organisation's quarters (the
+    scorecard) and months (the QBR's trend charts) come from one query."""
+    result: dict[str, dict[str, list[dict[str, Any]]]] = g.cached(
+        ("dora-series", by, window, periods),
+        lambda: dora_series(g.app, by=by, periods=periods, window=window, engine=g.engine),
+    )
     return result
 
 
@@ -261,8 +269,8 @@ DORA_PICKS: dict[str, Callable[[dict[str, Any]], float | None]] = {
 
 
 def dora_months(g: Gather, months: list[str]) -> dict[str, dict[str, Any]]:
-    """The organisation's four keys per month (one ``dora`` call with ``period=month``: the
-    same values as one call per month), months before tracking began left out."""
+    """The organisation's four keys per month (the monthly series the scorecard's quarters
+    are read with, when the windows agree), months before tracking began left out."""
 
     def compute() -> dict[str, dict[str, Any]]:
         tracked = Lake(g.app.settings, g.app.store, g.engine).partitions("deployments")
@@ -271,11 +279,9 @@ def dora_months(g: Gather, months: list[str]) -> dict[str, dict[str, Any]]:
             return {}
         since = Period.parse(started[0]).start
         window = Window(since, min(Period.parse(started[-1]).end, max(g.now, since)))
-        data = dora(
-            g.app, by="organisation", period="month", window=window, engine=g.engine, totals=False
-        )
-        series = data["groups"][0]["series"] if data["groups"] else []
-        return {b["bucket"][:7]: b for b in series if b["bucket"][:7] in started}
+        series = dora_buckets(g, "organisation", window, ("quarter", "month"))["month"]
+        buckets = series.get(ORGANISATION, [])
+        return {b["bucket"][:7]: b for b in buckets if b["bucket"][:7] in started}
 
     result: dict[str, dict[str, Any]] = g.cached(("dora-months", tuple(months)), compute)
     return result
