@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import select
@@ -125,7 +126,12 @@ def _measure_all(
     release the GIL while the engine runs, and measures that share a pillar report wait for
     the one computing it (four keep both cores busy meanwhile). Spark schedules its own
     work: one at a time."""
-    jobs = [(d, p) for d in definitions for p in periods]
+    pillars: dict[str, list[tuple[KpiDefinition, Period]]] = {}
+    for d in definitions:
+        pillars.setdefault(d.measure.split(".")[0], []).extend((d, p) for p in periods)
+    # One job of each pillar before the second of any: the pillars' reports (DORA, SLOs,
+    # allocations...) start together instead of four workers waiting on the first one.
+    jobs = [job for turn in zip_longest(*pillars.values()) for job in turn if job is not None]
     workers = 1 if (gather.engine or gather.app.settings.engine) == "spark" else 4
 
     def run(job: tuple[KpiDefinition, Period]) -> dict[str, float]:
