@@ -121,7 +121,8 @@ class Unit:
 
     @property
     def size(self) -> int:
-        return sum(len(f.data) for f in self.files)
+        """Bytes to read, known without loading the files (progress bars ask for it)."""
+        return sum(f.size for f in self.files)
 
 
 @dataclass

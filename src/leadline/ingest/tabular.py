@@ -42,6 +42,7 @@ __all__ = [
     "CsvResult",
     "read_checked",
     "read_csv",
+    "read_screened",
     "validate_block",
 ]
 EXTRA_COLUMN = "extra"
@@ -169,12 +170,46 @@ def read_checked(
     result = read_csv(path, fmt, naive_timezone=naive_timezone, progress=progress)
     records, problems = [], list(result.problems)
     for row in result.table.to_pylist():
-        found = check(str(path), row)
-        found = [] if found is None else [found] if isinstance(found, Problem) else list(found)
-        problems += found
-        if not any(p.severity == "error" for p in found):
+        if _passes(check, str(path), row, problems):
             records.append(row)
     return Parsed(rows_read=result.rows_read, records=records, problems=problems)
+
+
+def read_screened(
+    path: Path,
+    fmt: CsvFormat,
+    check: RowCheck,
+    screen: Callable[[pa.Table], pa.Array],
+    *,
+    naive_timezone: str = "UTC",
+    progress: Callable[[int], None] = lambda _n: None,
+) -> Parsed:
+    """``read_checked`` for files too large to become Python rows: ``screen``, a vectorised
+    test, marks the rows ``check`` could object to (true or null); only those are checked one by
+    one, the others pass unseen. ``records`` is the Arrow table of the rows kept, and the
+    problems are the ones ``read_checked`` would report, in the same order."""
+    result = read_csv(path, fmt, naive_timezone=naive_timezone, progress=progress)
+    table, problems = result.table, list(result.problems)
+    flagged = pc.fill_null(screen(table), True).to_numpy(zero_copy_only=False)
+    suspects = np.flatnonzero(flagged)
+    rejected = [
+        int(index)
+        for index, row in zip(suspects, table.take(suspects).to_pylist(), strict=True)
+        if not _passes(check, str(path), row, problems)
+    ]
+    if rejected:
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[rejected] = False
+        table = table.filter(pa.array(keep))
+    return Parsed(rows_read=result.rows_read, records=table, problems=problems)
+
+
+def _passes(check: RowCheck, file: str, row: dict[str, Any], problems: list[Problem]) -> bool:
+    """Add what ``check`` finds in ``row`` to ``problems``; False if the row is rejected."""
+    found = check(file, row)
+    found = [] if found is None else [found] if isinstance(found, Problem) else list(found)
+    problems += found
+    return not any(p.severity == "error" for p in found)
 
 
 class _BlockReader:
