@@ -43,18 +43,20 @@ VENDOR_WEIGHTS = {
 
 @dataclass
 class Outputs:
-    """Deliveries and rows by vendor and month, written at the end."""
+    """Deliveries (as the JSON lines of their files: far smaller than the dicts) and rows by
+    vendor and month, written at the end."""
 
-    github: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    gitlab: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    pagerduty: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    github: dict[str, list[str]] = field(default_factory=dict)
+    gitlab: dict[str, list[str]] = field(default_factory=dict)
+    pagerduty: dict[str, list[str]] = field(default_factory=dict)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     # (service, started, resolved or None) of every incident, for the SLI samples.
     incidents: list[tuple[str, dt.datetime, dt.datetime | None]] = field(default_factory=list)
 
     def add(self, vendor: str, at: dt.datetime, delivery: dict[str, Any]) -> None:
-        getattr(self, vendor).setdefault(at.strftime("%Y-%m"), []).append(delivery)
+        line = json.dumps(delivery, sort_keys=True) + "\n"
+        getattr(self, vendor).setdefault(at.strftime("%Y-%m"), []).append(line)
 
 
 def service_vendors(org: OrganisationBuilder, size: str) -> dict[str, str]:
@@ -246,17 +248,28 @@ class DeliveryHistory:
             )
 
 
+Incident = tuple[str, dt.datetime, dt.datetime | None]
+
+
+def write_delivery(
+    org: OrganisationBuilder, seed: int, size: str, root: Path
+) -> tuple[list[tuple[str, list[Path]]], list[Incident]]:
+    """Write the year of delivery history; return (source, files) in ingest order and the
+    incidents (service, started, resolved or None). Only the incidents outlive the writing:
+    the large demo's history holds hundreds of thousands of rows."""
+    history = DeliveryHistory(org, seed, size).build()
+    return write_history(history, root), history.incidents
+
+
 def write_history(history: Outputs, root: Path) -> list[tuple[str, list[Path]]]:
     """Write every file; return (source name, files) in the order they should be ingested."""
     plan: list[tuple[str, list[Path]]] = []
     for vendor in ("github", "gitlab", "pagerduty"):
         files = []
-        for month, deliveries in sorted(getattr(history, vendor).items()):
+        for month, lines in sorted(getattr(history, vendor).items()):
             path = root / vendor / f"{month}.ndjson"
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                "".join(json.dumps(d, sort_keys=True) + "\n" for d in deliveries), encoding="utf-8"
-            )
+            path.write_text("".join(lines), encoding="utf-8")
             files.append(path)
         if files:
             plan.append((vendor, files))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,15 @@ DAYS = 90
 TIER2_SLOS = 8
 DATASOURCE = "prometheus"
 LATENCY = "http_request_duration_seconds"
+SLI_SCHEMA = pa.schema(
+    [
+        ("slo", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("good", pa.float64()),
+        ("total", pa.float64()),
+        ("step_seconds", pa.int64()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -114,13 +124,14 @@ def _source(query: str) -> dict[str, Any]:
     }
 
 
-def sli_table(
+def sli_parts(
     slos: list[DemoSlo],
     incidents: list[tuple[str, dt.datetime, dt.datetime | None]],
     end: dt.datetime,
     seed: int,
-) -> pa.Table:
-    """Five-minute good/total counts per SLO over the last 90 days before ``end``."""
+) -> Iterator[pa.Table]:
+    """Five-minute good/total counts over the last 90 days before ``end``, one SLO at a time
+    (the large demo has millions: they are written as they come, never held together)."""
     start = end - dt.timedelta(days=DAYS)
     slots = np.arange(int(start.timestamp()), int(end.timestamp()), STEP, dtype=np.int64)
     hours = (slots // 3600) % 24
@@ -129,7 +140,6 @@ def sli_table(
     for service, began, ended in incidents:
         stop = ended or end
         by_service.setdefault(service, []).append((int(began.timestamp()), int(stop.timestamp())))
-    parts = []
     for index, slo in enumerate(slos):
         rng = np.random.default_rng(seed * 1000 + index)
         traffic = rng.poisson(400 * daily + 20).astype(np.float64)
@@ -142,18 +152,16 @@ def sli_table(
         if slo.kind == "latency":  # latency SLOs: a good slice needs 95% of requests fast
             bad = np.minimum(traffic, bad + rng.binomial(traffic.astype(np.int64), 0.002))
         keep = rng.random(len(slots)) > 0.002  # scrapes sometimes miss: gaps
-        parts.append(
-            pa.table(
-                {
-                    "slo": pa.array([slo.name] * int(keep.sum())),
-                    "timestamp": pa.array(slots[keep] * 1_000_000, pa.timestamp("us", tz="UTC")),
-                    "good": traffic[keep] - bad[keep],
-                    "total": traffic[keep],
-                    "step_seconds": pa.array(np.full(int(keep.sum()), STEP), pa.int64()),
-                }
-            )
+        yield pa.table(
+            {
+                "slo": pa.array([slo.name] * int(keep.sum())),
+                "timestamp": pa.array(slots[keep] * 1_000_000, pa.timestamp("us", tz="UTC")),
+                "good": traffic[keep] - bad[keep],
+                "total": traffic[keep],
+                "step_seconds": pa.array(np.full(int(keep.sum()), STEP), pa.int64()),
+            },
+            schema=SLI_SCHEMA,
         )
-    return pa.concat_tables(parts)
 
 
 def write_reliability(
@@ -169,9 +177,8 @@ def write_reliability(
     specs.write_text(dump_yaml(openslo_documents(slos)), encoding="utf-8")
     end = dt.datetime.combine(org.as_of, dt.time(), tzinfo=dt.UTC)
     samples = root / "sli.csv"
-    pacsv.write_csv(
-        sli_table(slos, incidents, end, seed),
-        samples,
-        pacsv.WriteOptions(include_header=True, quoting_style="none"),
-    )
+    options = pacsv.WriteOptions(include_header=True, quoting_style="none")
+    with pacsv.CSVWriter(samples, SLI_SCHEMA, write_options=options) as writer:
+        for part in sli_parts(slos, incidents, end, seed):
+            writer.write_table(part)
     return [("openslo", [specs]), ("sli-csv", [samples])]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from leadline.context import App
-from leadline.demo.delivery import DeliveryHistory, write_history
+from leadline.demo.delivery import write_delivery
 from leadline.demo.finops import write_finops
 from leadline.demo.generator import DemoFiles, OrganisationBuilder, write_sources
 from leadline.demo.people import write_people
@@ -63,10 +63,10 @@ def build_demo(
             progress=progress,
         ),
     ]
-    history = DeliveryHistory(org, seed, size).build() if delivery else None
-    plan = write_history(history, files.root / "delivery") if history else []
-    if history:
-        plan += write_reliability(org, history.incidents, files.root / "reliability", seed)
+    plan: list[tuple[str, list[Path]]] = []
+    if delivery:
+        plan, incidents = write_delivery(org, seed, size, files.root / "delivery")
+        plan += write_reliability(org, incidents, files.root / "reliability", seed)
     plan += write_risk(org, files.root / "risk", seed)
     plan += write_finops(org, files.root / "finops", as_of, seed)
     plan += write_strategy(org, files.root / "strategy", as_of, seed)
