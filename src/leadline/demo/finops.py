@@ -13,6 +13,7 @@ apart. The general ledger adds labour and software costs per team, and business 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import random
 import shutil
@@ -214,6 +215,7 @@ class CostHistory:
         return rows
 
 
+@functools.cache  # one per month; every line copies it (the large demo has 560,000 lines)
 def _bill(month: dt.date) -> dict[str, str]:
     return {
         "BillingCurrency": "USD",

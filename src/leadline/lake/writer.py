@@ -55,11 +55,18 @@ def conform(table: FactTable, data: pa.Table, batch_id: int | None) -> pa.Table:
     if BATCH_COLUMN in data.column_names and batch_id is None:
         columns.append(data.column(BATCH_COLUMN).cast(pa.int64()))
     else:
-        columns.append(pa.array([batch_id] * data.num_rows, pa.int64()))
+        columns.append(_constant(batch_id, data.num_rows))
     out = pa.Table.from_arrays(columns, schema=table.stored_schema)
     if out.column(table.time_column).null_count:
         raise ValueError(f"{table.name}: {table.time_column} is null in some rows")
     return out
+
+
+def _constant(batch_id: int | None, rows: int) -> pa.Array:
+    """The ``_batch_id`` column, built without a Python list of millions of items."""
+    if batch_id is None:
+        return pa.nulls(rows, pa.int64())
+    return pa.array(np.full(rows, batch_id, dtype=np.int64))
 
 
 class LakeWriter:
