@@ -239,10 +239,13 @@ def monthly_attainment(samples: ibis.Table, slos: ibis.Table) -> ibis.Table:
     """Per SLO and calendar month: SLI over the month and whether it met its objective
     (the framework's KPI "percentage of SLOs met")."""
     spec = slos.select("slo", "objective", "budgeting", "timeslice_target", "timeslice_seconds")
-    rows = samples.select("slo", "timestamp", "good", "total").inner_join(spec, "slo")
-    rows = rows.mutate(month=rows.timestamp.truncate("M"))
-    events = rows.group_by(["slo", "month"]).aggregate(good=_.good.sum(), total=_.total.sum())
-    slices = _slice_counts(rows, ("slo", "month"))
+    base = samples.select("slo", "timestamp", "good", "total")
+    base = base.mutate(month=base.timestamp.truncate("M"))
+    events = base.group_by(["slo", "month"]).aggregate(good=_.good.sum(), total=_.total.sum())
+    # Only time-slice SLOs' samples are joined to their slice size and grouped per slice (the
+    # costly step); events need neither, and the SLOs without samples drop at the join below.
+    sliced = base.inner_join(spec.filter(spec.budgeting.isin(SLICED)), "slo")
+    slices = _slice_counts(sliced, ("slo", "month"))
     out = events.inner_join(spec, "slo").left_join(slices, ["slo", "month"])
     sli = _sli(out)
     return out.select(
