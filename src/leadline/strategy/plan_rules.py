@@ -74,9 +74,8 @@ def lighthouses(session: Session) -> list[str]:
 def _stream_services(session: Session) -> dict[str, list[str]]:
     """Services of each value stream: set on the service, or through its owning team (one
     read of the catalog, only the columns needed, whatever the number of streams)."""
-    team_streams: dict[str, str | None] = {
-        name: stream for name, stream in session.execute(select(Team.name, Team.value_stream))
-    }
+    teams = session.execute(select(Team.name, Team.value_stream))
+    team_streams: dict[str, str | None] = {row[0]: row[1] for row in teams}
     rows = session.execute(select(Service.name, Service.value_stream, Service.owner_team))
     out: dict[str, list[str]] = {}
     for name, stream, owner in rows:
