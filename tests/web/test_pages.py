@@ -131,6 +131,7 @@ def test_risk_editor_edits_a_risk_through_the_form_and_admin_sees_it(demo_copy: 
 
 
 def test_strategy_editor_checks_in_and_updates_the_plan(demo_copy: Path) -> None:
+    from leadline.audit import history
     from leadline.strategy.plan import plan_report
     from leadline.web.app import create_app
 
@@ -155,4 +156,8 @@ def test_strategy_editor_checks_in_and_updates_the_plan(demo_copy: Path) -> None
     app = App(settings)
     [row] = [i for i in plan_report(app)["items"] if i["key"] == item]
     assert (row["status"], row["owner"]) == ("blocked", "cto")
+    with app.store.session() as session:
+        [entry] = history(session, entity_type="plan_item")[:1]
+    assert (entry.actor, entry.via, entry.action) == ("ada", "web", "update")
+    assert entry.entity_id.endswith(f"/{item}")
     app.close()

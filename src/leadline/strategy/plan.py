@@ -171,8 +171,9 @@ def update(
     evidence: str | None = None,
     owner: str | None = None,
     name: str | None = None,
+    via: str = "cli",
 ) -> dict[str, Any]:
-    """Change an item's status, evidence or owner (audited)."""
+    """Change an item's status, evidence or owner (audited, with the channel it came by)."""
     if status is not None and status not in STATUSES:
         raise PlanError(f"status must be one of {', '.join(STATUSES)} (got {status!r})")
     with app.store.session() as session:
@@ -194,6 +195,7 @@ def update(
         record(
             session,
             actor=actor,
+            via=via,
             action="update",
             entity_type="plan_item",
             entity_id=f"{plan.name}/{key}",

@@ -139,7 +139,7 @@ def checkin_save(
             confidence=float(confidence) if confidence.strip() else None,
             actor=who.name,
             note=note or None,
-            via="web",
+            via=who.via,
         )
     except (OkrError, ValueError) as error:
         fields = _checkin_fields(value, confidence, note)
@@ -201,6 +201,7 @@ def plan_save(
             status=status,
             owner=owner or None,
             evidence=evidence or None,
+            via=who.via,
         )
     except PlanError as error:
         item = {"status": status, "owner": owner, "evidence": evidence}
