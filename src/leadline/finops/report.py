@@ -106,16 +106,10 @@ def _rules(app: App) -> AllocationRules:
 
 
 def _currency(lake: Lake, lines: Any, asked: str | None) -> str | None:
-    found = lake.execute(allocation.currencies(lines)).to_pylist()
-    present = sorted(r["billing_currency"] for r in found)
+    """``_choose_currency`` over the currencies present in ``lines`` (read only if needed)."""
     if asked is not None:
         return asked
-    if len(present) > 1:
-        raise FinOpsError(
-            f"the month has costs in {len(present)} currencies ({', '.join(present)}); "
-            "they are never summed together: choose one with --currency"
-        )
-    return present[0] if present else None
+    return _choose_currency(lake.execute(allocation.currencies(lines)).to_pylist(), None)
 
 
 def allocate_month(
