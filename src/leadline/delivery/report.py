@@ -21,6 +21,7 @@ from leadline.lake.engines import Lake
 
 GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
 NO_GROUP = "(none)"
+TOTAL = "total"  # the grain of the whole window, beside the bucketed series
 DEFAULT_DAYS = 90
 
 
@@ -133,8 +134,8 @@ def dora(
     found, used = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
     series = _series(found[period]) if period else {}
     return {
-        "since": _iso(window.since),
-        "until": _iso(window.until),
+        "since": iso(window.since),
+        "until": iso(window.until),
         "by": by,
         "period": period,
         "engine": used,
@@ -161,9 +162,6 @@ def dora_series(
     grains: dict[str, Period | None] = {p: p for p in periods}
     found, _ = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
     return {p: _series(found[p]) for p in periods}
-
-
-TOTAL = "total"
 
 
 def _series(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -237,7 +235,7 @@ def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
         row["time_to_restore_p50_hours"],
     )
     shaped: dict[str, Any] = (
-        {"bucket": _iso(row["bucket"]), "days": row["days"]} if bucket else {"key": row["key"]}
+        {"bucket": iso(row["bucket"]), "days": row["days"]} if bucket else {"key": row["key"]}
     )
     shaped.update(
         {
@@ -268,7 +266,8 @@ def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
     return shaped
 
 
-def _iso(value: dt.datetime) -> str:
+def iso(value: dt.datetime) -> str:
+    """A naive UTC instant as the documents write it (``2026-10-01T00:00:00Z``)."""
     return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from leadline.context import App
 from leadline.delivery.metrics import Period as Bucket
-from leadline.delivery.report import NO_GROUP, Window, dora_series, service_groups
+from leadline.delivery.report import NO_GROUP, Window, dora_series, iso, service_groups
 from leadline.finops.apportion import UNALLOCATED_KEY
 from leadline.finops.budgets import ORGANISATION, actuals
 from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_months, shape
@@ -94,7 +94,7 @@ def _dora_groups(g: Gather, period: Period, by: ScopeKind) -> dict[str, dict[str
     unit: Bucket = "quarter" if period.is_quarter else "month"
     periods: tuple[Bucket, ...] = (unit, "month") if by == "organisation" else (unit,)
     series = dora_buckets(g, by, window, periods)[unit]
-    start = _iso(period.start)
+    start = iso(period.start)
     return {
         key: bucket
         for key, buckets in series.items()
@@ -114,10 +114,6 @@ def dora_buckets(
         lambda: dora_series(g.app, by=by, periods=periods, window=window, engine=g.engine),
     )
     return result
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _dora(pick: Callable[[dict[str, Any]], float | None]) -> Callable[..., Values]:
