@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, inspect, select, table
 from sqlalchemy.orm import Session
 
-from leadline.catalog.models import Service, Team, ValueStream
+from leadline.catalog.models import Team, ValueStream
 from leadline.context import App
+from leadline.delivery.report import NO_GROUP, service_groups
 from leadline.lake.engines import Lake
 from leadline.lake.models import LakeFile
 from leadline.reliability.models import Slo
@@ -71,18 +72,14 @@ def lighthouses(session: Session) -> list[str]:
     return sorted(names)
 
 
-def _stream_services(session: Session) -> dict[str, list[str]]:
-    """Services of each value stream: set on the service, or through its owning team (one
-    read of the catalog, only the columns needed, whatever the number of streams)."""
-    teams = session.execute(select(Team.name, Team.value_stream))
-    team_streams: dict[str, str | None] = {row[0]: row[1] for row in teams}
-    rows = session.execute(select(Service.name, Service.value_stream, Service.owner_team))
+def _stream_services(app: App) -> dict[str, list[str]]:
+    """Services of each value stream, as every report groups them
+    (``delivery.report.service_groups``: set on the service, or through its owning team)."""
     out: dict[str, list[str]] = {}
-    for name, stream, owner in rows:
-        chosen = stream if stream is not None else team_streams.get(owner or "")
-        if chosen is not None:
-            out.setdefault(chosen, []).append(name)
-    return {stream: sorted(names) for stream, names in out.items()}
+    for service, stream in service_groups(app, "value-stream"):
+        if stream != NO_GROUP:
+            out.setdefault(stream, []).append(service)
+    return out
 
 
 def _lake_rows(session: Session, table_name: str) -> int:
@@ -98,7 +95,7 @@ def value_streams_mapped(facts: Facts) -> Evidence:
     streams = list(session.scalars(select(ValueStream.name).order_by(ValueStream.name)))
     if not streams:
         return Evidence(False, "the catalog has no value streams")
-    services = _stream_services(session)
+    services = _stream_services(facts.app)
     empty = [s for s in streams if not services.get(s)]
     if empty:
         return Evidence(False, f"value streams without services: {', '.join(empty)}")
@@ -162,13 +159,11 @@ def devex_survey(facts: Facts) -> Evidence:
     return Evidence(rows > 0, f"{rows} developer-experience survey answers ingested")
 
 
-def _per_lighthouse(
-    session: Session, test: Callable[[str, list[str]], bool], what: str
-) -> Evidence:
-    names = lighthouses(session)
+def _per_lighthouse(facts: Facts, test: Callable[[str, list[str]], bool], what: str) -> Evidence:
+    names = lighthouses(facts.session)
     if not names:
         return Evidence(False, "no lighthouse value streams chosen")
-    services = _stream_services(session)
+    services = _stream_services(facts.app)
     missing = [n for n in names if not test(n, services.get(n, []))]
     if missing:
         return Evidence(False, f"lighthouse streams without {what}: {', '.join(missing)}")
@@ -180,7 +175,7 @@ def lighthouse_slos(facts: Facts) -> Evidence:
     session = facts.session
     with_slo = set(session.scalars(select(Slo.service)))
     return _per_lighthouse(
-        session, lambda _n, services: bool(with_slo & set(services)), "a service with an SLO"
+        facts, lambda _n, services: bool(with_slo & set(services)), "a service with an SLO"
     )
 
 
@@ -194,7 +189,7 @@ def lighthouse_teams(facts: Facts) -> Evidence:
         session.scalars(select(Team.value_stream).where(Team.team_type == "stream-aligned"))
     )
     return _per_lighthouse(
-        session, lambda name, _s: name in aligned, "a stream-aligned team (and a platform team)"
+        facts, lambda name, _s: name in aligned, "a stream-aligned team (and a platform team)"
     )
 
 
@@ -209,7 +204,7 @@ def lighthouse_stability(facts: Facts) -> Evidence:
             and facts.lake_count("incidents", services)
         )
 
-    return _per_lighthouse(facts.session, tracked, "deployments and incidents recorded")
+    return _per_lighthouse(facts, tracked, "deployments and incidents recorded")
 
 
 @rule("paved-road")
