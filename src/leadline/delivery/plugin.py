@@ -1,0 +1,15 @@
+"""The delivery pillar's one registration point (pluggy hooks, as third-party plugins use)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from leadline.plugins import hookimpl
+
+
+@hookimpl
+def leadline_metrics() -> Iterable[Any]:
+    from leadline.delivery.measures import METRICS
+
+    return METRICS

@@ -1,0 +1,110 @@
+"""One renderer per output, all from a :class:`Report`: JSON for programs, CSV for
+spreadsheets (exact values, formula-escaped), a Rich table for terminals, cells for the web
+and the QBR. The CSV is the same bytes wherever it is made (CLI, web download, API)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from rich.table import Table
+
+from leadline.present.formats import cell
+from leadline.present.model import Report
+
+# OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: exact decimals as strings, instants in UTC ISO-8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Fraction):
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def document(report: Report) -> dict[str, Any]:
+    """``{"name", "title", "window", "columns": [...], "rows": [...], **meta}``."""
+    return {
+        **{k: plain(v) for k, v in report.meta.items()},
+        "name": report.name,
+        "title": report.title,
+        "window": report.window,
+        "columns": [
+            {"key": c.key, "title": c.title, "kind": c.kind, "unit": c.unit} for c in report.columns
+        ],
+        "rows": [{c.key: plain(r.get(c.key)) for c in report.columns} for r in report.rows],
+        "notes": list(report.notes),
+    }
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False)
+
+
+def escape_formula(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula, quoted to be read as text."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal | Fraction):
+        shown = plain(value)
+        return format(shown, "f") if isinstance(shown, float) else str(shown)
+    shown = plain(value)
+    if isinstance(shown, list):
+        shown = ", ".join(str(v) for v in shown)
+    return escape_formula(str(shown))
+
+
+def to_csv(report: Report) -> str:
+    """Header of column keys, then the rows' exact values (not the formatted text)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(report.keys)
+    for row in report.rows:
+        writer.writerow([_csv_value(row.get(k)) for k in report.keys])
+    return out.getvalue()
+
+
+def cells(report: Report) -> list[list[str]]:
+    """Every row's values formatted for people, in column order (web, QBR, terminal)."""
+    return [[cell(row.get(c.key), c, row) for c in report.columns] for row in report.rows]
+
+
+_RIGHT = {"count", "number", "percent", "ratio", "per_day", "hours", "money", "score"}
+
+
+def rich_table(report: Report) -> Table:
+    """A terminal table that folds long names instead of cutting them."""
+    title = report.title + (f" — {report.window}" if report.window else "")
+    table = Table(title=title, title_justify="left")
+    for column in report.columns:
+        if column.kind in _RIGHT:
+            table.add_column(column.title, overflow="fold", justify="right")
+        else:
+            table.add_column(column.title, overflow="fold")
+    for row in cells(report):
+        table.add_row(*row)
+    return table

@@ -1,0 +1,1 @@
+"""The semantic layer: the metric registry, evaluations and the queries every surface asks."""

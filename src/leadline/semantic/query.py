@@ -1,0 +1,182 @@
+"""What ``leadline metrics`` and ``/api/v1/metrics`` answer: the catalogue of metrics, a
+metric's values per scope over a window (and per bucket), and the rows behind one value. The
+CLI and the API call these same functions, so they give the same JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from leadline.catalog.grouping import NO_GROUP, GroupBy, Scope
+from leadline.periods import Grain, Window, buckets, iso
+from leadline.present.formats import cell
+from leadline.present.model import Column, Report
+from leadline.semantic import registry
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.registry import Metric, MetricError
+
+
+def catalogue() -> Report:
+    """Every registered metric with its declaration."""
+    rows = [m.as_dict() for m in registry.metrics().values()]
+    columns = [
+        Column("key", "Key", "name"),
+        Column("title", "Title"),
+        Column("unit", "Unit", "label"),
+        Column("direction", "Better", "label"),
+        Column("scopes", "Scopes"),
+        Column("default_window", "Default window", "label"),
+        Column("pillar", "Pillar", "label"),
+        Column("definition", "Definition"),
+    ]
+    return Report("metrics", "Metrics", columns, rows, meta={"count": len(rows)})
+
+
+def value_column(metric: Metric) -> Column:
+    return Column("value", metric.title, metric.unit, unit=metric.unit_label)
+
+
+def display(metric: Metric, value: float | None) -> str:
+    return cell(value, value_column(metric))
+
+
+def window_of(
+    ev: Evaluation, metric: Metric, since: str | None, until: str | None, period: str | None
+) -> Window:
+    """The asked window; else the current calendar period of ``period`` (to now); else the
+    metric's default window."""
+    if since or until:
+        return Window.parse(since, until, today=ev.now.date())
+    if period in ("week", "month", "quarter", "year"):
+        from leadline.periods import Period
+
+        return ev.to_now(Period.current(period, ev.now.date()).window)  # type: ignore[arg-type]
+    return ev.default_window(metric)
+
+
+def show(
+    ev: Evaluation,
+    key: str,
+    *,
+    by: GroupBy = "organisation",
+    window: Window,
+    grain: Grain | None = None,
+    params: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``leadline metrics show`` document: every scope of ``by`` over ``window``, with
+    a series per ``grain`` bucket (partial buckets flagged) when one is asked."""
+    metric = registry.get(key)
+    grid = []
+    if grain is not None:
+        for bucket in buckets(window, grain, as_of=ev.now):
+            inside = Window(max(bucket.start, window.since), min(bucket.end, window.until))
+            judged = ev.to_now(inside)
+            grid.append((bucket, judged, bucket.partial or judged.until < inside.until))
+    windows = [window, *(w for _, w, _ in grid)]
+    found = ev.values(metric.key, by, windows, params)
+    totals, series = found[0], found[1:]
+    names = set(ev.grouping.scopes(by)) | {k for values in found for k in values}
+    groups = []
+    for name in sorted(names, key=lambda n: (n == NO_GROUP, n)):
+        entry: dict[str, Any] = {
+            "key": name,
+            "title": ev.grouping.title(by, name),
+            "value": totals.get(name),
+            "display": display(metric, totals.get(name)),
+        }
+        if grain is not None:
+            entry["series"] = [
+                {
+                    "bucket": iso(bucket.start),
+                    "label": bucket.label,
+                    "since": iso(judged.since),
+                    "until": iso(judged.until),
+                    "partial": partial,
+                    "value": values.get(name),
+                    "display": display(metric, values.get(name)),
+                }
+                for (bucket, judged, partial), values in zip(grid, series, strict=True)
+            ]
+        groups.append(entry)
+    return {
+        "metric": metric.as_dict(),
+        "key": metric.key,
+        "title": metric.title,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "definition": metric.definition,
+        "by": by,
+        "period": grain,
+        "since": iso(window.since),
+        "until": iso(window.until),
+        "window": window.label(),
+        "as_of": iso(ev.now),
+        "params": dict(params or {}),
+        "groups": groups,
+    }
+
+
+def show_report(document: dict[str, Any]) -> Report:
+    """The ``show`` document as rows: one per scope, or one per (scope, bucket)."""
+    metric = registry.get(document["key"])
+    columns = [Column("scope", "Scope", "name"), Column("title", "Name")]
+    rows: list[dict[str, Any]] = []
+    if document["period"]:
+        columns += [Column("bucket", "Period"), Column("partial", "Partial", "bool")]
+        for group in document["groups"]:
+            for bucket in group["series"]:
+                rows.append(
+                    {
+                        "scope": group["key"],
+                        "title": group["title"],
+                        "bucket": bucket["label"],
+                        "partial": bucket["partial"],
+                        "value": bucket["value"],
+                    }
+                )
+    else:
+        rows = [
+            {"scope": g["key"], "title": g["title"], "value": g["value"]}
+            for g in document["groups"]
+        ]
+    columns.append(value_column(metric))
+    return Report(
+        metric.key,
+        f"{metric.title} by {document['by'].replace('-', ' ')}",
+        columns,
+        rows,
+        window=document["window"],
+        notes=[f"Definition: {metric.definition}"],
+        meta={k: document[k] for k in ("key", "by", "since", "until", "as_of", "period")},
+    )
+
+
+def explain(
+    ev: Evaluation,
+    key: str,
+    scope: Scope,
+    window: Window,
+    params: Mapping[str, str] | None = None,
+) -> Report:
+    """The rows behind one value, with the value itself in the report's meta."""
+    metric = registry.get(key)
+    params = dict(params or {})
+    metric.check(scope.kind, params)
+    if metric.explain is None:
+        raise MetricError(f"{metric.key} has no explanation of its facts")
+    report = metric.explain(ev, scope, window, params)
+    value = ev.value(metric.key, scope, window, params)
+    report.window = window.label()
+    report.meta.update(
+        {
+            "key": metric.key,
+            "scope": str(scope),
+            "since": iso(window.since),
+            "until": iso(window.until),
+            "as_of": iso(ev.now),
+            "value": value,
+            "display": display(metric, value),
+            "definition": metric.definition,
+        }
+    )
+    return report
