@@ -5,7 +5,9 @@ window is either given (``--since``/``--until``), a calendar period (a week ``20
 month ``2026-11``, a quarter ``2026Q4``, a year ``2026``) or the default: the 90 days up to the
 end of the as-of day. A window is cut into buckets of one grain (week from Monday, calendar
 month, quarter or year); a bucket that the window or the as-of instant cuts short is
-*partial*, and every surface that shows it says so.
+*partial*, and every surface that shows it says so. A figure is judged at an *as-of* instant
+(default: now): facts belong to a window or period by their own time, and everything known
+about them up to the as-of instant counts (``PeriodAsOf`` pairs a period with that instant).
 
 No other module defines a window type: pillars, the CLI, the web and the QBR use these.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -27,10 +30,22 @@ _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _WEEK = re.compile(r"^(\d{4})-?W(0[1-9]|[1-4]\d|5[0-3])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
+_FORMS = {
+    "quarter": "a quarter YYYYQN",
+    "month": "a month YYYY-MM",
+    "week": "a week YYYY-Www",
+    "year": "a year YYYY",
+}
 
 
 class PeriodError(ValueError):
     """A window, period or instant that cannot be read (the message says what is accepted)."""
+
+
+def _forms(grains: Sequence[Grain]) -> str:
+    """``a quarter YYYYQN or a month YYYY-MM``: the accepted forms, in a fixed order."""
+    forms = [form for grain, form in _FORMS.items() if grain in grains]
+    return forms[0] if len(forms) == 1 else f"{', '.join(forms[:-1])} or {forms[-1]}"
 
 
 def utc_now() -> dt.datetime:
@@ -174,6 +189,26 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=1)
 
 
+def _read(value: str) -> tuple[Grain, dt.datetime | None] | None:
+    """The grain and first instant a period's text names (None: no period's form, or the
+    year 0 that no datetime holds; a start of None: a week its year does not have)."""
+    if value[:4] == "0000":
+        return None
+    if quarter := _QUARTER.match(value):
+        return "quarter", dt.datetime(int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 1)
+    if month := _MONTH.match(value):
+        return "month", dt.datetime(int(month.group(1)), int(month.group(2)), 1)
+    if week := _WEEK.match(value):
+        try:
+            day = dt.date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+        except ValueError:
+            return "week", None
+        return "week", dt.datetime.combine(day, dt.time())
+    if year := _YEAR.match(value):
+        return "year", dt.datetime(int(year.group(1)), 1, 1)
+    return None
+
+
 @dataclass(frozen=True)
 class Period:
     """A calendar period: a week, month, quarter or year, with its label and bounds."""
@@ -184,35 +219,18 @@ class Period:
     end: dt.datetime  # naive UTC, first instant after the period
 
     @classmethod
-    def parse(cls, text: str) -> Period:
-        """``2026-W49``, ``2026-11``, ``2026Q4`` (or ``2026-Q4``) or ``2026``."""
+    def parse(cls, text: str, grains: Sequence[Grain] = GRAINS) -> Period:
+        """``2026-W49``, ``2026-11``, ``2026Q4`` (or ``2026-Q4``) or ``2026``; only the
+        ``grains`` given are accepted (the error names their forms)."""
         value = str(text).strip()
-        grain: Grain
-        quarter, month = _QUARTER.match(value), _MONTH.match(value)
-        week, year = _WEEK.match(value), _YEAR.match(value)
-        if quarter:
-            grain = "quarter"
-            start = dt.datetime(int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 1)
-        elif month:
-            grain = "month"
-            start = dt.datetime(int(month.group(1)), int(month.group(2)), 1)
-        elif week:
-            grain = "week"
-            try:
-                day = dt.date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
-            except ValueError:
-                raise PeriodError(f"{text!r}: that year has no such ISO week") from None
-            start = dt.datetime.combine(day, dt.time())
-        elif year:
-            grain = "year"
-            start = dt.datetime(int(year.group(1)), 1, 1)
-        else:
-            raise PeriodError(
-                "a period is a quarter YYYYQN, a month YYYY-MM, a week YYYY-Www or a year "
-                f"YYYY, not {text!r}"
-            )
-        if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        found = _read(value)
+        if found is None or found[0] not in grains:
+            raise PeriodError(f"a period is {_forms(grains)}, not {text!r}")
+        grain, start = found
+        if not FIRST_YEAR <= int(value[:4]) <= LAST_YEAR:  # every form starts with its year
             raise PeriodError(f"{text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+        if start is None:
+            raise PeriodError(f"{text!r}: that year has no such ISO week")
         return cls.of(grain, start)
 
     @classmethod
@@ -263,6 +281,48 @@ class Period:
 
     def has_started(self, as_of: dt.datetime) -> bool:
         return self.start <= as_of
+
+
+def quarter_of(day: dt.date | dt.datetime) -> str:
+    """The label of the quarter holding ``day`` (``2026Q4``)."""
+    return Period.of("quarter", day).label
+
+
+@dataclass(frozen=True)
+class PeriodAsOf:
+    """A period judged at an instant: the facts that belong to the period (by their own
+    time), with everything known about them at ``as_of`` (a March ticket resolved in April
+    counts in March, resolved, once ``as_of`` is past its resolution)."""
+
+    period: Period
+    as_of: dt.datetime  # naive UTC
+
+    @classmethod
+    def parse(
+        cls, text: str | None, as_of: dt.datetime | None = None, grain: Grain = "month"
+    ) -> PeriodAsOf:
+        """The ``grain`` period ``text`` names (default: the one holding ``as_of``), judged at
+        ``as_of`` (default: now; an aware instant is converted to UTC)."""
+        at = naive_utc(as_of) if as_of is not None else utc_now()
+        period = Period.of(grain, at) if text is None else Period.parse(text, (grain,))
+        return cls(period, at)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.period.start
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.period.end
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+    @property
+    def complete(self) -> bool:
+        """True once ``as_of`` has reached the period's end."""
+        return self.as_of >= self.period.end
 
 
 @dataclass(frozen=True)
