@@ -25,6 +25,7 @@ from leadline.reliability.sla_report import sla_app
 from leadline.reliability.xla import xla_app
 from leadline.risk.cli import risk_app
 from leadline.scorecard.cli import report_app, scorecard_command
+from leadline.semantic.cli import metrics_app
 from leadline.setup import init
 from leadline.strategy.change_cli import change_app
 from leadline.strategy.cli import okr_app
@@ -82,6 +83,7 @@ app.add_typer(xla_app, name="xla")
 app.add_typer(finops_app, name="finops")
 app.add_typer(risk_app, name="risk")
 app.add_typer(lake_app, name="lake")
+app.add_typer(metrics_app, name="metrics")
 app.command()(audit)
 app.add_typer(okr_app, name="okr")
 app.add_typer(strategy_app, name="strategy")

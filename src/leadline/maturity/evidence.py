@@ -15,24 +15,24 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from leadline.catalog.grouping import Scope
 from leadline.catalog.models import Team
 from leadline.context import App
-from leadline.delivery.report import Window, dora, service_groups
-from leadline.finops.report import FinOpsError, shape, showback
+from leadline.delivery.measures import groups as dora_groups
 from leadline.lake.engines import Lake
 from leadline.people import paved_road
 from leadline.people.report import devex
+from leadline.periods import Period, Window, end_of_day
 from leadline.reliability import report as reliability
-from leadline.risk.compliance import compliance_report
 from leadline.risk.register import register_report
-from leadline.scorecard.measures import Gather, allocation, slo_kpi
-from leadline.scorecard.periods import Period
+from leadline.semantic.evaluation import Evaluation
 from leadline.strategy import okrs, plan
 from leadline.strategy.models import StrategyPage
 from leadline.strategy.plan_rules import lighthouses
 from leadline.strategy.quarters import quarter_of
 
 HIGH_PERFORMANCE = ("elite", "high")
+ORG_SCOPE = Scope("organisation", "organisation")
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,23 @@ class Evidence:
     engine: str | None = None
     found: dict[str, Fact] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)
-    # A scorecard's shared results (the QBR): month allocations and SLO attainment reused.
-    gather: Gather | None = None
+    # The evaluation metrics are read through (the QBR passes its scorecard's, so month
+    # allocations and SLO attainment are computed once).
+    evaluation: Evaluation | None = None
+
+    @property
+    def metrics(self) -> Evaluation:
+        """The shared evaluation, else one judged at the end of the assessment day."""
+        if self.evaluation is None:
+            at = end_of_day(self.as_of) - dt.timedelta(microseconds=1)
+            self.evaluation = Evaluation(self.app, self.engine, at)
+        return self.evaluation
+
+    def metric(
+        self, key: str, window: Window, params: dict[str, str] | None = None
+    ) -> float | None:
+        """A registered metric's organisation value over ``window``."""
+        return self.metrics.value(key, ORG_SCOPE, window, params)
 
     def get(self, name: str) -> Fact:
         if name not in self.found:
@@ -92,10 +107,7 @@ class Evidence:
 
     def dora_by_team(self) -> dict[str, dict[str, Any]]:
         def compute() -> dict[str, dict[str, Any]]:
-            until = dt.datetime.combine(self.as_of, dt.time()) + dt.timedelta(days=1)
-            window = Window(until - dt.timedelta(days=90), until)
-            data = dora(self.app, by="team", window=window, engine=self.engine)
-            return {g["key"]: g for g in data["groups"]}
+            return dora_groups(self.metrics, "team", Window.last_days(90, self.as_of))
 
         result: dict[str, dict[str, Any]] = self.once("dora", compute)
         return result
@@ -194,13 +206,17 @@ def overdue_risk_reviews(ev: Evidence) -> Fact:
     return Fact(len(overdue), f"{len(overdue)} overdue reviews: {', '.join(overdue[:5])}")
 
 
+def _ratio(percent: float | None) -> float | None:
+    return None if percent is None else percent / 100.0
+
+
 @fact("compliance_coverage")
 def compliance_coverage(ev: Evidence) -> Fact:
-    with ev.app.store.session() as session:
-        data = compliance_report(session, ev.as_of)
-    if data["coverage"] is None:
+    """``risk.compliance_coverage`` at the assessment date."""
+    value = _ratio(ev.metric("risk.compliance_coverage", Window.last_days(1, ev.as_of)))
+    if value is None:
         return Fact(None, "no controls in scope")
-    return Fact(data["coverage"], f"{data['passing']} of {data['in_scope']} controls pass")
+    return Fact(value, f"{value:.0%} of in-scope control and service pairs pass")
 
 
 @fact("deployments_90d")
@@ -235,23 +251,21 @@ def slos(ev: Evidence) -> Fact:
 @fact("slo_coverage")
 def slo_coverage(ev: Evidence) -> Fact:
     teams = ev.stream_aligned()
-    owner = dict(service_groups(ev.app, "team"))
-    covered = {owner.get(s.service) for s in reliability.load_slos(ev.app)}
+    team_of = ev.metrics.grouping.service_key
+    covered = {team_of(s.service, "team") for s in reliability.load_slos(ev.app)}
     with_slo = [t for t in teams if t in covered]
     return _share(len(with_slo), len(teams), "stream-aligned teams with an SLO")
 
 
 @fact("slos_met")
 def slos_met(ev: Evidence) -> Fact:
+    """``reliability.slos_met`` over the three calendar months before the assessment's."""
     months = ev.months_before(3)
-    if ev.gather is not None:
-        data = slo_kpi(ev.gather, "organisation", months)
-    else:
-        data = reliability.kpi(ev.app, by="organisation", engine=ev.engine, months=months)
-    cells = [m for g in data["groups"] for m in g["months"] if m["month"] in months]
-    judged = sum(m["slos"] for m in cells)
-    met = sum(m["met"] for m in cells)
-    return _share(met, judged, f"SLO-months met ({min(months)} to {max(months)})")
+    window = Window(Period.parse(months[0]).start, Period.parse(months[-1]).end)
+    value = _ratio(ev.metric("reliability.slos_met", window))
+    if value is None:
+        return Fact(None, f"no SLO-months judged ({months[0]} to {months[-1]})")
+    return Fact(value, f"{value:.0%} of SLO-months met ({months[0]} to {months[-1]})")
 
 
 @fact("cost_months")
@@ -260,27 +274,14 @@ def cost_months(ev: Evidence) -> Fact:
     return Fact(len(months), f"{len(months)} months of cost data")
 
 
-def _showback(ev: Evidence) -> dict[str, Any] | None:
-    def compute() -> dict[str, Any] | None:
-        if ev.gather is not None:  # the scorecard's allocation of the month, when it has one
-            result = allocation(ev.gather, ev.last_month())
-            return None if result is None else shape(result, "team")
-        try:
-            return showback(ev.app, ev.last_month(), engine=ev.engine)
-        except FinOpsError:
-            return None
-
-    result: dict[str, Any] | None = ev.once("showback", compute)
-    return result
-
-
 @fact("allocation_coverage")
 def allocation_coverage(ev: Evidence) -> Fact:
-    data = _showback(ev)
-    if data is None or data["allocation_coverage"] is None:
-        return Fact(None, f"no allocated cost in {ev.last_month()}")
-    value = data["allocation_coverage"]
-    return Fact(value, f"{value:.1%} of {ev.last_month()}'s cost allocated directly")
+    """``finops.allocation_coverage`` of the last complete month."""
+    month = Period.parse(ev.last_month())
+    value = _ratio(ev.metric("finops.allocation_coverage", month.window))
+    if value is None:
+        return Fact(None, f"no allocated cost in {month.label}")
+    return Fact(value, f"{value:.1%} of {month.label}'s cost allocated directly")
 
 
 @fact("unit_costs")

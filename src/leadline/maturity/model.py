@@ -23,7 +23,7 @@ from sqlalchemy import select
 from leadline.context import App
 from leadline.maturity.evidence import FACTS, Evidence
 from leadline.maturity.models import MaturityAnswer
-from leadline.scorecard.measures import Gather
+from leadline.semantic.evaluation import Evaluation
 
 
 class Rule(BaseModel):
@@ -145,14 +145,15 @@ def maturity(
     *,
     as_of: dt.date | None = None,
     engine: str | None = None,
-    gather: Gather | None = None,
+    evaluation: Evaluation | None = None,
     known: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``leadline maturity --format json`` document. The QBR passes its scorecard's
-    ``gather`` and the reports it already holds (``known``: ``okrs``) so nothing runs twice."""
+    ``evaluation`` and the reports it already holds (``known``: ``okrs``) so nothing runs
+    twice."""
     day = as_of or dt.datetime.now(dt.UTC).date()
     model = load_model()
-    ev = Evidence(app, day, engine, memo=dict(known or {}), gather=gather)
+    ev = Evidence(app, day, engine, memo=dict(known or {}), evaluation=evaluation)
     with app.store.session() as session:
         answers = {a.rule: a for a in session.scalars(select(MaturityAnswer))}
         session.expunge_all()

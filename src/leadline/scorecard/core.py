@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import select
 
-from leadline.catalog.models import BusinessUnit, Organisation, Team, ValueStream
+from leadline.catalog.models import Organisation
 from leadline.context import App
+from leadline.periods import Period, Window
 from leadline.scorecard import rag
 from leadline.scorecard.definitions import SCOPE_KINDS, KpiDefinition, ScopeKind, load_definitions
 from leadline.scorecard.ingest import ORGANISATION
-from leadline.scorecard.measures import MEASURES, Gather
 from leadline.scorecard.models import Outcome
-from leadline.scorecard.periods import Period
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.query import unit_text
+from leadline.semantic.registry import Direction
 
 ROW_COLUMNS = (
     "scope_kind",
@@ -46,12 +49,9 @@ class ScorecardError(ValueError):
     """A scorecard that cannot be made as asked (unknown scope kind, bad period)."""
 
 
-def _scopes(app: App, by: ScopeKind) -> list[str]:
-    if by == ORGANISATION:
-        return [ORGANISATION]
-    model: Any = {"business-unit": BusinessUnit, "value-stream": ValueStream, "team": Team}[by]
-    with app.store.session() as session:
-        return sorted(session.scalars(select(model.name)))
+def _scopes(ev: Evaluation, by: ScopeKind) -> list[str]:
+    """Every scope of the kind the catalog's grouping can produce."""
+    return ev.grouping.scopes(by)
 
 
 def organisation_name(app: App) -> str | None:
@@ -60,16 +60,44 @@ def organisation_name(app: App) -> str | None:
         return (org.title or org.name) if org is not None else None
 
 
+def _title(name: str) -> str:
+    """An outcome's name as a title (``customer-nps`` -> ``Customer NPS``)."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    shown = [w.upper() if w.lower() in _ACRONYMS else w for w in words]
+    return " ".join(shown)[:1].upper() + " ".join(shown)[1:]
+
+
+_ACRONYMS = {
+    "nps",
+    "csat",
+    "ces",
+    "sla",
+    "slas",
+    "xla",
+    "slo",
+    "slos",
+    "okr",
+    "it",
+    "ai",
+    "api",
+    "arr",
+    "mrr",
+    "roi",
+}
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _row(d: KpiDefinition, value: float | None, previous: float | None) -> dict[str, Any]:
+def _row(
+    d: KpiDefinition, value: float | None, previous: float | None, unit: str | None = None
+) -> dict[str, Any]:
     return {
         "kpi": d.key,
-        "name": d.name,
+        "name": d.title,
         "group": d.group,
-        "unit": d.unit,
+        "unit": unit if unit is not None else unit_text(d.measure),
         "direction": d.direction,
         "value": _round(value),
         "target": d.target,
@@ -78,7 +106,9 @@ def _row(d: KpiDefinition, value: float | None, previous: float | None) -> dict[
         "previous": _round(previous),
         "trend": rag.trend(value, previous, d.direction, d.flat),
         "owner": d.owner,
-        "source": d.measure,
+        "source": d.metric,
+        "metric": d.metric,
+        "definition": d.measure.definition,
     }
 
 
@@ -103,44 +133,64 @@ def _outcome_rows(app: App, by: ScopeKind, period: Period) -> dict[str, list[dic
         latest = now or before
         if latest is None:
             continue
-        d = KpiDefinition(
-            key=f"outcome.{name}",
-            name=name,
-            group="business-value",
-            measure="dora.deployment_frequency",  # unused: outcomes are entered, not measured
-            unit=latest.unit or "",
-            direction=latest.direction,
-            target=latest.target,
-            owner=latest.owner,
-        )
-        shaped = _row(d, now.value if now else None, before.value if before else None)
-        shaped.update({"source": "outcomes-csv", "category": latest.category})
+        value, previous = now.value if now else None, before.value if before else None
+        better: Direction = "lower" if latest.direction == "lower" else "higher"
+        shaped = {
+            "kpi": f"outcome.{name}",
+            "name": _title(name),
+            "group": "business-value",
+            "unit": latest.unit or "",
+            "direction": latest.direction,
+            "value": _round(value),
+            "target": latest.target,
+            "tolerance": 0.10,
+            "status": rag.status(value, latest.target, better, 0.10),
+            "previous": _round(previous),
+            "trend": rag.trend(value, previous, better, 0.01),
+            "owner": latest.owner,
+            "source": "outcomes-csv",
+            "category": latest.category,
+        }
         out.setdefault(scope, []).append(shaped)
     return out
 
 
-def _measure_all(
-    gather: Gather, definitions: list[KpiDefinition], periods: tuple[Period, ...], kind: ScopeKind
-) -> dict[tuple[str, str], dict[str, float]]:
-    """Every (KPI, period) measured; on DuckDB four at a time, since the pillars' queries
-    release the GIL while the engine runs, and measures that share a pillar report wait for
-    the one computing it (four keep both cores busy meanwhile). Spark schedules its own
-    work: one at a time."""
-    pillars: dict[str, list[tuple[KpiDefinition, Period]]] = {}
-    for d in definitions:
-        pillars.setdefault(d.measure.split(".")[0], []).extend((d, p) for p in periods)
-    # One job of each pillar before the second of any: the pillars' reports (DORA, SLOs,
-    # allocations...) start together instead of four workers waiting on the first one.
-    jobs = [job for turn in zip_longest(*pillars.values()) for job in turn if job is not None]
-    workers = 1 if (gather.engine or gather.app.settings.engine) == "spark" else 4
+def windows(ev: Evaluation, period: Period) -> Window | None:
+    """A period's window as the scorecard judges it: cut at the as-of instant while it runs,
+    None when it has not started."""
+    return period.window.clipped(ev.now)
 
-    def run(job: tuple[KpiDefinition, Period]) -> dict[str, float]:
-        d, period = job
-        return MEASURES[d.measure](gather, d, period, kind)
+
+def _measure_all(
+    ev: Evaluation, definitions: list[KpiDefinition], periods: tuple[Period, ...], kind: ScopeKind
+) -> dict[tuple[str, str], Mapping[str, float | None]]:
+    """Every (KPI, period) read from the metric registry; on DuckDB four KPIs at a time,
+    since the pillars' queries release the GIL while the engine runs, and KPIs that share a
+    pillar report wait for the one computing it. Spark schedules its own work: one at a
+    time. The periods of one KPI are evaluated together (one query where the pillar can)."""
+    pillars: dict[str, list[KpiDefinition]] = {}
+    for d in definitions:
+        pillars.setdefault(d.measure.pillar, []).append(d)
+    # One KPI of each pillar before the second of any: the pillars' reports (DORA, SLOs,
+    # allocations...) start together instead of four workers waiting on the first one.
+    jobs = [d for turn in zip_longest(*pillars.values()) for d in turn if d is not None]
+    workers = 1 if (ev.engine or ev.app.settings.engine) == "spark" else 4
+    judged = [(p, windows(ev, p)) for p in periods]
+    started = [(p, w) for p, w in judged if w is not None]
+
+    def run(d: KpiDefinition) -> list[Mapping[str, float | None]]:
+        if not started:
+            return []
+        return ev.values(d.metric, kind, [w for _, w in started], d.params)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        values = list(pool.map(run, jobs))
-    return {(d.key, p.label): v for (d, p), v in zip(jobs, values, strict=True)}
+        results = list(pool.map(run, jobs))
+    out: dict[tuple[str, str], Mapping[str, float | None]] = {}
+    for d, values in zip(jobs, results, strict=True):
+        found = dict(zip([p.label for p, _ in started], values, strict=True))
+        for period in periods:
+            out[(d.key, period.label)] = found.get(period.label, {})
+    return out
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -155,10 +205,10 @@ def scorecard(
     period: str | None = None,
     engine: str | None = None,
     now: dt.datetime | None = None,
-    gather: Gather | None = None,
+    evaluation: Evaluation | None = None,
 ) -> dict[str, Any]:
-    """The ``leadline scorecard --format json`` document (``gather`` shares the pillars'
-    results between several scorecards, as the QBR does)."""
+    """The ``leadline scorecard --format json`` document (``evaluation`` shares the
+    pillars' results between several scorecards, as the QBR does)."""
     if by not in SCOPE_KINDS:
         raise ScorecardError(f"--by must be one of {', '.join(SCOPE_KINDS)}")
     kind: ScopeKind = by
@@ -167,17 +217,19 @@ def scorecard(
     except ValueError as error:
         raise ScorecardError(str(error)) from None
     previous = current.previous()
-    gather = gather or Gather(app, engine, now.replace(tzinfo=None) if now else Gather(app).now)
-    if not gather.horizon:
-        gather.horizon = (*previous.months, *current.months)
+    ev = evaluation or (Evaluation(app, engine, now) if now else Evaluation(app, engine))
+    if not ev.horizon:
+        ev.horizon = (*previous.months, *current.months)
     with app.store.session() as session:
         definitions = [d for d in load_definitions(session) if kind in d.scopes]
-    cells: dict[str, list[dict[str, Any]]] = {s: [] for s in _scopes(app, kind)}
-    results = _measure_all(gather, definitions, (current, previous), kind)
+    cells: dict[str, list[dict[str, Any]]] = {s: [] for s in _scopes(ev, kind)}
+    results = _measure_all(ev, definitions, (current, previous), kind)
+    window = windows(ev, current)
     for d in definitions:
         values, before = results[(d.key, current.label)], results[(d.key, previous.label)]
+        unit = unit_text(d.measure, ev, window) if window is not None else None
         for scope in sorted(set(cells) | set(values) | set(before)):
-            cells.setdefault(scope, []).append(_row(d, values.get(scope), before.get(scope)))
+            cells.setdefault(scope, []).append(_row(d, values.get(scope), before.get(scope), unit))
     for scope, rows in _outcome_rows(app, kind, current).items():
         cells.setdefault(scope, [])[:0] = rows
     scopes: list[dict[str, Any]] = [
@@ -189,6 +241,8 @@ def scorecard(
         "previous_period": previous.label,
         "since": current.start.date(),
         "until": current.end.date(),
+        "as_of": ev.now.replace(microsecond=0),
+        "partial": current.is_partial(ev.now),
         "by": kind,
         "organisation": organisation_name(app),
         "summary": _summary([r for s in scopes for r in s["kpis"]]),

@@ -1,6 +1,13 @@
 """KPI definitions: packaged defaults (``kpis.yaml``) merged with overrides from the store
-(``leadline ingest scorecard-kpis``). An override names a KPI by ``key`` and replaces only the
-fields it gives; a key the defaults do not know must be a whole definition."""
+(``leadline ingest scorecard-kpis``). A KPI names a registered metric (``metric``) and adds
+what a scorecard needs: its group, target, RAG tolerance, trend band, owner and scopes. Its
+title, unit and direction are the metric's (declared once, in the registry); ``name`` may
+give the KPI another title. An override names a KPI by ``key`` and replaces only the fields
+it gives; a key the defaults do not know must be a whole definition.
+
+Documents written before the registry (``measure:``, ``unit:``, ``direction:``) still load:
+``measure`` is read as ``metric``, and a unit or direction is checked against the metric's.
+"""
 
 from __future__ import annotations
 
@@ -9,50 +16,87 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.scorecard.models import ScorecardKpi
-from leadline.scorecard.rag import Direction
+from leadline.semantic import registry
+from leadline.semantic.registry import Direction, Metric
 
 ScopeKind = Literal["organisation", "business-unit", "value-stream", "team"]
 Group = Literal["business-value", "delivery", "security-reliability", "financial"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = ("organisation", "business-unit", "value-stream", "team")
 GROUPS: tuple[Group, ...] = ("business-value", "delivery", "security-reliability", "financial")
-MEASURES = (
-    "dora.deployment_frequency",
-    "dora.lead_time_p50",
-    "dora.change_failure_rate",
-    "dora.time_to_restore_p50",
-    "reliability.slos_met",
-    "risk.compliance_coverage",
-    "service.sla_met",
-    "service.xla_met",
-    "finops.allocation_coverage",
-    "finops.unit_cost",
-)
 
 
 class KpiDefinition(BaseModel):
-    """One KPI: what it measures, its target and RAG tolerance, trend band and owner."""
+    """One KPI: the metric it shows, its target and RAG tolerance, trend band and owner."""
 
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1)
+    name: str | None = Field(None, min_length=1, max_length=200)
     group: Group
-    measure: Literal[MEASURES]  # type: ignore[valid-type]
-    unit: str = ""
-    direction: Direction
-    target: float | None = None
-    tolerance: float = Field(0.10, ge=0)
-    flat: float = Field(0.01, ge=0)
-    owner: str | None = None
+    metric: str = Field(min_length=1, max_length=200)
+    target: float | None = Field(None, allow_inf_nan=False)
+    tolerance: float = Field(0.10, ge=0, allow_inf_nan=False)
+    flat: float = Field(0.01, ge=0, allow_inf_nan=False)
+    owner: str | None = Field(None, max_length=200)
     scopes: list[ScopeKind] = Field(default_factory=lambda: list(SCOPE_KINDS))
     params: dict[str, str] = Field(default_factory=dict)
-    description: str = ""
+    description: str = Field("", max_length=2000)
     enabled: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, data: Any) -> Any:
+        """``measure`` (before the registry) is ``metric``; a declared direction must agree
+        with the metric's; a unit is the metric's and is dropped."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "measure" in data:
+            data.setdefault("metric", data.pop("measure"))
+        data.pop("unit", None)
+        direction = data.pop("direction", None)
+        found = registry.find(str(data.get("metric", "")))
+        if direction is not None and found is not None and direction != found.direction:
+            raise ValueError(
+                f"direction {direction!r} contradicts metric {found.key} ({found.direction} "
+                "is better); leave direction out: the metric declares it"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _known_metric(self) -> KpiDefinition:
+        metric = registry.find(self.metric)
+        if metric is None:
+            known = ", ".join(registry.metrics())
+            raise ValueError(f"unknown metric {self.metric!r}; registered metrics: {known}")
+        missing = [p for p in metric.params if p not in self.params]
+        if missing:
+            raise ValueError(f"metric {metric.key} needs params: {', '.join(missing)}")
+        unsupported = [s for s in self.scopes if s not in metric.scopes]
+        if unsupported:
+            raise ValueError(
+                f"metric {metric.key} is not computed by {', '.join(unsupported)} "
+                f"(only by {', '.join(metric.scopes)})"
+            )
+        self.metric = metric.key
+        return self
+
+    @property
+    def measure(self) -> Metric:
+        return registry.get(self.metric)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.measure.title
+
+    @property
+    def direction(self) -> Direction:
+        return self.measure.direction
 
 
 @cache
@@ -77,6 +121,9 @@ def load_definitions(session: Session) -> list[KpiDefinition]:
     """Enabled KPIs in the packaged order, then added ones by key."""
     docs = default_definitions()
     for row in session.scalars(select(ScorecardKpi).order_by(ScorecardKpi.key)):
-        docs[row.key] = {**docs.get(row.key, {}), **row.definition, "key": row.key}
+        stored = dict(row.definition)
+        if "measure" in stored and "metric" in docs.get(row.key, {}):
+            stored["metric"] = stored.pop("measure")
+        docs[row.key] = {**docs.get(row.key, {}), **stored, "key": row.key}
     out = [KpiDefinition.model_validate(d) for d in docs.values()]
     return [d for d in out if d.enabled]

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from leadline.context import App
 from leadline.scorecard.core import ROW_COLUMNS, rows, scorecard
 from leadline.scorecard.definitions import SCOPE_KINDS
-from leadline.scorecard.measures import Gather
+from leadline.semantic.evaluation import Evaluation
 
 SCHEMA = pa.schema(
     [
@@ -90,5 +90,5 @@ def metrics_text(
 ) -> bytes:
     """The exposition for the web app's ``/metrics``: the current quarter's scorecard for
     every scope kind (the pillars' results shared between them)."""
-    gather = Gather(app)
-    return exposition([scorecard(app, by=k, period=period, gather=gather) for k in kinds])
+    ev = Evaluation(app)
+    return exposition([scorecard(app, by=k, period=period, evaluation=ev) for k in kinds])

@@ -16,17 +16,18 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from leadline.context import App
+from leadline.finops.measures import allocations
 from leadline.finops.report import shape
 from leadline.maturity.model import maturity
+from leadline.periods import Period
 from leadline.reliability import report as reliability
 from leadline.risk.register import register_report
 from leadline.scorecard import charts
 from leadline.scorecard.core import scorecard
 from leadline.scorecard.definitions import KpiDefinition, load_definitions
-from leadline.scorecard.measures import DORA_PICKS, MEASURES, Gather, allocation, dora_months
-from leadline.scorecard.periods import Period
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.query import unit_text
 from leadline.strategy import okrs, plan
-from leadline.strategy.bindings import Evaluator
 
 TREND_KPIS = (
     "dora.deployment_frequency",
@@ -44,35 +45,40 @@ def _quarter(text: str) -> Period:
     return period
 
 
-def _series(g: Gather, d: KpiDefinition, months: list[str]) -> list[dict[str, Any]]:
-    if d.measure in DORA_PICKS:
-        buckets = dora_months(g, months)
-        pick = DORA_PICKS[d.measure]
-        return [{"month": m, "value": pick(buckets[m]) if m in buckets else None} for m in months]
-    measure = MEASURES[d.measure]
-    out = []
-    for month in months:
-        value = measure(g, d, Period.parse(month), "organisation").get("organisation")
-        out.append({"month": month, "value": value})
-    return out
+def month_windows(ev: Evaluation, months: list[str]) -> list[tuple[str, Any]]:
+    """Each month's window as the registry judges it (cut at the as-of instant)."""
+    found = [(m, Period.parse(m).window.clipped(ev.now)) for m in months]
+    return [(m, w) for m, w in found if w is not None]
 
 
-def _trends(g: Gather, card: dict[str, Any], months: list[str]) -> list[dict[str, Any]]:
+def _series(ev: Evaluation, d: KpiDefinition, months: list[str]) -> list[dict[str, Any]]:
+    """The KPI's organisation value per month, from the registry (months evaluated together:
+    one query for DORA's)."""
+    judged = month_windows(ev, months)
+    values = ev.values(d.metric, "organisation", [w for _, w in judged], d.params)
+    found = {m: v.get("organisation") for (m, _), v in zip(judged, values, strict=True)}
+    return [
+        {"month": m, "value": found.get(m), "partial": Period.parse(m).is_partial(ev.now)}
+        for m in months
+    ]
+
+
+def _trends(ev: Evaluation, card: dict[str, Any], months: list[str]) -> list[dict[str, Any]]:
     rows = {k["kpi"]: k for k in card["scopes"][0]["kpis"]} if card["scopes"] else {}
-    with g.app.store.session() as session:
+    with ev.app.store.session() as session:
         definitions = {d.key: d for d in load_definitions(session)}
     out = []
     for key in TREND_KPIS:
         d = definitions.get(key)
         if d is None or "organisation" not in d.scopes:
             continue
-        points = _series(g, d, months)
+        points = _series(ev, d, months)
         if any(p["value"] is not None for p in points):
             out.append(
                 {
                     "kpi": key,
-                    "name": d.name,
-                    "unit": d.unit,
+                    "name": d.title,
+                    "unit": unit_text(d.measure),
                     "target": d.target,
                     "row": rows.get(key),
                     "points": points,
@@ -81,11 +87,12 @@ def _trends(g: Gather, card: dict[str, Any], months: list[str]) -> list[dict[str
     return out
 
 
-def _costs(g: Gather, months: list[str], quarter: Period) -> dict[str, Any] | None:
+def _costs(ev: Evaluation, months: list[str], quarter: Period) -> dict[str, Any] | None:
     monthly: list[dict[str, Any]] = []
     last: dict[str, Any] | None = None
+    found = allocations(ev, months)
     for month in months:
-        result = allocation(g, month)
+        result = found.get(month)
         data = shape(result, "team") if result is not None else None
         monthly.append({"month": month, "value": float(data["total"]) if data else None})
         if data is not None and quarter.contains_month(month) and float(data["total"]) > 0:
@@ -189,32 +196,30 @@ def qbr_data(
     The sections are independent reports; on DuckDB they run two at a time, since the
     engine releases the GIL while one section's queries run and another's Python works
     (Spark schedules its own work: one at a time). Pillar results are shared through one
-    ``Gather`` (the scorecard's allocations and SLO attainment serve the cost section,
+    ``Evaluation`` (the scorecard's allocations and SLO attainment serve the cost section,
     the trends and maturity)."""
     period = _quarter(quarter)
-    instant = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
-    g = Gather(app, engine, instant)
-    months = g.months(period.previous()) + g.months(period)
+    ev = Evaluation(app, engine, now) if now else Evaluation(app, engine)
+    instant = ev.now
+    ev.horizon = (*period.previous().months, *period.months)
+    months = ev.months_started(period.previous().window) + ev.months_started(period.window)
     at = min(period.last_day, instant.date())
     spark = (engine or app.settings.engine) == "spark"
     with ThreadPoolExecutor(max_workers=1 if spark else 2) as pool:
-        card_job = pool.submit(scorecard, app, by="organisation", period=period.label, gather=g)
+        card_job = pool.submit(
+            scorecard, app, by="organisation", period=period.label, evaluation=ev
+        )
         okr_job = pool.submit(
-            okrs.okr_report,
-            app,
-            quarter=period.label,
-            engine=engine,
-            evaluator=Evaluator(app, engine, now=instant),
+            okrs.okr_report, app, quarter=period.label, engine=engine, evaluation=ev
         )
         plan_job = pool.submit(_plan_report, app, at)
         slos_job = pool.submit(_slos, app, min(period.end, instant), engine)
         risks_job = pool.submit(_risks, app, at)
-        pool.submit(dora_months, g, months)  # the trend charts' monthly DORA, in the cache
         okr_doc, plan_doc = okr_job.result(), plan_job.result()
         known = {"okrs": okr_doc, **({"plan": plan_doc} if plan_doc else {})}
-        levels_job = pool.submit(maturity, app, as_of=at, engine=engine, gather=g, known=known)
+        levels_job = pool.submit(maturity, app, as_of=at, engine=engine, evaluation=ev, known=known)
         card = card_job.result()
-        trends, costs = _trends(g, card, months), _costs(g, months, period)
+        trends, costs = _trends(ev, card, months), _costs(ev, months, period)
         levels, risks = levels_job.result(), risks_job.result()
     objectives = okr_doc["objectives"]
     return {

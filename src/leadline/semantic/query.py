@@ -32,12 +32,37 @@ def catalogue() -> Report:
     return Report("metrics", "Metrics", columns, rows, meta={"count": len(rows)})
 
 
-def value_column(metric: Metric) -> Column:
-    return Column("value", metric.title, metric.unit, unit=metric.unit_label)
+def value_column(metric: Metric, currency: str | None = None) -> Column:
+    return Column("value", metric.title, metric.unit, currency=currency, unit=metric.unit_label)
 
 
-def display(metric: Metric, value: float | None) -> str:
-    return cell(value, value_column(metric))
+_UNIT_TEXT = {
+    "percent": "%",
+    "ratio": "%",
+    "per_day": "per day",
+    "hours": "hours",
+    "count": "",
+    "number": "",
+}
+
+
+def unit_text(metric: Metric, ev: Evaluation | None = None, window: Window | None = None) -> str:
+    """The unit as a KPI row shows it: ``%``, ``per day``, ``hours``, a currency code (money,
+    from the window's data when known), or the metric's unit label (``of 5``)."""
+    if metric.unit == "money":
+        code = currency(ev, metric, window) if ev is not None and window is not None else None
+        return " ".join(x for x in (code, metric.unit_label) if x)
+    if metric.unit_label:
+        return metric.unit_label
+    return _UNIT_TEXT.get(metric.unit, "")
+
+
+def currency(ev: Evaluation, metric: Metric, window: Window) -> str | None:
+    return metric.currency_of(ev, window) if metric.currency_of is not None else None
+
+
+def display(metric: Metric, value: float | None, unit: str | None = None) -> str:
+    return cell(value, value_column(metric, unit))
 
 
 def window_of(
@@ -75,6 +100,7 @@ def show(
     windows = [window, *(w for _, w, _ in grid)]
     found = ev.values(metric.key, by, windows, params)
     totals, series = found[0], found[1:]
+    money = currency(ev, metric, window)
     names = set(ev.grouping.scopes(by)) | {k for values in found for k in values}
     groups = []
     for name in sorted(names, key=lambda n: (n == NO_GROUP, n)):
@@ -82,7 +108,7 @@ def show(
             "key": name,
             "title": ev.grouping.title(by, name),
             "value": totals.get(name),
-            "display": display(metric, totals.get(name)),
+            "display": display(metric, totals.get(name), money),
         }
         if grain is not None:
             entry["series"] = [
@@ -93,7 +119,7 @@ def show(
                     "until": iso(judged.until),
                     "partial": partial,
                     "value": values.get(name),
-                    "display": display(metric, values.get(name)),
+                    "display": display(metric, values.get(name), money),
                 }
                 for (bucket, judged, partial), values in zip(grid, series, strict=True)
             ]
@@ -112,6 +138,7 @@ def show(
         "window": window.label(),
         "as_of": iso(ev.now),
         "params": dict(params or {}),
+        "currency": money,
         "groups": groups,
     }
 
@@ -139,7 +166,7 @@ def show_report(document: dict[str, Any]) -> Report:
             {"scope": g["key"], "title": g["title"], "value": g["value"]}
             for g in document["groups"]
         ]
-    columns.append(value_column(metric))
+    columns.append(value_column(metric, document.get("currency")))
     return Report(
         metric.key,
         f"{metric.title} by {document['by'].replace('-', ' ')}",
@@ -175,7 +202,7 @@ def explain(
             "until": iso(window.until),
             "as_of": iso(ev.now),
             "value": value,
-            "display": display(metric, value),
+            "display": display(metric, value, currency(ev, metric, window)),
             "definition": metric.definition,
         }
     )

@@ -28,9 +28,10 @@ Direction = Literal["higher", "lower"]
 # last-90-days (the 90 days up to the end of today), month / quarter (the current calendar
 # period, to now), previous-month (the last complete month).
 DefaultWindow = Literal["last-90-days", "month", "quarter", "previous-month"]
-Values = dict[str, float | None]  # scope name -> value (a scope without data: absent or None)
+Values = Mapping[str, float | None]  # scope name -> value (a scope without data: absent or None)
 Evaluate = Callable[["Evaluation", GroupBy, Sequence[Window], Mapping[str, str]], list[Values]]
 Explain = Callable[["Evaluation", Scope, Window, Mapping[str, str]], "Report"]
+CurrencyOf = Callable[["Evaluation", Window], str | None]
 DOCS = "docs/metrics.md"
 
 
@@ -59,6 +60,8 @@ class Metric:
     # Values of this metric at the window's end rather than over it (an error budget left).
     point_in_time: bool = False
     source: str = ""  # the publication the definition follows
+    # money metrics: the currency of a window's values (None when there is no single one)
+    currency_of: CurrencyOf | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

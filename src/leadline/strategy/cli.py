@@ -11,6 +11,7 @@ from rich.panel import Panel
 from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.semantic.query import unit_text
 from leadline.strategy import okrs
 from leadline.strategy.bindings import bindings
 from leadline.strategy.page import StrategyError, strategy_page
@@ -134,12 +135,12 @@ def refresh_command(
 
 @okr_app.command("metrics")
 def metrics_command(fmt: Fmt = OutputFormat.table) -> None:
-    """The leadline metrics a key result can be bound to."""
+    """The leadline metrics a key result can be bound to (``leadline metrics list``)."""
     rows = [
         {
-            "metric": b.name,
-            "unit": b.unit,
-            "better": b.better,
+            "metric": b.key,
+            "unit": unit_text(b),
+            "better": b.direction,
             "scopes": list(b.scopes),
             "description": b.description,
         }

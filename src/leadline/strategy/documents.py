@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
+from leadline.semantic.query import unit_text
 from leadline.strategy.bindings import get_binding
 from leadline.strategy.quarters import parse_quarter
 
@@ -244,7 +245,7 @@ def metric_scope(given: dict[str, str], default: tuple[str, str]) -> tuple[str, 
 def _check_binding(where: str, metric: str, scope: dict[str, str]) -> None:
     binding = get_binding(metric)
     if binding is None:
-        raise DocumentError(f"{where}.metric", "unknown metric (see leadline okr metrics)", metric)
+        raise DocumentError(f"{where}.metric", "unknown metric (see leadline metrics list)", metric)
     if len(scope) > 1 or any(k not in METRIC_SCOPE_FIELDS for k in scope):
         raise DocumentError(
             f"{where}.scope",
@@ -312,14 +313,14 @@ def _key_result(where: str, kr: KeyResultSpec, scope: tuple[str, str]) -> KeyRes
                 f"(the objective's is a {chosen[0]})",
                 None,
             )
-        if (binding.better == "lower") != (direction == "decrease"):
+        if (binding.direction == "lower") != (direction == "decrease"):
             raise DocumentError(
                 f"{where}.target",
-                f"{kr.metric} is better when {binding.better}, but the target moves the other "
+                f"{kr.metric} is better when {binding.direction}, but the target moves the other "
                 f"way from the baseline ({kr.baseline:g})",
                 kr.target,
             )
-        unit = unit or binding.unit
+        unit = unit or unit_text(binding)
     elif kr.scope:
         raise DocumentError(f"{where}.scope", "a scope applies only to a bound metric", None)
     return KeyResultRecord(

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 
 from leadline.audit.log import record, snapshot
 from leadline.context import App
+from leadline.periods import Period
+from leadline.semantic.evaluation import Evaluation
 from leadline.store.base import utcnow
-from leadline.strategy.bindings import Evaluator, Measurement, Period, Scope
+from leadline.strategy.bindings import Measurement, scope_of
+from leadline.strategy.bindings import measure as measure_metric
 from leadline.strategy.models import KeyResult, KeyResultCheckin, Objective
-from leadline.strategy.quarters import quarter_bounds
 from leadline.strategy.scoring import grade, key_result_score, objective_score
 
 
@@ -26,9 +28,9 @@ class OkrError(ValueError):
     """A request that cannot be carried out (unknown key result, bad value)."""
 
 
-def measure(ev: Evaluator, kr: KeyResult, quarter: str) -> Measurement:
-    scope = Scope(kr.metric_scope["kind"], kr.metric_scope["name"])
-    return ev.measure(kr.metric or "", scope, Period(*quarter_bounds(quarter)))
+def measure(ev: Evaluation, kr: KeyResult, quarter: str) -> Measurement:
+    scope = scope_of(kr.metric_scope["kind"], kr.metric_scope.get("name"))
+    return measure_metric(ev, kr.metric or "", scope, Period.parse(quarter).window)
 
 
 def _last_checkins(session: Session, ids: list[int]) -> dict[int, KeyResultCheckin]:
@@ -47,7 +49,7 @@ def _last_checkins(session: Session, ids: list[int]) -> dict[int, KeyResultCheck
 
 
 def _key_result(
-    kr: KeyResult, quarter: str, last: KeyResultCheckin | None, ev: Evaluator
+    kr: KeyResult, quarter: str, last: KeyResultCheckin | None, ev: Evaluation
 ) -> dict[str, Any]:
     measurement = measure(ev, kr, quarter) if kr.metric else None
     current_at: dt.datetime | None
@@ -84,10 +86,10 @@ def okr_report(
     quarter: str | None = None,
     scope: str | None = None,
     engine: str | None = None,
-    evaluator: Evaluator | None = None,
+    evaluation: Evaluation | None = None,
 ) -> dict[str, Any]:
     """The ``leadline okr --format json`` document: objectives with scored key results."""
-    ev = evaluator or Evaluator(app, engine)
+    ev = evaluation or Evaluation(app, engine)
     with app.store.session() as session:
         query = select(Objective).order_by(Objective.quarter, Objective.name)
         if quarter:
@@ -213,7 +215,7 @@ def history(app: App, name: str) -> list[dict[str, Any]]:
 
 def refresh(app: App, *, actor: str, engine: str | None = None) -> list[dict[str, Any]]:
     """Record each bound key result's current value as a check-in (source ``metric``)."""
-    ev = Evaluator(app, engine)
+    ev = Evaluation(app, engine)
     out = []
     with app.store.session() as session:
         pairs = session.execute(

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from leadline.context import App
-from leadline.strategy.bindings import Evaluator, Period, Scope
+from leadline.periods import Period, quarter_of
+from leadline.semantic.evaluation import Evaluation
+from leadline.strategy.bindings import measure, scope_of
 from leadline.strategy.documents import metric_scope
 from leadline.strategy.models import StrategyPage
 from leadline.strategy.okrs import okr_report
-from leadline.strategy.quarters import quarter_bounds, quarter_of
 
 
 class StrategyError(ValueError):
@@ -24,7 +25,7 @@ def strategy_page(
 ) -> dict[str, Any]:
     """One strategy (the only one, or ``name``) with its outcomes' bets and OKRs of ``quarter``
     (default: the current quarter); proof metrics are evaluated over that quarter."""
-    ev = Evaluator(app, engine)
+    ev = Evaluation(app, engine)
     quarter = quarter or quarter_of(ev.now.date())
     with app.store.session() as session:
         pages = list(session.scalars(select(StrategyPage).order_by(StrategyPage.name)))
@@ -40,7 +41,7 @@ def strategy_page(
     if len(pages) > 1:
         raise StrategyError(f"several strategies: pass --name ({', '.join(p.name for p in pages)})")
     page = pages[0]
-    okrs = okr_report(app, quarter=quarter, evaluator=ev)["objectives"]
+    okrs = okr_report(app, quarter=quarter, evaluation=ev)["objectives"]
     outcomes = [
         {
             **outcome,
@@ -68,10 +69,11 @@ def strategy_page(
     }
 
 
-def _metric(ev: Evaluator, metric: dict[str, Any], quarter: str) -> dict[str, Any]:
+def _metric(ev: Evaluation, metric: dict[str, Any], quarter: str) -> dict[str, Any]:
     out = {**metric, "current": None, "measurement": None}
     if metric.get("metric") and metric.get("scope"):
         kind, scope_name = metric_scope(metric["scope"], ("organisation", ""))
-        m = ev.measure(metric["metric"], Scope(kind, scope_name), Period(*quarter_bounds(quarter)))
+        window = Period.parse(quarter).window
+        m = measure(ev, metric["metric"], scope_of(kind, scope_name), window)
         out["current"], out["measurement"] = m.value, m.as_dict()
     return out

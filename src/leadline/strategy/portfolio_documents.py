@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
+from leadline.semantic.query import unit_text
 from leadline.strategy.bindings import get_binding
 from leadline.strategy.documents import (
     METRIC_SCOPE_FIELDS,
@@ -209,16 +210,16 @@ def _kpi(where: str, kpi: KpiSpec) -> dict[str, Any]:
             raise DocumentError(
                 f"{where}.current", "a bound KPI takes its current value from the data", None
             )
-        if (binding.better == "lower") != (direction == "decrease"):
+        if (binding.direction == "lower") != (direction == "decrease"):
             raise DocumentError(
                 f"{where}.target",
-                f"{kpi.metric} is better when {binding.better}, but the target moves the other "
+                f"{kpi.metric} is better when {binding.direction}, but the target moves the other "
                 f"way from the baseline ({kpi.baseline:g})",
                 kpi.target,
             )
         ((field, entity),) = kpi.scope.items()
         scope = {"kind": METRIC_SCOPE_FIELDS[field], "name": entity}
-        unit = unit or binding.unit
+        unit = unit or unit_text(binding)
     elif kpi.scope:
         raise DocumentError(f"{where}.scope", "a scope applies only to a bound metric", None)
     return {

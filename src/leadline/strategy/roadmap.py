@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy import select
 
 from leadline.context import App
-from leadline.strategy.bindings import Evaluator, Period, Scope
+from leadline.periods import Window
+from leadline.semantic.evaluation import Evaluation
+from leadline.strategy.bindings import measure, scope_of
 from leadline.strategy.models import StrategyPage
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.portfolio_models import RoadmapInitiative
@@ -56,15 +58,15 @@ def horizon(row: RoadmapInitiative, current: str) -> str:
     return "next" if row.start_quarter <= shift_quarter(current, NEXT_QUARTERS) else "later"
 
 
-def kpi_values(ev: Evaluator, kpis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def kpi_values(ev: Evaluation, kpis: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each KPI with its current value (manual or from its bound metric) and progress."""
     out = []
     for kpi in kpis:
         current, measurement = kpi["current"], None
         if kpi["metric"]:
-            period = Period(ev.now - dt.timedelta(days=KPI_DAYS), ev.now)
-            scope = Scope(kpi["scope"]["kind"], kpi["scope"]["name"])
-            m = ev.measure(kpi["metric"], scope, period)
+            period = Window(ev.now - dt.timedelta(days=KPI_DAYS), ev.now)
+            scope = scope_of(kpi["scope"]["kind"], kpi["scope"].get("name"))
+            m = measure(ev, kpi["metric"], scope, period)
             current, measurement = m.value, m.as_dict()
         progress = key_result_score(kpi["baseline"], kpi["target"], current)
         out.append(
@@ -79,7 +81,7 @@ def kpi_values(ev: Evaluator, kpis: list[dict[str, Any]]) -> list[dict[str, Any]
     return out
 
 
-def realisation(ev: Evaluator, row: RoadmapInitiative) -> dict[str, Any]:
+def realisation(ev: Evaluation, row: RoadmapInitiative) -> dict[str, Any]:
     """An initiative's KPIs and its value realisation: the mean progress of KPIs with a value."""
     kpis = kpi_values(ev, row.kpis)
     score = objective_score(k["progress"] for k in kpis)
@@ -92,10 +94,10 @@ def lighthouse_streams(app: App) -> list[str]:
         return sorted({s for p in pages for s in p.lighthouse_value_streams})
 
 
-def evaluator(app: App, today: dt.date | None, engine: str | None) -> Evaluator:
+def evaluator(app: App, today: dt.date | None, engine: str | None) -> Evaluation:
     if today is None:
-        return Evaluator(app, engine)
-    return Evaluator(app, engine, now=dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+        return Evaluation(app, engine)
+    return Evaluation(app, engine, now=dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
 
 
 def roadmap(app: App, *, today: dt.date | None = None, engine: str | None = None) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def roadmap(app: App, *, today: dt.date | None = None, engine: str | None = None
 
 
 def _item(
-    ev: Evaluator,
+    ev: Evaluation,
     row: RoadmapInitiative,
     current: str,
     lighthouses: set[str],
@@ -164,11 +166,11 @@ def _item(
     }
 
 
-def _objectives(app: App, ev: Evaluator, names: set[str]) -> dict[str, dict[str, Any]]:
+def _objectives(app: App, ev: Evaluation, names: set[str]) -> dict[str, dict[str, Any]]:
     """The named OKR objectives as ``leadline okr`` scores them (bound key results live)."""
     if not names:
         return {}
-    report = okr_report(app, evaluator=ev)["objectives"]
+    report = okr_report(app, evaluation=ev)["objectives"]
     return {
         o["name"]: {
             "name": o["name"],

@@ -1,0 +1,215 @@
+"""The facts behind a DORA figure (``leadline metrics explain dora.* --scope KIND:NAME``):
+the scope's successful production deployments in the window with whether each failed and
+why, its changes shipped in the window with the deployment each was attributed to, and its
+incidents started in the window with their time to restore. Judged, as the figure is, with
+every fact known at the evaluation's as-of instant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from leadline.catalog.grouping import ORGANISATION, Scope
+from leadline.delivery.metrics import (
+    _last_deployment_time,
+    _timeline,
+    hours_between,
+    production_deployments,
+    shipped_deployments,
+)
+from leadline.lake.engines import Lake
+from leadline.periods import Window
+from leadline.present.model import Column, Report
+from leadline.semantic.evaluation import Evaluation
+
+COLUMNS = [
+    Column("fact", "Fact", "label"),
+    Column("id", "Id", "name"),
+    Column("service", "Service", "name"),
+    Column("at", "At", "datetime"),
+    Column("deployment", "Deployment", "name"),
+    Column("failed", "Failed", "bool"),
+    Column("hours", "Hours", "hours"),
+    Column("how", "How it was attributed"),
+]
+
+
+def facts(ev: Evaluation, scope: Scope, window: Window) -> Report:
+    settings = ev.app.settings.delivery
+    lake = Lake(ev.app.settings, ev.app.store, ev.engine)
+    observed = _at(ev.now)
+    tables = {n: lake.table(n) for n in ("deployments", "changes", "incidents")}
+    shipped = shipped_deployments(
+        tables["deployments"].filter(tables["deployments"].finished_at < observed),
+        settings.production_environments,
+    )
+    incidents = tables["incidents"].filter(tables["incidents"].started_at < observed)
+    inside = _inside(ev, scope)
+    rows = [
+        *_deployments(lake, shipped, incidents, window, settings.incident_window_hours),
+        *_changes(lake, tables["changes"], shipped, observed, window),
+        *_incidents(lake, incidents, window),
+    ]
+    kept = [r for r in rows if inside(r["service"])]
+    kept.sort(key=lambda r: (r["fact"], r["at"], r["id"]))
+    return Report("dora-facts", f"Delivery facts of {scope}", COLUMNS, kept)
+
+
+def _at(value: Any) -> ibis.Value:
+    return ibis.literal(value, "timestamp(6)")
+
+
+def _inside(ev: Evaluation, scope: Scope) -> Any:
+    if scope.kind == ORGANISATION:
+        return lambda _service: True
+    key = ev.grouping.service_key
+    return lambda service: key(service, scope.kind) == scope.name
+
+
+def _links(shipped: ibis.Table, incidents: ibis.Table, hours: float) -> ibis.Table:
+    """Each incident with the deployment it is linked to (explicit id, else the service's
+    latest deployment at most ``hours`` before it) and how."""
+    ids = shipped.select(known_id=shipped.deployment_id)
+    with_known = incidents.left_join(ids, incidents.deployment_id == ids.known_id)
+    explicit = with_known.filter(with_known.known_id.notnull()).select(
+        incident_id=with_known.incident_id, linked_id=with_known.known_id, how=ibis.literal("id")
+    )
+    by_time = with_known.filter(with_known.known_id.isnull()).select(
+        "service", "started_at", ref=with_known.incident_id
+    )
+    last = _last_deployment_time(shipped, by_time, "started_at")
+    near = last.filter(last.last_deploy.notnull(), hours_between(last.t, last.last_deploy) <= hours)
+    candidates = shipped.select(
+        pid=shipped.deployment_id, pservice=shipped.service, ptime=shipped.finished_at
+    )
+    timed = (
+        near.inner_join(
+            candidates, [near.service == candidates.pservice, near.last_deploy == candidates.ptime]
+        )
+        .group_by("ref")
+        .aggregate(linked_id=candidates.pid.max())
+        .select(incident_id=ibis._.ref, linked_id=ibis._.linked_id, how=ibis.literal("time"))
+    )
+    return explicit.union(timed)
+
+
+def _deployments(
+    lake: Lake, shipped: ibis.Table, incidents: ibis.Table, window: Window, hours: float
+) -> list[dict[str, Any]]:
+    prod = production_deployments(shipped)
+    inside = prod.filter(
+        (prod.finished_at >= _at(window.since)) & (prod.finished_at < _at(window.until))
+    )
+    links = lake.execute(_links(shipped, incidents, hours)).to_pylist()
+    by_deployment: dict[str, list[str]] = {}
+    for link in links:
+        label = "incident" if link["how"] == "id" else "incident by time"
+        by_deployment.setdefault(link["linked_id"], []).append(f"{label} {link['incident_id']}")
+    rows = []
+    for d in lake.execute(inside).to_pylist():
+        reasons = sorted(by_deployment.get(d["deployment_id"], []))
+        if d["remediated"]:
+            reasons.append("the next deployment remediates it")
+        kind = "rollback" if d["rollback"] else ("hotfix" if d["remediation"] else None)
+        rows.append(
+            {
+                "fact": "deployment",
+                "id": d["deployment_id"],
+                "service": d["service"],
+                "at": d["finished_at"],
+                "deployment": d["deployment_id"],
+                "failed": bool(reasons),
+                "hours": None,
+                "how": "; ".join(reasons + ([f"rework: {kind}"] if kind else [])) or "—",
+            }
+        )
+    return rows
+
+
+def _changes(
+    lake: Lake, changes: ibis.Table, shipped: ibis.Table, observed: ibis.Value, window: Window
+) -> list[dict[str, Any]]:
+    """Changes shipped in the window, with the deployment that shipped each."""
+    base = changes.filter(changes.committed_at < observed).select(
+        service=changes.service,
+        start=changes.committed_at,
+        deployment_id=changes.deployment_id,
+        ref=changes.change_id,
+    )
+    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
+    linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
+    valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.start)
+    explicit = linked.filter(valid).select(
+        "service", "ref", "start", deployed_at=linked.explicit_time, how=ibis.literal("id")
+    )
+    pending = linked.filter(~valid).select("service", "start", "ref")
+    both = _timeline(shipped, pending, "start")
+    later_first = ibis.window(
+        group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
+    )
+    found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
+    timed = found.filter(found.kind == 1).select(
+        "service", "ref", start=found.t, deployed_at=found.next_deploy, how=ibis.literal("next")
+    )
+    every = explicit.union(timed)
+    shipped_now = every.filter(
+        every.deployed_at.notnull()
+        & (every.deployed_at >= _at(window.since))
+        & (every.deployed_at < _at(window.until))
+    )
+    ids = shipped.select(
+        pservice=shipped.service, ptime=shipped.finished_at, pid=shipped.deployment_id
+    )
+    named = (
+        shipped_now.left_join(
+            ids, [shipped_now.service == ids.pservice, shipped_now.deployed_at == ids.ptime]
+        )
+        .group_by(["service", "ref", "start", "deployed_at", "how"])
+        .aggregate(deployment=ibis._.pid.max())
+    )
+    rows = []
+    for c in lake.execute(
+        named.mutate(hours=hours_between(named.deployed_at, named.start))
+    ).to_pylist():
+        how = (
+            "its deployment id" if c["how"] == "id" else "first deployment of its service after it"
+        )
+        rows.append(
+            {
+                "fact": "change",
+                "id": c["ref"],
+                "service": c["service"],
+                "at": c["deployed_at"],
+                "deployment": c["deployment"],
+                "failed": None,
+                "hours": c["hours"],
+                "how": f"lead time from commit; shipped by {how}",
+            }
+        )
+    return rows
+
+
+def _incidents(lake: Lake, incidents: ibis.Table, window: Window) -> list[dict[str, Any]]:
+    inside = incidents.filter(
+        (incidents.started_at >= _at(window.since)) & (incidents.started_at < _at(window.until))
+    )
+    rows = []
+    for i in lake.execute(
+        inside.mutate(hours=hours_between(inside.resolved_at, inside.started_at))
+    ).to_pylist():
+        resolved = i["resolved_at"] is not None and i["resolved_at"] >= i["started_at"]
+        rows.append(
+            {
+                "fact": "incident",
+                "id": i["incident_id"],
+                "service": i["service"],
+                "at": i["started_at"],
+                "deployment": i["deployment_id"],
+                "failed": None,
+                "hours": i["hours"] if resolved else None,
+                "how": "time to restore" if resolved else "unresolved: counted, not in the times",
+            }
+        )
+    return rows

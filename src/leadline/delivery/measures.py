@@ -1,0 +1,166 @@
+"""The delivery pillar's registered metrics: the DORA four keys and rework rate.
+
+Each is read from ``delivery.report.dora`` (the one computation behind ``leadline dora``), so
+the registry, the CLI and every page give the same figure for the same scope and window. A
+window is judged with every fact known at the evaluation's as-of instant. Ratios are shown in
+percentage points (a change failure rate of 0.0963 is 9.63).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from leadline.catalog.grouping import GROUP_BY, GroupBy, Scope
+from leadline.periods import Window
+from leadline.present.model import Kind
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.registry import Direction, Metric, Values
+
+SOURCE = "DORA, Accelerate State of DevOps 2023 and 2024; dora.dev four keys guide"
+
+
+def groups(ev: Evaluation, kind: GroupBy, window: Window) -> dict[str, dict[str, Any]]:
+    """``leadline dora``'s groups for one window, once per evaluation."""
+    from leadline.delivery.report import dora
+
+    def compute() -> dict[str, dict[str, Any]]:
+        data = dora(ev.app, by=kind, window=window, engine=ev.engine, as_of=ev.now)
+        return {g["key"]: g for g in data["groups"]}
+
+    found: dict[str, dict[str, Any]] = ev.cached(("dora-groups", kind, window), compute)
+    return found
+
+
+def _pick(path: tuple[str, ...], scale: float) -> Callable[..., list[Values]]:
+    def evaluate(
+        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ) -> list[Values]:
+        out: list[Values] = []
+        for window in windows:
+            values: dict[str, float | None] = {}
+            for key, group in groups(ev, kind, window).items():
+                value: Any = group
+                for step in path:
+                    value = None if value is None else value.get(step)
+                values[key] = None if value is None else scale * float(value)
+            out.append(values)
+        return out
+
+    return evaluate
+
+
+def _explain(ev: Evaluation, scope: Scope, window: Window, params: Mapping[str, str]) -> Any:
+    from leadline.delivery.explain import facts
+
+    return facts(ev, scope, window)
+
+
+def _metric(
+    key: str,
+    title: str,
+    unit: Kind,
+    direction: Direction,
+    path: tuple[str, ...],
+    *,
+    anchor: str,
+    description: str,
+    scale: float = 1.0,
+    aliases: tuple[str, ...] = (),
+) -> Metric:
+    return Metric(
+        key=key,
+        title=title,
+        unit=unit,
+        direction=direction,
+        scopes=GROUP_BY,
+        default_window="last-90-days",
+        anchor=anchor,
+        pillar="delivery",
+        description=description,
+        evaluate=_pick(path, scale),
+        explain=_explain,
+        aliases=aliases,
+        source=SOURCE,
+    )
+
+
+METRICS = (
+    _metric(
+        "dora.deployments",
+        "Deployments",
+        "count",
+        "higher",
+        ("deployments",),
+        anchor="deployment-frequency",
+        description="Successful production deployments in the window.",
+    ),
+    _metric(
+        "dora.deployment_frequency",
+        "Deployment frequency",
+        "per_day",
+        "higher",
+        ("deployment_frequency_per_day",),
+        anchor="deployment-frequency",
+        description="Successful production deployments per calendar day of the window.",
+        aliases=("dora.deployment_frequency_per_day",),
+    ),
+    _metric(
+        "dora.lead_time_p50",
+        "Lead time for changes (median)",
+        "hours",
+        "lower",
+        ("lead_time_hours", "p50"),
+        anchor="lead-time-for-changes",
+        description="Median hours from commit to the production deployment shipping the change.",
+    ),
+    _metric(
+        "dora.lead_time_p90",
+        "Lead time for changes (90th percentile)",
+        "hours",
+        "lower",
+        ("lead_time_hours", "p90"),
+        anchor="lead-time-for-changes",
+        description="90th-percentile hours from commit to production.",
+    ),
+    _metric(
+        "dora.change_failure_rate",
+        "Change failure rate",
+        "percent",
+        "lower",
+        ("change_failure_rate",),
+        anchor="change-failure-rate",
+        description="Successful production deployments that failed (linked incident, or "
+        "remediated by the next deployment) over successful production deployments.",
+        scale=100.0,
+    ),
+    _metric(
+        "dora.time_to_restore_p50",
+        "Time to restore service (median)",
+        "hours",
+        "lower",
+        ("time_to_restore_hours", "p50"),
+        anchor="time-to-restore-service",
+        description="Median hours from start to resolution of incidents started in the window.",
+    ),
+    _metric(
+        "dora.time_to_restore_p90",
+        "Time to restore service (90th percentile)",
+        "hours",
+        "lower",
+        ("time_to_restore_hours", "p90"),
+        anchor="time-to-restore-service",
+        description="90th-percentile hours to restore of incidents that started in the window.",
+    ),
+    _metric(
+        "dora.rework_rate",
+        "Rework rate",
+        "percent",
+        "lower",
+        ("rework_rate",),
+        anchor="rework-rate",
+        description="Remediation deployments (hotfixes, rollbacks) over successful production "
+        "deployments.",
+        scale=100.0,
+    ),
+)

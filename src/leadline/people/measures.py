@@ -1,0 +1,102 @@
+"""The people pillar's registered metrics: developer-experience scores (SPACE dimensions and
+psychological safety), ``devex.<dimension>``.
+
+A window's score is the survey of the calendar quarter holding the window's last instant (cut
+at the as-of instant): surveys are quarterly, so a quarter window reads its own survey and a
+rolling window the latest one inside it. A team's score is suppressed (absent) below the
+anonymity threshold of respondents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from leadline.catalog.grouping import ORGANISATION, GroupBy, Scope
+from leadline.periods import Period, Window
+from leadline.present.model import Column, Report
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.registry import Metric, Values
+
+SOURCE = "Forsgren et al., The SPACE of Developer Productivity (ACM Queue, 2021); Edmondson (1999)"
+
+
+def survey_quarter(ev: Evaluation, window: Window) -> str:
+    last = min(window.until, ev.now) - dt.timedelta(microseconds=1)
+    return Period.of("quarter", last).label
+
+
+def _report(ev: Evaluation, quarter: str) -> dict[str, Any]:
+    from leadline.people.report import devex
+
+    found: dict[str, Any] = ev.cached(
+        ("devex", quarter), lambda: devex(ev.app, quarter=quarter, engine=ev.engine)
+    )
+    return found
+
+
+def _mean(dimension: str) -> Callable[..., list[Values]]:
+    def evaluate(
+        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ) -> list[Values]:
+        out: list[Values] = []
+        for window in windows:
+            report = _report(ev, survey_quarter(ev, window))
+            rows = report["organisation"] if kind == ORGANISATION else report["teams"]
+            values: dict[str, float | None] = {}
+            for row in rows:
+                if row["dimension"] == dimension and row["mean"] is not None:
+                    key = ORGANISATION if kind == ORGANISATION else row["team"]
+                    values[key] = float(row["mean"])
+            out.append(values)
+        return out
+
+    return evaluate
+
+
+def explain(ev: Evaluation, scope: Scope, window: Window, params: Mapping[str, str]) -> Report:
+    """The survey's rows for the scope: respondents, answers, mean, favourable share."""
+    quarter = survey_quarter(ev, window)
+    report = _report(ev, quarter)
+    rows = report["organisation"] if scope.kind == ORGANISATION else report["teams"]
+    wanted = [r for r in rows if scope.kind == ORGANISATION or r["team"] == scope.name]
+    columns = [
+        Column("quarter", "Survey"),
+        Column("dimension", "Dimension", "label"),
+        Column("respondents", "Respondents", "count"),
+        Column("answers", "Answers", "count"),
+        Column("mean", "Mean (1-5)", "score"),
+        Column("favourable", "Favourable", "ratio"),
+        Column("suppressed", "Suppressed", "bool"),
+    ]
+    return Report("devex", f"Developer experience of {scope}, {quarter}", columns, wanted)
+
+
+def _metric(dimension: str) -> Metric:
+    words = dimension.replace("_", " ")
+    return Metric(
+        key=f"devex.{dimension}",
+        title=f"Developer experience: {words}",
+        unit="score",
+        unit_label="of 5",
+        direction="higher",
+        scopes=("team", "organisation"),
+        default_window="quarter",
+        anchor="developer-experience",
+        pillar="people",
+        description=f"Mean {words} answer (1-5) of the quarter's survey; none under the "
+        "anonymity threshold.",
+        evaluate=_mean(dimension),
+        explain=explain,
+        source=SOURCE,
+    )
+
+
+def _metrics() -> tuple[Metric, ...]:
+    from leadline.people.schemas import DIMENSIONS
+
+    return tuple(_metric(d) for d in DIMENSIONS)
+
+
+METRICS = _metrics()

@@ -1,0 +1,179 @@
+"""``leadline metrics list|show|explain``: the metric registry from the command line. The
+same functions answer ``/api/v1/metrics``, so the JSON is the same."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from leadline.catalog.grouping import Scope
+from leadline.context import App
+from leadline.output import console, err_console
+from leadline.periods import PeriodError, Window, instant
+from leadline.present.render import document, rich_table, to_csv
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.query import catalogue, explain, show, show_report, window_of
+from leadline.semantic.registry import MetricError
+
+metrics_app = typer.Typer(
+    help="The metric registry: every KPI, defined once.", no_args_is_help=True
+)
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class By(StrEnum):
+    service = "service"
+    team = "team"
+    value_stream = "value-stream"
+    business_unit = "business-unit"
+    organisation = "organisation"
+
+
+class Grain(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+FmtOpt = Annotated[Fmt, typer.Option("--format", help="table, json or csv.")]
+Since = Annotated[str | None, typer.Option(help="Window start (date or ISO time, UTC).")]
+Until = Annotated[str | None, typer.Option(help="Window end, exclusive (date or ISO time).")]
+At = Annotated[
+    str | None,
+    typer.Option(help="Judge at this instant (date or ISO time, UTC); default: now."),
+]
+Params = Annotated[
+    list[str] | None,
+    typer.Option("--param", help="A metric parameter NAME=VALUE (e.g. driver=customers)."),
+]
+Engine = Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")]
+
+
+def _fail(error: Exception) -> typer.Exit:
+    err_console.print(f"[red]error[/red] {error}")
+    return typer.Exit(2)
+
+
+def _params(given: list[str] | None) -> dict[str, str]:
+    out = {}
+    for item in given or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise MetricError(f"--param takes NAME=VALUE, not {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def evaluation(app: App, at: str | None, engine: str | None) -> Evaluation:
+    if at is None:
+        return Evaluation(app, engine)
+    return Evaluation(app, engine, instant(at))
+
+
+@metrics_app.command("list")
+def list_command(fmt: FmtOpt = Fmt.table) -> None:
+    """Every registered metric: key, title, unit, direction, scopes, default window and the
+    anchor of its definition in docs/metrics.md."""
+    report = catalogue()
+    if fmt is Fmt.json:
+        print(json.dumps({"metrics": report.rows, "count": len(report.rows)}, indent=2))
+    elif fmt is Fmt.csv:
+        print(to_csv(report), end="")
+    else:
+        shown = ("key", "title", "unit", "direction", "default_window")
+        report.columns = [c for c in report.columns if c.key in shown]
+        console.print(rich_table(report))
+
+
+@metrics_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A metric key (leadline metrics list).")],
+    *,
+    by: Annotated[By, typer.Option(help="Group by.")] = By.organisation,
+    period: Annotated[
+        Grain | None,
+        typer.Option(help="A series per week, month, quarter or year (partial ones marked)."),
+    ] = None,
+    since: Since = None,
+    until: Until = None,
+    at: At = None,
+    param: Params = None,
+    engine: Engine = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """A metric for every scope of a kind over a window (default: the metric's own)."""
+    app: App = ctx.obj
+    try:
+        ev = evaluation(app, at, engine)
+        from leadline.semantic import registry
+
+        metric = registry.get(key)
+        window = window_of(ev, metric, since, until, None)
+        data = show(
+            ev,
+            key,
+            by=by.value,
+            window=window,
+            grain=period.value if period else None,
+            params=_params(param),
+        )
+    except (MetricError, PeriodError, ValueError) as error:
+        raise _fail(error) from None
+    if fmt is Fmt.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    report = show_report(data)
+    if fmt is Fmt.csv:
+        print(to_csv(report), end="")
+        return
+    console.print(rich_table(report))
+    console.print(f"[dim]as of {data['as_of']}; definition: {data['definition']}[/dim]")
+
+
+@metrics_app.command("explain")
+def explain_command(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="A metric key (leadline metrics list).")],
+    *,
+    scope: Annotated[
+        str, typer.Option(help="KIND:NAME (team:payments) or organisation.")
+    ] = "organisation",
+    since: Since = None,
+    until: Until = None,
+    at: At = None,
+    param: Params = None,
+    engine: Engine = None,
+    fmt: FmtOpt = Fmt.table,
+) -> None:
+    """The rows behind one value: the facts it was computed from and how each counted."""
+    app: App = ctx.obj
+    try:
+        ev = evaluation(app, at, engine)
+        from leadline.semantic import registry
+
+        metric = registry.get(key)
+        window: Window = window_of(ev, metric, since, until, None)
+        report = explain(ev, key, Scope.parse(scope), window, _params(param))
+    except (MetricError, PeriodError, ValueError) as error:
+        raise _fail(error) from None
+    if fmt is Fmt.json:
+        print(json.dumps(document(report), indent=2, ensure_ascii=False))
+    elif fmt is Fmt.csv:
+        print(to_csv(report), end="")
+    else:
+        console.print(rich_table(report))
+        meta = report.meta
+        console.print(
+            f"{metric.title} of {meta['scope']}: [bold]{meta['display']}[/bold] "
+            f"({len(report.rows)} facts; as of {meta['as_of']}; {meta['definition']})"
+        )
