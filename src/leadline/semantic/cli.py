@@ -3,7 +3,6 @@ same functions answer ``/api/v1/metrics``, so the JSON is the same."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -11,7 +10,7 @@ import typer
 
 from leadline.catalog.grouping import Scope
 from leadline.context import App
-from leadline.output import console, err_console
+from leadline.output import console, err_console, to_json
 from leadline.periods import PeriodError, Window, instant
 from leadline.present.render import document, rich_table, to_csv
 from leadline.semantic.evaluation import Evaluation
@@ -85,7 +84,7 @@ def list_command(fmt: FmtOpt = Fmt.table) -> None:
     anchor of its definition in docs/metrics.md."""
     report = catalogue()
     if fmt is Fmt.json:
-        print(json.dumps({"metrics": report.rows, "count": len(report.rows)}, indent=2))
+        print(to_json({"metrics": report.rows, "count": len(report.rows)}))
     elif fmt is Fmt.csv:
         print(to_csv(report), end="")
     else:
@@ -130,7 +129,7 @@ def show_command(
     except (MetricError, PeriodError, ValueError) as error:
         raise _fail(error) from None
     if fmt is Fmt.json:
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print(to_json(data))
         return
     report = show_report(data)
     if fmt is Fmt.csv:
@@ -167,7 +166,7 @@ def explain_command(
     except (MetricError, PeriodError, ValueError) as error:
         raise _fail(error) from None
     if fmt is Fmt.json:
-        print(json.dumps(document(report), indent=2, ensure_ascii=False))
+        print(to_json(document(report)))
     elif fmt is Fmt.csv:
         print(to_csv(report), end="")
     else:
