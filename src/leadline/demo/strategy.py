@@ -84,7 +84,7 @@ def strategy_document(org: OrganisationBuilder) -> dict[str, Any]:
                 },
                 {
                     "name": f"SLOs met, {aligned[0].name}",
-                    "metric": "slo.percent_met",
+                    "metric": "reliability.slos_within_objective",
                     "scope": {"team": aligned[0].name},
                     "target": 100,
                     "unit": "%",
@@ -123,8 +123,8 @@ def okr_documents(org: OrganisationBuilder, as_of: dt.date, seed: int) -> list[d
                             "id": "change-failure-rate",
                             "title": "Change failure rate under 5%",
                             "metric": "dora.change_failure_rate",
-                            "baseline": 0.2,
-                            "target": 0.05,
+                            "baseline": 20,
+                            "target": 5,
                         },
                         {
                             "id": "paved-road",
