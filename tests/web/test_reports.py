@@ -23,9 +23,9 @@ from leadline.cli import app as cli
 from leadline.context import App
 from leadline.scorecard.core import rows, scorecard
 from leadline.scorecard.periods import Period
+from leadline.scorecard.views import report_links
 from leadline.web import reports
 from leadline.web.cache import invalidate
-from leadline.web.viewdata import report_links
 from tests.conftest import make_settings
 from tests.web.support import login, token_for
 

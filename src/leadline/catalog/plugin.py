@@ -2,4 +2,15 @@
 
 from __future__ import annotations
 
-from leadline.plugins import hookimpl  # noqa: F401  (hooks are added here as the pillar grows)
+from collections.abc import Iterable
+from typing import Any
+
+from leadline.plugins import hookimpl
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    from leadline.catalog.views import catalog
+    from leadline.web.registry import PageSpec
+
+    return [PageSpec("/catalog", "Catalog", catalog, order=20)]

@@ -13,3 +13,11 @@ def leadline_metrics() -> Iterable[Any]:
     from leadline.delivery.measures import METRICS
 
     return METRICS
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    from leadline.delivery.views import delivery
+    from leadline.web.registry import PageSpec
+
+    return [PageSpec("/delivery", "Delivery", delivery, order=30)]

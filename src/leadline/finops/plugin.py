@@ -13,3 +13,11 @@ def leadline_metrics() -> Iterable[Any]:
     from leadline.finops.measures import METRICS
 
     return METRICS
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    from leadline.finops.views import finops
+    from leadline.web.registry import PageSpec
+
+    return [PageSpec("/finops", "FinOps", finops, order=50)]

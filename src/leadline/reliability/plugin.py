@@ -13,3 +13,11 @@ def leadline_metrics() -> Iterable[Any]:
     from leadline.reliability.measures import METRICS
 
     return METRICS
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    from leadline.reliability.views import reliability
+    from leadline.web.registry import PageSpec
+
+    return [PageSpec("/reliability", "Reliability", reliability, order=40)]

@@ -13,3 +13,11 @@ def leadline_metrics() -> Iterable[Any]:
     from leadline.risk.measures import METRICS
 
     return METRICS
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    from leadline.risk.views import risk, router
+    from leadline.web.registry import PageSpec
+
+    return [PageSpec("/risk", "Risk", risk, order=60), router]

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadline import __version__
 from leadline.config import Settings, load_settings
 from leadline.context import App
-from leadline.web import auth, webhooks
+from leadline.web import auth, registry, webhooks
 from leadline.web.cache import invalidate
 from leadline.web.deps import LoginRequired
 from leadline.web.intake import IntakeWriter, PendingWorker
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     """The web app over one leadline home; ``background`` runs the pending-delivery worker."""
     settings = settings or load_settings()
     leadline = App(settings)
+    pages = registry.registered()
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
@@ -60,11 +61,14 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         writer = IntakeWriter(leadline.store)
         api.state.intake_writer = writer
         writer.start()
+        home = pages.get("/")
         if worker is not None:
             worker.start()
-            from leadline.web.views import warm_up
+            if home is not None:
+                from leadline.web.views import warm_up
 
-            threading.Thread(target=warm_up, args=(leadline,), daemon=True).start()
+                args = (leadline, home.build)
+                threading.Thread(target=warm_up, args=args, daemon=True).start()
         try:
             yield
         finally:
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         lifespan=lifespan,
     )
     api.state.leadline = leadline
+    api.state.pages = pages
     api.state.pending_worker = None
     api.state.intake_writer = None
     api.state.login_limiter = LoginLimiter(
@@ -104,6 +109,12 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
 
+    _include_routes(api, settings, pages)
+    return api
+
+
+def _include_routes(api: FastAPI, settings: Settings, pages: registry.Pages) -> None:
+    """The core's routes, and the pages the plugins register (``leadline_pages``)."""
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
@@ -113,12 +124,17 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.include_router(api_more.router)
     api.include_router(api_pillars.router)
     api.include_router(reports.api_router)
+    from leadline.web import metrics_api
+
+    api.include_router(metrics_api.router)
     api.include_router(reports.router)
+    api.include_router(views.page_router(pages.specs))
+    for page_routes in pages.routers:
+        api.include_router(page_routes)
     api.include_router(views.router)
     api.include_router(forms.router)
     api.state.oidc = oidc.oidc_client(settings)
     api.include_router(oidc.router)
-    return api
 
 
 class ForgetVersionAfterWrites:

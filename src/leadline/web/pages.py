@@ -14,15 +14,11 @@ from leadline.web.deps import csrf_token, current_principal
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-NAV = (
-    ("/", "Scorecard"),
-    ("/catalog", "Catalog"),
-    ("/delivery", "Delivery"),
-    ("/reliability", "Reliability"),
-    ("/finops", "FinOps"),
-    ("/risk", "Risk"),
-    ("/strategy", "Strategy"),
-)
+
+def nav(request: Request) -> tuple[tuple[str, str], ...]:
+    """The nav of the app's registered pages (``web.registry``), in order."""
+    pages = getattr(request.app.state, "pages", None)
+    return pages.nav if pages is not None else ()
 
 
 def render(
@@ -31,7 +27,7 @@ def render(
     base = {
         "csrf": csrf_token(request),
         "who": current_principal(request),
-        "nav": NAV,
+        "nav": nav(request),
         "path": request.url.path,
         "sso": getattr(request.app.state, "oidc", None) is not None,
     }

@@ -1,5 +1,6 @@
 """Server-rendered pages: readable without JavaScript (filters are plain GET forms that HTMX
-enhances), each table downloadable as CSV, the audit log for admins."""
+enhances), each table downloadable as CSV, the audit log for admins. The pillars' pages
+(``web.registry``) are served here by one generic route each."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,23 +19,17 @@ from sqlalchemy import func, select
 
 from leadline.audit import AuditEntry
 from leadline.context import App
-from leadline.web import viewdata
-from leadline.web import viewdata_govern as govern
 from leadline.web.cache import cached
 from leadline.web.deps import leadline_app, page_admin, page_reader
 from leadline.web.filters import Filters, Scope, scope_of
 from leadline.web.pages import render, templates
+from leadline.web.registry import Builder, PageSpec
 from leadline.web.users import Principal
+from leadline.web.viewdata import Page, Table
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 Reader = Annotated[Principal, Depends(page_reader)]
-TABLE_PILLAR = {
-    "register": "risk",
-    "csf_rows": "risk",
-    "key_results": "strategy",
-    "plan": "strategy",
-}
 AUDIT_PAGE = 50
 
 
@@ -53,7 +48,7 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def csv_answer(table: viewdata.Table) -> Response:
+def csv_answer(table: Table) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
@@ -67,9 +62,7 @@ def cache_key(filters: Filters) -> tuple[str | tuple[str, str], ...]:
     return (*sorted(filters.query().items()), *filters.errors)
 
 
-def page_data(
-    app: App, build: Callable[..., viewdata.Page], filters: Filters
-) -> tuple[viewdata.Page, Scope]:
+def page_data(app: App, build: Callable[..., Page], filters: Filters) -> tuple[Page, Scope]:
     """A page's data for these filters, from the report cache."""
     query = cache_key(filters)
     scope = cached(app, "scope", partial(scope_of, app, filters), query)
@@ -77,16 +70,18 @@ def page_data(
     return page, scope
 
 
-def warm_up(app: App) -> None:
-    """Compute the unfiltered scorecard page once (at server start, in the background), so
-    the first visitor does not wait for every pillar's report."""
+def warm_up(app: App, build: Builder) -> None:
+    """Compute the unfiltered home page once (at server start, in the background), so the
+    first visitor does not wait for every pillar's report."""
     try:
-        page_data(app, viewdata.home, Filters())
+        page_data(app, build, Filters())
     except Exception:  # a failure here shows again, with its message, on the first visit
-        log.exception("warming up the scorecard page failed")
+        log.exception("warming up the home page failed")
 
 
-def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
+def page_route(build: Callable[..., Page]) -> Callable[..., Response]:
+    """The endpoint of a page: its HTML, or one of its tables as CSV (``format=csv``)."""
+
     def endpoint(
         request: Request,
         who: Reader,
@@ -105,11 +100,9 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
         def csv_query(name: str) -> str:
             return urlencode({**filters.query(), "format": "csv", "table": name})
 
-        def can_edit(name: str) -> bool:
-            pillar = TABLE_PILLAR.get(name)
-            return pillar is not None and who.can_edit(pillar)
-
-        editable = tuple(t.name for t in page.tables if can_edit(t.name))
+        editable = tuple(
+            t.name for t in page.tables if t.editors is not None and who.can_edit(t.editors)
+        )
         context = {
             "page": page,
             "filters": filters,
@@ -133,28 +126,12 @@ def _page_route(build: Callable[..., viewdata.Page]) -> Callable[..., Response]:
     return endpoint
 
 
-PAGES = {
-    **viewdata.PAGES,
-    "/finops": govern.finops,
-    "/risk": govern.risk,
-    "/strategy": govern.strategy,
-}
-for _path, _build in PAGES.items():
-    router.add_api_route(_path, _page_route(_build), methods=["GET"])
-
-
-@router.get("/risk/csf/{profile}")
-def csf_profile_page(
-    request: Request,
-    profile: str,
-    who: Reader,
-    format: Annotated[str | None, Query()] = None,
-    table: Annotated[str | None, Query()] = None,
-) -> Response:
-    """One CSF profile with its subcategories, gaps and heat map."""
-    build = lambda app, _filters, _scope: govern.csf_profile(app, profile)  # noqa: E731
-    build.__name__ = f"csf_profile:{profile}"
-    return _page_route(build)(request, who, format, table)
+def page_router(specs: Sequence[PageSpec]) -> APIRouter:
+    """One GET route per registered page."""
+    pages = APIRouter(include_in_schema=False)
+    for spec in specs:
+        pages.add_api_route(spec.path, page_route(spec.build), methods=["GET"])
+    return pages
 
 
 @router.get("/admin/audit")

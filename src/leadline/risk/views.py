@@ -1,62 +1,33 @@
-"""The Govern pages (FinOps, risk with CSF profiles, strategy): KPIs, charts and tables from
-the pillars' core functions, narrowed by the shared filters."""
+"""The Risk pages: the register, compliance coverage and CSF profiles, and one CSF profile's
+subcategories (``/risk/csf/{profile}``), narrowed by the shared filters (registered by
+``risk/plugin.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
 from leadline.context import App
-from leadline.finops.report import showback
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
-from leadline.strategy.okrs import okr_report
-from leadline.strategy.plan import plan_report
 from leadline.web import charts
-from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, _pct, last_month, risk_in_scope
+from leadline.web.viewdata import Page, Table, pct
+from leadline.web.views import Reader, page_route
+
+router = APIRouter(include_in_schema=False)
 
 
-def finops(app: App, filters: Filters, scope: Scope) -> Page:
-    page = Page("FinOps", period="month")
-    month = filters.month or last_month()
-    page.notes.append(f"Showback of {month} (effective cost).")
-    for by, caption in (
-        ("team", "Showback by team"),
-        ("business-unit", "By business unit"),
-        ("tower", "Tower view"),
-    ):
-        try:
-            data = cached(
-                app, "showback", partial(showback, app, month, by=by), month, by, "effective"
-            )
-        except ValueError as error:
-            page.notes.append(str(error))
-            return page
-        groups = data["groups"]
-        if by == "team":
-            groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
-            page.kpis = [
-                ("Total", f"{data['total']} {data['currency'] or ''}"),
-                ("Allocation coverage", _pct(data.get("allocation_coverage"))),
-            ]
-            page.charts.append(
-                (
-                    "Cost by team",
-                    charts.bars(
-                        [{"team": g["key"], "cost": float(g["cost"])} for g in groups],
-                        "team",
-                        "cost",
-                        f"Cost by team, {month}",
-                        data["currency"] or "",
-                    ),
-                )
-            )
-        rows = [{"key": g["key"], "cost": g["cost"], "share": _pct(g["share"])} for g in groups]
-        page.tables.append(Table(by.replace("-", "_"), caption, ["key", "cost", "share"], rows))
-    return page
+def risk_in_scope(row: dict[str, Any], scope: Scope) -> bool:
+    if scope.teams is None:
+        return True
+    return bool(set(row["teams"]) & scope.teams) or bool(
+        set(row["services"]) & (scope.services or set())
+    )
 
 
 def risk(app: App, filters: Filters, scope: Scope) -> Page:
@@ -70,7 +41,7 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
     page.kpis = [
         ("Open risks", str(sum(1 for r in risks if r["status"] == "open"))),
         ("Overdue reviews", str(sum(1 for r in risks if r["review_overdue"]))),
-        ("Compliance coverage", _pct(coverage["coverage"])),
+        ("Compliance coverage", pct(coverage["coverage"])),
     ]
     cells: dict[tuple[int, int], int] = {}
     for r in risks:
@@ -116,6 +87,7 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
             [{c: r[c] for c in columns} for r in risks],
             edit="/risk/{key}/edit",
             key="risk_id",
+            editors="risk",
         )
     )
     page.tables.append(
@@ -134,69 +106,6 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
             profiles,
             key="profile",
             link="/risk/csf/{key}",
-        )
-    )
-    return page
-
-
-def strategy(app: App, filters: Filters, scope: Scope) -> Page:
-    page = Page("Strategy", period="none")
-    okrs = cached(app, "okrs", lambda: okr_report(app), None)
-    names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
-    objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
-    krs = [
-        {
-            "objective": o["name"],
-            "key_result": k["name"],
-            "score": k.get("score"),
-            "status": k.get("status", ""),
-        }
-        for o in objectives
-        for k in o.get("key_results", [])
-    ]
-    page.kpis = [("Objectives", str(len(objectives))), ("Key results", str(len(krs)))]
-    page.charts.append(
-        (
-            "Key result scores",
-            charts.bars(
-                [k for k in krs if k["score"] is not None],
-                "key_result",
-                "score",
-                "Key result scores (0-1)",
-                "score",
-            ),
-        )
-    )
-    page.tables.append(
-        Table(
-            "key_results",
-            "OKRs",
-            ["objective", "key_result", "score", "status"],
-            krs,
-            edit="/okr/{key}/checkin",
-            key="key_result",
-        )
-    )
-    try:
-        plan = cached(app, "plan", lambda: plan_report(app), None)
-    except ValueError as error:
-        page.notes.append(str(error))
-        return page
-    page.kpis.append(
-        ("90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue")
-    )
-    items = [
-        {k: i.get(k) for k in ("key", "phase", "title", "owner", "status", "due_on")}
-        for i in plan["items"]
-    ]
-    page.tables.append(
-        Table(
-            "plan",
-            "90-day plan",
-            ["key", "phase", "title", "owner", "status", "due_on"],
-            items,
-            edit="/plan/{key}/edit",
-            key="key",
         )
     )
     return page
@@ -246,6 +155,21 @@ def csf_profile(app: App, profile: str) -> Page:
             [{c: r[c] for c in columns} for r in rows],
             edit=edit,
             key="subcategory",
+            editors="risk",
         )
     )
     return page
+
+
+@router.get("/risk/csf/{profile}")
+def csf_profile_page(
+    request: Request,
+    profile: str,
+    who: Reader,
+    format: Annotated[str | None, Query()] = None,
+    table: Annotated[str | None, Query()] = None,
+) -> Response:
+    """One CSF profile with its subcategories, gaps and heat map."""
+    build = lambda app, _filters, _scope: csf_profile(app, profile)  # noqa: E731
+    build.__name__ = f"csf_profile:{profile}"
+    return page_route(build)(request, who, format, table)

@@ -1,0 +1,105 @@
+"""The Delivery page: DORA four keys per team, weekly deployments and lead time, narrowed by
+the shared filters (registered by ``delivery/plugin.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from leadline.context import App
+from leadline.delivery.report import dora
+from leadline.periods import Window
+from leadline.web import charts
+from leadline.web.cache import cached
+from leadline.web.filters import Filters, Scope, rows_where
+from leadline.web.viewdata import Page, Table, num, pct
+
+CHART_TEAMS = 10
+
+
+def filter_window(filters: Filters) -> Window:
+    """The DORA window the filters' since and until choose."""
+    return Window.parse(
+        filters.since.isoformat() if filters.since else None,
+        filters.until.isoformat() if filters.until else None,
+    )
+
+
+def delivery_rows(app: App, filters: Filters, scope: Scope, period: str | None) -> Any:
+    window = filter_window(filters)
+    data = cached(
+        app,
+        "dora",
+        lambda: dora(app, by="team", period=period, window=window),  # type: ignore[arg-type]
+        "team",
+        period,
+        window.since,
+        window.until,
+    )
+    return data, rows_where(data["groups"], "key", scope.teams)
+
+
+def dora_table(groups: list[dict[str, Any]]) -> Table:
+    rows = [
+        {
+            "team": g["key"],
+            "deployments": g["deployments"],
+            "per_day": round(g["deployment_frequency_per_day"] or 0, 2),
+            "lead_time_p50_h": num(g["lead_time_hours"]["p50"]),
+            "change_failure_rate": pct(g["change_failure_rate"]),
+            "restore_p50_h": num(g["time_to_restore_hours"]["p50"]),
+            "rework_rate": pct(g["rework_rate"]),
+            "level": g["performance_level"],
+        }
+        for g in groups
+    ]
+    return Table("dora", "DORA four keys per team", list(rows[0]) if rows else [], rows)
+
+
+def delivery(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Delivery")
+    data, groups = delivery_rows(app, filters, scope, "week")
+    page.notes.append(f"Window {data['since']} to {data['until']} (weekly buckets).")
+    charted = sorted(groups, key=lambda g: -g["deployments"])[:CHART_TEAMS]
+    if len(charted) < len(groups):
+        page.notes.append(
+            f"The charts show the {CHART_TEAMS} teams with the most deployments; the table has "
+            f"all {len(groups)} (filter by business unit or value stream to compare others)."
+        )
+    series = [
+        {
+            "team": g["key"],
+            "week": b["bucket"],
+            "deployments": b["deployments"],
+            "lead_time_p50_h": b["lead_time_hours"]["p50"],
+        }
+        for g in charted
+        for b in g.get("series", [])
+    ]
+    page.charts.append(
+        (
+            "Deployments per week",
+            charts.lines(
+                series,
+                "week",
+                "deployments",
+                "team",
+                title="Deployments per week",
+                y_title="deployments",
+            ),
+        )
+    )
+    page.charts.append(
+        (
+            "Lead time",
+            charts.lines(
+                [s for s in series if s["lead_time_p50_h"] is not None],
+                "week",
+                "lead_time_p50_h",
+                "team",
+                title="Lead time for changes, median (hours)",
+                y_title="hours",
+            ),
+        )
+    )
+    page.tables.append(dora_table(groups))
+    return page

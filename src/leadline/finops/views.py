@@ -1,0 +1,53 @@
+"""The FinOps page: showback of a month by team, business unit and tower, narrowed by the
+shared filters (registered by ``finops/plugin.py``)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from leadline.context import App
+from leadline.finops.report import showback
+from leadline.web import charts
+from leadline.web.cache import cached
+from leadline.web.filters import Filters, Scope
+from leadline.web.viewdata import Page, Table, last_month, pct
+
+
+def finops(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("FinOps", period="month")
+    month = filters.month or last_month()
+    page.notes.append(f"Showback of {month} (effective cost).")
+    for by, caption in (
+        ("team", "Showback by team"),
+        ("business-unit", "By business unit"),
+        ("tower", "Tower view"),
+    ):
+        try:
+            data = cached(
+                app, "showback", partial(showback, app, month, by=by), month, by, "effective"
+            )
+        except ValueError as error:
+            page.notes.append(str(error))
+            return page
+        groups = data["groups"]
+        if by == "team":
+            groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
+            page.kpis = [
+                ("Total", f"{data['total']} {data['currency'] or ''}"),
+                ("Allocation coverage", pct(data.get("allocation_coverage"))),
+            ]
+            page.charts.append(
+                (
+                    "Cost by team",
+                    charts.bars(
+                        [{"team": g["key"], "cost": float(g["cost"])} for g in groups],
+                        "team",
+                        "cost",
+                        f"Cost by team, {month}",
+                        data["currency"] or "",
+                    ),
+                )
+            )
+        rows = [{"key": g["key"], "cost": g["cost"], "share": pct(g["share"])} for g in groups]
+        page.tables.append(Table(by.replace("-", "_"), caption, ["key", "cost", "share"], rows))
+    return page

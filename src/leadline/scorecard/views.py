@@ -1,0 +1,149 @@
+"""The Scorecard page (the home page): headline KPIs of every pillar, the balanced scorecard
+of the filtered scope and links to its reports (registered by ``scorecard/plugin.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+
+from leadline.context import App
+from leadline.delivery.views import delivery_rows, dora_table, filter_window
+from leadline.finops.report import showback
+from leadline.reliability.views import slo_rows, slo_table
+from leadline.risk.register import register_report
+from leadline.risk.views import risk_in_scope
+from leadline.scorecard.core import ScorecardError, scorecard
+from leadline.scorecard.periods import Period
+from leadline.web import charts
+from leadline.web.cache import cached
+from leadline.web.filters import Filters, Scope
+from leadline.web.viewdata import Page, Table, last_month, num, pct
+
+HOME_SLOS = 15
+SCORECARD_COLUMNS = [
+    "name",
+    "group",
+    "value",
+    "unit",
+    "target",
+    "status",
+    "previous",
+    "trend",
+    "owner",
+]
+
+
+def home(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Scorecard")
+    _data, groups = delivery_rows(app, filters, scope, "week")
+    deployments = sum(g["deployments"] for g in groups)
+    days = filter_window(filters).days
+    page.kpis.append(("Deployments per day", num(deployments / days if days else None, 2)))
+    failures = sum(g["failed_deployments"] or 0 for g in groups)
+    page.kpis.append(("Change failure rate", pct(failures / deployments if deployments else None)))
+    slos = slo_rows(app, scope)
+    healthy = sum(1 for s in slos if s.get("policy_state") == "healthy")
+    page.kpis.append(("SLOs healthy", f"{healthy} of {len(slos)}"))
+    page.kpis.append(("Burn-rate alerts firing", str(sum(1 for s in slos if s["alert"]))))
+    month = filters.month or last_month()
+    try:
+        cost = cached(app, "showback", lambda: showback(app, month), month, "team", "effective")
+        page.kpis.append((f"Cost {month}", f"{cost['total']} {cost['currency'] or ''}".strip()))
+    except ValueError as error:
+        page.notes.append(f"FinOps: {error}")
+    with app.store.session() as session:
+        register = register_report(session, app.settings, dt.datetime.now(dt.UTC).date())
+    risks = [r for r in register["risks"] if risk_in_scope(r, scope)]
+    page.kpis.append(("Open risks", str(sum(1 for r in risks if r["status"] == "open"))))
+    balanced = balanced_scorecard(app, filters)
+    if balanced is not None:
+        page.tables.append(balanced)
+    page.links = report_links(scorecard_scope(filters)[0])
+    label = "selected teams" if scope.teams is not None else "all teams"
+    weekly: dict[str, int] = {}
+    for g in groups:
+        for b in g.get("series", []):
+            weekly[b["bucket"]] = weekly.get(b["bucket"], 0) + b["deployments"]
+    series = [{"teams": label, "week": w, "deployments": n} for w, n in sorted(weekly.items())]
+    page.charts.append(
+        (
+            "Deployments per week",
+            charts.lines(
+                series,
+                "week",
+                "deployments",
+                "teams",
+                title=f"Deployments per week ({label})",
+                y_title="deployments",
+            ),
+        )
+    )
+    worst = sorted(slos, key=_budget_order)[:HOME_SLOS]
+    budget = [
+        {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
+        for s in worst
+    ]
+    page.charts.append(
+        (
+            "Error budget left",
+            charts.bars(budget, "slo", "budget_left_pct", "Least error budget left (%)", "%"),
+        )
+    )
+    table = slo_table(worst)
+    table.caption = (
+        f"The {len(worst)} SLOs with the least error budget left (of {len(slos)}; "
+        "all on the Reliability page)"
+    )
+    page.tables += [dora_table(groups), table]
+    return page
+
+
+def scorecard_scope(filters: Filters) -> tuple[str, str | None]:
+    """The scope kind and name the filters choose: a team, else a value stream, else a
+    business unit, else the organisation."""
+    for attribute, scope_kind in (
+        ("team", "team"),
+        ("value_stream", "value-stream"),
+        ("business_unit", "business-unit"),
+    ):
+        if getattr(filters, attribute):
+            return scope_kind, getattr(filters, attribute)
+    return "organisation", None
+
+
+def report_links(kind: str, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """The QBR of this quarter and the previous one (page and PDF), and the scorecard of every
+    scope of ``kind`` as CSV and Parquet (the rows of ``leadline scorecard --format csv``)."""
+    current = Period.current_quarter(today)
+    links = []
+    for quarter in (current.label, current.previous().label):
+        links.append((f"/reports/qbr?quarter={quarter}", f"Quarterly business review {quarter}"))
+        links.append((f"/reports/qbr?quarter={quarter}&format=pdf", f"QBR {quarter} as PDF"))
+    for fmt in ("csv", "parquet"):
+        query = urlencode({"by": kind, "format": fmt})
+        links.append((f"/api/v1/scorecard?{query}", f"Scorecard by {kind} ({fmt.upper()})"))
+    return links
+
+
+def balanced_scorecard(app: App, filters: Filters) -> Table | None:
+    """The balanced scorecard (``leadline scorecard``) of this quarter for the filtered scope."""
+    kind, name = scorecard_scope(filters)
+    try:
+        document = cached(app, "scorecard", partial(scorecard, app, by=kind), kind, None)
+    except ScorecardError:
+        return None
+    scopes = [s for s in document["scopes"] if name is None or s["scope"] == name]
+    if not scopes:
+        return None
+    chosen = scopes[0]
+    counts = ", ".join(f"{n} {status}" for status, n in chosen["summary"].items())
+    rows = [{c: k.get(c) for c in SCORECARD_COLUMNS} for k in chosen["kpis"]]
+    caption = f"Balanced scorecard {document['period']} of {chosen['scope']} ({counts})"
+    return Table("scorecard", caption, SCORECARD_COLUMNS, rows)
+
+
+def _budget_order(slo: dict[str, Any]) -> float:
+    left = slo["error_budget_remaining"]
+    return float("inf") if left is None else float(left)

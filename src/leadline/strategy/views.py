@@ -1,0 +1,77 @@
+"""The Strategy page: OKRs with their key results' scores and the 90-day plan, narrowed by the
+shared filters (registered by ``strategy/plugin.py``)."""
+
+from __future__ import annotations
+
+from leadline.context import App
+from leadline.strategy.okrs import okr_report
+from leadline.strategy.plan import plan_report
+from leadline.web import charts
+from leadline.web.cache import cached
+from leadline.web.filters import Filters, Scope
+from leadline.web.viewdata import Page, Table
+
+
+def strategy(app: App, filters: Filters, scope: Scope) -> Page:
+    page = Page("Strategy", period="none")
+    okrs = cached(app, "okrs", lambda: okr_report(app), None)
+    names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
+    objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
+    krs = [
+        {
+            "objective": o["name"],
+            "key_result": k["name"],
+            "score": k.get("score"),
+            "status": k.get("status", ""),
+        }
+        for o in objectives
+        for k in o.get("key_results", [])
+    ]
+    page.kpis = [("Objectives", str(len(objectives))), ("Key results", str(len(krs)))]
+    page.charts.append(
+        (
+            "Key result scores",
+            charts.bars(
+                [k for k in krs if k["score"] is not None],
+                "key_result",
+                "score",
+                "Key result scores (0-1)",
+                "score",
+            ),
+        )
+    )
+    page.tables.append(
+        Table(
+            "key_results",
+            "OKRs",
+            ["objective", "key_result", "score", "status"],
+            krs,
+            edit="/okr/{key}/checkin",
+            key="key_result",
+            editors="strategy",
+        )
+    )
+    try:
+        plan = cached(app, "plan", lambda: plan_report(app), None)
+    except ValueError as error:
+        page.notes.append(str(error))
+        return page
+    page.kpis.append(
+        ("90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue")
+    )
+    items = [
+        {k: i.get(k) for k in ("key", "phase", "title", "owner", "status", "due_on")}
+        for i in plan["items"]
+    ]
+    page.tables.append(
+        Table(
+            "plan",
+            "90-day plan",
+            ["key", "phase", "title", "owner", "status", "due_on"],
+            items,
+            edit="/plan/{key}/edit",
+            key="key",
+            editors="strategy",
+        )
+    )
+    return page
