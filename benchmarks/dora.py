@@ -37,8 +37,9 @@ from dora_baselines import COLUMNS, duckdb_connection, duckdb_four_keys, pandas_
 from dora_data import SINCE, UNMAPPED_KEY, UNTIL, ensure_lake, service_teams
 from leadline.config import load_settings
 from leadline.delivery.metrics import four_keys
-from leadline.delivery.report import Window, _months_up_to, buckets
+from leadline.delivery.report import _months_up_to
 from leadline.lake.engines import Lake
+from leadline.periods import Window, buckets
 from leadline.store import Store
 
 HERE = Path(__file__).resolve().parent
@@ -61,7 +62,8 @@ def run_mode(mode: str, home: Path, seed: int, repeats: int) -> None:
     hours = settings.delivery.incident_window_hours
 
     def leadline(period: str | None) -> pa.Table:
-        # What ``leadline dora`` does (report.dora), without shaping rows into JSON.
+        # What ``leadline dora`` does (report.dora), without shaping rows into JSON, judged at
+        # the window's end (the as-of instant the SQL and pandas baselines implement).
         tables = {name: lake.table(name, _months_up_to(lake, name, UNTIL)) for name in TABLES}
         mapping = ibis.memtable(
             pa.table(
@@ -69,7 +71,11 @@ def run_mode(mode: str, home: Path, seed: int, repeats: int) -> None:
                 schema=pa.schema([("service", pa.string()), ("key", pa.string())]),
             )
         )
-        grid = buckets(window, "week") if period else [(window.since, window.days)]
+        grid = (
+            [(b.start, b.days) for b in buckets(window, "week")]
+            if period
+            else [(window.since, window.days)]
+        )
         grid_table = ibis.memtable(
             pa.table(
                 {"bucket": [b for b, _ in grid], "days": [d for _, d in grid]},

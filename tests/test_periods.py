@@ -250,6 +250,8 @@ def test_whole_buckets_are_complete_unless_as_of_is_inside() -> None:
     assert [(b.label, b.partial) for b in running] == [("2026-W49", False), ("2026-W50", True)]
     over = buckets(window, "week", as_of=D(2026, 12, 14))  # the end itself: complete
     assert [b.partial for b in over] == [False, False]
+    early = buckets(window, "week", as_of=D(2026, 12, 2))  # W50 not reached yet: not complete
+    assert [b.partial for b in early] == [True, True]
 
 
 def test_quarter_and_year_buckets() -> None:
@@ -283,8 +285,8 @@ def test_buckets_tile_the_window(
 ) -> None:
     """Whatever the window and grain: the buckets are consecutive whole periods, the first
     holds ``since``, the last holds the last instant before ``until``, and their days inside
-    sum to the window's days; a bucket is partial exactly when the window cuts it or the as-of
-    instant is inside it."""
+    sum to the window's days; a bucket is partial exactly when the window cuts it or it has
+    not ended by the as-of instant."""
     window = Window(since, since + length)
     grid = buckets(window, grain, as_of)  # type: ignore[arg-type]
     assert grid[0].start <= window.since < grid[0].end
@@ -296,5 +298,5 @@ def test_buckets_tile_the_window(
         period = Period.of(grain, b.start)  # type: ignore[arg-type]
         assert (period.start, period.end, period.label) == (b.start, b.end, b.label)
         cut = b.start < window.since or b.end > window.until
-        running = as_of is not None and period.is_partial(as_of)
+        running = as_of is not None and as_of < period.end
         assert b.partial == (cut or running)

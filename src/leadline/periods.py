@@ -340,14 +340,15 @@ class Bucket:
 def buckets(window: Window, grain: Grain, as_of: dt.datetime | None = None) -> list[Bucket]:
     """Every ``grain`` bucket that ``window`` touches, in order. ``days`` counts only the part
     inside the window (deployment frequency divides by it); a bucket is partial when the window
-    does not hold all of it, or when ``as_of`` falls inside it."""
+    does not hold all of it, or when it has not ended by ``as_of`` (``as_of`` inside it, or
+    before it: a bucket the as-of instant has not reached is not complete either)."""
     out = []
     start = start_of(grain, window.since)
     while start < window.until:
         end = end_of(grain, start)
         inside = min(end, window.until) - max(start, window.since)
         cut = start < window.since or end > window.until
-        running = as_of is not None and start <= as_of < end
+        running = as_of is not None and as_of < end
         out.append(
             Bucket(
                 start,

@@ -28,6 +28,11 @@ The definitions, as this oracle reads them:
 - Durations: whole seconds (floor of each instant's epoch seconds), in hours. Percentiles:
   linear interpolation between closest ranks.
 - Every key (from ``services``, plus keys of facts seen in the window) gets every bucket.
+- As of ``observed_until`` (default ``until``): deployments and incidents before it are read
+  (so later incidents and remediations can fail a deployment in the window), the window's
+  deployments, lead times and incidents are still those whose own time is in ``[since,
+  until)`` (and before ``observed_until``), and a resolution counts only before
+  ``observed_until`` when it is given.
 """
 
 from __future__ import annotations
@@ -195,8 +200,10 @@ def four_keys(
     incident_window_hours: float = 24.0,
     lead_time_from: str = "commit",
     unmapped_key: str | None = None,
+    observed_until: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per key and bucket, sorted by key then bucket."""
+    observed = until if observed_until is None else observed_until
 
     def key_of(service: str) -> str:
         mapped = services.get(service)
@@ -207,24 +214,26 @@ def four_keys(
     def bucket(moment: dt.datetime) -> dt.datetime:
         return since if period is None else bucket_of(moment, period)
 
-    per_service = production(deployments, until, production_environments)
-    linked = linked_deployments(per_service, incidents, until, incident_window_hours)
+    per_service = production(deployments, observed, production_environments)
+    linked = linked_deployments(per_service, incidents, observed, incident_window_hours)
 
     deploys: dict[tuple[str, dt.datetime], list[dict[str, Any]]] = {}
     for rows in per_service.values():
         for row in rows:
-            if row["finished_at"] >= since:
+            if since <= row["finished_at"] < until:
                 place = (key_of(row["service"]), bucket(row["finished_at"]))
                 deploys.setdefault(place, []).append(row)
     leads: dict[tuple[str, dt.datetime], list[float]] = {}
     for service, deployed_at, lead in lead_times(per_service, changes, until, lead_time_from):
-        if deployed_at >= since:
+        if since <= deployed_at < until:
             leads.setdefault((key_of(service), bucket(deployed_at)), []).append(lead)
     restores: dict[tuple[str, dt.datetime], list[float | None]] = {}
     for incident in incidents:
-        if not since <= incident["started_at"] < until:
+        if not since <= incident["started_at"] < min(until, observed):
             continue
         resolved_at = incident.get("resolved_at")
+        if observed_until is not None and resolved_at is not None and resolved_at >= observed:
+            resolved_at = None  # not known yet
         value = None
         if resolved_at is not None and resolved_at >= incident["started_at"]:
             value = hours(resolved_at, incident["started_at"])

@@ -17,10 +17,10 @@ import pyarrow as pa
 
 from leadline.context import App
 from leadline.delivery.metrics import four_keys
-from leadline.delivery.report import Window, buckets
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.lake.tables import FactTable
+from leadline.periods import Window, buckets
 
 PROD = ("production", "prod", "prd", "live")
 Fact = dict[str, Any]
@@ -160,10 +160,13 @@ def buckets_table(
     grid = (
         [(since, Window(since, until).days)]
         if period is None
-        else buckets(
-            Window(since, until),
-            period,  # type: ignore[arg-type]
-        )
+        else [
+            (b.start, b.days)
+            for b in buckets(
+                Window(since, until),
+                period,  # type: ignore[arg-type]
+            )
+        ]
     )
     return make(
         pa.table(
@@ -186,8 +189,11 @@ def four_keys_expr(
     **options: Any,
 ) -> ibis.Table:
     """``four_keys`` over the given tables with the services mapping and window (the small
-    services and buckets tables made by ``make``)."""
+    services and buckets tables made by ``make``; an ``observed_until`` instant as a
+    literal)."""
     options.setdefault("production_environments", PROD)
+    if isinstance(options.get("observed_until"), dt.datetime):
+        options["observed_until"] = ibis.literal(options["observed_until"], "timestamp(6)")
     return four_keys(
         deployments,
         changes,
@@ -441,10 +447,15 @@ def datasets(st: Any, *, deployment_ties: bool = False, odd_seconds: bool = True
         since = draw(st.sampled_from([since, *pool]))
         until = since + dt.timedelta(hours=draw(st.integers(1, 28 * 24)))
         until = draw(st.sampled_from([until, *(p for p in pool if p > since)]))
+        # The as-of instant: none (the window's end), or a later or earlier one, often an
+        # instant some fact shares.
+        later = until + dt.timedelta(hours=draw(st.integers(1, 14 * 24)))
+        observed = draw(st.sampled_from([None, until, later, *(p for p in pool if p > since)]))
         options = {
             "incident_window_hours": draw(st.sampled_from((24.0, 2.0, 0.5))),
             "lead_time_from": draw(st.sampled_from(("commit", "merge"))),
             "unmapped_key": draw(st.sampled_from((None, "(none)"))),
+            "observed_until": observed,
         }
         return deployments, changes, incidents, mapping, since, until, options
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from leadline.context import App
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.ingest.registry import get_source
 from leadline.lake.engines import Lake
+from leadline.periods import Window
 from tests.delivery.support_metrics import (
     CHANGES_HEADER,
     DEPLOYMENTS_HEADER,

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from leadline.cli import app as cli
 from leadline.config import Settings
 from leadline.context import App
-from leadline.delivery.report import Window, buckets, dora, dora_series
+from leadline.delivery.report import dora, dora_series
+from leadline.periods import Grain, Window, buckets
 from tests.delivery.support_metrics import (
     CHANGES_HEADER,
     DEPLOYMENTS_HEADER,
@@ -75,11 +76,16 @@ def test_window_since_must_be_before_until(since: str, until: str) -> None:
 # --- buckets ----------------------------------------------------------------------------------
 
 
+def grid(window: Window, grain: Grain) -> list[tuple[dt.datetime, float]]:
+    """(start, days inside the window) of each bucket, as ``dora()`` sends them to the query."""
+    return [(b.start, b.days) for b in buckets(window, grain)]
+
+
 def test_week_buckets_start_on_monday_with_partial_ends() -> None:
     """Wednesday 4 March 12:00 to Tuesday 17 March 06:00: weeks of 2 March (4.5 days inside),
     9 March (7) and 16 March (1.25)."""
     window = Window(t("2026-03-04T12:00"), t("2026-03-17T06:00"))
-    assert buckets(window, "week") == [
+    assert grid(window, "week") == [
         (t("2026-03-02"), 4.5),
         (t("2026-03-09"), 7.0),
         (t("2026-03-16"), 1.25),
@@ -90,14 +96,14 @@ def test_week_buckets_of_whole_weeks() -> None:
     """A window from a Monday to a Monday has whole weeks and no empty bucket at the end; it
     may cross the year (29 Dec 2025 is a Monday)."""
     window = Window(t("2025-12-29"), t("2026-01-12"))
-    assert buckets(window, "week") == [(t("2025-12-29"), 7.0), (t("2026-01-05"), 7.0)]
+    assert grid(window, "week") == [(t("2025-12-29"), 7.0), (t("2026-01-05"), 7.0)]
 
 
 def test_month_buckets_have_calendar_lengths() -> None:
     """Months have their calendar lengths (January 31, February 28 in 2026, April 30) and the
     first and last are cut to the window: 20 Jan (12 days inside) to 10 May 12:00 (9.5)."""
     window = Window(t("2026-01-20"), t("2026-05-10T12:00"))
-    assert buckets(window, "month") == [
+    assert grid(window, "month") == [
         (t("2026-01-01"), 12.0),
         (t("2026-02-01"), 28.0),
         (t("2026-03-01"), 31.0),
@@ -109,7 +115,7 @@ def test_month_buckets_have_calendar_lengths() -> None:
 def test_month_buckets_in_a_leap_year_and_across_years() -> None:
     """February 2028 has 29 days; December to January crosses the year."""
     window = Window(t("2027-12-01"), t("2028-03-01"))
-    assert buckets(window, "month") == [
+    assert grid(window, "month") == [
         (t("2027-12-01"), 31.0),
         (t("2028-01-01"), 31.0),
         (t("2028-02-01"), 29.0),
@@ -120,18 +126,18 @@ def test_quarter_buckets_are_calendar_quarters() -> None:
     """15 Aug 2026 to 25 Nov 12:00: Q3 from 1 July with 47 days inside (15 Aug to 1 Oct),
     Q4 from 1 October with 55.5 days inside; a window inside one quarter has one bucket."""
     window = Window(t("2026-08-15"), t("2026-11-25T12:00"))
-    assert buckets(window, "quarter") == [(t("2026-07-01"), 47.0), (t("2026-10-01"), 55.5)]
-    assert buckets(Window(t("2026-02-03"), t("2026-03-01")), "quarter") == [(t("2026-01-01"), 26.0)]
+    assert grid(window, "quarter") == [(t("2026-07-01"), 47.0), (t("2026-10-01"), 55.5)]
+    assert grid(Window(t("2026-02-03"), t("2026-03-01")), "quarter") == [(t("2026-01-01"), 26.0)]
     december = Window(t("2026-12-20"), t("2027-01-05"))
-    assert buckets(december, "quarter") == [(t("2026-10-01"), 12.0), (t("2027-01-01"), 4.0)]
+    assert grid(december, "quarter") == [(t("2026-10-01"), 12.0), (t("2027-01-01"), 4.0)]
 
 
 def test_bucket_days_add_up_to_the_window() -> None:
     """Whatever the window, the buckets' days sum to the window's days."""
     window = Window(t("2026-01-07T18:00"), t("2026-04-02T03:00"))
-    for period in ("week", "month", "quarter"):
-        grid = buckets(window, period)  # type: ignore[arg-type]
-        assert sum(days for _, days in grid) == pytest.approx(window.days)
+    for period in ("week", "month", "quarter", "year"):
+        cells = grid(window, period)  # type: ignore[arg-type]
+        assert sum(days for _, days in cells) == pytest.approx(window.days)
 
 
 # --- the JSON document ------------------------------------------------------------------------
@@ -288,7 +294,51 @@ def test_dora_json_document(app: App, tmp_path: Path) -> None:
     assert [s["days"] for s in api["series"]] == [7.0, 7.0]
     assert_weeks(api["series"], API_WEEKS)
     assert_weeks(web["series"], WEB_WEEKS)
+    # Added keys: the as-of instant (now), each bucket's label and whether it is partial.
+    assert dt.datetime.fromisoformat(report["as_of"]) > dt.datetime(2026, 3, 16, tzinfo=dt.UTC)
+    assert [(s["label"], s["partial"]) for s in api["series"]] == [
+        ("2026-W10", False),
+        ("2026-W11", False),
+    ]
     json.dumps(report)  # plain JSON values only
+
+
+def test_partial_buckets_and_the_year(app: App, tmp_path: Path) -> None:
+    """2 to 16 March by month: March is cut by the window (partial, 14 days inside); by year:
+    2026, partial, the window's totals."""
+    load(app, tmp_path)
+    window = Window.parse("2026-03-02", "2026-03-16")
+    by_month = dora(app, by="service", period="month", window=window)
+    api = by_month["groups"][0]
+    assert [(s["label"], s["days"], s["partial"]) for s in api["series"]] == [
+        ("2026-03", 14.0, True)
+    ]
+    by_year = dora(app, by="service", period="year", window=window)
+    api = by_year["groups"][0]
+    assert [(s["bucket"], s["label"], s["partial"]) for s in api["series"]] == [
+        ("2026-01-01T00:00:00Z", "2026", True)
+    ]
+    assert_matches({**api["series"][0], "key": "api"}, API_TOTAL)
+
+
+def test_dora_as_of_an_instant(app: App, tmp_path: Path) -> None:
+    """As of 10 March 12:30 (after d2 at 12:00, before i1 at 13:00 and d3 on the 11th): api has
+    d1 and d2, neither failed yet; lead times c1 2 h and c2 24 h (p50 13); no incident. The
+    second week is partial (not over at the as-of instant), the first is not."""
+    load(app, tmp_path)
+    window = Window.parse("2026-03-02", "2026-03-16")
+    at = dt.datetime(2026, 3, 10, 12, 30)
+    report = dora(app, by="service", period="week", window=window, as_of=at)
+    assert report["as_of"] == "2026-03-10T12:30:00Z"
+    api = report["groups"][0]
+    assert (api["deployments"], api["failed_deployments"], api["incidents"]) == (2, 0, 0)
+    assert (api["changes"], api["lead_time_hours"]["p50"]) == (2, 13.0)
+    assert [(s["label"], s["partial"]) for s in api["series"]] == [
+        ("2026-W10", False),
+        ("2026-W11", True),
+    ]
+    later = dora(app, by="service", window=window, as_of=dt.datetime(2026, 4, 1))
+    assert_matches(later["groups"][0], API_TOTAL)
 
 
 def test_dora_without_period_has_no_series(app: App, tmp_path: Path) -> None:
@@ -421,6 +471,54 @@ def test_cli_table(tmp_path: Path) -> None:
     assert "1 incidents are still unresolved" in result.stdout
 
 
+def test_cli_table_with_a_series(tmp_path: Path) -> None:
+    """``--period`` in the table: each group's total, then one row per bucket; a bucket the
+    as-of instant has not finished is marked ``*`` and explained under the table."""
+    home = cli_home(tmp_path)
+    result = invoke(home, "dora", "--by", "service", "--period", "week", *WINDOW)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "DORA four keys by service, 2026-03-02 → 2026-03-15" in result.stdout
+    api = next(i for i, line in enumerate(lines) if "│ api" in line)
+    assert "total" in lines[api] and "33.3%" in lines[api]
+    assert "2026-W10" in lines[api + 1] and "0.14" in lines[api + 1]  # d1: 1/7 per day
+    assert "2026-W11" in lines[api + 2] and "50.0%" in lines[api + 2]  # d2 failed, of 2
+    assert "partial" not in result.stdout
+    at = invoke(
+        home, "dora", "--by", "team", "--period", "month", *WINDOW, "--at", "2026-03-10T12:30Z"
+    )
+    assert at.exit_code == 0, at.output
+    assert "as of 2026-03-10 12:30 UTC" in at.stdout
+    row = next(line for line in at.stdout.splitlines() if "2026-03*" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    # d1, d2 and w1 by then (d3 is on the 11th); w1 failed (i2), d2 not yet (i1 is at 13:00).
+    assert cells[:3] == ["", "2026-03*", "3"] and cells[7] == "33.3%"
+    assert "* partial: the window or the as-of instant cuts the period short" in at.stdout
+
+
+def test_cli_json_and_csv_with_a_year_and_an_as_of_instant(tmp_path: Path) -> None:
+    home = cli_home(tmp_path)
+    args = ("dora", "--by", "service", "--period", "year", *WINDOW, "--at", "2026-03-10T12:30Z")
+    report = json.loads(invoke(home, *args, "--format", "json").stdout)
+    assert (report["period"], report["as_of"]) == ("year", "2026-03-10T12:30:00Z")
+    api = report["groups"][0]
+    assert (api["deployments"], api["failed_deployments"]) == (2, 0)
+    assert [(s["label"], s["partial"]) for s in api["series"]] == [("2026", True)]
+    rows = list(csv.DictReader(io.StringIO(invoke(home, *args, "--format", "csv").stdout)))
+    assert [(r["key"], r["bucket"], r["label"], r["partial"]) for r in rows] == [
+        ("api", "total", "", ""),
+        ("api", "2026-01-01T00:00:00Z", "2026", "true"),
+        ("web", "total", "", ""),
+        ("web", "2026-01-01T00:00:00Z", "2026", "true"),
+    ]
+
+
+def test_cli_rejects_an_as_of_instant_before_the_window(tmp_path: Path) -> None:
+    result = invoke(tmp_path / "h", "dora", *WINDOW, "--at", "2026-03-01")
+    assert result.exit_code == 2
+    assert "--at (2026-03-01T00:00:00Z) must be after --since" in result.output
+
+
 def test_cli_rejects_an_empty_window(tmp_path: Path) -> None:
     """--since not before --until: exit code 2 with the reason."""
     result = invoke(tmp_path / "h", "dora", "--since", "2026-03-02", "--until", "2026-03-01")
@@ -438,5 +536,6 @@ def test_cli_json_on_spark(tmp_path: Path, spark_settings: Settings) -> None:
     assert result.exit_code == 0, result.output
     spark = json.loads(result.stdout)
     assert (duck.pop("engine"), spark.pop("engine")) == ("duckdb", "spark")
+    duck.pop("as_of"), spark.pop("as_of")  # now, a moment apart
     assert_matches(spark, duck)
     assert_matches(spark["groups"][0], API_TOTAL)

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from leadline.context import App
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.lake.engines import duckdb_backend
+from leadline.periods import Window
 from tests.delivery import reference
 from tests.delivery.support_metrics import (
     CHANGES_HEADER,
@@ -411,6 +412,97 @@ def test_a_deployment_that_failed_twice_counts_once() -> None:
     api = totals(deployments, [], incidents)["api"]
     assert (api["failed_deployments"], api["rework_deployments"]) == (1, 1)
     assert api["change_failure_rate"] == pytest.approx(0.5)
+
+
+# --- as of an instant -----------------------------------------------------------------------
+
+# The third quarter of 2026, judged at several instants. api: a1 (10 Sep) and a2 (30 Sep
+# 20:00); i2 names a1 (started 20 Sep 10:00, resolved 2 Oct 10:00: 288 h later); i1 starts
+# 1 Oct 02:00, unlinked, 6 h after a2 (within 24 h: it links to a2), resolved 05:00. web: w1
+# (15 Sep) and the hotfix w2 (2 Oct 09:00), which remediates w1. c1 (api, 30 Sep 18:00)
+# ships with a2 (2 h); c2 (web, 30 Sep 10:00) ships with w2 in October (47 h): never Q3's.
+Q3_SINCE, Q3_UNTIL = t("2026-07-01"), t("2026-10-01")
+SEP_OCT = (
+    [
+        dep("a1", "api", "2026-09-10T10:00:00Z", sha="a"),
+        dep("a2", "api", "2026-09-30T20:00:00Z", sha="b"),
+        dep("w1", "web", "2026-09-15T09:00:00Z", sha="v"),
+        dep("w2", "web", "2026-10-02T09:00:00Z", sha="w", change_type="hotfix"),
+    ],
+    [
+        chg("c1", "api", "2026-09-30T18:00:00Z"),
+        chg("c2", "web", "2026-09-30T10:00:00Z"),
+    ],
+    [
+        inc("i1", "api", "2026-10-01T02:00:00Z", "2026-10-01T05:00:00Z"),
+        inc("i2", "api", "2026-09-20T10:00:00Z", "2026-10-02T10:00:00Z", deployment_id="a1"),
+    ],
+)
+
+
+def _q3(observed_until: dt.datetime | None) -> dict[str, dict[str, Any]]:
+    return totals(*SEP_OCT, since=Q3_SINCE, until=Q3_UNTIL, observed_until=observed_until)
+
+
+def test_a_window_is_judged_with_what_is_known_at_the_as_of_instant() -> None:
+    """As of 15 October: a1 failed (i2), a2 failed (i1, an October incident), w1 failed (the
+    October hotfix remediates it): CFR 2/2 and 1/1. i2's resolution is known: 288 h; i1
+    started in October: not Q3's. w2 and c2 are October's: 2 and 1 deployments, 1 change
+    (c1, 2 h), 0 rework for Q3."""
+    known = _q3(t("2026-10-15"))
+    api, web = known["api"], known["web"]
+    assert (api["deployments"], api["failed_deployments"], api["change_failure_rate"]) == (2, 2, 1)
+    assert (web["deployments"], web["failed_deployments"], web["rework_deployments"]) == (1, 1, 0)
+    assert (api["changes"], api["lead_time_p50_hours"], web["changes"]) == (1, 2.0, 0)
+    assert (api["incidents"], api["unresolved_incidents"]) == (1, 0)
+    assert api["time_to_restore_p50_hours"] == 288.0
+
+
+def test_as_of_the_window_end_nothing_later_is_known() -> None:
+    """As of 1 October 00:00 (the window's end): only a1 failed (i2 is a September incident);
+    CFR 1/2 and 0/1. i2's resolution (2 October) is not known: unresolved. Without an as-of
+    instant the window's end is used too, except that every recorded resolution counts (the
+    meaning ``four_keys`` had before the as-of rule)."""
+    at_end = _q3(Q3_UNTIL)
+    api, web = at_end["api"], at_end["web"]
+    assert (api["failed_deployments"], api["change_failure_rate"]) == (1, 0.5)
+    assert (web["failed_deployments"], web["change_failure_rate"]) == (0, 0.0)
+    assert (api["incidents"], api["unresolved_incidents"], api["time_to_restore_p50_hours"]) == (
+        1,
+        1,
+        None,
+    )
+    legacy = _q3(None)
+    assert legacy["api"]["failed_deployments"] == 1 and legacy["web"]["failed_deployments"] == 0
+    assert legacy["api"]["time_to_restore_p50_hours"] == 288.0
+
+
+def test_as_of_an_instant_between() -> None:
+    """As of 1 October 04:00: i1 (02:00) is known, its resolution (05:00) and the hotfix w2
+    are not: api 2/2 failed, web 0/1; i2 still open."""
+    early = _q3(t("2026-10-01T04:00:00Z"))
+    assert early["api"]["failed_deployments"] == 2 and early["web"]["failed_deployments"] == 0
+    assert early["api"]["unresolved_incidents"] == 1
+
+
+def test_a_quarter_of_a_longer_series_is_the_quarter_judged_at_the_same_instant() -> None:
+    """The scorecard reads Q3 from a quarterly series over 1 July to 15 October; ``leadline
+    dora --since 2026-07-01 --until 2026-10-01`` reads the window alone. As of the same
+    instant they agree on every key but the days (Q3 is whole in both)."""
+    alone = _q3(t("2026-10-15"))
+    rows = run(
+        BACKEND,
+        *SEP_OCT,
+        {},
+        since=Q3_SINCE,
+        until=t("2026-10-15"),
+        period="quarter",
+        observed_until=t("2026-10-15"),
+    )
+    q3 = {r["key"]: r for r in rows if r["bucket"] == Q3_SINCE}
+    assert set(q3) == set(alone) == {"api", "web"}
+    for key, row in q3.items():
+        assert differences([row], [alone[key]]) == []
 
 
 # --- time to restore ------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def test_large_demo_shape(app: App) -> None:
 def test_small_demo_delivery_history_lands_clean_and_gives_dora(app: App) -> None:
     """A year of GitHub, GitLab, PagerDuty and CSV files lands with nothing rejected, every
     service's facts resolve to catalog services, and the DORA report spans elite to low."""
-    from leadline.delivery.report import Window, dora
+    from leadline.delivery.report import dora
+    from leadline.periods import Window
 
     result = build_demo(app, seed=1, size="small", as_of=AS_OF)
     sources = {rep.source for rep in result.reports}

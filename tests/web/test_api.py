@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 
 from leadline.catalog import queries
 from leadline.context import App
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.output import to_json
+from leadline.periods import Window
 from leadline.risk.register import register_report
 from leadline.strategy.plan import plan_report
 from tests.conftest import make_settings
@@ -132,11 +133,15 @@ def test_teams_filter_by_business_unit_and_type(demo: Any) -> None:
 def test_dora_is_the_cli_document(demo: Any) -> None:
     client, app, reader = demo
     window = Window.parse("2026-06-01", "2026-09-01")
-    expected = _cli_json(dora(app, by="service", period="month", window=window))
+    at = dt.datetime(2026, 10, 1, 12)  # both judged at the same instant
+    expected = _cli_json(dora(app, by="service", period="month", window=window, as_of=at))
     answer = client.get(
-        "/api/v1/dora?by=service&period=month&since=2026-06-01&until=2026-09-01", headers=reader
+        "/api/v1/dora?by=service&period=month&since=2026-06-01&until=2026-09-01"
+        "&at=2026-10-01T12:00:00Z",
+        headers=reader,
     )
     assert answer.json() == expected
+    assert expected["as_of"] == "2026-10-01T12:00:00Z"
     key = expected["groups"][0]["key"]
     one = client.get(
         f"/api/v1/dora?by=service&since=2026-06-01&until=2026-09-01&key={key}", headers=reader

@@ -24,6 +24,10 @@ DevOps reports 2023 and 2024, dora.dev's guide to the four keys, Google's Four K
   deployments to fix a user-facing problem) ÷ successful production deployments.
 - Percentiles are continuous (linear interpolation between closest ranks), identical on every
   engine; durations are whole seconds expressed in hours.
+- **As of** an instant (``observed_until``; docs/metrics.md, "Periods and windows"): a
+  deployment, change or incident belongs to the window by its own time, and every fact known
+  before the as-of instant counts, so an October incident caused by a September deployment
+  fails September once it is known, whether the window ends in September or later.
 """
 
 from __future__ import annotations
@@ -35,11 +39,11 @@ import ibis
 from ibis import _
 
 from leadline.delivery.schemas import HOTFIX, ROLLBACK, SUCCESS
+from leadline.periods import Grain
 
-Period = Literal["week", "month", "quarter"]
 LeadFrom = Literal["commit", "merge"]
 SECONDS_PER_HOUR = 3600.0
-UNIT = {"week": "W", "month": "M", "quarter": "Q"}
+UNIT: dict[Grain, str] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
 def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
@@ -246,17 +250,21 @@ def deployment_failures(
     )
 
 
-def restore_times(incidents: ibis.Table) -> ibis.Table:
-    """Each incident: its service, start, whether resolved and hours to restore service."""
+def restore_times(incidents: ibis.Table, known_until: ibis.Value | None = None) -> ibis.Table:
+    """Each incident: its service, start, whether resolved and hours to restore service. With
+    ``known_until``, a resolution at or after it is not known yet: the incident is open."""
+    resolved = incidents.resolved_at.notnull() & (incidents.resolved_at >= incidents.started_at)
+    if known_until is not None:
+        resolved = resolved & (incidents.resolved_at < known_until)
     return incidents.select(
         service=incidents.service,
         started_at=incidents.started_at,
-        resolved=incidents.resolved_at.notnull() & (incidents.resolved_at >= incidents.started_at),
+        resolved=resolved,
         restore_hours=hours_between(incidents.resolved_at, incidents.started_at),
     )
 
 
-def _bucket(column: ibis.Value, period: Period | None, since: ibis.Value) -> ibis.Value:
+def _bucket(column: ibis.Value, period: Grain | None, since: ibis.Value) -> ibis.Value:
     return since if period is None else column.truncate(UNIT[period])
 
 
@@ -269,26 +277,35 @@ def four_keys(
     *,
     since: ibis.Value,
     until: ibis.Value,
-    period: Period | None,
+    period: Grain | None,
     production_environments: Sequence[str],
     incident_window_hours: float = 24.0,
     lead_time_from: LeadFrom = "commit",
     unmapped_key: str | None = None,
+    observed_until: ibis.Value | None = None,
 ) -> ibis.Table:
     """Per group ``key`` (from ``services``: service -> key) and ``bucket`` (every row of
     ``buckets``: bucket start and its ``days`` inside the window; one row when ``period`` is
     None), the four keys and rework rate over ``[since, until)``. Every group that owns a
     service gets every bucket, with zero deployments and null percentiles where nothing
     happened. Services absent from ``services`` are keyed ``unmapped_key`` (default: their
-    own name)."""
+    own name).
+
+    The window is judged with every fact known before ``observed_until`` (the as-of instant;
+    default ``until``): deployments, lead times (by their deployment's ``finished_at``) and
+    incidents (by ``started_at``) belong to the window by their own time, but an incident or
+    a remediating deployment after ``until`` still fails a deployment in the window, and a
+    resolution counts only once it happened before ``observed_until`` (without it, every
+    recorded resolution counts)."""
+    observed = until if observed_until is None else observed_until
     shipped = shipped_deployments(
-        deployments.filter(deployments.finished_at < until), production_environments
+        deployments.filter(deployments.finished_at < observed), production_environments
     )
     prod = production_deployments(shipped)
     failures = deployment_failures(
-        shipped, prod, incidents.filter(incidents.started_at < until), incident_window_hours
+        shipped, prod, incidents.filter(incidents.started_at < observed), incident_window_hours
     )
-    in_window = failures.filter(failures.finished_at >= since)
+    in_window = failures.filter(failures.finished_at >= since, failures.finished_at < until)
     deploys = _keyed(in_window, services, unmapped_key).mutate(
         bucket=_bucket(in_window.finished_at, period, since)
     )
@@ -298,7 +315,7 @@ def four_keys(
         rework_deployments=_.remediation.cast("int64").sum(),
     )
     leads = change_lead_times(changes, shipped, until, lead_time_from, since)
-    leads = leads.filter(leads.deployed_at >= since)
+    leads = leads.filter(leads.deployed_at >= since, leads.deployed_at < until)
     leads = _keyed(leads, services, unmapped_key).mutate(
         bucket=_bucket(leads.deployed_at, period, since)
     )
@@ -307,7 +324,7 @@ def four_keys(
         lead_time_p50_hours=_.lead_time_hours.quantile(0.5),
         lead_time_p90_hours=_.lead_time_hours.quantile(0.9),
     )
-    restores = restore_times(incidents)
+    restores = restore_times(incidents.filter(incidents.started_at < observed), observed_until)
     restores = restores.filter((restores.started_at >= since) & (restores.started_at < until))
     restores = _keyed(restores, services, unmapped_key).mutate(
         bucket=_bucket(restores.started_at, period, since)

@@ -1,12 +1,13 @@
 """``leadline dora``: the four keys per group over a window, with an optional series.
 
-The JSON keys are the contract of DESIGN.md §4; extra keys are added, never renamed.
+The JSON keys are the contract of DESIGN.md §4; extra keys are added, never renamed. A window
+is judged with every fact known at the as-of instant (default: now; docs/metrics.md, "Periods
+and windows"), so a period reads the same alone or as a bucket of a longer series.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
@@ -16,74 +17,13 @@ from sqlalchemy import select
 from leadline.catalog.models import Service, Team, ValueStream
 from leadline.context import App
 from leadline.delivery import levels
-from leadline.delivery.metrics import LeadFrom, Period, four_keys
+from leadline.delivery.metrics import LeadFrom, four_keys
 from leadline.lake.engines import Lake
+from leadline.periods import Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
 
 GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
 NO_GROUP = "(none)"
 TOTAL = "total"  # the grain of the whole window, beside the bucketed series
-DEFAULT_DAYS = 90
-
-
-@dataclass(frozen=True)
-class Window:
-    since: dt.datetime  # naive UTC
-    until: dt.datetime
-
-    @classmethod
-    def parse(cls, since: str | None, until: str | None, today: dt.date | None = None) -> Window:
-        """Dates or ISO timestamps; default: the 90 days up to the end of today (UTC)."""
-        today = today or dt.datetime.now(dt.UTC).date()
-        end = (
-            _instant(until)
-            if until
-            else dt.datetime.combine(today, dt.time()) + dt.timedelta(days=1)
-        )
-        start = _instant(since) if since else end - dt.timedelta(days=DEFAULT_DAYS)
-        if start >= end:
-            raise ValueError(
-                f"--since ({start.isoformat()}) must be before --until ({end.isoformat()})"
-            )
-        return cls(start, end)
-
-    @property
-    def days(self) -> float:
-        return (self.until - self.since).total_seconds() / 86400
-
-
-def _instant(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
-
-
-def _next_month(day: dt.datetime) -> dt.datetime:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def buckets(window: Window, period: Period) -> list[tuple[dt.datetime, float]]:
-    """(start, days inside the window) of every week (from Monday), calendar month or
-    calendar quarter."""
-    out = []
-    start = dt.datetime.combine(window.since.date(), dt.time())
-    if period == "week":
-        start -= dt.timedelta(days=start.weekday())
-    else:
-        start = start.replace(day=1)
-        if period == "quarter":
-            start = start.replace(month=start.month - (start.month - 1) % 3)
-    while start < window.until:
-        if period == "week":
-            end = start + dt.timedelta(days=7)
-        elif period == "month":
-            end = _next_month(start)
-        else:
-            end = _next_month(_next_month(_next_month(start)))
-        inside = min(end, window.until) - max(start, window.since)
-        out.append((start, inside.total_seconds() / 86400))
-        start = end
-    return out
 
 
 def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
@@ -123,19 +63,27 @@ def dora(
     app: App,
     *,
     by: GroupBy = "team",
-    period: Period | None = None,
+    period: Grain | None = None,
     window: Window | None = None,
     engine: str | None = None,
     lead_time_from: LeadFrom = "commit",
+    as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """The ``leadline dora --format json`` document."""
+    """The ``leadline dora --format json`` document: the four keys over ``window`` (default:
+    the 90 days to the end of today) judged with every fact known at ``as_of`` (default:
+    now), and with ``period`` a series whose buckets say whether the window or the as-of
+    instant cuts them short (``partial``)."""
     window = window or Window.parse(None, None)
-    grains: dict[str, Period | None] = {TOTAL: None, **({period: period} if period else {})}
-    found, used = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
-    series = _series(found[period]) if period else {}
+    at = naive_utc(as_of) if as_of is not None else utc_now()
+    grains: dict[str, Grain | None] = {TOTAL: None, **({period: period} if period else {})}
+    found, used = _four_keys_rows(
+        app, by, window, grains, engine=engine, lead_from=lead_time_from, as_of=at
+    )
+    series = _series(found[period], buckets(window, period, at)) if period else {}
     return {
         "since": iso(window.since),
         "until": iso(window.until),
+        "as_of": iso(at),
         "by": by,
         "period": period,
         "engine": used,
@@ -151,23 +99,29 @@ def dora_series(
     app: App,
     *,
     by: GroupBy,
-    periods: tuple[Period, ...],
+    periods: tuple[Grain, ...],
     window: Window,
     engine: str | None = None,
     lead_time_from: LeadFrom = "commit",
+    as_of: dt.datetime | None = None,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """``period -> group key -> buckets`` (each bucket shaped as in ``dora``'s series) for
-    several bucket sizes over one window, from one query: the scorecard takes its quarters
-    and the QBR its months from the same pass over the facts."""
-    grains: dict[str, Period | None] = {p: p for p in periods}
-    found, _ = _four_keys_rows(app, by, window, grains, engine=engine, lead_from=lead_time_from)
-    return {p: _series(found[p]) for p in periods}
+    several bucket sizes over one window, from one query, judged at ``as_of`` (default: now):
+    the scorecard takes its quarters and the QBR its months from the same pass over the
+    facts."""
+    at = naive_utc(as_of) if as_of is not None else utc_now()
+    grains: dict[str, Grain | None] = {p: p for p in periods}
+    found, _ = _four_keys_rows(
+        app, by, window, grains, engine=engine, lead_from=lead_time_from, as_of=at
+    )
+    return {p: _series(found[p], buckets(window, p, at)) for p in periods}
 
 
-def _series(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _series(rows: list[dict[str, Any]], grid: list[Bucket]) -> dict[str, list[dict[str, Any]]]:
+    by_start = {b.start: b for b in grid}
     out: dict[str, list[dict[str, Any]]] = {}
     for row in sorted(rows, key=lambda r: r["bucket"]):
-        out.setdefault(row["key"], []).append(_shape(row, bucket=True))
+        out.setdefault(row["key"], []).append(_shape(row, by_start[row["bucket"]]))
     return out
 
 
@@ -175,17 +129,19 @@ def _four_keys_rows(
     app: App,
     by: GroupBy,
     window: Window,
-    grains: dict[str, Period | None],
+    grains: dict[str, Grain | None],
     *,
     engine: str | None,
     lead_from: LeadFrom,
+    as_of: dt.datetime,
 ) -> tuple[dict[str, list[dict[str, Any]]], str]:
     """``four_keys`` rows per grain (a label -> bucket period, None for the whole window),
-    all grains in one query: their expressions share the facts' preparation (the costly
-    part), which the engine computes once (DuckDB materialises the shared subqueries)."""
+    all grains in one query, judged with the facts known at ``as_of``: their expressions
+    share the facts' preparation (the costly part), which the engine computes once (DuckDB
+    materialises the shared subqueries)."""
     lake = Lake(app.settings, app.store, engine)
     tables = {
-        name: lake.table(name, _months_up_to(lake, name, window.until))
+        name: lake.table(name, _months_up_to(lake, name, as_of))
         for name in ("deployments", "changes", "incidents")
     }
     groups = service_groups(app, by)
@@ -197,7 +153,11 @@ def _four_keys_rows(
     )
     exprs = []
     for label, bucket_period in grains.items():
-        grid = buckets(window, bucket_period) if bucket_period else [(window.since, window.days)]
+        grid = (
+            [(b.start, b.days) for b in buckets(window, bucket_period)]
+            if bucket_period
+            else [(window.since, window.days)]
+        )
         table = ibis.memtable(
             pa.table(
                 {"bucket": [b for b, _ in grid], "days": [d for _, d in grid]},
@@ -217,6 +177,7 @@ def _four_keys_rows(
             incident_window_hours=app.settings.delivery.incident_window_hours,
             lead_time_from=lead_from,
             unmapped_key=None if by == "service" else NO_GROUP,
+            observed_until=ibis.literal(as_of, "timestamp(6)"),
         )
         exprs.append(expr.mutate(grain=ibis.literal(label, "string")))
     query = exprs[0] if len(exprs) == 1 else ibis.union(*exprs, distinct=False)
@@ -226,7 +187,9 @@ def _four_keys_rows(
     return out, lake.engine
 
 
-def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
+def _shape(row: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:
+    """A group's totals (``key``) or one bucket of its series (``bucket``, its ``label``,
+    ``days`` inside the window and whether it is ``partial``)."""
     key_levels = levels.key_levels(
         row["deployments"],
         row["deployment_frequency_per_day"],
@@ -235,7 +198,14 @@ def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
         row["time_to_restore_p50_hours"],
     )
     shaped: dict[str, Any] = (
-        {"bucket": iso(row["bucket"]), "days": row["days"]} if bucket else {"key": row["key"]}
+        {
+            "bucket": iso(row["bucket"]),
+            "label": bucket.label,
+            "days": row["days"],
+            "partial": bucket.partial,
+        }
+        if bucket
+        else {"key": row["key"]}
     )
     shaped.update(
         {
@@ -266,13 +236,9 @@ def _shape(row: dict[str, Any], bucket: bool = False) -> dict[str, Any]:
     return shaped
 
 
-def iso(value: dt.datetime) -> str:
-    """A naive UTC instant as the documents write it (``2026-10-01T00:00:00Z``)."""
-    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
-
-
-def _months_up_to(lake: Lake, name: str, until: dt.datetime) -> list[str]:
-    """Partitions that can matter: nothing after ``until`` does, everything before may
-    (attribution looks back to the first deployment after each change)."""
-    last = (until - dt.timedelta(microseconds=1)).strftime("%Y-%m")
+def _months_up_to(lake: Lake, name: str, as_of: dt.datetime) -> list[str]:
+    """Partitions that can matter: nothing after the as-of instant does (it is not known
+    yet), everything before may (attribution looks back to the first deployment after each
+    change; a later incident or remediation fails a deployment in the window)."""
+    last = (as_of - dt.timedelta(microseconds=1)).strftime("%Y-%m")
     return [month for month in lake.partitions(name) if month <= last]

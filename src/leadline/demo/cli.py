@@ -16,11 +16,12 @@ from rich.table import Table
 from leadline.catalog import queries
 from leadline.context import App
 from leadline.delivery.cli import print_table
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.demo.run import build_demo
 from leadline.finops.report import FinOpsError, showback
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
+from leadline.periods import Period, Window
 from leadline.reliability.report import status as slo_status
 from leadline.risk.summary import risk_summary
 from leadline.scorecard.core import headline as scorecard_headline
@@ -89,12 +90,11 @@ def demo(
         + f"), {counts['services']} services, {counts['people']} people, "
         f"{counts['interactions']} interactions"
     )
-    window = Window(
-        dt.datetime.combine(result.as_of, dt.time()) - dt.timedelta(days=90),
-        dt.datetime.combine(result.as_of, dt.time()),
-    )
+    # ``leadline dora``'s default window (the 90 days to the end of the demo's day), so the
+    # table printed here is the one that command prints.
+    window = Window.parse(None, None, today=result.as_of)
     print_table(dora(app, by="team", window=window))
-    _slo_summary(app, window.until)
+    _slo_summary(app, dt.datetime.combine(result.as_of, dt.time()))
     with app.store.session() as session:
         line = risk_summary(session, app.settings, result.as_of)
     if line:
@@ -140,7 +140,7 @@ def _slo_summary(app: App, at: dt.datetime) -> None:
 
 def _finops_summary(app: App, as_of: dt.date) -> None:
     """Last complete month's cost, its unallocated part and the allocation coverage."""
-    month = (as_of.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    month = Period.current("month", as_of).previous().label
     try:
         data = showback(app, month)
     except FinOpsError:

@@ -17,12 +17,13 @@ from fractions import Fraction
 from typing import Any
 
 from leadline.context import App
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.finops.allocation import driver_totals
 from leadline.finops.apportion import UNALLOCATED_KEY, minor_units, round_conserving
 from leadline.finops.budgets import ORGANISATION, actuals
 from leadline.finops.report import CostType, FinOpsError, Month, allocate_month
 from leadline.lake.engines import Lake
+from leadline.periods import Window
 
 SCOPES = ("organisation", "team", "business-unit", "value-stream")
 UNIT_PLACES = Decimal("0.000001")

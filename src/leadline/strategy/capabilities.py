@@ -135,7 +135,8 @@ class _Health:
     """SLO status at ``at`` and DORA levels per team over the 90 days before it."""
 
     def __init__(self, app: App, at: dt.datetime, engine: str | None) -> None:
-        from leadline.delivery.report import Window, dora
+        from leadline.delivery.report import dora
+        from leadline.periods import Window
         from leadline.reliability.report import status
 
         self.slos = status(app, at=at, engine=engine)["slos"]

@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from leadline.audit import AuditEntry, entry_row
 from leadline.catalog import queries
-from leadline.delivery.report import Window, dora
+from leadline.delivery.report import dora
 from leadline.finops.report import showback
+from leadline.periods import Grain, Window
 from leadline.reliability.report import parse_instant
 from leadline.reliability.report import status as slo_status
 from leadline.risk.register import register_report
@@ -102,9 +103,13 @@ def dora_metrics(
     *,
     _who: Reader,
     by: Literal["service", "team", "value-stream"] = "team",
-    period: Literal["week", "month", "quarter"] | None = None,
+    period: Grain | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    at: Annotated[
+        dt.datetime | None,
+        Query(description="Judge the window with the facts known at this instant (default now)."),
+    ] = None,
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
 ) -> Response:
     """DORA four keys per group (``leadline dora --format json``)."""
@@ -119,11 +124,12 @@ def dora_metrics(
     encoded = cached_json(
         app,
         "dora",
-        lambda: dora(app, by=group_by, period=period, window=window),  # type: ignore[arg-type]
+        lambda: dora(app, by=group_by, period=period, window=window, as_of=at),  # type: ignore[arg-type]
         group_by,
         period,
         window.since,
         window.until,
+        at,
     )
     if key is not None:
         doc = encoded.doc
