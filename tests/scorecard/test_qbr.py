@@ -75,7 +75,7 @@ def test_html_is_self_contained_and_complete(data: dict) -> None:  # type: ignor
     for heading in HEADINGS:
         assert f"<h2>{heading}</h2>" in html
     assert "Northwind Group" in html and "Quarterly business review 2026Q4" in html
-    assert "customer-nps" in html and "34" in html
+    assert "Customer NPS" in html and "34" in html
 
 
 def test_the_external_reference_check_can_fail() -> None:

@@ -8,23 +8,27 @@ percentage points (a change failure rate of 0.0963 is 9.63).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from leadline.catalog.grouping import GROUP_BY, GroupBy, Scope
-from leadline.periods import Window
+from leadline.catalog.grouping import GROUP_BY, Scope, ScopeKind
+from leadline.lake.engines import Lake
+from leadline.periods import Period, Window
 from leadline.present.model import Kind
 from leadline.semantic.evaluation import Evaluation
-from leadline.semantic.registry import Direction, Metric, Values
+from leadline.semantic.registry import Direction, Metric, MetricError, Values
 
 SOURCE = "DORA, Accelerate State of DevOps 2023 and 2024; dora.dev four keys guide"
 
 
-def groups(ev: Evaluation, kind: GroupBy, window: Window) -> dict[str, dict[str, Any]]:
+def groups(ev: Evaluation, kind: ScopeKind, window: Window) -> dict[str, dict[str, Any]]:
     """``leadline dora``'s groups for one window, once per evaluation."""
     from leadline.delivery.report import dora
 
     def compute() -> dict[str, dict[str, Any]]:
+        if kind not in GROUP_BY:
+            raise MetricError(f"the DORA keys are not computed per {kind}")
         data = dora(ev.app, by=kind, window=window, engine=ev.engine, as_of=ev.now)
         return {g["key"]: g for g in data["groups"]}
 
@@ -32,12 +36,28 @@ def groups(ev: Evaluation, kind: GroupBy, window: Window) -> dict[str, dict[str,
     return found
 
 
+def tracked_since(ev: Evaluation) -> dt.datetime | None:
+    """The first instant of the first month holding deployment facts (None: no facts)."""
+
+    def compute() -> dt.datetime | None:
+        months = Lake(ev.app.settings, ev.app.store, ev.engine).partitions("deployments")
+        return Period.parse(months[0]).start if months else None
+
+    found: dt.datetime | None = ev.cached(("dora-tracked-since",), compute)
+    return found
+
+
 def _pick(path: tuple[str, ...], scale: float) -> Callable[..., list[Values]]:
     def evaluate(
-        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+        ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
     ) -> list[Values]:
+        """A window that ends before tracking began has no data (not zero deployments)."""
         out: list[Values] = []
+        first = tracked_since(ev)
         for window in windows:
+            if first is None or window.until <= first:
+                out.append({})
+                continue
             values: dict[str, float | None] = {}
             for key, group in groups(ev, kind, window).items():
                 value: Any = group

@@ -16,13 +16,13 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
-from leadline.catalog.grouping import ORGANISATION, GroupBy, Scope
+from leadline.catalog.grouping import ORGANISATION, Scope, ScopeKind
 from leadline.periods import Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, Values
 
-COST_SCOPES: tuple[GroupBy, ...] = (
+COST_SCOPES: tuple[ScopeKind, ...] = (
     "service",
     "team",
     "value-stream",
@@ -36,7 +36,7 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
     """month -> MonthAllocation for the months allocated together (the horizon's started
     months when they hold all of ``months``), once per evaluation; months that cannot be
     allocated (no rules, mixed currencies) are absent."""
-    from leadline.finops.report import FinOpsError, MonthAllocation, allocate_months, parse_month
+    from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_months
 
     started = [m for m in months if m <= ev.now.strftime("%Y-%m")]
     horizon = [m for m in ev.horizon if m <= ev.now.strftime("%Y-%m")]
@@ -47,7 +47,7 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
             return {}
         try:
             found = allocate_months(
-                ev.app, [parse_month(m) for m in wanted], "effective", None, ev.engine
+                ev.app, [Month.parse(m) for m in wanted], "effective", None, ev.engine
             )
         except FinOpsError:  # no allocation rules
             return {}
@@ -67,7 +67,7 @@ def currency(ev: Evaluation, window: Window) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _cost_by(ev: Evaluation, kind: GroupBy, window: Window) -> dict[str, Fraction]:
+def _cost_by(ev: Evaluation, kind: ScopeKind, window: Window) -> dict[str, Fraction]:
     from leadline.finops.budgets import actuals
 
     months = allocations(ev, ev.months_started(window))
@@ -81,13 +81,13 @@ def _cost_by(ev: Evaluation, kind: GroupBy, window: Window) -> dict[str, Fractio
 
 
 def cost(
-    ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
 ) -> list[Values]:
     return [{k: float(_exact(v)) for k, v in _cost_by(ev, kind, w).items()} for w in windows]
 
 
 def allocation_coverage(
-    ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
 ) -> list[Values]:
     from leadline.finops.report import shape
 
@@ -105,7 +105,7 @@ def allocation_coverage(
 
 
 def unit_cost(
-    ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
 ) -> list[Values]:
     """The window's cost over the driver's volume summed over the same months."""
     from leadline.finops.apportion import UNALLOCATED_KEY
@@ -133,10 +133,10 @@ def unit_cost(
 
 
 def _volumes(lake: Any, driver: str, month: str) -> dict[str, Fraction]:
-    from leadline.finops.report import parse_month
+    from leadline.finops.report import Month
     from leadline.finops.unit_cost import driver_volumes
 
-    return driver_volumes(lake, driver, parse_month(month))
+    return driver_volumes(lake, driver, Month.parse(month))
 
 
 def explain_cost(ev: Evaluation, scope: Scope, window: Window, params: Mapping[str, str]) -> Report:

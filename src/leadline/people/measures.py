@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from leadline.catalog.grouping import ORGANISATION, GroupBy, Scope
+from leadline.catalog.grouping import ORGANISATION, Scope, ScopeKind
 from leadline.periods import Period, Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation
@@ -38,7 +38,7 @@ def _report(ev: Evaluation, quarter: str) -> dict[str, Any]:
 
 def _mean(dimension: str) -> Callable[..., list[Values]]:
     def evaluate(
-        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+        ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
     ) -> list[Values]:
         out: list[Values] = []
         for window in windows:

@@ -17,13 +17,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from leadline.catalog.grouping import GroupBy, Scope
+from leadline.catalog.grouping import Scope, ScopeKind
 from leadline.periods import Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, Values
 
-GROUPS: tuple[GroupBy, ...] = ("service", "team", "value-stream", "business-unit", "organisation")
+GROUPS: tuple[ScopeKind, ...] = ("service", "team", "value-stream", "business-unit", "organisation")
+# Metrics of SLOs at a moment can also be asked for one SLO (a key result on one budget).
+PER_SLO: tuple[ScopeKind, ...] = (*GROUPS, "slo")
 SRE = "Google SRE book and workbook (SLOs, error budgets); OpenSLO v1"
 
 
@@ -43,7 +45,7 @@ def _attainment(ev: Evaluation, months: tuple[str, ...]) -> dict[str, dict[str, 
 
 
 def slos_met(
-    ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
 ) -> list[Values]:
     wanted = {m for w in windows for m in ev.months_started(w)}
     horizon = tuple(ev.horizon) if wanted <= set(ev.horizon) else tuple(sorted(wanted))
@@ -79,18 +81,23 @@ def _per_scope(
     pick: Callable[[list[dict[str, Any]]], float | None],
 ) -> Callable[..., list[Values]]:
     def evaluate(
-        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+        ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
     ) -> list[Values]:
         out: list[Values] = []
         for window in windows:
             by_scope: dict[str, list[dict[str, Any]]] = {}
             for slo in status_at(ev, window.until):
-                by_scope.setdefault(ev.grouping.service_key(slo["service"], kind), []).append(slo)
+                by_scope.setdefault(_key(ev, slo, kind), []).append(slo)
             values = {k: pick(rows) for k, rows in by_scope.items()}
             out.append({k: v for k, v in values.items() if v is not None})
         return out
 
     return evaluate
+
+
+def _key(ev: Evaluation, slo: dict[str, Any], kind: ScopeKind) -> str:
+    """The scope an SLO's figures count in: itself, or its service's place."""
+    return str(slo["slo"]) if kind == "slo" else ev.grouping.service_key(slo["service"], kind)
 
 
 def _within(rows: list[dict[str, Any]]) -> float | None:
@@ -111,7 +118,12 @@ def explain_slos(ev: Evaluation, scope: Scope, window: Window, params: Mapping[s
     cells = _attainment(ev, months) if months else {}
     rows = []
     for slo in status_at(ev, window.until):
-        if ev.grouping.service_key(slo["service"], scope.kind) != scope.name:
+        key = (
+            slo["slo"]
+            if scope.kind == "slo"
+            else ev.grouping.service_key(slo["service"], scope.kind)
+        )
+        if key != scope.name:
             continue
         judged = cells.get(slo["service"], {})
         rows.append(
@@ -146,7 +158,7 @@ def _agreements(kind_name: str) -> Callable[..., list[Values]]:
     the window's started months (each month judged as known at the as-of instant)."""
 
     def evaluate(
-        ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+        ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
     ) -> list[Values]:
         from leadline.reliability.agreements import load_agreements
 
@@ -217,7 +229,7 @@ METRICS = (
         title="SLOs within objective (at window end)",
         unit="percent",
         direction="higher",
-        scopes=GROUPS,
+        scopes=PER_SLO,
         default_window="quarter",
         anchor="slos-within-objective",
         pillar="reliability",
@@ -234,7 +246,7 @@ METRICS = (
         title="Error budget left (lowest SLO)",
         unit="percent",
         direction="higher",
-        scopes=GROUPS,
+        scopes=PER_SLO,
         default_window="quarter",
         anchor="error-budget",
         pillar="reliability",

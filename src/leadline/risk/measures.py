@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from leadline.catalog.grouping import ORGANISATION, GroupBy, Scope
+from leadline.catalog.grouping import ORGANISATION, Scope, ScopeKind
 from leadline.periods import Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation
@@ -34,7 +34,7 @@ def _pairs(ev: Evaluation, day: dt.date) -> list[dict[str, Any]]:
 
 
 def coverage(
-    ev: Evaluation, kind: GroupBy, windows: Sequence[Window], params: Mapping[str, str]
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
 ) -> list[Values]:
     out: list[Values] = []
     for window in windows:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadline.catalog.grouping import GroupBy, Grouping, Scope
+from leadline.catalog.grouping import Grouping, Scope, ScopeKind
 from leadline.context import App
 from leadline.periods import Period, Window, utc_now
 from leadline.semantic import registry
@@ -82,7 +82,7 @@ class Evaluation:
     def values(
         self,
         key: str,
-        kind: GroupBy,
+        kind: ScopeKind,
         windows: Sequence[Window],
         params: Mapping[str, str] | None = None,
     ) -> list[Values]:

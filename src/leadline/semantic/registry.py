@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from leadline.catalog.grouping import GROUP_BY, GroupBy, Scope
+from leadline.catalog.grouping import SCOPE_KINDS, Scope, ScopeKind
 from leadline.periods import Window
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ Direction = Literal["higher", "lower"]
 # period, to now), previous-month (the last complete month).
 DefaultWindow = Literal["last-90-days", "month", "quarter", "previous-month"]
 Values = Mapping[str, float | None]  # scope name -> value (a scope without data: absent or None)
-Evaluate = Callable[["Evaluation", GroupBy, Sequence[Window], Mapping[str, str]], list[Values]]
+Evaluate = Callable[["Evaluation", ScopeKind, Sequence[Window], Mapping[str, str]], list[Values]]
 Explain = Callable[["Evaluation", Scope, Window, Mapping[str, str]], "Report"]
 CurrencyOf = Callable[["Evaluation", Window], str | None]
 DOCS = "docs/metrics.md"
@@ -47,7 +47,7 @@ class Metric:
     title: str
     unit: Kind  # how values are shown: percent, hours, per_day, count, money, score...
     direction: Direction
-    scopes: tuple[GroupBy, ...]
+    scopes: tuple[ScopeKind, ...]
     default_window: DefaultWindow
     anchor: str  # heading anchor in docs/metrics.md
     pillar: str
@@ -65,7 +65,7 @@ class Metric:
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = set(self.scopes) - set(GROUP_BY)
+        unknown = set(self.scopes) - set(SCOPE_KINDS)
         if unknown:
             raise MetricError(f"metric {self.key}: unknown scope kinds {sorted(unknown)}")
 
