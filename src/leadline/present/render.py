@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -69,9 +70,13 @@ def _csv_value(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float | Decimal | Fraction):
-        shown = plain(value)
-        return format(shown, "f") if isinstance(shown, float) else str(shown)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""
+        text = repr(value)  # the shortest exact form, written out without an exponent
+        return format(Decimal(text), "f") if "e" in text or "E" in text else text
+    if isinstance(value, int | Decimal | Fraction):
+        return str(plain(value))
     shown = plain(value)
     if isinstance(shown, list):
         shown = ", ".join(str(v) for v in shown)
