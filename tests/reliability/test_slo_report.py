@@ -293,14 +293,15 @@ def test_alert_episodes_report(org: App) -> None:
 
 def test_kpi_percent_of_slos_met_per_team_and_month(app: App, tmp_path: Path) -> None:
     """% of SLOs met per team and calendar month (catalog: api and web → payments, search →
-    browse, ledger → finance; an SLO of a service outside the catalog keeps its service name):
+    browse, ledger → finance; an SLO of a service outside the catalog is in no team, "(none)",
+    as in every grouping: docs/metrics.md, "Organisational grouping"):
     - api (0.99): February 999/1000 met, March 980/1000 not met;
     - web (0.9): February 95/100 met, March 95/100 met;
     - search (0.99): March 50/100 not met;
     - ledger (0.99): February 100/100 met;
     - mystery (0.9): March 1/1 met.
     payments: February 2 of 2 (100 %), March 1 of 2 (50 %); browse: March 0 of 1;
-    finance: February 1 of 1; mystery: March 1 of 1."""
+    finance: February 1 of 1; (none): March 1 of 1."""
     load_catalog(app, tmp_path)
     for name, service, objective in (
         ("api-a", "api", 0.99),
@@ -328,9 +329,9 @@ def test_kpi_percent_of_slos_met_per_team_and_month(app: App, tmp_path: Path) ->
         for m in g["months"]
     ]
     assert cells == [
+        ("(none)", "2026-03", 1, 1, 100.0),
         ("browse", "2026-03", 1, 0, 0.0),
         ("finance", "2026-02", 1, 1, 100.0),
-        ("mystery", "2026-03", 1, 1, 100.0),
         ("payments", "2026-02", 2, 2, 100.0),
         ("payments", "2026-03", 2, 1, 50.0),
     ]

@@ -136,8 +136,8 @@ def test_coverage_by_unit_team_service(any_app: App, tmp_path: Path) -> None:
     units = {g["key"]: g for g in by_unit["groups"]}
     assert (units["Retail"]["in_scope"], units["Retail"]["passing"]) == (4, 2)
     assert (units["Finance"]["in_scope"], units["Finance"]["passing"]) == (4, 2)
-    assert (units["(unassigned)"]["in_scope"], units["(unassigned)"]["passing"]) == (1, 0)
-    assert {g["key"] for g in by_team["groups"]} == {"shop", "payments", "(unassigned)"}
+    assert (units["(none)"]["in_scope"], units["(none)"]["passing"]) == (1, 0)
+    assert {g["key"] for g in by_team["groups"]} == {"shop", "payments", "(none)"}
     for report in (by_unit, by_team, by_service):  # groups partition the pairs
         assert sum(g["in_scope"] for g in report["groups"]) == 9
         assert sum(g["passing"] for g in report["groups"]) == 4

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.models import BusinessUnit, Service, Team, ValueStream
+
+if TYPE_CHECKING:
+    from leadline.context import App
 
 GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
 GROUP_BY: tuple[GroupBy, ...] = get_args(GroupBy)
@@ -35,6 +38,15 @@ ScopeKind = GroupBy
 NO_GROUP = "(none)"
 NO_GROUP_TITLE = "Not assigned"
 ORGANISATION = "organisation"
+
+
+def unplaced_key(by: str) -> str | None:
+    """The group of a service the catalog does not hold: None (it keeps its own name) by
+    service, the organisation by organisation, ``(none)`` at every other level. Queries that
+    key facts through a (service, key) table use it for services missing from the table."""
+    if by == "service":
+        return None
+    return ORGANISATION if by == ORGANISATION else NO_GROUP
 
 
 @dataclass(frozen=True)
@@ -93,11 +105,16 @@ class Grouping:
     business_units: list[str] = field(default_factory=list)
 
     @classmethod
+    def of(cls, app: App) -> Grouping:
+        """``load`` in a session of the app's store."""
+        with app.store.session() as session:
+            return cls.load(session)
+
+    @classmethod
     def load(cls, session: Session) -> Grouping:
         """Read only the columns grouping needs (every report calls this)."""
-        stream_units: dict[str, str | None] = dict(
-            session.execute(select(ValueStream.name, ValueStream.business_unit)).tuples()
-        )
+        streams = select(ValueStream.name, ValueStream.business_unit)
+        stream_units: dict[str, str | None] = dict(session.execute(streams).all())
         teams = session.execute(select(Team.name, Team.value_stream, Team.business_unit))
         services = session.execute(select(Service.name, Service.owner_team, Service.value_stream))
         titles: dict[tuple[str, str], str] = {}
@@ -171,9 +188,7 @@ class Grouping:
         group, and ``(none)`` at every other level)."""
         place = self.services.get(service)
         if place is None:
-            return (
-                service if by == "service" else (ORGANISATION if by == ORGANISATION else NO_GROUP)
-            )
+            return unplaced_key(by) or service
         return place.key(by)
 
     def team_key(self, team: str, by: GroupBy) -> str:
@@ -213,9 +228,8 @@ class Grouping:
             place = self.services.get(scope.name)
             return {place.team} if place and place.team else set()
         own = {t for t in self.teams if self.team_key(t, scope.kind) == scope.name}
-        owners = {
-            p.team for s, p in self.services.items() if p.team and s in self.services_in(scope)
-        }
+        services = self.services_in(scope)
+        owners = {p.team for s, p in self.services.items() if p.team and s in services}
         return own | owners
 
     def title(self, kind: str, name: str) -> str:

@@ -8,55 +8,27 @@ and windows"), so a period reads the same alone or as a bucket of a longer serie
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import ibis
 import pyarrow as pa
-from sqlalchemy import select
 
-from leadline.catalog.models import Service, Team, ValueStream
+from leadline.catalog.grouping import NO_GROUP as NO_GROUP  # noqa: PLC0414 (re-exported)
+from leadline.catalog.grouping import GroupBy as GroupBy  # noqa: PLC0414 (re-exported)
+from leadline.catalog.grouping import Grouping, unplaced_key
 from leadline.context import App
 from leadline.delivery import levels
 from leadline.delivery.metrics import LeadFrom, four_keys
 from leadline.lake.engines import Lake
 from leadline.periods import Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
 
-GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
-NO_GROUP = "(none)"
 TOTAL = "total"  # the grain of the whole window, beside the bucketed series
 
 
 def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
-    """(service, group key) for every catalog service (only the columns needed are read:
-    every report calls this, and whole catalog rows cost more than the query they key)."""
-    with app.store.session() as session:
-        teams = {
-            name: (stream, unit)
-            for name, stream, unit in session.execute(
-                select(Team.name, Team.value_stream, Team.business_unit)
-            )
-        }
-        units = session.execute(select(ValueStream.name, ValueStream.business_unit))
-        stream_units: dict[str, str | None] = {row[0]: row[1] for row in units}
-        services = session.execute(
-            select(Service.name, Service.owner_team, Service.value_stream).order_by(Service.name)
-        )
-        pairs = []
-        for name, owner, own_stream in services:
-            team = teams.get(owner or "")
-            stream_name = own_stream or (team[0] if team else None)
-            if by == "service":
-                key: str | None = name
-            elif by == "organisation":  # one group for the whole catalog (the scorecard's)
-                key = "organisation"
-            elif by == "team":
-                key = owner
-            elif by == "value-stream":
-                key = stream_name
-            else:
-                key = (team[1] if team else None) or stream_units.get(stream_name or "")
-            pairs.append((name, key or NO_GROUP))
-    return pairs
+    """(service, group key) for every catalog service, by the one organisational grouping
+    (``catalog.grouping``)."""
+    return Grouping.of(app).service_pairs(by)
 
 
 def dora(
@@ -176,7 +148,7 @@ def _four_keys_rows(
             production_environments=app.settings.delivery.production_environments,
             incident_window_hours=app.settings.delivery.incident_window_hours,
             lead_time_from=lead_from,
-            unmapped_key=None if by == "service" else NO_GROUP,
+            unmapped_key=unplaced_key(by),
             observed_until=ibis.literal(as_of, "timestamp(6)"),
         )
         exprs.append(expr.mutate(grain=ibis.literal(label, "string")))

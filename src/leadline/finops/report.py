@@ -13,11 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import select
-
-from leadline.catalog.models import Service, Team, ValueStream
+from leadline.catalog import grouping as org
+from leadline.catalog.grouping import Grouping
 from leadline.context import App
 from leadline.finops import allocation
 from leadline.finops.apportion import (
@@ -37,7 +36,7 @@ from leadline.lake.engines import Lake
 GroupBy = Literal["team", "business-unit", "value-stream", "service", "tower"]
 CostType = Literal["effective", "billed"]
 GROUPS: tuple[str, ...] = ("team", "business-unit", "value-stream", "service", "tower")
-NONE = "(none)"
+NONE = org.NO_GROUP
 
 
 class FinOpsError(ValueError):
@@ -65,20 +64,30 @@ class Month:
 
 @dataclass
 class Catalog:
-    """What grouping needs from the catalog."""
+    """What allocation and grouping need from the catalog: the one organisational grouping
+    (``catalog.grouping``), which also gives each service's owning team and the known teams."""
 
-    service_teams: dict[str, str | None]
-    team_units: dict[str, str | None]
-    team_streams: dict[str, str | None]
+    grouping: Grouping
 
     @classmethod
     def load(cls, app: App) -> Catalog:
-        with app.store.session() as session:
-            services = {s.name: s.owner_team for s in session.scalars(select(Service))}
-            teams = list(session.scalars(select(Team)))
-            stream_units = {v.name: v.business_unit for v in session.scalars(select(ValueStream))}
-        units = {t.name: t.business_unit or stream_units.get(t.value_stream or "") for t in teams}
-        return cls(services, units, {t.name: t.value_stream for t in teams})
+        return cls(Grouping.of(app))
+
+    @property
+    def service_teams(self) -> dict[str, str | None]:
+        return {name: place.team for name, place in self.grouping.services.items()}
+
+    @property
+    def teams(self) -> set[str]:
+        return set(self.grouping.teams)
+
+    def key(self, portion: Portion, by: org.GroupBy) -> str:
+        """The group of a portion at a catalog level: a portion of a service's cost is
+        grouped by the service's place, one allocated to a team only (a shared pool's split)
+        by the team's place."""
+        if portion.service is not None:
+            return self.grouping.service_key(portion.service, by)
+        return self.grouping.team_key(portion.team or "", by)
 
 
 @dataclass
@@ -170,7 +179,7 @@ def allocate_months(
             rules,
             allocation.tower_names(rules.towers),
             catalog.service_teams,
-            set(catalog.team_units),
+            catalog.teams,
             {name: values.get(month.label, {}) for name, values in drivers.items()},
         )
         count = sum(int(r["lines"]) for r in sums)
@@ -213,12 +222,10 @@ def _driver_months(
 
 
 def group_key(by: str, catalog: Catalog) -> Callable[[Portion], str]:
-    if by == "team":
-        return lambda p: p.team or NONE
-    if by == "business-unit":
-        return lambda p: catalog.team_units.get(p.team or "") or NONE
-    if by == "value-stream":
-        return lambda p: catalog.team_streams.get(p.team or "") or NONE
+    """The group of an allocated portion (``unallocated`` portions never reach it)."""
+    if by in ("team", "business-unit", "value-stream"):
+        level = cast(org.GroupBy, by)
+        return lambda p: catalog.key(p, level)
     if by == "service":
         return lambda p: p.service or (f"team:{p.team}" if p.team else NONE)
     if by == "tower":
@@ -289,7 +296,7 @@ def shape_chargeback(result: MonthAllocation) -> dict[str, Any]:
     for p in result.allocation.portions:
         if p.kind == "unallocated":
             continue
-        unit = result.catalog.team_units.get(p.team or "") or NONE
+        unit = result.catalog.key(p, "business-unit")
         key = (p.team or NONE, p.tower)
         bucket = lines.setdefault(unit, {})
         bucket[key] = bucket.get(key, Fraction(0)) + p.amount

@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from leadline.catalog.grouping import GroupBy, Grouping
 from leadline.catalog.models import Service, Team, TeamInteraction
 from leadline.context import App
-from leadline.delivery.report import GroupBy, service_groups
 from leadline.lake.engines import Lake
 from leadline.reliability.models import Slo
 
@@ -105,10 +105,10 @@ def adoption(app: App, *, by: GroupBy = "team", as_of: dt.datetime | None = None
     """The ``leadline paved-road --format json`` document."""
     as_of = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     rows = service_checks(app, as_of=as_of)
-    group_of = dict(service_groups(app, by))
+    grouping = Grouping.of(app)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        grouped.setdefault(group_of.get(row["service"], "(none)"), []).append(row)
+        grouped.setdefault(grouping.service_key(row["service"], by), []).append(row)
     return {
         "as_of": as_of.replace(tzinfo=dt.UTC),
         "by": by,

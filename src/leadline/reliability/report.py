@@ -13,9 +13,9 @@ import ibis
 import pyarrow as pa
 from sqlalchemy import select
 
+from leadline.catalog.grouping import GroupBy, Grouping
 from leadline.config import BurnRateRule
 from leadline.context import App
-from leadline.delivery.report import GroupBy, service_groups
 from leadline.lake.engines import Lake
 from leadline.reliability import metrics
 from leadline.reliability.durations import label, seconds
@@ -294,13 +294,13 @@ def kpi(
     table = slo_table(slos, now(), app.settings.reliability.step_seconds)
     samples = lake.table("sli_samples", months)
     rows = lake.execute(metrics.monthly_attainment(samples, table)).to_pylist()
-    group_of = dict(service_groups(app, by))
+    grouping = Grouping.of(app)
     service_of = {s.name: s.service for s in slos}
     cells: dict[tuple[str, str], list[bool]] = {}
     for row in rows:
         if row["sli"] is None:  # no events that month: neither met nor missed
             continue
-        key = group_of.get(service_of[row["slo"]], service_of[row["slo"]])
+        key = grouping.service_key(service_of[row["slo"]], by)
         cells.setdefault((key, _iso(row["month"])[:7]), []).append(bool(row["met"]))
     groups: dict[str, list[dict[str, Any]]] = {}
     for (key, month), met in sorted(cells.items()):

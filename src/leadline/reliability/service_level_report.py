@@ -17,8 +17,8 @@ from typing import Any, Literal
 import ibis
 import pyarrow as pa
 
+from leadline.catalog.grouping import NO_GROUP, Grouping
 from leadline.context import App
-from leadline.delivery.report import NO_GROUP, service_groups
 from leadline.reliability.agreement_models import SCOPES, ServiceLevelAgreement
 from leadline.reliability.agreements import effective, load_agreements
 
@@ -68,10 +68,12 @@ class ReportMonth:
 
 
 def memberships(app: App) -> dict[str, dict[str, str | None]]:
-    """service -> {scope kind: its group or None}, for every catalog service."""
+    """service -> {scope kind: its group or None}, for every catalog service (the catalog's
+    one organisational grouping)."""
+    grouping = Grouping.of(app)
     out: dict[str, dict[str, str | None]] = {}
     for level in SCOPES:
-        for service, key in service_groups(app, level):  # type: ignore[arg-type]
+        for service, key in grouping.service_pairs(level):  # type: ignore[arg-type]
             out.setdefault(service, {})[level] = None if key == NO_GROUP else key
     return out
 

@@ -19,8 +19,8 @@ import ibis
 import typer
 from rich.table import Table
 
+from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
-from leadline.delivery.report import NO_GROUP
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, err_console, to_json
 from leadline.reliability.agreement_models import SLA

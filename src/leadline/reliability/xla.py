@@ -25,8 +25,8 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
+from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
-from leadline.delivery.report import NO_GROUP
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, to_json
 from leadline.reliability.agreement_models import XLA

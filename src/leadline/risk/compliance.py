@@ -2,8 +2,10 @@
 passing evidence, per business unit, team or service, with the list of what is missing.
 
 In scope: every active control paired with each catalog service its scope covers (``all``
-services; listed ``service``s; services owned by listed ``team``s; services whose owner team
-belongs to listed ``business-unit``s). A pair passes at date ``at`` when
+services; listed ``service``s; services owned by listed ``team``s; services in listed
+``business-unit``s by the catalog's organisational grouping, ``catalog.grouping``: through the
+service's value stream, else its owner team). Pairs are grouped by the same grouping; a service
+without a team or business unit is in the ``(none)`` group. A pair passes at date ``at`` when
 
 * its latest attestation made on or before ``at`` says ``pass`` and ``at <= expires_on``, or
 * the control has an ``evidence_rule`` the store already proves (documented in docs/risk.md):
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadline.catalog.grouping import NO_GROUP, GroupBy, Scope
 from leadline.reliability.models import Slo
 from leadline.risk.models import Attestation, Control
 from leadline.risk.rows import CatalogNames
@@ -29,7 +32,7 @@ from leadline.risk.rows import CatalogNames
 SCOPE_KINDS = ("all", "service", "team", "business-unit")
 EVIDENCE_RULES = ("slo-defined", "owner-defined")
 GROUPINGS = ("business-unit", "team", "service", "control")
-UNASSIGNED = "(unassigned)"
+UNASSIGNED = NO_GROUP  # the organisational grouping's "Not assigned" group
 
 
 def rule_checks(session: Session, names: CatalogNames) -> dict[str, Callable[[str], bool]]:
@@ -37,21 +40,22 @@ def rule_checks(session: Session, names: CatalogNames) -> dict[str, Callable[[st
     with_slo = set(session.scalars(select(Slo.service)))
     return {
         "slo-defined": lambda service: service in with_slo,
-        "owner-defined": lambda service: bool(names.services.get(service, (None, None))[0]),
+        "owner-defined": lambda service: names.grouping.service_key(service, "team") != NO_GROUP,
     }
 
 
 def in_scope(control: Control, names: CatalogNames) -> list[str]:
     """The catalog services a control applies to."""
-    scope = set(control.scope)
-    services = names.services
+    grouping = names.grouping
     if control.scope_kind == "all":
-        return sorted(services)
+        return sorted(grouping.services)
     if control.scope_kind == "service":
-        return sorted(s for s in services if s in scope)
-    if control.scope_kind == "team":
-        return sorted(s for s, (team, _) in services.items() if team in scope)
-    return sorted(s for s, (_, unit) in services.items() if unit in scope)
+        return sorted(s for s in grouping.services if s in set(control.scope))
+    kind: GroupBy = "team" if control.scope_kind == "team" else "business-unit"
+    chosen: set[str] = set()
+    for name in control.scope:
+        chosen |= grouping.services_in(Scope(kind, name))
+    return sorted(chosen)
 
 
 def latest_attestations(session: Session, at: dt.date) -> dict[tuple[str, str], Attestation]:
@@ -72,14 +76,15 @@ def pairs(session: Session, at: dt.date) -> list[dict[str, Any]]:
     controls = session.scalars(select(Control).where(Control.active).order_by(Control.key))
     for control in controls:
         for service in in_scope(control, names):
-            team, unit = names.services[service]
+            team = names.grouping.service_key(service, "team")
+            unit = names.grouping.service_key(service, "business-unit")
             passing, evidence, reason = _verdict(control, service, latest, rules, at)
             out.append(
                 {
                     "control": control.key,
                     "service": service,
-                    "team": team or UNASSIGNED,
-                    "business_unit": unit or UNASSIGNED,
+                    "team": team,
+                    "business_unit": unit,
                     "passing": passing,
                     "evidence": evidence,
                     "reason": reason,

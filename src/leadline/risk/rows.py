@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadline.catalog.models import BusinessUnit, Service, Team
+from leadline.catalog.grouping import Grouping, Place
+from leadline.catalog.models import BusinessUnit
 from leadline.ingest.problems import Parsed, Problem, Severity
 from leadline.ingest.registry import Context, Source, Template, Unit
 from leadline.ingest.tabular import ROW_COLUMN, CsvFormat, read_csv
@@ -94,21 +95,23 @@ class RowCsvSource(Source):
 
 @dataclass
 class CatalogNames:
-    """The catalog's services (with owner team and unit), teams and business units by name."""
+    """The catalog's services, teams and business units by name, with the one organisational
+    grouping (``catalog.grouping``) that places every service and team."""
 
-    services: dict[str, tuple[str | None, str | None]]
-    teams: dict[str, str | None]
+    grouping: Grouping
     business_units: set[str]
 
     @classmethod
     def load(cls, session: Session) -> CatalogNames:
-        teams = {t.name: t.business_unit for t in session.scalars(select(Team))}
-        services = {
-            s.name: (s.owner_team, teams.get(s.owner_team or ""))
-            for s in session.scalars(select(Service))
-        }
-        units = set(session.scalars(select(BusinessUnit.name)))
-        return cls(services, teams, units)
+        return cls(Grouping.load(session), set(session.scalars(select(BusinessUnit.name))))
+
+    @property
+    def services(self) -> dict[str, Place]:
+        return self.grouping.services
+
+    @property
+    def teams(self) -> dict[str, Place]:
+        return self.grouping.teams
 
     def unknown(self, kind: str, names: Iterable[str]) -> list[str]:
         known: Any = {

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, inspect, select, table
 from sqlalchemy.orm import Session
 
+from leadline.catalog.grouping import Grouping, Scope
 from leadline.catalog.models import Team, ValueStream
 from leadline.context import App
-from leadline.delivery.report import NO_GROUP, service_groups
 from leadline.lake.engines import Lake
 from leadline.lake.models import LakeFile
 from leadline.reliability.models import Slo
@@ -73,13 +73,13 @@ def lighthouses(session: Session) -> list[str]:
 
 
 def _stream_services(app: App) -> dict[str, list[str]]:
-    """Services of each value stream, as every report groups them
-    (``delivery.report.service_groups``: set on the service, or through its owning team)."""
-    out: dict[str, list[str]] = {}
-    for service, stream in service_groups(app, "value-stream"):
-        if stream != NO_GROUP:
-            out.setdefault(stream, []).append(service)
-    return out
+    """Services of each value stream, as every report groups them (``catalog.grouping``: set
+    on the service, or through its owning team)."""
+    grouping = Grouping.of(app)
+    return {
+        stream: sorted(grouping.services_in(Scope("value-stream", stream)))
+        for stream in grouping.scopes("value-stream")
+    }
 
 
 def _lake_rows(session: Session, table_name: str) -> int:
@@ -185,11 +185,12 @@ def lighthouse_teams(facts: Facts) -> Evidence:
     platform = session.scalar(select(func.count(Team.id)).where(Team.team_type == "platform"))
     if not platform:
         return Evidence(False, "no platform team in the catalog")
-    aligned = set(
-        session.scalars(select(Team.value_stream).where(Team.team_type == "stream-aligned"))
-    )
+    aligned = set(session.scalars(select(Team.name).where(Team.team_type == "stream-aligned")))
+    grouping = Grouping.load(session)  # a stream's teams: by their own place or their services'
     return _per_lighthouse(
-        facts, lambda name, _s: name in aligned, "a stream-aligned team (and a platform team)"
+        facts,
+        lambda name, _s: bool(aligned & grouping.teams_in(Scope("value-stream", name))),
+        "a stream-aligned team (and a platform team)",
     )
 
 

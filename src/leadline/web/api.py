@@ -119,13 +119,12 @@ def dora_metrics(
         )
     except ValueError as error:
         raise _bad(error) from None
-    group_by = "value_stream" if by == "value-stream" else by
     app = leadline_app(request)
     encoded = cached_json(
         app,
         "dora",
-        lambda: dora(app, by=group_by, period=period, window=window, as_of=at),  # type: ignore[arg-type]
-        group_by,
+        lambda: dora(app, by=by, period=period, window=window, as_of=at),
+        by,
         period,
         window.since,
         window.until,

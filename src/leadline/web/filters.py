@@ -1,5 +1,7 @@
 """The filters every page shares (business unit, value stream, team, period) and the set of
-teams and services they select in the catalog."""
+teams and services they select in the catalog, by its one organisational grouping
+(``catalog.grouping``: a service's own value stream wins over its team's, a value stream's
+business unit over the team's own)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from fastapi import Request
 
-from leadline.catalog import queries
+from leadline.catalog import grouping as org
 from leadline.context import App
 
 
@@ -81,25 +83,22 @@ class Scope:
 
 
 def scope_of(app: App, filters: Filters) -> Scope:
-    with app.store.session() as session:
-        teams = queries.teams(session)
-        services = queries.services(session)
-    options = {
-        "business_unit": sorted({t["business_unit"] for t in teams if t["business_unit"]}),
-        "value_stream": sorted({t["value_stream"] for t in teams if t["value_stream"]}),
-        "team": [t["name"] for t in teams],
-    }
-    if not filters.active:
+    """Options: every business unit, value stream and team the grouping can produce. A chosen
+    business unit, value stream or team selects the services the grouping puts in it and the
+    teams in it (``Grouping.services_in`` and ``teams_in``); several choices intersect."""
+    grouping = org.Grouping.of(app)
+    options = grouping.options()
+    levels: tuple[tuple[org.GroupBy, str | None], ...] = (
+        ("business-unit", filters.business_unit),
+        ("value-stream", filters.value_stream),
+        ("team", filters.team),
+    )
+    chosen = [org.Scope(kind, name) for kind, name in levels if name]
+    if not chosen:
         return Scope(None, None, options)
-    chosen = {
-        t["name"]
-        for t in teams
-        if (filters.business_unit is None or t["business_unit"] == filters.business_unit)
-        and (filters.value_stream is None or t["value_stream"] == filters.value_stream)
-        and (filters.team is None or t["name"] == filters.team)
-    }
-    owned = {s["name"] for s in services if s["owner_team"] in chosen}
-    return Scope(chosen, owned, options)
+    teams = set.intersection(*(grouping.teams_in(s) for s in chosen))
+    services = set.intersection(*(grouping.services_in(s) for s in chosen))
+    return Scope(teams, services, options)
 
 
 def rows_where(rows: list[dict[str, Any]], key: str, allowed: set[str] | None) -> list[Any]:
