@@ -144,15 +144,11 @@ def test_show_gives_a_series_with_partial_buckets(org: App) -> None:
     t1 = next(g for g in data["groups"] if g["key"] == "t1")
     assert t1["value"] == 3.0 and t1["title"] == "t1"
     weeks = [(b["label"], b["partial"], b["value"]) for b in t1["series"]]
-    assert (
-        weeks
-        == [
-            ("2026-W09", True, 1.0),  # Monday 02-23: the window starts on Sunday 03-01
-            ("2026-W10", False, 1.0),
-            ("2026-W11", True, 1.0),  # the as-of instant (03-15 12:00) falls inside it
-            ("2026-W12", True, 0.0),  # cut by the window end (03-16) and not started by as-of
-        ][: len(weeks)]
-    )
+    assert weeks == [
+        ("2026-W09", True, 0.0),  # Monday 02-23: the window starts on Sunday 03-01
+        ("2026-W10", False, 2.0),  # d1 (Monday 03-02 00:00) and d2
+        ("2026-W11", True, 1.0),  # d3; the window ends and the as-of instant falls inside it
+    ]
     assert data["as_of"] == "2026-03-15T12:00:00Z"
 
 
