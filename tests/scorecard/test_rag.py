@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadline.scorecard.periods import Period
+from leadline.periods import Period
 from leadline.scorecard.rag import status, trend
 
 numbers = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from leadline.cli import app as cli
 from leadline.context import App
+from leadline.periods import Period
 from leadline.scorecard.core import rows, scorecard
-from leadline.scorecard.periods import Period
 from leadline.scorecard.views import report_links
 from leadline.web import reports
 from leadline.web.cache import invalidate

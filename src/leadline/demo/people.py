@@ -17,19 +17,19 @@ import pyarrow.csv as pacsv
 from leadline.demo.generator import OrganisationBuilder
 from leadline.ingest.files import dump_yaml
 from leadline.people.schemas import DIMENSIONS
-from leadline.strategy.quarters import quarter_bounds, quarter_of
+from leadline.periods import Period
 
 QUESTIONS_PER_DIMENSION = 2
 
 
 def _surveys(as_of: dt.date) -> list[tuple[str, dt.datetime]]:
     """(survey id, send date): mid-way through the previous quarter and early this quarter."""
-    this = quarter_bounds(quarter_of(as_of))[0]
-    previous = quarter_bounds(quarter_of((this - dt.timedelta(days=1)).date()))[0]
-    sent_now = min(this + dt.timedelta(days=10), dt.datetime.combine(as_of, dt.time()))
+    this = Period.of("quarter", as_of)
+    previous = this.previous()
+    sent_now = min(this.start + dt.timedelta(days=10), dt.datetime.combine(as_of, dt.time()))
     return [
-        (f"{quarter_of(previous.date()).lower()}-pulse", previous + dt.timedelta(days=40)),
-        (f"{quarter_of(this.date()).lower()}-pulse", sent_now),
+        (f"{previous.label.lower()}-pulse", previous.start + dt.timedelta(days=40)),
+        (f"{this.label.lower()}-pulse", sent_now),
     ]
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from leadline.demo.generator import OrganisationBuilder, Team
-from leadline.strategy.quarters import quarter_of
+from leadline.periods import quarter_of
 from leadline.strategy.roadmap import shift_quarter
 
 OUTCOMES = ("faster-delivery", "reliable-services", "lower-unit-cost", "great-place-to-build")

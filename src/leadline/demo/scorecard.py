@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 from leadline.demo.generator import OrganisationBuilder
+from leadline.periods import Period
 from leadline.scorecard.ingest import OUTCOMES_CSV
-from leadline.scorecard.periods import Period
 
 COLUMNS = [c.name for c in OUTCOMES_CSV.columns]
 

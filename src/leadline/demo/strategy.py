@@ -14,9 +14,9 @@ from leadline.context import App
 from leadline.demo.generator import OrganisationBuilder
 from leadline.demo.portfolio import capability_documents, roadmap_documents
 from leadline.ingest.files import dump_yaml
+from leadline.periods import quarter_of
 from leadline.strategy import plan
 from leadline.strategy.models import Plan
-from leadline.strategy.quarters import quarter_of
 
 PLAN_AGE_DAYS = 45
 ACTOR = "demo"

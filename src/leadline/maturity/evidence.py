@@ -22,14 +22,13 @@ from leadline.delivery.measures import groups as dora_groups
 from leadline.lake.engines import Lake
 from leadline.people import paved_road
 from leadline.people.report import devex
-from leadline.periods import Period, Window, end_of_day
+from leadline.periods import Period, Window, end_of_day, quarter_of
 from leadline.reliability import report as reliability
 from leadline.risk.register import register_report
 from leadline.semantic.evaluation import Evaluation
 from leadline.strategy import okrs, plan
 from leadline.strategy.models import StrategyPage
 from leadline.strategy.plan_rules import lighthouses
-from leadline.strategy.quarters import quarter_of
 
 HIGH_PERFORMANCE = ("elite", "high")
 ORG_SCOPE = Scope("organisation", "organisation")

@@ -11,7 +11,7 @@ from leadline.output import OutputFormat, emit, err_console, to_json
 from leadline.people import paved_road, skills
 from leadline.people.metrics import MIN_RESPONDENTS
 from leadline.people.report import DevexError, devex
-from leadline.strategy.quarters import parse_quarter
+from leadline.periods import Period
 
 
 def _num(value: float | None, digits: int = 2) -> str | None:
@@ -48,7 +48,7 @@ def devex_command(
     under the anonymity threshold are not shown."""
     app: App = ctx.obj
     try:
-        chosen = parse_quarter(quarter) if quarter else None
+        chosen = Period.parse(quarter, ("quarter",)).label if quarter else None
         data = devex(app, quarter=chosen, team=team, min_respondents=min_respondents, engine=engine)
     except (DevexError, ValueError) as error:
         err_console.print(f"[red]{error}[/red]")

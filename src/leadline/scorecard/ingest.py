@@ -21,9 +21,9 @@ from leadline.ingest.files import decode_utf8, load_yaml_documents
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import Column, CsvFormat
+from leadline.periods import Period
 from leadline.scorecard.definitions import SCOPE_KINDS, merge
 from leadline.scorecard.models import Outcome, ScorecardKpi
-from leadline.scorecard.periods import Period
 from leadline.store.base import utcnow
 
 ORGANISATION = "organisation"
@@ -88,7 +88,7 @@ def _check_outcome(file: str, row: dict[str, Any]) -> list[Problem]:
         out.append(row_problem(file, row, "scope", f"a {kind} outcome names its {kind}"))
     row["scope"] = scope
     try:
-        row["period"] = Period.parse(row["period"]).label
+        row["period"] = Period.parse(row["period"], ("quarter", "month")).label
     except ValueError as error:
         out.append(row_problem(file, row, "period", str(error)))
     return out

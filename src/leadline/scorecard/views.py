@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 from leadline.context import App
 from leadline.delivery.views import delivery_rows, dora_table, filter_window
 from leadline.finops.report import showback
+from leadline.periods import Period
 from leadline.reliability.views import slo_rows, slo_table
 from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
-from leadline.scorecard.periods import Period
 from leadline.web import charts
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope

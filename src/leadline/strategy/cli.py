@@ -11,11 +11,11 @@ from rich.panel import Panel
 from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.periods import Period
 from leadline.semantic.query import unit_text
 from leadline.strategy import okrs
 from leadline.strategy.bindings import bindings
 from leadline.strategy.page import StrategyError, strategy_page
-from leadline.strategy.quarters import parse_quarter
 
 okr_app = typer.Typer(
     help="OKRs: scores, key results bound to live metrics, check-ins.",
@@ -31,7 +31,7 @@ def _quarter(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        return parse_quarter(text)
+        return Period.parse(text, ("quarter",)).label
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--quarter") from None
 

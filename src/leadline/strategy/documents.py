@@ -11,12 +11,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
+from leadline.periods import Period
 from leadline.semantic.query import unit_text
 from leadline.strategy.bindings import get_binding
-from leadline.strategy.quarters import parse_quarter
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-_.A-Za-z0-9]{0,251}[A-Za-z0-9])?$")]
-Quarter = Annotated[str, BeforeValidator(parse_quarter)]
+
+
+def _quarter(value: object) -> str:
+    """``2026q4`` or ``2026-Q4`` read as the quarter's label, ``2026Q4``."""
+    return Period.parse(str(value), ("quarter",)).label
+
+
+Quarter = Annotated[str, BeforeValidator(_quarter)]
 # "period: 2026" is read by YAML as a number; it is a label.
 Label = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int | float) else v)]
 SCOPE_FIELDS = {"organisation": "organisation", "business_unit": "business-unit", "team": "team"}

@@ -19,13 +19,12 @@ from typing import Any
 from sqlalchemy import select
 
 from leadline.context import App
-from leadline.periods import Window
+from leadline.periods import Window, quarter_of
 from leadline.semantic.evaluation import Evaluation
 from leadline.strategy.bindings import measure, scope_of
 from leadline.strategy.models import StrategyPage
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.portfolio_models import RoadmapInitiative
-from leadline.strategy.quarters import quarter_of
 from leadline.strategy.scoring import grade, key_result_score, objective_score
 
 CENTS = Decimal("0.01")

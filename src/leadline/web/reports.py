@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, Response
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from leadline.context import App
+from leadline.periods import Period
 from leadline.scorecard.export import metrics_text
-from leadline.scorecard.periods import Period
 from leadline.scorecard.qbr import html_document, pdf_document, qbr_data
 from leadline.web.api import ERRORS, Reader
 from leadline.web.cache import cached, cached_json
@@ -41,12 +41,9 @@ def quarter_label(text: str | None) -> str:
     if text is None or not text.strip():
         return Period.current_quarter().label
     try:
-        period = Period.parse(text)
+        return Period.parse(text, ("quarter",)).label
     except ValueError:
-        period = None
-    if period is None or not period.is_quarter:
-        raise HTTPException(400, f"quarter must be YYYYQN, e.g. 2026Q4, not {text!r}")
-    return period.label
+        raise HTTPException(400, f"quarter must be YYYYQN, e.g. 2026Q4, not {text!r}") from None
 
 
 def qbr_document(app: App, quarter: str) -> dict[str, Any]:
