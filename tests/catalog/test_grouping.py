@@ -234,3 +234,26 @@ def test_policy_compliance_groups_s1_under_its_own_business_unit(org: App) -> No
     pairs = {(m["control"], m["service"], m["business_unit"]) for m in document["missing"]}
     assert pairs == {("B-01", "s1", "b"), ("ALL-01", "s1", "b"), ("ALL-01", "s2", "a")}
     assert {g["key"]: g["in_scope"] for g in document["groups"]} == {"a": 1, "b": 2}
+
+
+def test_api_catalog_filters_select_by_the_grouping(org: App) -> None:
+    from fastapi.testclient import TestClient
+
+    from leadline.web.app import create_app
+    from tests.web.support import add_user, token_for
+
+    add_user(org, "vic", "viewer")
+    reader = {"Authorization": "Bearer " + token_for(org, "vic", ["read"])}
+    with TestClient(create_app(org.settings, background=False)) as client:
+
+        def names(route: str, key: str) -> list[str]:
+            answer = client.get(f"/api/v1/catalog/{route}", headers=reader)
+            assert answer.status_code == 200, answer.text
+            return [row["name"] for row in answer.json()[key]]
+
+        assert names("services?value_stream=vs-own", "services") == ["s1"]
+        assert names("services?value_stream=vs-team", "services") == ["s2"]
+        assert names("services?team=t1", "services") == ["s1", "s2"]
+        assert names("teams?business_unit=b", "teams") == ["t1"]
+        assert names("teams?value_stream=vs-own", "teams") == ["t1"]
+        assert names("teams?business_unit=elsewhere", "teams") == []

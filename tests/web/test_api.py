@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from leadline.catalog import queries
+from leadline.catalog.grouping import Grouping, Scope
 from leadline.context import App
 from leadline.delivery.report import dora
 from leadline.output import to_json
@@ -118,13 +119,17 @@ def test_teams_are_the_catalog_json_paginated(demo: Any) -> None:
 
 
 def test_teams_filter_by_business_unit_and_type(demo: Any) -> None:
+    """A business unit selects the teams the organisational grouping puts in it (by their own
+    place, or owning one of its services: docs/metrics.md, "Organisational grouping")."""
     client, app, reader = demo
     with app.store.session() as session:
         rows = queries.teams(session)
+        grouping = Grouping.load(session)
     unit = rows[0]["business_unit"]
     answer = client.get(f"/api/v1/catalog/teams?business_unit={unit}", headers=reader).json()
-    assert [t["name"] for t in answer["teams"]] == [
-        t["name"] for t in rows if t["business_unit"] == unit
+    chosen = grouping.teams_in(Scope("business-unit", unit))
+    assert chosen and [t["name"] for t in answer["teams"]] == [
+        t["name"] for t in rows if t["name"] in chosen
     ]
     platform = client.get("/api/v1/catalog/teams?type=platform", headers=reader).json()
     assert platform["teams"] and {t["type"] for t in platform["teams"]} == {"platform"}

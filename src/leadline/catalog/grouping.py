@@ -232,6 +232,15 @@ class Grouping:
         owners = {p.team for s, p in self.services.items() if p.team and s in services}
         return own | owners
 
+    def selected(self, scopes: Iterable[Scope]) -> tuple[set[str], set[str]] | None:
+        """(services, teams) in every one of the scopes (filters that combine a business unit,
+        a value stream and a team intersect), or None when no scope is given."""
+        chosen = list(scopes)
+        if not chosen:
+            return None
+        services = set.intersection(*(self.services_in(s) for s in chosen))
+        return services, set.intersection(*(self.teams_in(s) for s in chosen))
+
     def title(self, kind: str, name: str) -> str:
         """The human title of a scope (its catalog title, else its name)."""
         if name == NO_GROUP:

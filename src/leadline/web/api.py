@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from leadline.audit import AuditEntry, entry_row
 from leadline.catalog import queries
+from leadline.catalog.grouping import GroupBy, Grouping, Scope
 from leadline.delivery.report import dora
 from leadline.finops.report import showback
 from leadline.periods import Grain, Window
@@ -41,6 +43,12 @@ def _bad(error: Exception) -> HTTPException:
     return HTTPException(400, str(error))
 
 
+def _chosen(session: Session, names: dict[GroupBy, str | None]) -> tuple[set[str], set[str]] | None:
+    """(services, teams) in every named scope (``catalog.grouping``), None when none is named."""
+    scopes = [Scope(kind, name) for kind, name in names.items() if name]
+    return Grouping.load(session).selected(scopes) if scopes else None
+
+
 @router.get("/catalog/teams", responses=ERRORS)
 def teams(
     request: Request,
@@ -52,15 +60,16 @@ def teams(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Response:
-    """Teams with their Team Topologies type (``leadline catalog teams --format json``)."""
+    """Teams with their Team Topologies type (``leadline catalog teams --format json``); a
+    business unit or value stream selects the teams the organisational grouping puts in it (by
+    their own place, or owning one of its services)."""
     with leadline_app(request).store.session() as session:
         rows = queries.teams(session)
+        chosen = _chosen(session, {"business-unit": business_unit, "value-stream": value_stream})
     rows = [
         r
         for r in rows
-        if (business_unit is None or r["business_unit"] == business_unit)
-        and (value_stream is None or r["value_stream"] == value_stream)
-        and (type is None or r["type"] == type)
+        if (chosen is None or r["name"] in chosen[1]) and (type is None or r["type"] == type)
     ]
     return json_answer(request, paginate(request, "teams", rows, limit, offset))
 
@@ -75,15 +84,13 @@ def services(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Response:
-    """Services with owner team and value stream (``leadline catalog services``)."""
+    """Services with owner team and value stream (``leadline catalog services``); a team or
+    value stream selects the services the organisational grouping puts in it (a service's own
+    value stream, else its team's)."""
     with leadline_app(request).store.session() as session:
         rows = queries.services(session)
-    rows = [
-        r
-        for r in rows
-        if (team is None or r["owner_team"] == team)
-        and (value_stream is None or r["value_stream"] == value_stream)
-    ]
+        chosen = _chosen(session, {"team": team, "value-stream": value_stream})
+    rows = [r for r in rows if chosen is None or r["name"] in chosen[0]]
     return json_answer(request, paginate(request, "services", rows, limit, offset))
 
 

@@ -93,11 +93,10 @@ def scope_of(app: App, filters: Filters) -> Scope:
         ("value-stream", filters.value_stream),
         ("team", filters.team),
     )
-    chosen = [org.Scope(kind, name) for kind, name in levels if name]
-    if not chosen:
+    chosen = grouping.selected(org.Scope(kind, name) for kind, name in levels if name)
+    if chosen is None:
         return Scope(None, None, options)
-    teams = set.intersection(*(grouping.teams_in(s) for s in chosen))
-    services = set.intersection(*(grouping.services_in(s) for s in chosen))
+    services, teams = chosen
     return Scope(teams, services, options)
 
 
