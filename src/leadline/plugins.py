@@ -48,25 +48,28 @@ class Specs:
 
     @hookspec
     def leadline_sources(self) -> Iterable[Any]:  # type: ignore[empty-body]
-        """Ingest sources: modules whose import registers ``ingest.registry.Source`` classes
-        (``@register``), or Source instances."""
+        """Ingest sources: modules (or module names) whose import registers
+        ``ingest.registry.Source`` classes (``@register``), Source classes or instances."""
 
     @hookspec
     def leadline_fact_tables(self) -> Iterable[Any]:  # type: ignore[empty-body]
-        """Lake tables: modules whose import registers ``lake.tables.FactTable`` objects, or
-        FactTable objects."""
+        """Lake tables: modules (or module names) whose import registers
+        ``lake.tables.FactTable`` objects (``register_table``), or FactTable objects."""
 
     @hookspec
     def leadline_store_models(self) -> Iterable[Any]:  # type: ignore[empty-body]
-        """Modules declaring SQLAlchemy models (so the metadata and Alembic see them)."""
+        """Modules (or module names) declaring SQLAlchemy models on ``store.base.Base`` (so
+        the metadata and Alembic see them)."""
 
     @hookspec
     def leadline_cli(self, app: typer.Typer) -> None:
-        """Add commands or command groups to the ``leadline`` CLI."""
+        """Add commands or command groups to the ``leadline`` CLI (called in registration
+        order, see ``call_in_order``, so ``leadline --help`` lists the pillars in order)."""
 
     @hookspec
     def leadline_api_routers(self) -> Iterable[Any]:  # type: ignore[empty-body]
-        """FastAPI routers (REST API routes, under ``/api/v1``)."""
+        """FastAPI routers (REST API routes, under ``/api/v1``; those in the schema appear in
+        the OpenAPI document)."""
 
     @hookspec
     def leadline_pages(self) -> Iterable[Any]:  # type: ignore[empty-body]
@@ -104,3 +107,20 @@ def reset() -> None:
 def collected(results: Iterable[Iterable[Any] | None]) -> list[Any]:
     """The items of every plugin's answer, in registration order."""
     return [item for answer in reversed(list(results)) if answer for item in answer]
+
+
+def call_in_order(caller: pluggy.HookCaller, **kwargs: Any) -> list[Any]:
+    """Call every implementation of a hook in registration order (the built-in pillars as
+    ``DEFAULT_PLUGINS`` lists them, then installed plugins), where pluggy calls the last
+    registered first: for hooks whose effects are ordered, as ``leadline_cli``'s commands."""
+    answers = []
+    for impl in caller.get_hookimpls():
+        if impl.hookwrapper or impl.wrapper:
+            raise TypeError(f"{impl.plugin_name}: {caller.name} takes no wrappers")
+        answers.append(impl.function(*(kwargs[name] for name in impl.argnames)))
+    return answers
+
+
+def imported(item: Any) -> Any:
+    """A module name as its module (importing it registers what it declares); else the item."""
+    return importlib.import_module(item) if isinstance(item, str) else item

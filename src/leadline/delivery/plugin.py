@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadline.plugins import hookimpl
+
+if TYPE_CHECKING:
+    import typer
+
+
+@hookimpl
+def leadline_sources() -> Iterable[Any]:
+    """Modules declaring the pillar's ingest sources."""
+    from leadline.delivery import git, github, github_api, gitlab, ingest, pagerduty
+
+    return [ingest, github, github_api, gitlab, pagerduty, git]
+
+
+@hookimpl
+def leadline_fact_tables() -> Iterable[Any]:
+    """Modules declaring the pillar's lake tables."""
+    from leadline.delivery import schemas
+
+    return [schemas]
+
+
+@hookimpl
+def leadline_cli(app: typer.Typer) -> None:
+    """The pillar's commands."""
+    from leadline.delivery.cli import dora_command
+
+    app.command("dora")(dora_command)
 
 
 @hookimpl

@@ -3,9 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadline.plugins import hookimpl
+
+if TYPE_CHECKING:
+    import typer
+
+
+@hookimpl
+def leadline_sources() -> Iterable[Any]:
+    """Modules declaring the pillar's ingest sources."""
+    from leadline.finops import budgets, ingest, ledger, rules_source, vendor_sources
+
+    return [ingest, rules_source, ledger, budgets, vendor_sources]
+
+
+@hookimpl
+def leadline_fact_tables() -> Iterable[Any]:
+    """Modules declaring the pillar's lake tables."""
+    from leadline.finops import schemas
+
+    return [schemas]
+
+
+@hookimpl
+def leadline_store_models() -> Iterable[Any]:
+    """Modules declaring the pillar's store models."""
+    from leadline.finops import models, vendor_models
+
+    return [models, vendor_models]
+
+
+@hookimpl
+def leadline_cli(app: typer.Typer) -> None:
+    """The pillar's commands."""
+    import leadline.finops.cli_more  # noqa: F401  (its commands join finops_app)
+    from leadline.finops.cli import finops_app
+
+    app.add_typer(finops_app, name="finops")
 
 
 @hookimpl

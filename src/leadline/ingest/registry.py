@@ -7,13 +7,14 @@ A source turns input files into records (``parse``) and writes them to the store
 from __future__ import annotations
 
 import hashlib
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from leadline import plugins
 from leadline.ingest.files import file_digest, read_bytes, sha256_hex
 from leadline.ingest.problems import Parsed, Problem
 
@@ -23,39 +24,6 @@ if TYPE_CHECKING:
     from leadline.config import Settings
     from leadline.ingest.models import Batch
     from leadline.lake.writer import LakeWriter
-
-# Modules whose import registers sources; each pillar adds its own.
-SOURCE_MODULES = (
-    "leadline.catalog.ingest",
-    "leadline.delivery.ingest",
-    "leadline.reliability.ingest",
-    "leadline.delivery.github",
-    "leadline.delivery.github_api",
-    "leadline.delivery.gitlab",
-    "leadline.delivery.pagerduty",
-    "leadline.delivery.git",
-    "leadline.reliability.service_levels",
-    "leadline.reliability.agreements",
-    "leadline.reliability.openslo",
-    "leadline.reliability.sloth",
-    "leadline.reliability.prometheus",
-    "leadline.risk.ingest",
-    "leadline.risk.assessments",
-    "leadline.risk.controls",
-    "leadline.risk.ai",
-    "leadline.strategy.ingest",
-    "leadline.strategy.change",
-    "leadline.strategy.portfolio_ingest",
-    "leadline.people.ingest",
-    "leadline.people.skills",
-    "leadline.finops.ingest",
-    "leadline.finops.rules_source",
-    "leadline.finops.ledger",
-    "leadline.finops.budgets",
-    "leadline.finops.vendor_sources",
-    "leadline.scorecard.ingest",
-    "leadline.maturity.ingest",
-)
 
 
 @dataclass(frozen=True)
@@ -189,9 +157,26 @@ def register(source_class: type[Source]) -> type[Source]:
     return source_class
 
 
+def _add(source: Source) -> None:
+    known = _SOURCES.get(source.name)
+    if known is None:
+        _SOURCES[source.name] = source
+    elif type(known) is not type(source):
+        raise ValueError(f"two sources are named {source.name!r}")
+
+
 def _load_all() -> None:
-    for module in SOURCE_MODULES:
-        importlib.import_module(module)
+    """The sources every plugin registers (``leadline_sources``: the modules declaring them,
+    Source classes or instances)."""
+    for answer in plugins.collected(plugins.manager().hook.leadline_sources()):
+        item = plugins.imported(answer)
+        if isinstance(item, Source):
+            _add(item)
+        elif isinstance(item, type) and issubclass(item, Source):
+            if type(_SOURCES.get(item.name)) is not item:
+                register(item)
+        elif not isinstance(item, ModuleType):
+            raise TypeError(f"leadline_sources gave {item!r}: not a module or a Source")
 
 
 def sources() -> dict[str, Source]:

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Literal
 
 import pyarrow as pa
 
+from leadline import plugins
+
 BATCH_COLUMN = "_batch_id"
-# Modules whose import registers fact tables; each pillar adds its own schemas module.
-TABLE_MODULES: tuple[str, ...] = (
-    "leadline.delivery.schemas",
-    "leadline.reliability.schemas",
-    "leadline.reliability.service_levels",
-    "leadline.finops.schemas",
-    "leadline.people.schemas",
-)
 
 
 MergeRule = Literal["latest", "min", "max"]
@@ -80,8 +74,14 @@ def register_table(table: FactTable) -> FactTable:
 
 
 def fact_tables() -> dict[str, FactTable]:
-    for module in TABLE_MODULES:
-        importlib.import_module(module)
+    """The tables every plugin registers (``leadline_fact_tables``: the modules declaring
+    them, or FactTable objects), by name."""
+    for answer in plugins.collected(plugins.manager().hook.leadline_fact_tables()):
+        item = plugins.imported(answer)
+        if isinstance(item, FactTable):
+            register_table(item)
+        elif not isinstance(item, ModuleType):
+            raise TypeError(f"leadline_fact_tables gave {item!r}: not a module or a FactTable")
     return dict(sorted(_TABLES.items()))
 
 

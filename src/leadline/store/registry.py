@@ -1,23 +1,20 @@
-"""Imports every pillar's models so the metadata (and Alembic) sees all tables."""
+"""Imports every model module so the metadata (and Alembic) sees all tables: the core's (audit
+log, ingest batches and rejects, lake bookkeeping, web users and tokens), then every plugin's
+(``leadline_store_models``)."""
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import leadline.audit.log
-import leadline.catalog.models
-import leadline.finops.models
-import leadline.finops.vendor_models
 import leadline.ingest.models
 import leadline.lake.models
-import leadline.maturity.models
-import leadline.people.models
-import leadline.reliability.agreement_models
-import leadline.reliability.models
-import leadline.risk.models
-import leadline.scorecard.models
-import leadline.strategy.change_models
-import leadline.strategy.models
-import leadline.strategy.portfolio_models
 import leadline.web.models  # noqa: F401
+from leadline import plugins
 from leadline.store.base import Base
+
+for _item in plugins.collected(plugins.manager().hook.leadline_store_models()):
+    if not isinstance(plugins.imported(_item), ModuleType):
+        raise TypeError(f"leadline_store_models gave {_item!r}: not a module")
 
 metadata = Base.metadata
