@@ -24,16 +24,28 @@ SOURCE = "DORA, Accelerate State of DevOps 2023 and 2024; dora.dev four keys gui
 
 def groups(ev: Evaluation, kind: ScopeKind, window: Window) -> dict[str, dict[str, Any]]:
     """``leadline dora``'s groups for one window, once per evaluation."""
-    from leadline.delivery.report import dora
+    return groups_of(ev, kind, [window])[0]
 
-    def compute() -> dict[str, dict[str, Any]]:
-        if kind not in GROUP_BY:
-            raise MetricError(f"the DORA keys are not computed per {kind}")
-        data = dora(ev.app, by=kind, window=window, engine=ev.engine, as_of=ev.now)
-        return {g["key"]: g for g in data["groups"]}
 
-    found: dict[str, dict[str, Any]] = ev.cached(("dora-groups", kind, window), compute)
-    return found
+def groups_of(
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window]
+) -> list[dict[str, dict[str, Any]]]:
+    """The groups of several windows; those not yet known are computed in one query."""
+    from leadline.delivery.report import dora_windows
+
+    if kind not in GROUP_BY:
+        raise MetricError(f"the DORA keys are not computed per {kind}")
+    missing = [w for w in dict.fromkeys(windows) if ("dora-groups", kind, w) not in ev.cache]
+    if missing:
+        found = ev.cached(
+            ("dora-windows", kind, tuple(missing)),
+            lambda: dora_windows(
+                ev.app, by=kind, windows=list(missing), engine=ev.engine, as_of=ev.now
+            ),
+        )
+        for window, group in zip(missing, found, strict=True):
+            ev.cache.setdefault(("dora-groups", kind, window), group)
+    return [ev.cache[("dora-groups", kind, w)] for w in windows]
 
 
 def tracked_since(ev: Evaluation) -> dt.datetime | None:
@@ -54,12 +66,14 @@ def _pick(path: tuple[str, ...], scale: float) -> Callable[..., list[Values]]:
         """A window that ends before tracking began has no data (not zero deployments)."""
         out: list[Values] = []
         first = tracked_since(ev)
+        tracked = [w for w in windows if first is not None and w.until > first]
+        known = dict(zip(tracked, groups_of(ev, kind, tracked), strict=True)) if tracked else {}
         for window in windows:
-            if first is None or window.until <= first:
+            if window not in known:
                 out.append({})
                 continue
             values: dict[str, float | None] = {}
-            for key, group in groups(ev, kind, window).items():
+            for key, group in known[window].items():
                 value: Any = group
                 for step in path:
                     value = None if value is None else value.get(step)

@@ -47,9 +47,12 @@ def dora(
     instant cuts them short (``partial``)."""
     window = window or Window.parse(None, None)
     at = naive_utc(as_of) if as_of is not None else utc_now()
-    grains: dict[str, Grain | None] = {TOTAL: None, **({period: period} if period else {})}
+    grains: dict[str, tuple[Window, Grain | None]] = {
+        TOTAL: (window, None),
+        **({period: (window, period)} if period else {}),
+    }
     found, used = _four_keys_rows(
-        app, by, window, grains, engine=engine, lead_from=lead_time_from, as_of=at
+        app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at
     )
     series = _series(found[period], buckets(window, period, at)) if period else {}
     return {
@@ -82,10 +85,8 @@ def dora_series(
     the scorecard takes its quarters and the QBR its months from the same pass over the
     facts."""
     at = naive_utc(as_of) if as_of is not None else utc_now()
-    grains: dict[str, Grain | None] = {p: p for p in periods}
-    found, _ = _four_keys_rows(
-        app, by, window, grains, engine=engine, lead_from=lead_time_from, as_of=at
-    )
+    grains: dict[str, tuple[Window, Grain | None]] = {p: (window, p) for p in periods}
+    found, _ = _four_keys_rows(app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at)
     return {p: _series(found[p], buckets(window, p, at)) for p in periods}
 
 
@@ -97,18 +98,37 @@ def _series(rows: list[dict[str, Any]], grid: list[Bucket]) -> dict[str, list[di
     return out
 
 
+def dora_windows(
+    app: App,
+    *,
+    by: GroupBy,
+    windows: list[Window],
+    engine: str | None = None,
+    lead_time_from: LeadFrom = "commit",
+    as_of: dt.datetime | None = None,
+) -> list[dict[str, dict[str, Any]]]:
+    """For each window, ``group key -> group`` (shaped as ``dora``'s groups), all from one
+    query judged at ``as_of`` (default: now): the metric registry asks for a scorecard's
+    two quarters, or a QBR's months, together."""
+    at = naive_utc(as_of) if as_of is not None else utc_now()
+    grains: dict[str, tuple[Window, Grain | None]] = {
+        str(i): (w, None) for i, w in enumerate(windows)
+    }
+    found, _ = _four_keys_rows(app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at)
+    return [{row["key"]: _shape(row) for row in found[str(i)]} for i in range(len(windows))]
+
+
 def _four_keys_rows(
     app: App,
     by: GroupBy,
-    window: Window,
-    grains: dict[str, Grain | None],
+    grains: dict[str, tuple[Window, Grain | None]],
     *,
     engine: str | None,
     lead_from: LeadFrom,
     as_of: dt.datetime,
 ) -> tuple[dict[str, list[dict[str, Any]]], str]:
-    """``four_keys`` rows per grain (a label -> bucket period, None for the whole window),
-    all grains in one query, judged with the facts known at ``as_of``: their expressions
+    """``four_keys`` rows per label (a window and its bucket grain, None for the whole
+    window), all in one query, judged with the facts known at ``as_of``: their expressions
     share the facts' preparation (the costly part), which the engine computes once (DuckDB
     materialises the shared subqueries)."""
     lake = Lake(app.settings, app.store, engine)
@@ -124,7 +144,7 @@ def _four_keys_rows(
         )
     )
     exprs = []
-    for label, bucket_period in grains.items():
+    for label, (window, bucket_period) in grains.items():
         grid = (
             [(b.start, b.days) for b in buckets(window, bucket_period)]
             if bucket_period
