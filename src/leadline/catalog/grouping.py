@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 
 GroupBy = Literal["service", "team", "value-stream", "business-unit", "organisation"]
 GROUP_BY: tuple[GroupBy, ...] = get_args(GroupBy)
-ScopeKind = GroupBy
+# Scopes a figure can be asked for: the grouping's levels, and single SLOs (reliability
+# metrics), which sit below their service and group no other facts.
+ScopeKind = Literal["service", "team", "value-stream", "business-unit", "organisation", "slo"]
+SCOPE_KINDS: tuple[ScopeKind, ...] = get_args(ScopeKind)
 NO_GROUP = "(none)"
 NO_GROUP_TITLE = "Not assigned"
 ORGANISATION = "organisation"
@@ -58,14 +61,14 @@ class Place:
     value_stream: str | None
     business_unit: str | None
 
-    def key(self, by: GroupBy) -> str:
+    def key(self, by: ScopeKind) -> str:
         value = {
             "service": self.service,
             "team": self.team,
             "value-stream": self.value_stream,
             "business-unit": self.business_unit,
             "organisation": ORGANISATION,
-        }[by]
+        }.get(by)  # an SLO scope groups no service's facts
         return value or NO_GROUP
 
 
@@ -74,7 +77,7 @@ class Scope:
     """One scope: a kind (service, team, value stream, business unit, organisation) and a
     name (``organisation`` for the organisation)."""
 
-    kind: GroupBy
+    kind: ScopeKind
     name: str
 
     @classmethod
@@ -84,9 +87,9 @@ class Scope:
         kind = kind.strip().replace("_", "-")
         if kind == ORGANISATION:
             return cls("organisation", ORGANISATION)
-        if kind not in GROUP_BY or not name.strip():
+        if kind not in SCOPE_KINDS or not name.strip():
             raise ValueError(
-                f"a scope is KIND:NAME with KIND one of {', '.join(GROUP_BY)}, not {text!r}"
+                f"a scope is KIND:NAME with KIND one of {', '.join(SCOPE_KINDS)}, not {text!r}"
             )
         return cls(kind, name.strip())
 
@@ -183,7 +186,7 @@ class Grouping:
 
     # --- grouping facts -------------------------------------------------------------------
 
-    def service_key(self, service: str, by: GroupBy) -> str:
+    def service_key(self, service: str, by: ScopeKind) -> str:
         """The group of a service's facts (a service not in the catalog is its own service
         group, and ``(none)`` at every other level)."""
         place = self.services.get(service)
@@ -191,7 +194,7 @@ class Grouping:
             return unplaced_key(by) or service
         return place.key(by)
 
-    def team_key(self, team: str, by: GroupBy) -> str:
+    def team_key(self, team: str, by: ScopeKind) -> str:
         """The group of a team's facts (``service`` grouping has no answer for a team)."""
         place = self.teams.get(team)
         if by == "service":
@@ -206,7 +209,7 @@ class Grouping:
 
     # --- scopes ---------------------------------------------------------------------------
 
-    def scopes(self, kind: GroupBy) -> list[str]:
+    def scopes(self, kind: ScopeKind) -> list[str]:
         """Every scope of a kind the catalog holds (filters and scorecards list these)."""
         if kind == ORGANISATION:
             return [ORGANISATION]
