@@ -88,3 +88,46 @@ def test_naive_datetimes_are_refused(settings: object) -> None:
             )
         )
     store.dispose()
+
+
+def test_ratio_bound_key_results_move_to_percentage_points(store_url: str) -> None:
+    """Migration 0015: a key result and a roadmap KPI bound to a metric that was a ratio keep
+    their score once the registry gives the metric in percentage points."""
+    from sqlalchemy import text
+
+    store = Store(store_url)
+    downgrade(store.engine, "0014_capabilities_roadmap")
+    with store.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO okr_objective (id, name, title, quarter, scope_kind, scope, "
+                "document, updated_at) VALUES (1, 'o', 'O', '2026Q4', 'team', 't', '{}', "
+                ":now)"
+            ),
+            {"now": dt.datetime(2026, 12, 1, tzinfo=dt.UTC)},
+        )
+        for kr_id, metric, unit in ((1, "dora.change_failure_rate", "ratio"), (2, "x", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO okr_key_result (id, name, objective_id, title, unit, direction, "
+                    "baseline, target, metric, metric_scope, updated_at) VALUES (:id, :name, 1, "
+                    "'k', :unit, 'decrease', 0.2, 0.05, :metric, '{}', :now)"
+                ),
+                {
+                    "id": kr_id,
+                    "name": f"o/{kr_id}",
+                    "unit": unit,
+                    "metric": metric,
+                    "now": dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+                },
+            )
+    upgrade(store.engine)
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, baseline, target, unit FROM okr_key_result ORDER BY id")
+        ).all()
+    store.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, pytest.approx(20.0), pytest.approx(5.0), "%"),
+        (2, 0.2, 0.05, None),
+    ]

@@ -9,7 +9,7 @@ from leadline.catalog import queries
 from leadline.context import App
 from leadline.web import charts
 from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table
+from leadline.web.viewdata import Page, Table, count_tile
 
 
 def catalog(app: App, filters: Filters, scope: Scope) -> Page:
@@ -25,8 +25,8 @@ def catalog(app: App, filters: Filters, scope: Scope) -> Page:
     kinds: dict[str, int] = {}
     for t in teams:
         kinds[t["type"] or "unclassified"] = kinds.get(t["type"] or "unclassified", 0) + 1
-    page.kpis = [("Teams", str(len(teams))), ("Services", str(len(services)))]
-    page.kpis += [(k.replace("-", " "), str(n)) for k, n in sorted(kinds.items())]
+    page.kpis = [count_tile("Teams", len(teams)), count_tile("Services", len(services))]
+    page.kpis += [count_tile(k.replace("-", " ").capitalize(), n) for k, n in sorted(kinds.items())]
     graph = [{"team": i["team"], "with": i["with"], "mode": i["mode"]} for i in interactions]
     spec = charts.heatmap(
         [{**g, "n": 1} for g in graph],

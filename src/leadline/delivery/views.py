@@ -8,7 +8,7 @@ from typing import Any
 from leadline.context import App
 from leadline.delivery.report import dora
 from leadline.periods import Window
-from leadline.web import charts
+from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
 from leadline.web.viewdata import Page, Table, num, pct
@@ -57,8 +57,18 @@ def dora_table(groups: list[dict[str, Any]]) -> Table:
 
 def delivery(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Delivery")
-    data, groups = delivery_rows(app, filters, scope, "week")
-    page.notes.append(f"Window {data['since']} to {data['until']} (weekly buckets).")
+    _data, groups = delivery_rows(app, filters, scope, "week")
+    ev, chosen, window = tiles.evaluation(app), tiles.scope_of(filters), filter_window(filters)
+    page.kpis = [
+        tiles.metric_tile(ev, key, chosen, window)
+        for key in (
+            "dora.deployment_frequency",
+            "dora.lead_time_p50",
+            "dora.change_failure_rate",
+            "dora.time_to_restore_p50",
+        )
+    ]
+    page.notes.append(f"Window {window.label()} (weekly buckets).")
     charted = sorted(groups, key=lambda g: -g["deployments"])[:CHART_TEAMS]
     if len(charted) < len(groups):
         page.notes.append(

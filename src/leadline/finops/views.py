@@ -7,7 +7,8 @@ from functools import partial
 
 from leadline.context import App
 from leadline.finops.report import showback
-from leadline.web import charts
+from leadline.periods import Period
+from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
 from leadline.web.viewdata import Page, Table, last_month, pct
@@ -32,10 +33,13 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
         groups = data["groups"]
         if by == "team":
             groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
-            page.kpis = [
-                ("Total", f"{data['total']} {data['currency'] or ''}"),
-                ("Allocation coverage", pct(data.get("allocation_coverage"))),
-            ]
+            ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
+            window = Period.parse(month, ("month",)).window
+            page.kpis = [tiles.metric_tile(ev, "finops.cost", chosen, window)]
+            if chosen.kind == "organisation":
+                page.kpis.append(
+                    tiles.metric_tile(ev, "finops.allocation_coverage", chosen, window)
+                )
             page.charts.append(
                 (
                     "Cost by team",

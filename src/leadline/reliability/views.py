@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.context import App
+from leadline.periods import Period
 from leadline.reliability.report import status as slo_status
-from leadline.web import charts
+from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table, num, pct
+from leadline.web.viewdata import Page, Table, count_tile, num, pct
 
 
 def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
@@ -42,10 +43,15 @@ def slo_table(slos: list[dict[str, Any]]) -> Table:
 def reliability(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Reliability", period="none")
     slos = slo_rows(app, scope)
+    ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
+    quarter = Period.current("quarter", ev.now.date()).window
+    exhausted = sum(1 for s in slos if s.get("policy_state") == "exhausted")
     page.kpis = [
-        ("SLOs", str(len(slos))),
-        ("Exhausted budgets", str(sum(1 for s in slos if s.get("policy_state") == "exhausted"))),
-        ("Alerts firing", str(sum(1 for s in slos if s["alert"]))),
+        count_tile("SLOs", len(slos), "now"),
+        tiles.metric_tile(ev, "reliability.slos_within_objective", chosen, quarter),
+        tiles.metric_tile(ev, "reliability.slos_met", chosen, quarter),
+        count_tile("Exhausted budgets", exhausted, "now"),
+        count_tile("Alerts firing", sum(1 for s in slos if s["alert"]), "now"),
     ]
     budget = [
         {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}

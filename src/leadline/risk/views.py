@@ -11,12 +11,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leadline.context import App
+from leadline.periods import Window
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
-from leadline.web import charts
+from leadline.web import charts, tiles
 from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, pct
+from leadline.web.viewdata import Page, Table, count_tile
 from leadline.web.views import Reader, page_route
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +39,13 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
         coverage = compliance_report(session, today)
         profiles = profiles_summary(session, today)
     risks = [r for r in register["risks"] if risk_in_scope(r, scope)]
+    ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
     page.kpis = [
-        ("Open risks", str(sum(1 for r in risks if r["status"] == "open"))),
-        ("Overdue reviews", str(sum(1 for r in risks if r["review_overdue"]))),
-        ("Compliance coverage", pct(coverage["coverage"])),
+        count_tile("Open risks", sum(1 for r in risks if r["status"] == "open"), "today"),
+        count_tile("Overdue reviews", sum(1 for r in risks if r["review_overdue"]), "today"),
+        tiles.metric_tile(
+            ev, "risk.compliance_coverage", chosen, Window.last_days(1, ev.now.date())
+        ),
     ]
     cells: dict[tuple[int, int], int] = {}
     for r in risks:
@@ -118,10 +122,10 @@ def csf_profile(app: App, profile: str) -> Page:
         report = profile_report(session, profile, dt.datetime.now(dt.UTC).date())
     rows = report["rows"]
     page.kpis = [
-        ("Assessed", f"{report['assessed']} of {report['subcategories']}"),
-        ("Gaps", str(report["gaps"])),
-        ("Mean current tier", str(report["avg_current_tier"])),
-        ("Mean target tier", str(report["avg_target_tier"])),
+        count_tile("Assessed", f"{report['assessed']} of {report['subcategories']}", "today"),
+        count_tile("Gaps", report["gaps"], "today"),
+        count_tile("Mean current tier", str(report["avg_current_tier"]), "today"),
+        count_tile("Mean target tier", str(report["avg_target_tier"]), "today"),
     ]
     functions = report["heatmap"]["functions"]
     chart_rows = [

@@ -10,16 +10,15 @@ from urllib.parse import urlencode
 
 from leadline.context import App
 from leadline.delivery.views import delivery_rows, dora_table, filter_window
-from leadline.finops.report import showback
 from leadline.periods import Period
 from leadline.reliability.views import slo_rows, slo_table
 from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
-from leadline.web import charts
+from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, last_month, num, pct
+from leadline.web.viewdata import Page, Table, count_tile, last_month
 
 HOME_SLOS = 15
 SCORECARD_COLUMNS = [
@@ -38,25 +37,27 @@ SCORECARD_COLUMNS = [
 def home(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Scorecard")
     _data, groups = delivery_rows(app, filters, scope, "week")
-    deployments = sum(g["deployments"] for g in groups)
-    days = filter_window(filters).days
-    page.kpis.append(("Deployments per day", num(deployments / days if days else None, 2)))
-    failures = sum(g["failed_deployments"] or 0 for g in groups)
-    page.kpis.append(("Change failure rate", pct(failures / deployments if deployments else None)))
+    ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
+    window = filter_window(filters)
+    page.kpis += [
+        tiles.metric_tile(ev, "dora.deployment_frequency", chosen, window),
+        tiles.metric_tile(ev, "dora.change_failure_rate", chosen, window),
+        tiles.metric_tile(ev, "reliability.slos_within_objective", chosen, window),
+    ]
     slos = slo_rows(app, scope)
-    healthy = sum(1 for s in slos if s.get("policy_state") == "healthy")
-    page.kpis.append(("SLOs healthy", f"{healthy} of {len(slos)}"))
-    page.kpis.append(("Burn-rate alerts firing", str(sum(1 for s in slos if s["alert"]))))
-    month = filters.month or last_month()
-    try:
-        cost = cached(app, "showback", lambda: showback(app, month), month, "team", "effective")
-        page.kpis.append((f"Cost {month}", f"{cost['total']} {cost['currency'] or ''}".strip()))
-    except ValueError as error:
-        page.notes.append(f"FinOps: {error}")
+    page.kpis.append(
+        count_tile("Burn-rate alerts firing", sum(1 for s in slos if s["alert"]), "now")
+    )
+    month = Period.parse(filters.month or last_month(ev.now.date()), ("month",))
+    page.kpis.append(
+        tiles.metric_tile(ev, "finops.cost", chosen, month.window, title=f"Cost {month.label}")
+    )
     with app.store.session() as session:
-        register = register_report(session, app.settings, dt.datetime.now(dt.UTC).date())
+        register = register_report(session, app.settings, ev.now.date())
     risks = [r for r in register["risks"] if risk_in_scope(r, scope)]
-    page.kpis.append(("Open risks", str(sum(1 for r in risks if r["status"] == "open"))))
+    page.kpis.append(
+        count_tile("Open risks", sum(1 for r in risks if r["status"] == "open"), "today")
+    )
     balanced = balanced_scorecard(app, filters)
     if balanced is not None:
         page.tables.append(balanced)

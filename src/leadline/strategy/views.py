@@ -9,7 +9,7 @@ from leadline.strategy.plan import plan_report
 from leadline.web import charts
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table
+from leadline.web.viewdata import Page, Table, count_tile
 
 
 def strategy(app: App, filters: Filters, scope: Scope) -> Page:
@@ -27,7 +27,7 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
         for o in objectives
         for k in o.get("key_results", [])
     ]
-    page.kpis = [("Objectives", str(len(objectives))), ("Key results", str(len(krs)))]
+    page.kpis = [count_tile("Objectives", len(objectives)), count_tile("Key results", len(krs))]
     page.charts.append(
         (
             "Key result scores",
@@ -57,7 +57,9 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
         page.notes.append(str(error))
         return page
     page.kpis.append(
-        ("90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue")
+        count_tile(
+            "90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue"
+        )
     )
     items = [
         {k: i.get(k) for k in ("key", "phase", "title", "owner", "status", "due_on")}

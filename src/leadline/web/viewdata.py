@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from leadline.periods import Period
+
 
 @dataclass
 class Table:
@@ -22,14 +24,37 @@ class Table:
 
 
 @dataclass
+class Tile:
+    """A headline figure: its title, value as people read it, the window it covers, and,
+    for a registered metric, its RAG status and trend against a target and the link to the
+    facts behind it."""
+
+    title: str
+    value: str
+    window: str | None = None  # "last 90 days: 2026-09-09 → 2026-12-07", "at 2026-12-07 10:00"
+    href: str | None = None  # the explanation of a registered metric
+    status: str | None = None  # green | amber | red | grey
+    trend: str | None = None  # better | worse | flat
+    metric: str | None = None  # the registry key
+    raw: float | None = None  # the value itself (tests compare it with other surfaces)
+    scope: str | None = None  # KIND:NAME the value is for
+    target: float | None = None  # the scorecard KPI's target, when one covers the metric
+
+
+@dataclass
 class Page:
     title: str
-    kpis: list[tuple[str, str]] = field(default_factory=list)
+    kpis: list[Tile] = field(default_factory=list)
     charts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     period: str = "window"  # which period fields the filter form shows: window | month | none
     links: list[tuple[str, str]] = field(default_factory=list)  # (href, label) of reports
+
+
+def count_tile(title: str, count: int | str, window: str | None = None) -> Tile:
+    """A tile that counts things (teams, open risks): no target, no explanation."""
+    return Tile(title, f"{count:,}" if isinstance(count, int) else count, window)
 
 
 def pct(value: float | None) -> str:
@@ -41,5 +66,5 @@ def num(value: float | None, digits: int = 1) -> str:
 
 
 def last_month(today: dt.date | None = None) -> str:
-    today = today or dt.datetime.now(dt.UTC).date()
-    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    """The month before today's (UTC): the default month of the cost pages."""
+    return Period.current("month", today).previous().label

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from leadline.audit import AuditEntry
 from leadline.context import App
+from leadline.web import targets
 from leadline.web.cache import cached
 from leadline.web.deps import leadline_app, page_admin, page_reader
 from leadline.web.filters import Filters, Scope, scope_of
@@ -58,6 +59,15 @@ def csv_answer(table: Table) -> Response:
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+# RAG in words and symbols, never colour alone (WCAG 1.4.1).
+RAG_TEXT = {
+    "green": "✔ on target",
+    "amber": "▲ close to target",
+    "red": "✖ off target",
+    "grey": "○ no data",
+}
+
+
 def cache_key(filters: Filters) -> tuple[str | tuple[str, str], ...]:
     return (*sorted(filters.query().items()), *filters.errors)
 
@@ -66,7 +76,13 @@ def page_data(app: App, build: Callable[..., Page], filters: Filters) -> tuple[P
     """A page's data for these filters, from the report cache."""
     query = cache_key(filters)
     scope = cached(app, "scope", partial(scope_of, app, filters), query)
-    page = cached(app, "page", partial(build, app, filters, scope), build.__name__, query)
+    page = cached(
+        app,
+        "page",
+        lambda: targets.apply(app, build(app, filters, scope)),
+        build.__name__,
+        query,
+    )
     return page, scope
 
 
@@ -108,6 +124,7 @@ def page_route(build: Callable[..., Page]) -> Callable[..., Response]:
             "filters": filters,
             "scope": scope,
             "cell": cell,
+            "rag_text": RAG_TEXT,
             "csv_query": csv_query,
             "can_edit": lambda name: name in editable,
             "path": request.url.path,

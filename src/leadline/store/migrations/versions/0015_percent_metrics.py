@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from leadline.store.base import JSONType
+
 revision = "0015_percent_metrics"
 down_revision = "0014_capabilities_roadmap"
 branch_labels = None
@@ -60,13 +62,10 @@ def _scale(factor: float) -> None:
 
 
 def _scale_roadmap(bind: Any, factor: float, old: str, new: str) -> None:
-    import json
-
     roadmap = sa.table(
-        "roadmap_initiative", sa.column("id", sa.Integer), sa.column("kpis", sa.JSON)
+        "roadmap_initiative", sa.column("id", sa.Integer), sa.column("kpis", JSONType())
     )
-    for row_id, kpis in bind.execute(sa.select(roadmap.c.id, roadmap.c.kpis)).all():
-        items = json.loads(kpis) if isinstance(kpis, str) else kpis
+    for row_id, items in bind.execute(sa.select(roadmap.c.id, roadmap.c.kpis)).all():
         changed = False
         for kpi in items or []:
             if isinstance(kpi, dict) and kpi.get("metric") in RATIO_METRICS:

@@ -1,0 +1,96 @@
+"""Headline tiles from the metric registry: the value of a registered metric for the scope
+the page's filters choose, with its window and a link to the facts behind it
+(``/metrics/{key}/explain``); the page route adds RAG colour (``web.targets``).
+
+Every page of one data version and hour shares one :class:`Evaluation` (judged at the start
+of the hour), so a figure shown on two pages is one computation and one number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from leadline.catalog.grouping import ORGANISATION, Scope
+from leadline.context import App
+from leadline.periods import Window, iso, utc_now
+from leadline.semantic import registry
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.query import currency, display
+from leadline.web.cache import cached
+from leadline.web.filters import Filters
+from leadline.web.viewdata import Tile
+
+
+def evaluation(app: App) -> Evaluation:
+    """The evaluation pages share: one per data version and hour, judged at the hour."""
+    now = utc_now().replace(minute=0, second=0, microsecond=0)
+    found: Evaluation = cached(app, "evaluation", lambda: Evaluation(app, now=now), iso(now))
+    return found
+
+
+def scope_of(filters: Filters) -> Scope:
+    """The scope the filters choose: a team, else a value stream, else a business unit,
+    else the organisation."""
+    for attribute, kind in (
+        ("team", "team"),
+        ("value_stream", "value-stream"),
+        ("business_unit", "business-unit"),
+    ):
+        name = getattr(filters, attribute)
+        if name:
+            return Scope(kind, name)  # type: ignore[arg-type]
+    return Scope("organisation", ORGANISATION)
+
+
+def window_text(window: Window, ev: Evaluation, *, point: bool = False) -> str:
+    """How a tile names its window: the dates it covers (cut at the as-of instant), or the
+    instant a point-in-time figure was read at."""
+    if point:
+        moment = min(window.until, ev.now)
+        return f"at {moment.strftime('%Y-%m-%d %H:%M')} UTC"
+    judged = ev.to_now(window)
+    text = judged.label()
+    return f"{text} (to date)" if judged.until < window.until else text
+
+
+def explain_href(key: str, scope: Scope, window: Window, ev: Evaluation) -> str:
+    query = {
+        "scope": str(scope),
+        "since": iso(window.since),
+        "until": iso(window.until),
+        "at": iso(ev.now),
+    }
+    return f"/metrics/{key}/explain?{urlencode(query)}"
+
+
+def metric_tile(
+    ev: Evaluation,
+    key: str,
+    scope: Scope,
+    window: Window,
+    *,
+    title: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> Tile:
+    """A registered metric's tile for one scope and window (a dash when it has no value)."""
+    metric = registry.get(key)
+    judged = ev.to_now(window)
+    kind = scope.kind if scope.kind in metric.scopes else None
+    value = ev.value(key, scope, judged, params) if kind else None
+    return Tile(
+        title or metric.title,
+        display(metric, value, currency(ev, metric, judged)),
+        window_text(window, ev, point=metric.point_in_time),
+        explain_href(key, scope, judged, ev) if metric.explain is not None and kind else None,
+        metric=key,
+        raw=value,
+        scope=str(scope),
+    )
+
+
+def days_ago(ev: Evaluation, days: int) -> Window:
+    """The ``days`` up to the end of the evaluation's day."""
+    end = dt.datetime.combine(ev.now.date(), dt.time()) + dt.timedelta(days=1)
+    return Window(end - dt.timedelta(days=days), end)
