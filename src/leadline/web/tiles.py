@@ -50,9 +50,8 @@ def window_text(window: Window, ev: Evaluation, *, point: bool = False) -> str:
     if point:
         moment = min(window.until, ev.now)
         return f"at {moment.strftime('%Y-%m-%d %H:%M')} UTC"
-    judged = ev.to_now(window)
-    text = judged.label()
-    return f"{text} (to date)" if judged.until < window.until else text
+    text = window.label()
+    return f"{text} (to date)" if window.until > ev.now else text
 
 
 def explain_href(key: str, scope: Scope, window: Window, ev: Evaluation) -> str:
@@ -76,7 +75,7 @@ def metric_tile(
 ) -> Tile:
     """A registered metric's tile for one scope and window (a dash when it has no value)."""
     metric = registry.get(key)
-    judged = ev.to_now(window)
+    judged = window  # evaluated as given, as `leadline metrics show --since --until` does
     kind = scope.kind if scope.kind in metric.scopes else None
     value = ev.value(key, scope, judged, params) if kind else None
     return Tile(
