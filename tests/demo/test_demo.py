@@ -17,6 +17,7 @@ from leadline.context import App
 from leadline.demo.generator import OrganisationBuilder, write_sources
 from leadline.demo.run import build_demo
 from leadline.ingest.models import Batch
+from leadline.periods import Window
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -81,6 +82,9 @@ def test_demo_command_and_catalog_teams_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "14 teams" in result.output
+    # The DORA table covers ``leadline dora``'s default window for the demo's day.
+    window = Window.parse(None, None, today=AS_OF)
+    assert f"DORA four keys by team, {window.label()}" in result.output
     teams = runner.invoke(cli, ["--home", str(home), "catalog", "teams", "--format", "json"])
     assert teams.exit_code == 0
     payload = json.loads(teams.output)
@@ -112,7 +116,6 @@ def test_small_demo_delivery_history_lands_clean_and_gives_dora(app: App) -> Non
     """A year of GitHub, GitLab, PagerDuty and CSV files lands with nothing rejected, every
     service's facts resolve to catalog services, and the DORA report spans elite to low."""
     from leadline.delivery.report import dora
-    from leadline.periods import Window
 
     result = build_demo(app, seed=1, size="small", as_of=AS_OF)
     sources = {rep.source for rep in result.reports}

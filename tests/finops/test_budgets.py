@@ -16,8 +16,8 @@ from leadline.cli import app as cli
 from leadline.context import App
 from leadline.finops import budgets
 from leadline.finops.models import Budget
-from leadline.finops.report import Month
 from leadline.ingest.runner import IngestReport, run_ingest
+from leadline.periods import Period
 from tests.delivery.support_metrics import load_catalog
 from tests.finops.support_finops import (
     focus_row,
@@ -175,7 +175,7 @@ def test_finished_month_and_next_month_mean(jan_app: App, tmp_path: Path) -> Non
 
 
 def test_elapsed_days() -> None:
-    jan = Month.parse("2026-01")
+    jan = Period.parse("2026-01")
     assert budgets.elapsed_days(jan, None) is None
     assert budgets.elapsed_days(jan, dt.datetime(2025, 12, 31, 23)) is None
     assert budgets.elapsed_days(jan, dt.datetime(2026, 1, 1)) == 1

@@ -127,7 +127,7 @@ def test_without_rules_everything_is_explained(month_app: App) -> None:
     with pytest.raises(report.FinOpsError, match="no allocation rules"):
         report.showback(month_app, "2026-01")
     with pytest.raises(report.FinOpsError, match="YYYY-MM"):
-        report.Month.parse("2026-13")
+        report.parse_month("2026-13")
 
 
 def test_rules_naming_unknown_targets_warn(month_app: App, tmp_path: Path) -> None:
@@ -239,10 +239,10 @@ def test_several_months_in_one_pass_equal_month_by_month(month_app: App, tmp_pat
     assert landed.exit_code == 0
     ingest_rules(month_app, tmp_path, rules_yaml("driver\n      driver: active_users"))
     labels = ["2025-12", "2026-01", "2026-02", "2026-03", "2026-04"]
-    together = report.allocate_months(month_app, [report.Month.parse(m) for m in labels])
+    together = report.allocate_months(month_app, [report.parse_month(m) for m in labels])
     assert list(together) == labels
     for label in ["2025-12", "2026-01", "2026-02", "2026-04"]:
-        alone = report.allocate_month(month_app, report.Month.parse(label))
+        alone = report.allocate_month(month_app, report.parse_month(label))
         joint = together[label]
         assert isinstance(joint, report.MonthAllocation)
         assert report.shape(joint, "team") == report.shape(alone, "team")
@@ -261,5 +261,5 @@ def test_several_months_in_one_pass_equal_month_by_month(month_app: App, tmp_pat
     }
     assert isinstance(together["2026-03"], report.FinOpsError)
     assert "2 currencies (EUR, USD)" in str(together["2026-03"])
-    euro = report.allocate_months(month_app, [report.Month.parse("2026-03")], currency="EUR")
+    euro = report.allocate_months(month_app, [report.parse_month("2026-03")], currency="EUR")
     assert report.shape(euro["2026-03"], "team")["total"] == "230.00"  # type: ignore[arg-type]

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from leadline.context import App
 from leadline.lake.engines import Lake
+from leadline.periods import PeriodAsOf
 from leadline.reliability.agreement_models import ServiceLevelAgreement
-from leadline.reliability.service_level_report import ReportMonth
 from leadline.reliability.sla_report import sla_app, sla_status
 from tests.delivery.support_metrics import ingest, load_catalog, problems, write_csv, write_text
 
@@ -117,7 +117,7 @@ def sla_app_ready(app: App, tmp_path: Path) -> App:
 
 
 def test_service_report_hand_computed(sla_app_ready: App) -> None:
-    report = sla_status(sla_app_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    report = sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     assert (report["month"], report["as_of"], report["month_complete"]) == (
         "2026-03",
         "2026-04-10T00:00:00Z",
@@ -185,7 +185,7 @@ def test_service_report_hand_computed(sla_app_ready: App) -> None:
 def test_pending_until_the_target_elapses(sla_app_ready: App) -> None:
     """w1 (P1, opened 09:50, no response): pending at 10:00, breached once 30 min passed."""
     early = sla_status(
-        sla_app_ready, month=ReportMonth.parse("2026-03", dt.datetime(2026, 3, 20, 10))
+        sla_app_ready, month=PeriodAsOf.parse("2026-03", dt.datetime(2026, 3, 20, 10))
     )
     p1 = priority(group(early, "web", "payments-standard"), "P1")
     assert (p1["response"]["met"], p1["response"]["pending"], p1["response"]["status"]) == (
@@ -195,7 +195,7 @@ def test_pending_until_the_target_elapses(sla_app_ready: App) -> None:
     )
     assert early["month_complete"] is False
     late = sla_status(
-        sla_app_ready, month=ReportMonth.parse("2026-03", dt.datetime(2026, 3, 20, 10, 21))
+        sla_app_ready, month=PeriodAsOf.parse("2026-03", dt.datetime(2026, 3, 20, 10, 21))
     )
     p1 = priority(group(late, "web", "payments-standard"), "P1")
     assert (p1["response"]["breached"], p1["response"]["pending"]) == (1, 0)
@@ -204,7 +204,7 @@ def test_pending_until_the_target_elapses(sla_app_ready: App) -> None:
 
 def test_versions_apply_from_their_month(sla_app_ready: App) -> None:
     """April uses api-gold's 2026-04 version (P1 respond within 5 min, no availability)."""
-    april = sla_status(sla_app_ready, month=ReportMonth.parse("2026-04", AS_OF))
+    april = sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-04", AS_OF))
     api = group(april, "api", "api-gold")
     assert priority(api, "P1")["response"]["target_hours"] == pytest.approx(5 / 60)
     assert priority(api, "P1")["tickets"] == 0
@@ -245,7 +245,7 @@ def test_versions_apply_from_their_month(sla_app_ready: App) -> None:
     ],
 )
 def test_groups_split_by_agreement(sla_app_ready: App, by: str, expected: set[Any]) -> None:
-    report = sla_status(sla_app_ready, month=ReportMonth.parse("2026-03", AS_OF), by=by)  # type: ignore[arg-type]
+    report = sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-03", AS_OF), by=by)  # type: ignore[arg-type]
     assert {(g["key"], g["agreement"]) for g in report["groups"]} == expected
     first = next(g for g in report["groups"] if g["agreement"] == "api-gold")
     assert first["tickets"]["tickets"] == 7
@@ -288,7 +288,7 @@ def test_bad_tickets_are_rejected_with_row_and_field(app: App, tmp_path: Path) -
 def test_reingest_is_idempotent_and_later_exports_update(
     sla_app_ready: App, tmp_path: Path
 ) -> None:
-    before = sla_status(sla_app_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    before = sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     again = ingest(sla_app_ready, "tickets-csv", tmp_path / "tickets.csv")
     assert again.results[0].status == "unchanged"
     update = write_csv(
@@ -297,7 +297,7 @@ def test_reingest_is_idempotent_and_later_exports_update(
         ["t4,api,P1,2026-03-20T08:00:00Z,2026-03-20T08:05:00Z,,open,ops,2030-01-01T00:00:00Z"],
     )
     assert ingest(sla_app_ready, "tickets-csv", update).exit_code == 0
-    after = sla_status(sla_app_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    after = sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     p1_before = priority(group(before, "api", "api-gold"), "P1")
     p1_after = priority(group(after, "api", "api-gold"), "P1")
     assert p1_after["tickets"] == p1_before["tickets"] == 4
@@ -379,7 +379,7 @@ def test_cli_json_csv_table(sla_app_ready: App) -> None:
     base = ("--month", "2026-03", "--as-of", "2026-04-10T00:00:00Z")
     report = json.loads(invoke(sla_app_ready, sla_app, *base, "--format", "json"))
     assert report == json.loads(
-        json.dumps(sla_status(sla_app_ready, month=ReportMonth.parse("2026-03", AS_OF)) | {})
+        json.dumps(sla_status(sla_app_ready, month=PeriodAsOf.parse("2026-03", AS_OF)) | {})
     )
     assert set(report) >= {"month", "by", "as_of", "month_complete", "engine", "groups"}
     assert set(report["groups"][0]) == {

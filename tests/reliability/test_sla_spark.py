@@ -13,8 +13,9 @@ from leadline.config import Settings
 from leadline.context import App
 from leadline.delivery.report import NO_GROUP
 from leadline.lake.conformance import assert_engines_agree
+from leadline.periods import PeriodAsOf
 from leadline.reliability.agreement_models import SLA, XLA
-from leadline.reliability.service_level_report import ReportMonth, coverage, services_table
+from leadline.reliability.service_level_report import coverage, services_table
 from leadline.reliability.sla import availability, sla_attainment
 from leadline.reliability.sla_report import sla_inputs
 from leadline.reliability.xla import experience_scores, xla_inputs
@@ -23,7 +24,7 @@ from tests.reliability.test_sla import land_sla
 from tests.reliability.test_xla import land_xla
 
 pytestmark = pytest.mark.spark
-MONTH = ReportMonth.parse("2026-03", dt.datetime(2026, 4, 10))
+MONTH = PeriodAsOf.parse("2026-03", dt.datetime(2026, 4, 10))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from leadline.context import App
 from leadline.lake.engines import duckdb_backend
-from leadline.reliability.service_level_report import ReportMonth
+from leadline.periods import PeriodAsOf
 from leadline.reliability.xla import XLA_TARGETS_SCHEMA, experience_scores, xla_app, xla_status
 from tests.delivery.support_metrics import ingest, load_catalog, problems, write_csv, write_text
 
@@ -70,7 +70,7 @@ def group(report: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def test_hand_computed(xla_ready: App) -> None:
-    report = xla_status(xla_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    report = xla_status(xla_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     api = group(report, "api")
     assert (api["agreement"], api["status"], api["min_responses"]) == (
         "api-experience",
@@ -107,7 +107,7 @@ def test_hand_computed(xla_ready: App) -> None:
         -100.0,
         "no_target",
     )
-    by_team = xla_status(xla_ready, month=ReportMonth.parse("2026-03", AS_OF), by="team")
+    by_team = xla_status(xla_ready, month=PeriodAsOf.parse("2026-03", AS_OF), by="team")
     assert {(g["key"], g["agreement"]) for g in by_team["groups"]} == {
         ("payments", "api-experience"),
         ("payments", "payments-experience"),
@@ -203,13 +203,13 @@ def test_scores_out_of_range_are_rejected(app: App, tmp_path: Path) -> None:
 
 
 def test_reingest_changes_nothing(xla_ready: App, tmp_path: Path) -> None:
-    before = xla_status(xla_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    before = xla_status(xla_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     again = ingest(xla_ready, "experience-csv", tmp_path / "experience.csv")
     assert again.results[0].status == "unchanged"
     # the same answers in another file: merged by response_id, not duplicated
     copy = write_csv(tmp_path / "copy.csv", HEADER, ANSWERS)
     assert ingest(xla_ready, "experience-csv", copy).exit_code == 0
-    after = xla_status(xla_ready, month=ReportMonth.parse("2026-03", AS_OF))
+    after = xla_status(xla_ready, month=PeriodAsOf.parse("2026-03", AS_OF))
     assert before["groups"] == after["groups"]
 
 

@@ -222,7 +222,7 @@ def test_csf_profile_and_compliance_are_the_cli_documents(demo: Any) -> None:
 def test_pillar_documents_are_the_cli_documents(demo: Any) -> None:
     from leadline.finops.budgets import budget_report
     from leadline.people.skills import skills_matrix
-    from leadline.reliability.service_level_report import ReportMonth
+    from leadline.periods import PeriodAsOf
     from leadline.reliability.sla_report import sla_status
 
     client, app, reader = demo
@@ -230,7 +230,7 @@ def test_pillar_documents_are_the_cli_documents(demo: Any) -> None:
     assert got.json() == _cli_json(budget_report(app, "2026-10", by="business-unit"))
     got = client.get("/api/v1/people/skills?team=checkout-team", headers=reader)
     assert got.json() == _cli_json(skills_matrix(app, team="checkout-team"))
-    month = ReportMonth.parse("2026-10")
+    month = PeriodAsOf.parse("2026-10")
     got = client.get("/api/v1/sla/status?month=2026-10&by=team", headers=reader).json()
     expected = _cli_json(sla_status(app, month=month, by="team"))
     assert {k: v for k, v in got.items() if k != "as_of"} == {

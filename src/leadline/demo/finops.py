@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from leadline.demo.generator import OrganisationBuilder
 from leadline.finops.focus import COLUMNS
 from leadline.ingest.files import dump_yaml
+from leadline.periods import Period
 
 MONTHS = 12
 UNTAGGED_EVERY = 7  # every 7th service has no team tag
@@ -41,16 +42,16 @@ CATEGORIES = (
 
 
 def _months(as_of: dt.date) -> list[dt.date]:
-    first = as_of.replace(day=1)
-    out = []
+    """The first days of the MONTHS months up to ``as_of``'s, in order."""
+    month, out = Period.of("month", as_of), []
     for _ in range(MONTHS):
-        out.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
+        out.append(month.start.date())
+        month = month.previous()
     return sorted(out)
 
 
 def _next_month(day: dt.date) -> dt.date:
-    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return Period.of("month", day).end.date()
 
 
 def _iso(day: dt.date) -> str:

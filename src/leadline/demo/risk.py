@@ -18,6 +18,7 @@ from typing import Any
 
 from leadline.demo.generator import OrganisationBuilder
 from leadline.ingest.files import dump_yaml
+from leadline.periods import Period
 from leadline.risk.ai import AI_SYSTEMS_CSV, RMF_FUNCTIONS
 from leadline.risk.assessments import CSF_PROFILE_CSV, ZERO_TRUST_CSV
 from leadline.risk.controls import ATTESTATIONS_CSV
@@ -101,10 +102,8 @@ def _columns(fmt: Any) -> list[str]:
 
 def quarter_ends(as_of: dt.date) -> tuple[dt.date, dt.date]:
     """The last two quarter ends on or before ``as_of``."""
-    first_month = (as_of.month - 1) // 3 * 3 + 1
-    last = dt.date(as_of.year, first_month, 1) - dt.timedelta(days=1)
-    prev_first = (last.month - 1) // 3 * 3 + 1
-    return dt.date(last.year, prev_first, 1) - dt.timedelta(days=1), last
+    last = Period.of("quarter", as_of).previous()
+    return last.previous().last_day, last.last_day
 
 
 class RiskDemo:

@@ -30,15 +30,16 @@ from leadline.finops.models import Budget
 from leadline.finops.report import (
     CostType,
     FinOpsError,
-    Month,
     MonthAllocation,
     allocate_month,
     group_key,
+    parse_month,
 )
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import Column, CsvFormat
 from leadline.lake.engines import Lake
+from leadline.periods import Period
 
 SCOPE_KINDS = ("team", "business-unit", "value-stream", "tower", "organisation")
 ORGANISATION = "organisation"
@@ -69,7 +70,7 @@ def _check(file: str, row: dict[str, Any]) -> list[Problem]:
     row["scope"] = (row.get("scope") or "").strip()
     out = []
     try:
-        Month.parse(row["month"])
+        parse_month(row["month"])
     except FinOpsError:
         out.append(row_problem(file, row, "month", "must be a month as YYYY-MM"))
     if row["currency"] not in ISO_4217:
@@ -152,7 +153,7 @@ def latest_charge(lake: Lake, currency: str | None) -> dt.datetime | None:
     return latest if isinstance(latest, dt.datetime) else None
 
 
-def elapsed_days(month: Month, latest: dt.datetime | None) -> int | None:
+def elapsed_days(month: Period, latest: dt.datetime | None) -> int | None:
     """Days of the month covered by data: None before any data, all days once it is over."""
     days = (month.end - month.start).days
     if latest is None or latest < month.start:
@@ -167,19 +168,15 @@ def actuals(result: MonthAllocation, by: str) -> dict[str, Fraction]:
     return group(result.allocation, group_key(by, result.catalog))
 
 
-def _previous(month: Month) -> Month:
-    return Month.parse((month.start - dt.timedelta(days=1)).strftime("%Y-%m"))
-
-
-def next_month_basis(following: Month, latest: dt.datetime | None) -> list[Month]:
+def next_month_basis(following: Period, latest: dt.datetime | None) -> list[Period]:
     """Complete months before ``following``, newest first (at most 24 months back); a month is
     complete once the data reaches its last day."""
-    out: list[Month] = []
-    candidate = _previous(following)
+    out: list[Period] = []
+    candidate = following.previous()
     for _ in range(24):
         if elapsed_days(candidate, latest) == (candidate.end - candidate.start).days:
             out.append(candidate)
-        candidate = _previous(candidate)
+        candidate = candidate.previous()
     return out
 
 
@@ -218,7 +215,7 @@ def budget_report(
     """Budget, actual, variance, share used, forecast and status per scope of one month."""
     if by not in SCOPE_KINDS:
         raise FinOpsError(f"--by must be one of {', '.join(SCOPE_KINDS)}")
-    the_month = Month.parse(month)
+    the_month = parse_month(month)
     result = allocate_month(app, the_month, cost_type, currency, engine)
     budgets = budgets_of(app, the_month.label, by, None)
     if currency is None and result.lines == 0 and len({b.currency for b in budgets}) == 1:
@@ -232,7 +229,13 @@ def budget_report(
     days = (the_month.end - the_month.start).days
     exact = actuals(result, by)
     used_basis = _basis(
-        app, _next(the_month), latest, by=by, cost_type=cost_type, currency=chosen, engine=engine
+        app,
+        the_month.following(),
+        latest,
+        by=by,
+        cost_type=cost_type,
+        currency=chosen,
+        engine=engine,
     )
     by_scope = {
         (ORGANISATION if by == ORGANISATION else b.scope): b.amount
@@ -270,20 +273,16 @@ def budget_report(
         "days_in_month": days,
         "elapsed_days": elapsed,
         "in_progress": elapsed is not None and elapsed < days,
-        "next_month": _next(the_month).label,
+        "next_month": the_month.following().label,
         "next_month_basis": [label for label, _ in used_basis],
         "groups": rows,
         "warnings": result.allocation.warnings,
     }
 
 
-def _next(month: Month) -> Month:
-    return Month.parse(month.end.strftime("%Y-%m"))
-
-
 def _basis(
     app: App,
-    following: Month,
+    following: Period,
     latest: dt.datetime | None,
     *,
     by: str,

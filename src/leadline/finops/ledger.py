@@ -28,15 +28,15 @@ from leadline.finops.schemas import (
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import read_checked, read_csv
+from leadline.periods import Period
 from leadline.store.base import utcnow
 
 LEDGER_PROVIDER = "ledger"
 
 
 def _month_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    first = dt.datetime(day.year, day.month, 1, tzinfo=dt.UTC)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, following
+    month = Period.of("month", day)
+    return month.start.replace(tzinfo=dt.UTC), month.end.replace(tzinfo=dt.UTC)
 
 
 def ledger_problem(file: str, row: dict[str, Any]) -> Problem | None:

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from leadline.catalog.grouping import ORGANISATION, Scope, ScopeKind
-from leadline.periods import Window
+from leadline.periods import Period, Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, Values
@@ -36,7 +36,7 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
     """month -> MonthAllocation for the months allocated together (the horizon's started
     months when they hold all of ``months``), once per evaluation; months that cannot be
     allocated (no rules, mixed currencies) are absent."""
-    from leadline.finops.report import FinOpsError, Month, MonthAllocation, allocate_months
+    from leadline.finops.report import FinOpsError, MonthAllocation, allocate_months
 
     started = [m for m in months if m <= ev.now.strftime("%Y-%m")]
     horizon = [m for m in ev.horizon if m <= ev.now.strftime("%Y-%m")]
@@ -47,7 +47,7 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
             return {}
         try:
             found = allocate_months(
-                ev.app, [Month.parse(m) for m in wanted], "effective", None, ev.engine
+                ev.app, [Period.parse(m) for m in wanted], "effective", None, ev.engine
             )
         except FinOpsError:  # no allocation rules
             return {}
@@ -133,10 +133,9 @@ def unit_cost(
 
 
 def _volumes(lake: Any, driver: str, month: str) -> dict[str, Fraction]:
-    from leadline.finops.report import Month
     from leadline.finops.unit_cost import driver_volumes
 
-    return driver_volumes(lake, driver, Month.parse(month))
+    return driver_volumes(lake, driver, Period.parse(month))
 
 
 def explain_cost(ev: Evaluation, scope: Scope, window: Window, params: Mapping[str, str]) -> Report:

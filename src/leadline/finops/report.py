@@ -32,6 +32,7 @@ from leadline.finops.apportion import (
 from leadline.finops.rules import AllocationRules
 from leadline.finops.rules_source import active_rules
 from leadline.lake.engines import Lake
+from leadline.periods import Period, PeriodError
 
 GroupBy = Literal["team", "business-unit", "value-stream", "service", "tower"]
 CostType = Literal["effective", "billed"]
@@ -43,23 +44,12 @@ class FinOpsError(ValueError):
     """A report that cannot be made as asked (no rules, mixed currencies, bad month)."""
 
 
-@dataclass(frozen=True)
-class Month:
-    start: dt.datetime  # naive UTC
-    end: dt.datetime
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        try:
-            first = dt.datetime.strptime(text, "%Y-%m")
-        except ValueError:
-            raise FinOpsError(f"--month must be YYYY-MM, not {text!r}") from None
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return cls(first, following)
-
-    @property
-    def label(self) -> str:
-        return self.start.strftime("%Y-%m")
+def parse_month(text: str) -> Period:
+    """The calendar month ``YYYY-MM`` names; a FinOpsError naming the option otherwise."""
+    try:
+        return Period.parse(text, ("month",))
+    except PeriodError:
+        raise FinOpsError(f"--month must be YYYY-MM, not {text!r}") from None
 
 
 @dataclass
@@ -94,7 +84,7 @@ class Catalog:
 class MonthAllocation:
     """A month's allocation in one currency, before grouping."""
 
-    month: Month
+    month: Period
     cost_type: str
     currency: str
     allocation: Allocation
@@ -123,7 +113,7 @@ def _currency(lake: Lake, lines: Any, asked: str | None) -> str | None:
 
 def allocate_month(
     app: App,
-    month: Month,
+    month: Period,
     cost_type: CostType = "effective",
     currency: str | None = None,
     engine: str | None = None,
@@ -137,7 +127,7 @@ def allocate_month(
 
 def allocate_months(
     app: App,
-    months: Sequence[Month],
+    months: Sequence[Period],
     cost_type: CostType = "effective",
     currency: str | None = None,
     engine: str | None = None,
@@ -247,7 +237,7 @@ def showback(
     engine: str | None = None,
 ) -> dict[str, Any]:
     """The showback of a month as JSON-ready data (money as exact decimal strings)."""
-    result = allocate_month(app, Month.parse(month), cost_type, currency, engine)
+    result = allocate_month(app, parse_month(month), cost_type, currency, engine)
     return shape(result, by)
 
 
@@ -285,7 +275,7 @@ def chargeback(
     """Chargeback statements per business unit: each team's cost per tower, the tower's rate
     (a multiplier from the rules' ``rates``) and the amount charged. Charged amounts are
     rounded like showback (largest remainder), per statement."""
-    result = allocate_month(app, Month.parse(month), cost_type, currency, engine)
+    result = allocate_month(app, parse_month(month), cost_type, currency, engine)
     return shape_chargeback(result)
 
 
@@ -361,7 +351,7 @@ def line_detail(
     """A month's cost lines with the rule that allocated each and its tower (the audit trail
     of showback: why a line went where it went). ``rule`` keeps one rule's lines,
     ``unallocated`` the lines no rule matched."""
-    parsed = Month.parse(month)
+    parsed = parse_month(month)
     rules = _rules(app)
     lake = Lake(app.settings, app.store, engine)
     lines = allocation.month_lines(lake.table("cost_lines"), parsed.start, parsed.end)

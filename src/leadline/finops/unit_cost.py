@@ -21,9 +21,9 @@ from leadline.delivery.report import dora
 from leadline.finops.allocation import driver_totals
 from leadline.finops.apportion import UNALLOCATED_KEY, minor_units, round_conserving
 from leadline.finops.budgets import ORGANISATION, actuals
-from leadline.finops.report import CostType, FinOpsError, Month, allocate_month
+from leadline.finops.report import CostType, FinOpsError, allocate_month, parse_month
 from leadline.lake.engines import Lake
-from leadline.periods import Window
+from leadline.periods import Period, Window
 
 SCOPES = ("organisation", "team", "business-unit", "value-stream")
 UNIT_PLACES = Decimal("0.000001")
@@ -38,7 +38,7 @@ def unit(cost: Fraction, volume: Fraction | None) -> str | None:
     return str(value.quantize(UNIT_PLACES, ROUND_HALF_EVEN))
 
 
-def driver_volumes(lake: Lake, driver: str, month: Month) -> dict[str, Fraction]:
+def driver_volumes(lake: Lake, driver: str, month: Period) -> dict[str, Fraction]:
     rows = lake.execute(
         driver_totals(lake.table("business_drivers"), driver, month.start, month.end)
     ).to_pylist()
@@ -49,7 +49,7 @@ def driver_volumes(lake: Lake, driver: str, month: Month) -> dict[str, Fraction]
     }
 
 
-def deployments(app: App, by: str, month: Month, engine: str | None) -> dict[str, int] | None:
+def deployments(app: App, by: str, month: Period, engine: str | None) -> dict[str, int] | None:
     """Successful production deployments per scope in the month; None without any facts."""
     lake = Lake(app.settings, app.store, engine)
     if not lake.partitions("deployments"):
@@ -73,7 +73,7 @@ def unit_cost(
     """Cost, driver volume, cost per driver unit and cost per deployment per scope."""
     if by not in SCOPES:
         raise FinOpsError(f"--by must be one of {', '.join(SCOPES)}")
-    the_month = Month.parse(month)
+    the_month = parse_month(month)
     result = allocate_month(app, the_month, cost_type, currency, engine)
     costs = {k: v for k, v in actuals(result, by).items() if k != UNALLOCATED_KEY}
     lake = Lake(app.settings, app.store, engine)

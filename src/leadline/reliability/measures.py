@@ -203,9 +203,9 @@ def _verdicts(ev: Evaluation, kind_name: str, month: str) -> list[dict[str, Any]
 
 
 def _report_month(month: str, as_of: dt.datetime) -> Any:
-    from leadline.reliability.service_level_report import ReportMonth
+    from leadline.periods import PeriodAsOf
 
-    return ReportMonth.parse(month, as_of)
+    return PeriodAsOf.parse(month, as_of)
 
 
 METRICS = (

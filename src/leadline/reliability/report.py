@@ -17,6 +17,7 @@ from leadline.catalog.grouping import GroupBy, Grouping
 from leadline.config import BurnRateRule
 from leadline.context import App
 from leadline.lake.engines import Lake
+from leadline.periods import Grain, Period, iso, months_between
 from leadline.reliability import metrics
 from leadline.reliability.durations import label, seconds
 from leadline.reliability.models import Slo
@@ -51,23 +52,17 @@ def parse_instant(text: str | None) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
+CALENDAR_UNITS: dict[str, Grain] = {"week": "week", "month": "month", "quarter": "quarter"}
+
+
 def window_bounds(slo: Slo, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """Start and end of the SLO window that ``at`` closes: the rolling window ending at
     ``at``, or the calendar period holding the instant just before ``at``."""
     if slo.window_kind == "rolling":
         return at - dt.timedelta(days=slo.window_days or 28), at
-    moment = at - dt.timedelta(microseconds=1)
-    day = dt.datetime.combine(moment.date(), dt.time())
-    if slo.calendar_unit == "week":
-        start = day - dt.timedelta(days=day.weekday())
-        return start, start + dt.timedelta(days=7)
-    if slo.calendar_unit == "quarter":
-        start = day.replace(month=3 * ((day.month - 1) // 3) + 1, day=1)
-        months = 3
-    else:
-        start, months = day.replace(day=1), 1
-    year, month = divmod(start.month - 1 + months, 12)
-    return start, start.replace(year=start.year + year, month=month + 1)
+    unit = CALENDAR_UNITS.get(slo.calendar_unit or "", "month")
+    period = Period.of(unit, at - dt.timedelta(microseconds=1))
+    return period.start, period.end
 
 
 def window_label(slo: Slo) -> str:
@@ -146,7 +141,7 @@ def status(
         )
         rows = {r["slo"]: r for r in lake.execute(expr).to_pylist()}
     out = [_status_row(app, s, rows.get(s.name, {}), rules[s.name], at) for s in slos]
-    return {"at": _iso(at), "slos": out}
+    return {"at": iso(at), "slos": out}
 
 
 def _sample_months(slos: list[Slo], at: dt.datetime, longest_window: int) -> list[str]:
@@ -154,12 +149,7 @@ def _sample_months(slos: list[Slo], at: dt.datetime, longest_window: int) -> lis
     or burn-rate window start to the latest window end (not the whole history)."""
     bounds = [window_bounds(s, at) for s in slos]
     first = min([at - dt.timedelta(seconds=longest_window), *(b[0] for b in bounds)])
-    last = max([at, *(b[1] for b in bounds)]) - dt.timedelta(microseconds=1)
-    months, day = [], first.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    while day <= last:
-        months.append(day.strftime("%Y-%m"))
-        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return months
+    return months_between(first, max([at, *(b[1] for b in bounds)]))
 
 
 def _status_row(
@@ -178,7 +168,7 @@ def _status_row(
         "service": slo.service,
         "objective": slo.objective,
         "window": window_label(slo),
-        "window_start": _iso(start),
+        "window_start": iso(start),
         "budgeting": slo.budgeting,
         "sli": row.get("sli"),
         "error_budget_remaining": remaining,
@@ -193,7 +183,7 @@ def _status_row(
         "events": {"good": row.get("good"), "total": total, "bad": bad, "allowed_bad": allowed},
         "slices": {"good": row.get("good_slices"), "total": row.get("slices")},
         "coverage": row.get("coverage"),
-        "projected_exhaustion": _iso(exhaustion) if exhaustion else None,
+        "projected_exhaustion": iso(exhaustion) if exhaustion else None,
     }
 
 
@@ -260,10 +250,10 @@ def alerts(
                 {
                     "slo": row["slo"],
                     "severity": row["severity"],
-                    "started_at": _iso(row["started_at"]),
-                    "last_evaluated_at": _iso(row["last_evaluated_at"]),
+                    "started_at": iso(row["started_at"]),
+                    "last_evaluated_at": iso(row["last_evaluated_at"]),
                     # The episode lasts until the next evaluation, one sample later.
-                    "ended_at": _iso(
+                    "ended_at": iso(
                         row["last_evaluated_at"] + dt.timedelta(seconds=int(row["step_seconds"]))
                     ),
                     "evaluations": row["evaluations"],
@@ -271,8 +261,8 @@ def alerts(
             )
     episodes.sort(key=lambda e: (e["started_at"], e["slo"]))
     return {
-        "since": _iso(since),
-        "until": _iso(until),
+        "since": iso(since),
+        "until": iso(until),
         "episodes": episodes,
         "rules": {"step": label(step)},
     }
@@ -301,7 +291,7 @@ def kpi(
         if row["sli"] is None:  # no events that month: neither met nor missed
             continue
         key = grouping.service_key(service_of[row["slo"]], by)
-        cells.setdefault((key, _iso(row["month"])[:7]), []).append(bool(row["met"]))
+        cells.setdefault((key, iso(row["month"])[:7]), []).append(bool(row["met"]))
     groups: dict[str, list[dict[str, Any]]] = {}
     for (key, month), met in sorted(cells.items()):
         groups.setdefault(key, []).append(
@@ -313,7 +303,3 @@ def kpi(
             }
         )
     return {"by": by, "groups": [{"key": k, "months": v} for k, v in groups.items()]}
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")

@@ -8,9 +8,6 @@ at ``as_of`` (default: now), so a March ticket resolved in April counts in March
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -19,6 +16,7 @@ import pyarrow as pa
 
 from leadline.catalog.grouping import NO_GROUP, Grouping
 from leadline.context import App
+from leadline.periods import PeriodAsOf
 from leadline.reliability.agreement_models import SCOPES, ServiceLevelAgreement
 from leadline.reliability.agreements import effective, load_agreements
 
@@ -36,37 +34,6 @@ class By(StrEnum):
     business_unit = "business-unit"
 
 
-@dataclass(frozen=True)
-class ReportMonth:
-    """A UTC calendar month and the instant the report judges at."""
-
-    start: dt.datetime  # naive UTC, first instant of the month
-    end: dt.datetime  # first instant of the next month
-    as_of: dt.datetime  # naive UTC
-
-    @classmethod
-    def parse(cls, month: str | None, as_of: dt.datetime | None = None) -> ReportMonth:
-        now = as_of or dt.datetime.now(dt.UTC)
-        if now.tzinfo is not None:
-            now = now.astimezone(dt.UTC).replace(tzinfo=None)
-        if month is None:
-            start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        elif re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-            start = dt.datetime(int(month[:4]), int(month[5:]), 1)
-        else:
-            raise ValueError(f"--month must be YYYY-MM, got {month!r}")
-        end = (start + dt.timedelta(days=32)).replace(day=1)
-        return cls(start, end, now)
-
-    @property
-    def label(self) -> str:
-        return self.start.strftime("%Y-%m")
-
-    @property
-    def complete(self) -> bool:
-        return self.as_of >= self.end
-
-
 def memberships(app: App) -> dict[str, dict[str, str | None]]:
     """service -> {scope kind: its group or None}, for every catalog service (the catalog's
     one organisational grouping)."""
@@ -79,7 +46,7 @@ def memberships(app: App) -> dict[str, dict[str, str | None]]:
 
 
 def coverage(
-    app: App, kind: str, month: ReportMonth
+    app: App, kind: str, month: PeriodAsOf
 ) -> tuple[dict[str, dict[str, str | None]], list[tuple[str, ServiceLevelAgreement]]]:
     """The services' memberships (services named only by an agreement included), and the
     agreement in force for each covered service in the month."""
@@ -156,9 +123,5 @@ def from_counts(table: ibis.Table, column: str) -> ibis.Value:
     return ibis.cases(*cases, else_="no_target")
 
 
-def month_partitions(month: ReportMonth) -> list[str]:
+def month_partitions(month: PeriodAsOf) -> list[str]:
     return [month.label]
-
-
-def iso(value: dt.datetime) -> str:
-    return value.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")

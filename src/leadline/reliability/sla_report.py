@@ -12,7 +12,6 @@ JSON keys (a contract: add, never rename): ``month``, ``by``, ``as_of``, ``month
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import ibis
@@ -23,13 +22,12 @@ from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, err_console, to_json
+from leadline.periods import PeriodAsOf, PeriodError, instant, iso
 from leadline.reliability.agreement_models import SLA
 from leadline.reliability.service_level_report import (
     By,
     GroupBy,
-    ReportMonth,
     coverage,
-    iso,
     memtable,
     services_table,
 )
@@ -43,7 +41,7 @@ from leadline.reliability.sla import (
 # --- report -------------------------------------------------------------------------------
 
 
-def sla_inputs(covered: list[tuple[str, Any]], month: ReportMonth) -> dict[str, ibis.Table]:
+def sla_inputs(covered: list[tuple[str, Any]], month: PeriodAsOf) -> dict[str, ibis.Table]:
     """The agreements in force, as the three small tables ``sla_attainment`` joins."""
     cov, targets, avail = [], [], []
     for service, agreement in covered:
@@ -72,7 +70,7 @@ def sla_inputs(covered: list[tuple[str, Any]], month: ReportMonth) -> dict[str, 
 
 
 def sla_status(
-    app: App, *, month: ReportMonth, by: GroupBy = "service", engine: str | None = None
+    app: App, *, month: PeriodAsOf, by: GroupBy = "service", engine: str | None = None
 ) -> dict[str, Any]:
     """The ``leadline sla status --format json`` document."""
     lake = Lake(app.settings, app.store, engine)
@@ -164,14 +162,16 @@ sla_app = typer.Typer(
 )
 
 
-def parse_month(month: str | None, as_of: str | None) -> ReportMonth:
-    """The report month from the options, or exit 2 naming what is wrong."""
+def parse_month(month: str | None, as_of: str | None) -> PeriodAsOf:
+    """The report month judged at the as-of instant, from the options, or exit 2 naming what
+    is wrong."""
     try:
-        instant = dt.datetime.fromisoformat(as_of.replace("Z", "+00:00")) if as_of else None
-        if instant is not None and instant.tzinfo is None:
-            instant = instant.replace(tzinfo=dt.UTC)
-        return ReportMonth.parse(month, instant)
-    except ValueError as error:
+        at = instant(as_of) if as_of else None
+        try:
+            return PeriodAsOf.parse(month, at)
+        except PeriodError:
+            raise PeriodError(f"--month must be YYYY-MM, got {month!r}") from None
+    except PeriodError as error:
         err_console.print(f"[red]error[/red] {error}")
         raise typer.Exit(2) from None
 

@@ -29,14 +29,13 @@ from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
 from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, to_json
+from leadline.periods import PeriodAsOf, iso
 from leadline.reliability.agreement_models import XLA
 from leadline.reliability.service_level_report import (
     NONE,
     By,
     GroupBy,
-    ReportMonth,
     coverage,
-    iso,
     keyed,
     memtable,
     rollup,
@@ -142,7 +141,7 @@ def experience_scores(
 # --- report -------------------------------------------------------------------------------
 
 
-def xla_inputs(covered: list[tuple[str, Any]], month: ReportMonth) -> ibis.Table:
+def xla_inputs(covered: list[tuple[str, Any]], month: PeriodAsOf) -> ibis.Table:
     rows = [
         {
             "service": service,
@@ -157,7 +156,7 @@ def xla_inputs(covered: list[tuple[str, Any]], month: ReportMonth) -> ibis.Table
 
 
 def xla_status(
-    app: App, *, month: ReportMonth, by: GroupBy = "service", engine: str | None = None
+    app: App, *, month: PeriodAsOf, by: GroupBy = "service", engine: str | None = None
 ) -> dict[str, Any]:
     """The ``leadline xla status --format json`` document."""
     lake = Lake(app.settings, app.store, engine)

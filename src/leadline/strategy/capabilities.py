@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from leadline.context import App
 from leadline.delivery.levels import ORDER
+from leadline.periods import Period
 from leadline.strategy.portfolio_models import Capability, RoadmapInitiative
 from leadline.strategy.roadmap import lighthouse_streams
 
@@ -38,7 +39,7 @@ DORA_DAYS = 90
 
 def previous_month(today: dt.date) -> str:
     """The last full calendar month before ``today``: the default month of the heat map."""
-    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return Period.current("month", today).previous().label
 
 
 def ordered_capabilities(capabilities: list[Capability]) -> list[tuple[Capability, int | None]]:
@@ -99,14 +100,14 @@ class _Costs:
 
     def __init__(self, app: App, month: str, engine: str | None) -> None:
         from leadline.finops.apportion import minor_units
-        from leadline.finops.report import FinOpsError, Month, allocate_month
+        from leadline.finops.report import FinOpsError, allocate_month, parse_month
 
         self.currency: str | None = None
         self.note: str | None = None
         self.portions: list[Any] = []
         self.places = 2
         try:
-            result = allocate_month(app, Month.parse(month), engine=engine)
+            result = allocate_month(app, parse_month(month), engine=engine)
         except FinOpsError as error:
             self.note = str(error)
             return

@@ -20,7 +20,7 @@ from leadline.finops.unit_cost import unit_cost
 from leadline.finops.vendors import vendors_report
 from leadline.people.report import devex
 from leadline.people.skills import skills_matrix
-from leadline.reliability.service_level_report import ReportMonth
+from leadline.periods import PeriodAsOf
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.xla import xla_status
 from leadline.scorecard import export
@@ -100,9 +100,9 @@ def finops_vendors(request: Request, *, _who: Reader, at: dt.date | None = None)
     return _answer(request, "vendors", lambda: vendors_report(app, at=at), at)
 
 
-def _month(month: str | None) -> ReportMonth:
+def _month(month: str | None) -> PeriodAsOf:
     try:
-        return ReportMonth.parse(month)
+        return PeriodAsOf.parse(month)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
 
