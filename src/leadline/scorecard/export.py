@@ -5,6 +5,7 @@ collectors)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,13 @@ def exposition(documents: list[dict[str, Any]]) -> bytes:
 
 
 def metrics_text(
-    app: App, *, kinds: tuple[str, ...] = SCOPE_KINDS, period: str | None = None
+    app: App,
+    *,
+    kinds: tuple[str, ...] = SCOPE_KINDS,
+    period: str | None = None,
+    now: dt.datetime | None = None,
 ) -> bytes:
     """The exposition for the web app's ``/metrics``: the current quarter's scorecard for
-    every scope kind (the pillars' results shared between them)."""
-    ev = Evaluation(app)
+    every scope kind (the pillars' results shared between them), judged at ``now``."""
+    ev = Evaluation(app, now=now) if now else Evaluation(app)
     return exposition([scorecard(app, by=k, period=period, evaluation=ev) for k in kinds])

@@ -11,12 +11,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from leadline.context import App
-from leadline.periods import Period
+from leadline.periods import Period, PeriodError, instant
 from leadline.scorecard.export import metrics_text
 from leadline.scorecard.qbr import html_document, pdf_document, qbr_data
 from leadline.web.api import ERRORS, Reader
@@ -79,9 +79,24 @@ def qbr_json(request: Request, *, _who: Reader, quarter: str | None = None) -> R
 
 
 @router.get("/metrics")
-def metrics(request: Request, _who: Scraper) -> Response:
-    """The KPIs of this quarter's scorecards (every scope kind) in the Prometheus text format."""
+def metrics(
+    request: Request,
+    _who: Scraper,
+    at: Annotated[
+        str | None,
+        Query(max_length=40, description="Judge at this instant (ISO-8601, UTC); default now."),
+    ] = None,
+) -> Response:
+    """The KPIs of this quarter's scorecards (every scope kind) in the Prometheus text format
+    (``at``: the quarter holding that instant, judged at it, for a reproducible scrape)."""
     app = leadline_app(request)
-    quarter = Period.current_quarter().label  # the exposition's period: a new key each quarter
-    body = cached(app, "metrics", partial(metrics_text, app), quarter)
+    try:
+        moment = instant(at) if at else None
+    except PeriodError as error:
+        raise HTTPException(400, f"at: {error}") from None
+    # The exposition's period: a new key each quarter.
+    quarter = Period.current_quarter(moment.date() if moment else None).label
+    body = cached(
+        app, "metrics", partial(metrics_text, app, period=quarter, now=moment), quarter, moment
+    )
     return Response(body, media_type=METRICS_CONTENT_TYPE)
