@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from leadline.catalog.grouping import Scope
-from leadline.periods import PeriodError, instant
+from leadline.periods import Grain, PeriodError, instant
 from leadline.present.render import document, to_csv
 from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
@@ -23,7 +23,6 @@ from leadline.web.responses import json_answer
 router = APIRouter(prefix="/api/v1", tags=["api"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No metric with this key."}}
 By = Literal["service", "team", "value-stream", "business-unit", "organisation"]
-Grain = Literal["week", "month", "quarter", "year"]
 Instant = Annotated[
     str | None,
     Query(max_length=40, description="A date (YYYY-MM-DD) or ISO-8601 time, UTC."),
