@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from leadline.catalog.services import Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.events import SUBJECT, Delivery, FieldMissing, ParseContext, UnknownEvent
 from leadline.delivery.github import GitHubParser
-from leadline.delivery.services import Subject
 from tests.delivery.github_fixtures.support import HELLO, REFERENCE_GITHUB, payload, utc
 
 PARSER = GitHubParser()

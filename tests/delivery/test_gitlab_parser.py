@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from leadline.catalog.services import Subject
 from leadline.delivery.events import Delivery, FieldMissing, UnknownEvent
 from leadline.delivery.gitlab import GitLabParser, utc_time
-from leadline.delivery.services import Subject
 from tests.delivery.support_events import fixture, normalise, utc
 
 PARSER = GitLabParser()

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from leadline.catalog.services import Subject
 from leadline.context import App
 from leadline.delivery.events import Delivery, FieldMissing, UnknownEvent
 from leadline.delivery.pagerduty import PagerDutyParser
-from leadline.delivery.services import Subject
 from leadline.ingest.runner import run_ingest
 from tests.delivery.support_events import (
     batch,

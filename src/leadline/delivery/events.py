@@ -24,9 +24,9 @@ import pyarrow as pa
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from leadline.catalog.services import ServiceResolver, Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
-from leadline.delivery.services import ServiceResolver, Subject
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
 from leadline.ingest.problems import InputError, Parsed, Problem

@@ -15,11 +15,11 @@ from leadline.catalog.grouping import ORGANISATION, Scope
 from leadline.delivery.metrics import (
     _last_deployment_time,
     _timeline,
-    hours_between,
     production_deployments,
     shipped_deployments,
 )
 from leadline.lake.engines import Lake
+from leadline.lake.expressions import hours_between
 from leadline.periods import Window
 from leadline.present.model import Column, Report
 from leadline.semantic.evaluation import Evaluation

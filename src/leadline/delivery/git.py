@@ -39,11 +39,11 @@ from typing import Any
 import pyarrow.compute as pc
 from sqlalchemy import select
 
+from leadline.catalog.services import ServiceResolver, Subject
 from leadline.delivery import gitgraph
 from leadline.delivery.events import SUBJECT, Facts, land_facts
 from leadline.delivery.gitgraph import Commit, GitError, Ref, RepoState
 from leadline.delivery.schemas import DEPLOYMENTS, SUCCESS
-from leadline.delivery.services import ServiceResolver, Subject
 from leadline.ingest.models import Batch
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import (

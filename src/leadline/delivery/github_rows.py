@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from leadline.catalog.services import Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.events import SUBJECT, FieldMissing
 from leadline.delivery.schemas import FAILURE, HOTFIX, PENDING, ROLLBACK, SUCCESS
-from leadline.delivery.services import Subject
 
 VENDOR = "github"  # the ``source`` column of every fact from GitHub, webhook or REST export
 ANNOTATION = "github.com/project-slug"

@@ -32,6 +32,7 @@ import json
 import re
 from typing import Any
 
+from leadline.catalog.services import Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.events import (
     SUBJECT,
@@ -44,7 +45,6 @@ from leadline.delivery.events import (
     UnknownEvent,
 )
 from leadline.delivery.schemas import CANCELLED, FAILURE, HOTFIX, PENDING, ROLLBACK, SUCCESS
-from leadline.delivery.services import Subject
 from leadline.ingest.registry import register
 
 SOURCE = "gitlab"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from leadline.catalog.services import ServiceResolver, Subject
 from leadline.delivery.events import SUBJECT, Facts, land_facts
 from leadline.delivery.schemas import CHANGES_CSV, DEPLOYMENTS_CSV, INCIDENTS_CSV
-from leadline.delivery.services import ServiceResolver, Subject
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import EXTRA_COLUMN, CsvFormat, read_checked

@@ -39,19 +39,11 @@ import ibis
 from ibis import _
 
 from leadline.delivery.schemas import HOTFIX, ROLLBACK, SUCCESS
+from leadline.lake.expressions import hours_between
 from leadline.periods import Grain
 
 LeadFrom = Literal["commit", "merge"]
-SECONDS_PER_HOUR = 3600.0
 UNIT: dict[Grain, str] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
-
-
-def hours_between(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
-    """Elapsed hours between two timestamps, from whole seconds (DuckDB's epoch is fractional,
-    Spark's is whole: flooring both makes them agree exactly)."""
-    seconds = (later.epoch_seconds().floor() - earlier.epoch_seconds().floor()).cast("float64")
-    # A float dividend keeps Spark from reading the literal as DECIMAL and rounding.
-    return seconds / SECONDS_PER_HOUR
 
 
 def shipped_deployments(

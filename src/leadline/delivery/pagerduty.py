@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from leadline.catalog.services import Subject
 from leadline.delivery.events import (
     SUBJECT,
     Delivery,
@@ -42,7 +43,6 @@ from leadline.delivery.events import (
     parse_deliveries,
 )
 from leadline.delivery.gitlab import extra_json, need, optional_time, utc_time
-from leadline.delivery.services import Subject
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.problems import InputError, Parsed
 from leadline.ingest.registry import Context, InputFile, Template, Unit, register

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadline.catalog.services import ServiceResolver
 from leadline.config import Settings
 from leadline.delivery.events import (
     Delivery,
@@ -28,7 +29,6 @@ from leadline.delivery.events import (
 from leadline.delivery.github import GitHubParser
 from leadline.delivery.gitlab import GitLabParser
 from leadline.delivery.pagerduty import PagerDutyParser
-from leadline.delivery.services import ServiceResolver
 from leadline.ingest.models import Batch, RawEvent, Reject
 from leadline.ingest.registry import LandContext
 from leadline.locks import write_lock

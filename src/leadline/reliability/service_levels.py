@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from leadline.delivery.services import ServiceResolver, Subject
+from leadline.catalog.services import ServiceResolver, Subject
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import (

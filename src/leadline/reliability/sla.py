@@ -30,7 +30,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from leadline.delivery.metrics import hours_between
+from leadline.lake.expressions import hours_between
 from leadline.reliability.service_level_report import (
     NONE,
     from_counts,
