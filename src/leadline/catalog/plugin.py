@@ -36,6 +36,14 @@ def leadline_cli(app: typer.Typer) -> None:
 
 
 @hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """The pillar's REST API routes."""
+    from leadline.catalog.api import router
+
+    return [router]
+
+
+@hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.catalog.views import catalog
     from leadline.web.registry import PageSpec

@@ -48,6 +48,14 @@ def leadline_cli(app: typer.Typer) -> None:
 
 
 @hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """The pillar's REST API routes."""
+    from leadline.reliability.api import router
+
+    return [router]
+
+
+@hookimpl
 def leadline_metrics() -> Iterable[Any]:
     from leadline.reliability.measures import METRICS
 

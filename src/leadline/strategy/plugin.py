@@ -42,6 +42,14 @@ def leadline_cli(app: typer.Typer) -> None:
 
 
 @hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """The pillar's REST API routes."""
+    from leadline.strategy.api import router
+
+    return [router]
+
+
+@hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.strategy.views import strategy
     from leadline.web.registry import PageSpec

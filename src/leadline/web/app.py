@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leadline import __version__
+from leadline import __version__, plugins
 from leadline.config import Settings, load_settings
 from leadline.context import App
 from leadline.web import auth, registry, webhooks
@@ -114,19 +114,22 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
 
 
 def _include_routes(api: FastAPI, settings: Settings, pages: registry.Pages) -> None:
-    """The core's routes, and the pages the plugins register (``leadline_pages``)."""
+    """The core's routes, and the API routes (``leadline_api_routers``) and pages
+    (``leadline_pages``) the plugins register."""
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import api_more, api_pillars, forms, oidc, reports, views
+    from leadline.web import api_pillars, forms, oidc, reports, views
 
-    api.include_router(api_routes.router)
-    api.include_router(api_more.router)
+    for pillar_routes in plugins.collected(plugins.manager().hook.leadline_api_routers()):
+        api.include_router(pillar_routes)
     api.include_router(api_pillars.router)
+    api.include_router(api_routes.router)
     api.include_router(reports.api_router)
-    from leadline.web import metrics_api
+    from leadline.web import metric_pages, metrics_api
 
     api.include_router(metrics_api.router)
+    api.include_router(metric_pages.router)
     api.include_router(reports.router)
     api.include_router(views.page_router(pages.specs))
     for page_routes in pages.routers:

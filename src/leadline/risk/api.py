@@ -1,23 +1,22 @@
-"""More of ``/api/v1``: the catalog's business units and value streams, SLO alert episodes,
-FinOps chargeback, compliance coverage and CSF profiles (each the CLI's ``--format json``)."""
+"""Risk's REST API: the register (and edits of a risk), compliance coverage and CSF profiles
+(and scoring a subcategory), each the CLI's ``--format json``; registered by
+``risk/plugin.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import Response
 
-from leadline.catalog import queries
-from leadline.finops.report import chargeback
-from leadline.reliability.report import alerts
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
+from leadline.risk.register import register_report
 from leadline.web.api import ERRORS, Limit, Offset, Reader
 from leadline.web.csf_edit import score_subcategory
 from leadline.web.deps import leadline_app
-from leadline.web.edits import EditError
+from leadline.web.edits import EditError, update_risk
 from leadline.web.responses import json_answer, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -27,58 +26,48 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-@router.get("/catalog/business-units", responses=ERRORS)
-def business_units(
-    request: Request, *, _who: Reader, limit: Limit = 100, offset: Offset = 0
-) -> Response:
-    """Business units with their team and service counts."""
-    with leadline_app(request).store.session() as session:
-        rows = queries.business_units(session)
-    return json_answer(request, paginate(request, "business_units", rows, limit, offset))
-
-
-@router.get("/catalog/value-streams", responses=ERRORS)
-def value_streams(
-    request: Request, *, _who: Reader, limit: Limit = 100, offset: Offset = 0
-) -> Response:
-    """Value streams with their team and service counts."""
-    with leadline_app(request).store.session() as session:
-        rows = queries.value_streams(session)
-    return json_answer(request, paginate(request, "value_streams", rows, limit, offset))
-
-
-@router.get("/slo/alerts", responses=ERRORS)
-def slo_alerts(
+@router.get("/risk/register", responses=ERRORS)
+def risk_register(
     request: Request,
     *,
     _who: Reader,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    slo: str | None = None,
+    at: dt.date | None = None,
+    owner: str | None = None,
+    function: str | None = None,
+    include_closed: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Response:
-    """Burn-rate alert episodes over ``[since, until)`` (default: the last 7 days)."""
-    end = dt.datetime.combine(until or _today() + dt.timedelta(days=1), dt.time(), dt.UTC)
-    start = dt.datetime.combine(since, dt.time(), dt.UTC) if since else end - dt.timedelta(days=7)
-    if start >= end or end - start > dt.timedelta(days=366):
-        raise HTTPException(400, "since must be before until, at most a year apart")
-    data = alerts(leadline_app(request), since=start, until=end, slo=slo)
-    return json_answer(request, data)
+    """The risk register (``leadline risk register --format json``); ``risks`` paginated."""
+    app = leadline_app(request)
+    day = at or dt.datetime.now(dt.UTC).date()
+    with app.store.session() as session:
+        data = register_report(
+            session,
+            app.settings,
+            day,
+            include_closed=include_closed,
+            owner=owner,
+            function=function,
+        )
+    rows = data.pop("risks")
+    return json_answer(request, paginate(request, "risks", rows, limit, offset, **data))
 
 
-@router.get("/finops/chargeback", responses=ERRORS)
-def finops_chargeback(
+@router.patch("/risk/register/{key}", responses={**ERRORS, 404: {"description": "No such risk."}})
+def risk_update(
     request: Request,
     *,
-    _who: Reader,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
-    cost: Literal["effective", "billed"] = "effective",
+    key: str,
+    who: Reader,
+    changes: Annotated[dict[str, Any], Body(description="Fields to change, as in risks.csv.")],
 ) -> Response:
-    """Chargeback statements per business unit (``leadline finops chargeback``)."""
+    """Update a risk (editors of risk, admins); audited with the user as actor."""
     try:
-        data = chargeback(leadline_app(request), month, cost_type=cost)
-    except ValueError as error:
-        raise HTTPException(400, str(error)) from None
-    return json_answer(request, data)
+        row = update_risk(leadline_app(request), who, key, changes)
+    except EditError as error:
+        raise HTTPException(error.status, error.message) from None
+    return json_answer(request, row, etag=False)
 
 
 @router.get("/risk/compliance", responses=ERRORS)

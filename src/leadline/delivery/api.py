@@ -1,0 +1,60 @@
+"""Delivery's REST API: ``/api/v1/dora`` (``leadline dora --format json``), registered by
+``delivery/plugin.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from leadline.delivery.report import dora
+from leadline.periods import Grain, Window
+from leadline.web.api import ERRORS, Reader, bad
+from leadline.web.cache import cached_json
+from leadline.web.deps import leadline_app
+from leadline.web.responses import json_answer
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/dora", responses=ERRORS)
+def dora_metrics(
+    request: Request,
+    *,
+    _who: Reader,
+    by: Literal["service", "team", "value-stream"] = "team",
+    period: Grain | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    at: Annotated[
+        dt.datetime | None,
+        Query(description="Judge the window with the facts known at this instant (default now)."),
+    ] = None,
+    key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
+) -> Response:
+    """DORA four keys per group (``leadline dora --format json``)."""
+    try:
+        window = Window.parse(
+            since.isoformat() if since else None, until.isoformat() if until else None
+        )
+    except ValueError as error:
+        raise bad(error) from None
+    app = leadline_app(request)
+    encoded = cached_json(
+        app,
+        "dora",
+        lambda: dora(app, by=by, period=period, window=window, as_of=at),
+        by,
+        period,
+        window.since,
+        window.until,
+        at,
+    )
+    if key is not None:
+        doc = encoded.doc
+        return json_answer(
+            request, {**doc, "groups": [g for g in doc["groups"] if g["key"] == key]}
+        )
+    return json_answer(request, encoded)

@@ -1,0 +1,63 @@
+"""Reliability's REST API: SLO status and burn-rate alert episodes (each the CLI's
+``--format json``), registered by ``reliability/plugin.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from leadline.reliability.report import alerts, parse_instant
+from leadline.reliability.report import status as slo_status
+from leadline.web.api import ERRORS, Reader, bad
+from leadline.web.cache import cached_json
+from leadline.web.deps import leadline_app
+from leadline.web.responses import json_answer
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+@router.get("/slo/status", responses=ERRORS)
+def slo(
+    request: Request,
+    *,
+    _who: Reader,
+    at: dt.datetime | None = None,
+    service: str | None = None,
+) -> Response:
+    """Every SLO's state (``leadline slo status --format json``)."""
+    try:
+        instant = parse_instant(at.isoformat()) if at else None
+    except ValueError as error:
+        raise bad(error) from None
+    app = leadline_app(request)
+    encoded = cached_json(app, "slo-status", lambda: slo_status(app, at=instant), instant)
+    if service is not None:
+        doc = encoded.doc
+        return json_answer(
+            request, {**doc, "slos": [s for s in doc["slos"] if s["service"] == service]}
+        )
+    return json_answer(request, encoded)
+
+
+@router.get("/slo/alerts", responses=ERRORS)
+def slo_alerts(
+    request: Request,
+    *,
+    _who: Reader,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    slo: str | None = None,
+) -> Response:
+    """Burn-rate alert episodes over ``[since, until)`` (default: the last 7 days)."""
+    end = dt.datetime.combine(until or _today() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    start = dt.datetime.combine(since, dt.time(), dt.UTC) if since else end - dt.timedelta(days=7)
+    if start >= end or end - start > dt.timedelta(days=366):
+        raise HTTPException(400, "since must be before until, at most a year apart")
+    data = alerts(leadline_app(request), since=start, until=end, slo=slo)
+    return json_answer(request, data)

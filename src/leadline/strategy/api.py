@@ -1,0 +1,45 @@
+"""Strategy's REST API: OKRs and the 90-day plan (each the CLI's ``--format json``),
+registered by ``strategy/plugin.py``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from leadline.strategy.okrs import okr_report
+from leadline.strategy.plan import plan_report
+from leadline.web.api import ERRORS, Reader, bad
+from leadline.web.cache import cached_json
+from leadline.web.deps import leadline_app
+from leadline.web.responses import json_answer
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/okrs", responses=ERRORS)
+def okrs(
+    request: Request,
+    *,
+    _who: Reader,
+    quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
+) -> Response:
+    """Objectives with scored key results (``leadline okr --format json``)."""
+    try:
+        app = leadline_app(request)
+        data = cached_json(app, "okrs", lambda: okr_report(app, quarter=quarter), quarter)
+    except ValueError as error:
+        raise bad(error) from None
+    return json_answer(request, data)
+
+
+@router.get("/plan", responses={**ERRORS, 404: {"description": "No plan yet."}})
+def plan(request: Request, *, _who: Reader, name: str | None = None) -> Response:
+    """The 90-day plan (``leadline plan --format json``)."""
+    try:
+        app = leadline_app(request)
+        data = cached_json(app, "plan", lambda: plan_report(app, name=name), name)
+    except ValueError as error:
+        raise HTTPException(404, str(error)) from None
+    return json_answer(request, data)
