@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from leadline.audit.log import actor_name, record, snapshot
 from leadline.catalog.models import Person, Team
 from leadline.context import App
+from leadline.ingest.documents import Metadata, as_json, validation_problem
 from leadline.ingest.files import decode_utf8, load_yaml_documents
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.people.models import TeamSkills
 from leadline.store.base import utcnow
-from leadline.strategy.documents import Metadata, _validation_problem, as_json
 
 TEMPLATE = """\
 # Skills needed per team, open roles and training: leadline ingest skills-yaml FILE.yaml
@@ -95,7 +95,7 @@ class SkillsYaml(Source):
                 try:
                     doc = SkillsDocument.model_validate(item.content)
                 except ValidationError as error:
-                    problems.append(_validation_problem(item, error, ""))
+                    problems.append(validation_problem(item, error, ""))
                     continue
                 records.append((doc, as_json(item.content), item.file, item.index))
         return Parsed(rows_read=read, records=records, problems=problems)

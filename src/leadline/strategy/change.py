@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadline.audit.log import actor_name, record, snapshot
 from leadline.context import App
+from leadline.ingest.documents import Metadata, as_json, validation_problem
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
@@ -29,7 +30,6 @@ from leadline.strategy.change_documents import (
     barrier_point,
 )
 from leadline.strategy.change_models import AdkarAssessment, ChangeInitiative, ChangeMetric, Idea
-from leadline.strategy.documents import Metadata, _validation_problem, as_json
 from leadline.strategy.templates import CHANGE_TEMPLATE
 
 KINDS: dict[str, type[BaseModel]] = {"ChangeInitiative": InitiativeSpec, "Idea": IdeaSpec}
@@ -48,11 +48,11 @@ def parse_change(doc: YamlDocument) -> tuple[ChangeHeader, Any] | Problem:
     try:
         header = ChangeHeader.model_validate(doc.content)
     except ValidationError as error:
-        return _validation_problem(doc, error, "")
+        return validation_problem(doc, error, "")
     try:
         spec = KINDS[header.kind].model_validate(header.spec)
     except ValidationError as error:
-        return _validation_problem(doc, error, "spec.")
+        return validation_problem(doc, error, "spec.")
     return header, spec
 
 

@@ -3,19 +3,23 @@ their validation into records; every problem names the file, document and dotted
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from leadline.ingest.documents import (
+    Metadata,
+    Name,
+    as_json,
+    document_problem,
+    validation_problem,
+)
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
 from leadline.periods import Period
 from leadline.semantic.query import unit_text
 from leadline.strategy.bindings import get_binding
-
-Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-_.A-Za-z0-9]{0,251}[A-Za-z0-9])?$")]
 
 
 def _quarter(value: object) -> str:
@@ -39,13 +43,6 @@ METRIC_SCOPE_FIELDS = {
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Metadata(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: Name
-    title: str | None = None
-    description: str | None = None
 
 
 class Outcome(_Strict):
@@ -154,32 +151,10 @@ class ObjectiveRecord:
         return Problem(self.file, reason, self.index, field, value, severity, self.document)  # type: ignore[arg-type]
 
 
-def as_json(content: Any) -> Any:
-    """A YAML document as JSON data (YAML dates and times become ISO strings)."""
-    return json.loads(json.dumps(content, default=lambda v: v.isoformat()))
-
-
 class DocumentError(Exception):
     def __init__(self, field: str, reason: str, value: Any = None) -> None:
         super().__init__(reason)
         self.field, self.reason, self.value = field, reason, value
-
-
-def _problem(doc: YamlDocument, field: str | None, reason: str, value: Any) -> Problem:
-    shown = value if not isinstance(value, dict | list) else None
-    return Problem(doc.file, reason, doc.index, field, shown, "error", doc.content)
-
-
-def _validation_problem(doc: YamlDocument, error: ValidationError, prefix: str) -> Problem:
-    first = error.errors()[0]
-    location = prefix + ".".join(
-        f"[{p}]" if isinstance(p, int) else str(p) for p in first["loc"]
-    ).replace(".[", "[")
-    reason = first["msg"].removeprefix("Value error, ")
-    if len(error.errors()) > 1:
-        reason += f" (and {len(error.errors()) - 1} more problems in this document)"
-    value = first.get("input") if first["type"] != "missing" else None
-    return _problem(doc, location.rstrip(".") or None, reason, value)
 
 
 def parse_document(doc: YamlDocument, kind: str) -> StrategyRecord | ObjectiveRecord | Problem:
@@ -187,14 +162,14 @@ def parse_document(doc: YamlDocument, kind: str) -> StrategyRecord | ObjectiveRe
     try:
         header = Header.model_validate(doc.content)
     except ValidationError as error:
-        return _validation_problem(doc, error, "")
+        return validation_problem(doc, error, "")
     if header.kind != kind:
-        return _problem(doc, "kind", f"expected kind {kind} in this source", header.kind)
+        return document_problem(doc, "kind", f"expected kind {kind} in this source", header.kind)
     spec_model = StrategySpec if kind == "Strategy" else ObjectiveSpec
     try:
         spec = spec_model.model_validate(header.spec)
     except ValidationError as error:
-        return _validation_problem(doc, error, "spec.")
+        return validation_problem(doc, error, "spec.")
     try:
         if isinstance(spec, StrategySpec):
             _check_strategy(spec)
@@ -208,7 +183,7 @@ def parse_document(doc: YamlDocument, kind: str) -> StrategyRecord | ObjectiveRe
             )
         return _objective(header, spec, doc)
     except DocumentError as error:
-        return _problem(doc, error.field, error.reason, error.value)
+        return document_problem(doc, error.field, error.reason, error.value)
 
 
 def _check_strategy(spec: StrategySpec) -> None:

@@ -16,6 +16,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from leadline.ingest.documents import (
+    Metadata,
+    Name,
+    as_json,
+    document_problem,
+    validation_problem,
+)
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
 from leadline.semantic.query import unit_text
@@ -23,13 +30,8 @@ from leadline.strategy.bindings import get_binding
 from leadline.strategy.documents import (
     METRIC_SCOPE_FIELDS,
     DocumentError,
-    Metadata,
-    Name,
     Quarter,
     _check_binding,
-    _problem,
-    _validation_problem,
-    as_json,
 )
 
 STRENGTHS = ("none", "weak", "medium", "strong")  # 0, 1, 2, 3
@@ -123,17 +125,17 @@ def parse_portfolio(doc: YamlDocument, kind: str) -> PortfolioRecord | Problem:
     try:
         header = PortfolioHeader.model_validate(doc.content)
     except ValidationError as error:
-        return _validation_problem(doc, error, "")
+        return validation_problem(doc, error, "")
     if header.kind != kind:
-        return _problem(doc, "kind", f"expected kind {kind} in this source", header.kind)
+        return document_problem(doc, "kind", f"expected kind {kind} in this source", header.kind)
     model = CapabilitySpec if kind == "Capability" else InitiativeSpec
     try:
         spec = model.model_validate(header.spec)
     except ValidationError as error:
-        return _validation_problem(doc, error, "spec.")
+        return validation_problem(doc, error, "spec.")
     name = header.metadata.name
     if header.metadata.title is not None and len(header.metadata.title) > MAX_TITLE:
-        return _problem(doc, "metadata.title", f"at most {MAX_TITLE} characters", None)
+        return document_problem(doc, "metadata.title", f"at most {MAX_TITLE} characters", None)
     try:
         if isinstance(spec, CapabilitySpec):
             _check_capability(name, spec)
@@ -141,7 +143,7 @@ def parse_portfolio(doc: YamlDocument, kind: str) -> PortfolioRecord | Problem:
         else:
             kpis = _check_initiative(spec)
     except DocumentError as error:
-        return _problem(doc, error.field, error.reason, error.value)
+        return document_problem(doc, error.field, error.reason, error.value)
     return PortfolioRecord(
         kind, name, header.metadata.title, spec, kpis, as_json(doc.content), doc.file, doc.index
     )
