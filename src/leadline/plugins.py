@@ -80,6 +80,13 @@ class Specs:
     def leadline_metrics(self) -> Iterable[Any]:  # type: ignore[empty-body]
         """Metrics for the registry: ``semantic.registry.Metric`` objects."""
 
+    @hookspec
+    def leadline_pending_normalisers(self) -> Iterable[Any]:  # type: ignore[empty-body]
+        """Callables ``(settings, store) -> {"statuses": {status: count}, "remaining": n}``
+        that turn deliveries stored pending (webhooks received by ``leadline serve``) into
+        facts, one batch per call; ``leadline ingest --pending`` calls each until none
+        remain."""
+
 
 _lock = threading.Lock()
 _state: dict[str, pluggy.PluginManager] = {}

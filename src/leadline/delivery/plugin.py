@@ -51,6 +51,14 @@ def leadline_metrics() -> Iterable[Any]:
 
 
 @hookimpl
+def leadline_pending_normalisers() -> Iterable[Any]:
+    """Webhook deliveries (GitHub, GitLab, PagerDuty) stored pending become facts."""
+    from leadline.delivery.pending import normalise_pending
+
+    return [normalise_pending]
+
+
+@hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.delivery.views import delivery
     from leadline.web.registry import PageSpec

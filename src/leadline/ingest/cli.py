@@ -44,16 +44,17 @@ def ingest_root(
     if not pending:
         console.print(ctx.get_help())
         raise typer.Exit(0)
-    from leadline.delivery.pending import normalise_pending
+    from leadline.plugins import collected, manager
 
     app: App = ctx.obj
     total: dict[str, int] = {}
-    while True:
-        result = normalise_pending(app.settings, app.store)
-        for status, count in result["statuses"].items():
-            total[status] = total.get(status, 0) + count
-        if not result["remaining"]:
-            break
+    for normalise in collected(manager().hook.leadline_pending_normalisers()):
+        while True:
+            result = normalise(app.settings, app.store)
+            for status, count in result["statuses"].items():
+                total[status] = total.get(status, 0) + count
+            if not result["remaining"]:
+                break
     shown = ", ".join(f"{n} {s}" for s, n in sorted(total.items())) or "none"
     console.print(f"pending webhook deliveries normalised: {shown}")
 
