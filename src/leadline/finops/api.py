@@ -1,20 +1,26 @@
-"""FinOps' REST API: showback and chargeback of a month (each the CLI's ``--format json``),
-registered by ``finops/plugin.py``."""
+"""FinOps' REST API: showback and chargeback of a month, budgets, anomalies, unit cost and
+vendors (each the CLI's ``--format json``), registered by ``finops/plugin.py``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from leadline.finops.anomalies import anomalies
+from leadline.finops.budgets import budget_report
 from leadline.finops.report import chargeback, showback
-from leadline.web.api import ERRORS, Reader, bad
+from leadline.finops.unit_cost import unit_cost
+from leadline.finops.vendors import vendors_report
+from leadline.web.api import ERRORS, Month, Reader, bad, cached_answer
 from leadline.web.cache import cached_json
 from leadline.web.deps import leadline_app
 from leadline.web.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+Scope = Literal["team", "business-unit", "value-stream", "organisation"]
 
 
 @router.get("/finops/showback", responses=ERRORS)
@@ -51,3 +57,56 @@ def finops_chargeback(
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     return json_answer(request, data)
+
+
+@router.get("/finops/budgets", responses=ERRORS)
+def finops_budgets(
+    request: Request, *, _who: Reader, month: Month, by: Scope | Literal["tower"] = "team"
+) -> Response:
+    """Budget, actual, variance, forecast and status per scope (``leadline finops budget``)."""
+    app = leadline_app(request)
+    return cached_answer(request, "budgets", lambda: budget_report(app, month, by=by), month, by)
+
+
+@router.get("/finops/anomalies", responses=ERRORS)
+def finops_anomalies(
+    request: Request,
+    *,
+    _who: Reader,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Response:
+    """Anomalous daily costs per service (``leadline finops anomalies``)."""
+    app = leadline_app(request)
+    start, end = (d.isoformat() if d else None for d in (since, until))
+    return cached_answer(
+        request, "anomalies", lambda: anomalies(app, since=start, until=end), start, end
+    )
+
+
+@router.get("/finops/unit-cost", responses=ERRORS)
+def finops_unit_cost(
+    request: Request,
+    *,
+    _who: Reader,
+    month: Month,
+    driver: Annotated[str, Query(min_length=1, max_length=200)],
+    by: Scope = "organisation",
+) -> Response:
+    """Cost per business-driver unit and per deployment (``leadline finops unit-cost``)."""
+    app = leadline_app(request)
+    return cached_answer(
+        request,
+        "unit-cost",
+        lambda: unit_cost(app, month, driver=driver, by=by),
+        month,
+        driver,
+        by,
+    )
+
+
+@router.get("/finops/vendors", responses=ERRORS)
+def finops_vendors(request: Request, *, _who: Reader, at: dt.date | None = None) -> Response:
+    """Vendors and contracts with spend against commitment (``leadline finops vendors``)."""
+    app = leadline_app(request)
+    return cached_answer(request, "vendors", lambda: vendors_report(app, at=at), at)

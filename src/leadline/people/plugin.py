@@ -46,6 +46,14 @@ def leadline_cli(app: typer.Typer) -> None:
 
 
 @hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """The pillar's REST API routes."""
+    from leadline.people.api import router
+
+    return [router]
+
+
+@hookimpl
 def leadline_metrics() -> Iterable[Any]:
     from leadline.people.measures import METRICS
 

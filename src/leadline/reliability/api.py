@@ -1,21 +1,26 @@
-"""Reliability's REST API: SLO status and burn-rate alert episodes (each the CLI's
-``--format json``), registered by ``reliability/plugin.py``."""
+"""Reliability's REST API: SLO status, burn-rate alert episodes, SLA and XLA attainment (each
+the CLI's ``--format json``), registered by ``reliability/plugin.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from leadline.periods import PeriodAsOf
 from leadline.reliability.report import alerts, parse_instant
 from leadline.reliability.report import status as slo_status
-from leadline.web.api import ERRORS, Reader, bad
+from leadline.reliability.sla_report import sla_status
+from leadline.reliability.xla import xla_status
+from leadline.web.api import ERRORS, Reader, bad, cached_answer
 from leadline.web.cache import cached_json
 from leadline.web.deps import leadline_app
 from leadline.web.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+ServiceLevelBy = Literal["service", "team", "value-stream", "business-unit"]
 
 
 def _today() -> dt.date:
@@ -61,3 +66,36 @@ def slo_alerts(
         raise HTTPException(400, "since must be before until, at most a year apart")
     data = alerts(leadline_app(request), since=start, until=end, slo=slo)
     return json_answer(request, data)
+
+
+def _month(month: str | None) -> PeriodAsOf:
+    try:
+        return PeriodAsOf.parse(month)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+@router.get("/sla/status", responses=ERRORS)
+def sla(
+    request: Request,
+    *,
+    _who: Reader,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    by: ServiceLevelBy = "service",
+) -> Response:
+    """SLA attainment of a month (``leadline sla status``)."""
+    app, period = leadline_app(request), _month(month)
+    return cached_answer(request, "sla", lambda: sla_status(app, month=period, by=by), month, by)
+
+
+@router.get("/xla/status", responses=ERRORS)
+def xla(
+    request: Request,
+    *,
+    _who: Reader,
+    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    by: ServiceLevelBy = "service",
+) -> Response:
+    """Experience-level attainment of a month (``leadline xla status``)."""
+    app, period = leadline_app(request), _month(month)
+    return cached_answer(request, "xla", lambda: xla_status(app, month=period, by=by), month, by)

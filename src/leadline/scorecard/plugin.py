@@ -37,6 +37,14 @@ def leadline_cli(app: typer.Typer) -> None:
 
 
 @hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """The pillar's REST API routes."""
+    from leadline.scorecard.api import router
+
+    return [router]
+
+
+@hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.scorecard.views import home
     from leadline.web.registry import PageSpec

@@ -1,5 +1,5 @@
-"""Strategy's REST API: OKRs and the 90-day plan (each the CLI's ``--format json``),
-registered by ``strategy/plugin.py``."""
+"""Strategy's REST API: OKRs, the 90-day plan, strategy on a page and the change portfolio
+(each the CLI's ``--format json``), registered by ``strategy/plugin.py``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from leadline.strategy.change import change_report
 from leadline.strategy.okrs import okr_report
+from leadline.strategy.page import strategy_page
 from leadline.strategy.plan import plan_report
-from leadline.web.api import ERRORS, Reader, bad
+from leadline.web.api import ERRORS, Quarter, Reader, bad, cached_answer
 from leadline.web.cache import cached_json
 from leadline.web.deps import leadline_app
 from leadline.web.responses import json_answer
@@ -43,3 +45,17 @@ def plan(request: Request, *, _who: Reader, name: str | None = None) -> Response
     except ValueError as error:
         raise HTTPException(404, str(error)) from None
     return json_answer(request, data)
+
+
+@router.get("/strategy", responses=ERRORS)
+def strategy(request: Request, *, _who: Reader, quarter: Quarter = None) -> Response:
+    """Strategy on a page with its OKRs (``leadline strategy``)."""
+    app = leadline_app(request)
+    return cached_answer(request, "strategy", lambda: strategy_page(app, quarter=quarter), quarter)
+
+
+@router.get("/strategy/change", responses=ERRORS)
+def change(request: Request, *, _who: Reader) -> Response:
+    """Change initiatives (Kotter, ADKAR) and the innovation pipeline (``leadline change``)."""
+    app = leadline_app(request)
+    return cached_answer(request, "change", lambda: change_report(app))

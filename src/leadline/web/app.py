@@ -119,11 +119,10 @@ def _include_routes(api: FastAPI, settings: Settings, pages: registry.Pages) -> 
     api.include_router(auth.router)
     api.include_router(webhooks.router)
     from leadline.web import api as api_routes
-    from leadline.web import api_pillars, forms, oidc, reports, views
+    from leadline.web import forms, oidc, reports, views
 
     for pillar_routes in plugins.collected(plugins.manager().hook.leadline_api_routers()):
         api.include_router(pillar_routes)
-    api.include_router(api_pillars.router)
     api.include_router(api_routes.router)
     api.include_router(reports.api_router)
     from leadline.web import metric_pages, metrics_api
