@@ -53,7 +53,12 @@ def test_every_page_renders_with_filters_tables_and_charts(viewer: TestClient, p
 
 def test_home_has_the_headline_kpis_and_charts(viewer: TestClient) -> None:
     html = viewer.get("/").text
-    for label in ("Deployments per day", "Change failure rate", "SLOs healthy", "Open risks"):
+    for label in (
+        "Deployment frequency",
+        "Change failure rate",
+        "SLOs within objective",
+        "Open risks",
+    ):
         assert label in html
     assert "Balanced scorecard" in html and "of organisation (" in html
     team = viewer.get("/?team=checkout-team").text

@@ -7,11 +7,12 @@ from typing import Any
 
 from leadline.context import App
 from leadline.delivery.report import dora
+from leadline.delivery.tables import dora_report
 from leadline.periods import Window
 from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table, num, pct
+from leadline.web.viewdata import Page, Table
 
 CHART_TEAMS = 10
 
@@ -38,26 +39,15 @@ def delivery_rows(app: App, filters: Filters, scope: Scope, period: str | None) 
     return data, rows_where(data["groups"], "key", scope.teams)
 
 
-def dora_table(groups: list[dict[str, Any]]) -> Table:
-    rows = [
-        {
-            "team": g["key"],
-            "deployments": g["deployments"],
-            "per_day": round(g["deployment_frequency_per_day"] or 0, 2),
-            "lead_time_p50_h": num(g["lead_time_hours"]["p50"]),
-            "change_failure_rate": pct(g["change_failure_rate"]),
-            "restore_p50_h": num(g["time_to_restore_hours"]["p50"]),
-            "rework_rate": pct(g["rework_rate"]),
-            "level": g["performance_level"],
-        }
-        for g in groups
-    ]
-    return Table("dora", "DORA four keys per team", list(rows[0]) if rows else [], rows)
+def dora_table(data: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
+    """The groups (narrowed by the filters) of ``leadline dora --by team``'s report, totals
+    only: its CSV is the command's CSV for the same window."""
+    return Table("dora", dora_report({**data, "groups": groups}, series=False))
 
 
 def delivery(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Delivery")
-    _data, groups = delivery_rows(app, filters, scope, "week")
+    data, groups = delivery_rows(app, filters, scope, "week")
     ev, chosen, window = tiles.evaluation(app), tiles.scope_of(filters), filter_window(filters)
     page.kpis = [
         tiles.metric_tile(ev, key, chosen, window)
@@ -81,6 +71,7 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             "week": b["bucket"],
             "deployments": b["deployments"],
             "lead_time_p50_h": b["lead_time_hours"]["p50"],
+            "bucket": "partial" if b.get("partial") else "complete",
         }
         for g in charted
         for b in g.get("series", [])
@@ -111,5 +102,5 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             ),
         )
     )
-    page.tables.append(dora_table(groups))
+    page.tables.append(dora_table(data, groups))
     return page

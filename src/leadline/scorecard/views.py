@@ -11,32 +11,23 @@ from urllib.parse import urlencode
 from leadline.context import App
 from leadline.delivery.views import delivery_rows, dora_table, filter_window
 from leadline.periods import Period
-from leadline.reliability.views import slo_rows, slo_table
+from leadline.reliability.views import slo_data, slo_table
 from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
+from leadline.scorecard.tables import scorecard_report
 from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
 from leadline.web.viewdata import Page, Table, count_tile, last_month
 
 HOME_SLOS = 15
-SCORECARD_COLUMNS = [
-    "name",
-    "group",
-    "value",
-    "unit",
-    "target",
-    "status",
-    "previous",
-    "trend",
-    "owner",
-]
+HOME_COLUMNS = ["name", "group", "value", "target", "status", "previous", "trend", "owner"]
 
 
 def home(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Scorecard")
-    _data, groups = delivery_rows(app, filters, scope, "week")
+    dora_data, groups = delivery_rows(app, filters, scope, "week")
     ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
     window = filter_window(filters)
     page.kpis += [
@@ -44,7 +35,7 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
         tiles.metric_tile(ev, "dora.change_failure_rate", chosen, window),
         tiles.metric_tile(ev, "reliability.slos_within_objective", chosen, window),
     ]
-    slos = slo_rows(app, scope)
+    slo_document, slos = slo_data(app, scope)
     page.kpis.append(
         count_tile("Burn-rate alerts firing", sum(1 for s in slos if s["alert"]), "now")
     )
@@ -64,10 +55,21 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     page.links = report_links(scorecard_scope(filters)[0])
     label = "selected teams" if scope.teams is not None else "all teams"
     weekly: dict[str, int] = {}
+    partial: set[str] = set()
     for g in groups:
         for b in g.get("series", []):
             weekly[b["bucket"]] = weekly.get(b["bucket"], 0) + b["deployments"]
-    series = [{"teams": label, "week": w, "deployments": n} for w, n in sorted(weekly.items())]
+            if b.get("partial"):
+                partial.add(b["bucket"])
+    series = [
+        {
+            "teams": label,
+            "week": w,
+            "deployments": n,
+            "bucket": "partial" if w in partial else "complete",
+        }
+        for w, n in sorted(weekly.items())
+    ]
     page.charts.append(
         (
             "Deployments per week",
@@ -92,12 +94,12 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
             charts.bars(budget, "slo", "budget_left_pct", "Least error budget left (%)", "%"),
         )
     )
-    table = slo_table(worst)
+    table = slo_table(slo_document, worst)
     table.caption = (
         f"The {len(worst)} SLOs with the least error budget left (of {len(slos)}; "
         "all on the Reliability page)"
     )
-    page.tables += [dora_table(groups), table]
+    page.tables += [dora_table(dora_data, groups), table]
     return page
 
 
@@ -140,9 +142,11 @@ def balanced_scorecard(app: App, filters: Filters) -> Table | None:
         return None
     chosen = scopes[0]
     counts = ", ".join(f"{n} {status}" for status, n in chosen["summary"].items())
-    rows = [{c: k.get(c) for c in SCORECARD_COLUMNS} for k in chosen["kpis"]]
     caption = f"Balanced scorecard {document['period']} of {chosen['scope']} ({counts})"
-    return Table("scorecard", caption, SCORECARD_COLUMNS, rows)
+    # ``leadline scorecard --by KIND``'s report, the chosen scope's rows; the page leaves out
+    # the scope (there is one), the CSV has every column
+    report = scorecard_report(document, chosen["scope"])
+    return Table("scorecard", report, caption, show=HOME_COLUMNS)
 
 
 def _budget_order(slo: dict[str, Any]) -> float:

@@ -8,6 +8,7 @@ from typing import Any
 import altair as alt
 
 WIDTH = 560
+PARTIAL = "datum.bucket == 'partial'"
 
 
 def _data(_rows: list[dict[str, Any]]) -> Any:
@@ -25,18 +26,34 @@ def _spec(chart: alt.TopLevelMixin, rows: list[dict[str, Any]]) -> dict[str, Any
 def lines(
     rows: list[dict[str, Any]], x: str, y: str, color: str, *, title: str, y_title: str
 ) -> dict[str, Any]:
-    """A time series per ``color`` (e.g. deployments per week per team)."""
-    chart = (
-        alt.Chart(_data(rows), title=title, width=WIDTH, height=220)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(f"{x}:T", title=None),
-            y=alt.Y(f"{y}:Q", title=y_title),
-            color=alt.Color(f"{color}:N", title=color.replace("_", " ")),
-            tooltip=[f"{color}:N", f"{x}:T", f"{y}:Q"],
-        )
+    """A time series per ``color`` (e.g. deployments per week per team). Rows with a
+    ``bucket`` field (``complete`` or ``partial``: cut by the window or still running) show
+    partial buckets as hollow, faded points with a legend, never as if complete."""
+    base = alt.Chart(_data(rows), title=title, width=WIDTH, height=220)
+    encoding = {
+        "x": alt.X(f"{x}:T", title=None),
+        "y": alt.Y(f"{y}:Q", title=y_title),
+        "color": alt.Color(f"{color}:N", title=color.replace("_", " ")),
+    }
+    tooltip = [f"{color}:N", f"{x}:T", f"{y}:Q"]
+    if not any("bucket" in r for r in rows):
+        chart = base.mark_line(point=True).encode(**encoding, tooltip=tooltip)
+        return _spec(chart, rows)
+    line = base.mark_line().encode(**encoding)
+    points = base.mark_point(size=60).encode(
+        **encoding,
+        shape=alt.Shape(
+            "bucket:N",
+            title="bucket",
+            scale=alt.Scale(domain=["complete", "partial"], range=["circle", "triangle-up"]),
+        ),
+        fill=alt.condition(
+            "datum.bucket == 'partial'", alt.value("white"), alt.Color(f"{color}:N")
+        ),
+        opacity=alt.condition("datum.bucket == 'partial'", alt.value(0.6), alt.value(1.0)),
+        tooltip=[*tooltip, "bucket:N"],
     )
-    return _spec(chart, rows)
+    return _spec(line + points, rows)
 
 
 def bars(
