@@ -26,7 +26,7 @@ from leadline.catalog.grouping import (
     unplaced_key,
 )
 from leadline.context import App
-from leadline.delivery.report import dora, service_groups
+from leadline.delivery.report import dora
 from leadline.finops import report as finops
 from leadline.periods import Window
 from leadline.reliability import report as slo_report
@@ -126,7 +126,7 @@ def test_the_grouping_places_the_service_by_its_own_value_stream(org: App) -> No
     }
     assert grouping.title("business-unit", "a") == "Unit A"
     assert grouping.title("business-unit", NO_GROUP) == NO_GROUP_TITLE == "Not assigned"
-    assert service_groups(org, "business-unit") == [("s1", "b"), ("s2", "a")]
+    assert Grouping.of(org).service_pairs("business-unit") == [("s1", "b"), ("s2", "a")]
 
 
 def test_unknown_services_and_teams_are_not_assigned() -> None:

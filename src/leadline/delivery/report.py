@@ -25,12 +25,6 @@ from leadline.periods import Bucket, Grain, Window, buckets, iso, naive_utc, utc
 TOTAL = "total"  # the grain of the whole window, beside the bucketed series
 
 
-def service_groups(app: App, by: GroupBy) -> list[tuple[str, str]]:
-    """(service, group key) for every catalog service, by the one organisational grouping
-    (``catalog.grouping``)."""
-    return Grouping.of(app).service_pairs(by)
-
-
 def dora(
     app: App,
     *,
@@ -136,7 +130,7 @@ def _four_keys_rows(
         name: lake.table(name, _months_up_to(lake, name, as_of))
         for name in ("deployments", "changes", "incidents")
     }
-    groups = service_groups(app, by)
+    groups = Grouping.of(app).service_pairs(by)
     services = ibis.memtable(
         pa.table(
             {"service": [s for s, _ in groups], "key": [k for _, k in groups]},
