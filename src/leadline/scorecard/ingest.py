@@ -55,8 +55,8 @@ OUTCOMES_CSV = CsvFormat(
 KPIS_TEMPLATE = """\
 # Scorecard KPI definitions (leadline ingest scorecard-kpis FILE.yaml).
 # Each item names a KPI by key and overrides the fields it gives; a new key needs a whole
-# definition (name, group, measure, direction). `enabled: false` hides a KPI.
-# leadline scorecard --format json lists the keys in use; docs/scorecard.md lists measures.
+# definition (group and metric; its title, unit and direction are the metric's, `name`
+# renames it). `enabled: false` hides a KPI. `leadline metrics list` lists the metrics.
 kpis:
   - key: dora.deployment_frequency
     target: 2.0          # deployments per day
@@ -65,10 +65,8 @@ kpis:
   - key: finops.cost_per_active_user
     name: Cost per active user
     group: financial
-    measure: finops.unit_cost
+    metric: finops.unit_cost
     params: {driver: active_users}
-    unit: per user-month
-    direction: lower
     target: 12.5
     scopes: [organisation, team]
 """
