@@ -83,7 +83,7 @@ def strategy_document(org: OrganisationBuilder) -> dict[str, Any]:
                     "unit": "h",
                 },
                 {
-                    "name": f"SLOs met, {aligned[0].name}",
+                    "name": f"SLOs within objective, {aligned[0].name}",
                     "metric": "reliability.slos_within_objective",
                     "scope": {"team": aligned[0].name},
                     "target": 100,
