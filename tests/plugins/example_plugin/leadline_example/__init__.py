@@ -1,0 +1,1 @@
+"""An example third-party leadline plugin: one of each thing a plugin can add."""
