@@ -244,7 +244,11 @@ def test_scorecard_is_the_cli_document(demo: Any) -> None:
     from leadline.scorecard.core import scorecard
 
     client, app, reader = demo
-    expected = _cli_json(scorecard(app, by="business-unit", period="2026Q3"))
-    got = client.get("/api/v1/scorecard?by=business-unit&period=2026Q3", headers=reader).json()
+    at = "2026-10-02T09:00:00Z"
+    moment = dt.datetime(2026, 10, 2, 9)
+    expected = _cli_json(scorecard(app, by="business-unit", period="2026Q3", now=moment))
+    got = client.get(
+        f"/api/v1/scorecard?by=business-unit&period=2026Q3&at={at}", headers=reader
+    ).json()
     assert got == expected
     assert client.get("/api/v1/scorecard?period=2026Q9", headers=reader).status_code == 422

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from leadline.periods import PeriodError, instant
 from leadline.scorecard import export
 from leadline.scorecard.core import scorecard
 from leadline.web.api import ERRORS, Reader, cached_answer
@@ -34,14 +35,22 @@ def balanced_scorecard(
         Literal["json", "csv", "parquet"],
         Query(description="json, or csv/parquet: one row per scope and KPI"),
     ] = "json",
+    at: Annotated[
+        str | None,
+        Query(max_length=40, description="Judge at this instant (ISO-8601, UTC); default now."),
+    ] = None,
 ) -> Response:
     """The balanced scorecard (``leadline scorecard --format json|csv|parquet``)."""
     app = leadline_app(request)
-    compute = partial(scorecard, app, by=by, period=period)
-    if format == "json":
-        return cached_answer(request, "scorecard", compute, by, period)
     try:
-        document = cached(app, "scorecard", compute, by, period)
+        moment = instant(at) if at else None
+    except PeriodError as error:
+        raise HTTPException(400, f"at: {error}") from None
+    compute = partial(scorecard, app, by=by, period=period, now=moment)
+    if format == "json":
+        return cached_answer(request, "scorecard", compute, by, period, moment)
+    try:
+        document = cached(app, "scorecard", compute, by, period, moment)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     name = f"scorecard-{by}-{document['period']}.{format}"

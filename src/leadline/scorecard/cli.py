@@ -5,18 +5,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from leadline.context import App
-from leadline.output import console, err_console, to_json
+from leadline.output import OutputFormat, err_console, show, to_json
+from leadline.periods import PeriodError, instant
 from leadline.scorecard import export, qbr
-from leadline.scorecard.core import ScorecardError, rows, scorecard
-
-COLOURS = {"green": "green", "amber": "yellow", "red": "red", "grey": "dim"}
-ARROWS = {"better": "▲ better", "worse": "▼ worse", "flat": "▶ flat"}
+from leadline.scorecard.core import ScorecardError, scorecard
+from leadline.scorecard.tables import scorecard_report
 
 
 class Format(StrEnum):
@@ -25,46 +23,6 @@ class Format(StrEnum):
     csv = "csv"
     parquet = "parquet"
     prometheus = "prometheus"
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def _table(document: dict[str, Any]) -> None:
-    title = (
-        f"Scorecard {document['period']} by {document['by']} "
-        f"(trend vs {document['previous_period']})"
-    )
-    table = Table(title=title, title_justify="left")
-    for column in (
-        "scope",
-        "group",
-        "KPI",
-        "value",
-        "target",
-        "status",
-        "previous",
-        "trend",
-        "owner",
-    ):
-        table.add_column(column, overflow="fold")
-    for r in rows(document):
-        colour = COLOURS[r["status"]]
-        table.add_row(
-            r["scope"],
-            r["group"],
-            r["name"],
-            f"{_num(r['value'])} {r['unit'] or ''}".strip(),
-            _num(r["target"]),
-            f"[{colour}]{r['status']}[/{colour}]",
-            _num(r["previous"]),
-            ARROWS.get(r["trend"] or "", ""),
-            r["owner"] or "",
-        )
-    console.print(table)
-    summary = document["summary"]
-    console.print(", ".join(f"{summary[s]} {s}" for s in summary))
 
 
 def scorecard_command(
@@ -84,6 +42,10 @@ def scorecard_command(
         Path | None, typer.Option("--out", help="Write to this file (required for parquet).")
     ] = None,
     engine: Annotated[str | None, typer.Option(help="duckdb or spark.")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Judge at this instant (date or ISO time, UTC); default now."),
+    ] = None,
 ) -> None:
     """The balanced scorecard: each KPI's value, target, red/amber/green status, trend against
     the previous period and owner, per organisation, business unit, value stream or team."""
@@ -92,12 +54,13 @@ def scorecard_command(
         err_console.print("[red]--format parquet needs --out FILE[/red]")
         raise typer.Exit(2)
     try:
-        document = scorecard(app, by=by, period=period, engine=engine)
-    except ScorecardError as error:
+        moment = instant(at) if at else None
+        document = scorecard(app, by=by, period=period, engine=engine, now=moment)
+    except (ScorecardError, PeriodError) as error:
         err_console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     if fmt is Format.table:
-        _table(document)
+        show(scorecard_report(document), OutputFormat.table, empty="no scopes")
         return
     if fmt in (Format.csv, Format.parquet) and out is not None:
         export.write(document, out, fmt.value)
