@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from leadline.catalog.grouping import Scope
 from leadline.cli import app as cli
 from leadline.context import App
 from leadline.people.paved_road import adoption
+from leadline.periods import Window
 from leadline.reliability.models import Slo
+from leadline.semantic.evaluation import Evaluation
+from leadline.semantic.query import explain
 from leadline.strategy import plan
 from tests.strategy.support import ingest, write
 
@@ -86,6 +90,32 @@ def test_each_check_and_adoption(landed: App) -> None:
     groups = {g["key"]: g for g in data["groups"]}
     assert groups["shop"]["adoption"] == 0.5
     assert groups["(none)"]["services"] == 1
+
+
+def test_adoption_through_the_registry(landed: App) -> None:
+    """people.paved_road_adoption in percent, judged at the window's end: of api, web, batch,
+    orphan and infra only api passes (organisation 1 of 5: 20); shop has api and web (50);
+    ops (batch), platform (infra) and (none) (orphan) pass none; spike is out of scope."""
+    ev = Evaluation(landed, now=AS_OF)
+    window = Window(AS_OF - dt.timedelta(days=90), AS_OF)
+    metric = "people.paved_road_adoption"
+    assert ev.values(metric, "organisation", [window])[0] == {"organisation": 20.0}
+    assert ev.values(metric, "team", [window])[0] == {
+        "shop": 50.0,
+        "ops": 0.0,
+        "platform": 0.0,
+        "(none)": 0.0,
+    }
+    by_service = ev.values(metric, "service", [window])[0]
+    assert by_service == {"api": 100.0, "web": 0.0, "batch": 0.0, "orphan": 0.0, "infra": 0.0}
+    # A window ending before api's deployment (2026-03-01) judges it then: nobody passes.
+    february = Window(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 1))
+    assert ev.values(metric, "organisation", [february])[0] == {"organisation": 0.0}
+    rows = explain(ev, metric, Scope("team", "shop"), window).rows
+    assert [(r["service"], r["has_slo"], r["passes"]) for r in rows] == [
+        ("api", True, True),
+        ("web", False, False),
+    ]
 
 
 def test_plan_item_publish_paved_road_is_met_by_a_passing_service(landed: App) -> None:

@@ -3,7 +3,9 @@
 Each is read from ``delivery.report.dora`` (the one computation behind ``leadline dora``), so
 the registry, the CLI and every page give the same figure for the same scope and window. A
 window is judged with every fact known at the evaluation's as-of instant. Ratios are shown in
-percentage points (a change failure rate of 0.0963 is 9.63).
+percentage points (a change failure rate of 0.0963 is 9.63). The overall performance level is a
+number, 1 low to 4 elite (``LEVELS`` names them; the metric's ``extra`` carries the names, so
+readers in other pillars need not import this one).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from leadline.catalog.grouping import GROUP_BY, Scope, ScopeKind
+from leadline.delivery.levels import ORDER
 from leadline.lake.engines import Lake
 from leadline.periods import Period, Window
 from leadline.present.model import Kind
@@ -20,6 +23,8 @@ from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Direction, Metric, MetricError, Values
 
 SOURCE = "DORA, Accelerate State of DevOps 2023 and 2024; dora.dev four keys guide"
+# The performance level as a number: 1 low, 2 medium, 3 high, 4 elite.
+LEVELS: dict[str, float] = {name: float(len(ORDER) - i) for i, name in enumerate(ORDER)}
 
 
 def groups(ev: Evaluation, kind: ScopeKind, window: Window) -> dict[str, dict[str, Any]]:
@@ -59,7 +64,7 @@ def tracked_since(ev: Evaluation) -> dt.datetime | None:
     return found
 
 
-def _pick(path: tuple[str, ...], scale: float) -> Callable[..., list[Values]]:
+def _pick(path: tuple[str, ...], convert: Callable[[Any], float]) -> Callable[..., list[Values]]:
     def evaluate(
         ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
     ) -> list[Values]:
@@ -77,7 +82,7 @@ def _pick(path: tuple[str, ...], scale: float) -> Callable[..., list[Values]]:
                 value: Any = group
                 for step in path:
                     value = None if value is None else value.get(step)
-                values[key] = None if value is None else scale * float(value)
+                values[key] = None if value is None else convert(value)
             out.append(values)
         return out
 
@@ -100,7 +105,10 @@ def _metric(
     anchor: str,
     description: str,
     scale: float = 1.0,
+    convert: Callable[[Any], float] | None = None,
     aliases: tuple[str, ...] = (),
+    unit_label: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> Metric:
     return Metric(
         key=key,
@@ -112,10 +120,12 @@ def _metric(
         anchor=anchor,
         pillar="delivery",
         description=description,
-        evaluate=_pick(path, scale),
+        evaluate=_pick(path, convert or (lambda value: scale * float(value))),
         explain=_explain,
         aliases=aliases,
         source=SOURCE,
+        unit_label=unit_label,
+        extra=dict(extra or {}),
     )
 
 
@@ -196,5 +206,18 @@ METRICS = (
         description="Remediation deployments (hotfixes, rollbacks) over successful production "
         "deployments.",
         scale=100.0,
+    ),
+    _metric(
+        "dora.performance_level",
+        "DORA performance level",
+        "score",
+        "higher",
+        ("performance_level",),
+        anchor="dora-performance-level",
+        description="The lowest level among the four keys with data: 1 low, 2 medium, 3 high, "
+        "4 elite (a scope with no deployment in the window is low).",
+        convert=LEVELS.__getitem__,
+        unit_label="1 low - 4 elite",
+        extra={str(int(number)): name for name, number in LEVELS.items()},
     ),
 )

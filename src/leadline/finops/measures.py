@@ -36,7 +36,16 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
     """month -> MonthAllocation for the months allocated together (the horizon's started
     months when they hold all of ``months``), once per evaluation; months that cannot be
     allocated (no rules, mixed currencies) are absent."""
-    from leadline.finops.report import FinOpsError, MonthAllocation, allocate_months
+    from leadline.finops.report import MonthAllocation
+
+    found = _allocated(ev, months)
+    return {m: a for m, a in found.items() if isinstance(a, MonthAllocation)}
+
+
+def _allocated(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
+    """month -> MonthAllocation, or the FinOpsError saying why it cannot be allocated, for
+    the started ones of ``months``."""
+    from leadline.finops.report import FinOpsError, allocate_months
 
     started = [m for m in months if m <= ev.now.strftime("%Y-%m")]
     horizon = [m for m in ev.horizon if m <= ev.now.strftime("%Y-%m")]
@@ -46,15 +55,36 @@ def allocations(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
         if not wanted:
             return {}
         try:
-            found = allocate_months(
-                ev.app, [Period.parse(m) for m in wanted], "effective", None, ev.engine
+            return dict(
+                allocate_months(
+                    ev.app, [Period.parse(m) for m in wanted], "effective", None, ev.engine
+                )
             )
-        except FinOpsError:  # no allocation rules
-            return {}
-        return {k: v for k, v in found.items() if isinstance(v, MonthAllocation)}
+        except FinOpsError as error:  # no allocation rules
+            return dict.fromkeys(wanted, error)
 
     result: dict[str, Any] = ev.cached(("allocations", wanted), compute)
     return {m: result[m] for m in started if m in result}
+
+
+def unavailable(ev: Evaluation, window: Window) -> str | None:
+    """Why the window's cost has no value: its months have not started, a month cannot be
+    allocated (no allocation rules yet, costs in several currencies: that error's words), no
+    cost lines, or months in different currencies. None when it has a value."""
+    from leadline.finops.report import FinOpsError
+
+    months = ev.months_started(window)
+    if not months:
+        return f"{window.label} has not started by {ev.now:%Y-%m-%d}"
+    found = _allocated(ev, months)
+    errors = [str(v) for v in found.values() if isinstance(v, FinOpsError)]
+    if errors:
+        return errors[0]
+    if not any(a.lines for a in found.values()):
+        return f"no cost lines in {', '.join(months)}"
+    if len({a.currency for a in found.values() if a.lines}) > 1:
+        return f"the months of {window.label} have costs in different currencies"
+    return None
 
 
 def _exact(value: Fraction) -> Decimal:
@@ -198,6 +228,7 @@ METRICS = (
         evaluate=cost,
         explain=explain_cost,
         currency_of=_currency_of,
+        unavailable=unavailable,
         source=FINOPS,
     ),
     Metric(
@@ -213,6 +244,7 @@ METRICS = (
         "shared or unallocated, weighted by each month's cost.",
         evaluate=allocation_coverage,
         explain=explain_cost,
+        unavailable=unavailable,
         source=FINOPS,
     ),
     Metric(
@@ -229,6 +261,7 @@ METRICS = (
         evaluate=unit_cost,
         explain=explain_cost,
         currency_of=_currency_of,
+        unavailable=unavailable,
         params=("driver",),
         source=FINOPS,
     ),

@@ -5,7 +5,8 @@ The cost of a scope is the showback's (``report.allocate_month`` grouped with
 ``report.group_key``; ``organisation`` = every cost line of the month in the currency). The
 driver's volume for a scope is the sum of its ``business_drivers`` values dated in the month
 (scope "" = organisation). Cost per deployment divides the scope's cost by its successful
-production deployments that month, as ``leadline dora`` counts them; with no deployment facts
+production deployments that month, as ``leadline dora`` counts them (the registry's
+``dora.deployments``, so FinOps does not import the delivery pillar); with no deployment facts
 at all it is null, never 0, and so is any ratio whose divisor is missing or zero. Unit costs
 divide the exact (unrounded) cost and are rounded half-to-even to 6 decimal places.
 """
@@ -14,16 +15,17 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
+from leadline.catalog.grouping import ScopeKind
 from leadline.context import App
-from leadline.delivery.report import dora
 from leadline.finops.allocation import driver_totals
 from leadline.finops.apportion import UNALLOCATED_KEY, minor_units, round_conserving
 from leadline.finops.budgets import ORGANISATION, actuals
 from leadline.finops.report import CostType, FinOpsError, allocate_month, parse_month
 from leadline.lake.engines import Lake
-from leadline.periods import Period, Window
+from leadline.periods import Period
+from leadline.semantic.evaluation import Evaluation
 
 SCOPES = ("organisation", "team", "business-unit", "value-stream")
 UNIT_PLACES = Decimal("0.000001")
@@ -54,10 +56,9 @@ def deployments(app: App, by: str, month: Period, engine: str | None) -> dict[st
     lake = Lake(app.settings, app.store, engine)
     if not lake.partitions("deployments"):
         return None
-    grouping = "team" if by == ORGANISATION else by
-    data = dora(app, by=grouping, window=Window(month.start, month.end), engine=engine)  # type: ignore[arg-type]
-    counts = {g["key"]: int(g["deployments"]) for g in data["groups"]}
-    return {ORGANISATION: sum(counts.values())} if by == ORGANISATION else counts
+    kind = cast(ScopeKind, by)
+    found = Evaluation(app, engine).values("dora.deployments", kind, [month.window])[0]
+    return {key: int(count) for key, count in found.items() if count is not None}
 
 
 def unit_cost(

@@ -9,6 +9,10 @@ Two SLO shares exist because people ask two questions, and each has its own key 
 - ``reliability.slos_within_objective``, "SLOs within objective (at window end)": of the SLOs
   with data, the share whose SLI over its own rolling window meets the objective at the end of
   the window (what ``leadline slo status`` shows).
+
+Counts beside them let other pillars and the heat map add SLOs up across scopes without
+reading reliability's models: ``reliability.slos`` (SLOs defined), ``reliability.slos_judged``
+(with an SLI at the window's end) and ``reliability.slos_within_objective_count``.
 """
 
 from __future__ import annotations
@@ -105,6 +109,36 @@ def _within(rows: list[dict[str, Any]]) -> float | None:
     if not judged:
         return None
     return 100.0 * sum(1 for s in judged if s["sli"] >= s["objective"]) / len(judged)
+
+
+def _judged(rows: list[dict[str, Any]]) -> float | None:
+    return float(sum(1 for s in rows if s["sli"] is not None))
+
+
+def _within_count(rows: list[dict[str, Any]]) -> float | None:
+    judged = [s for s in rows if s["sli"] is not None]
+    return float(sum(1 for s in judged if s["sli"] >= s["objective"]))
+
+
+def slos_defined(
+    ev: Evaluation, kind: ScopeKind, windows: Sequence[Window], params: Mapping[str, str]
+) -> list[Values]:
+    """SLO specifications naming a service of each scope, as the store holds them (they are
+    not versioned: every window counts today's); every catalog scope is present, with 0."""
+    from sqlalchemy import select
+
+    from leadline.reliability.models import Slo
+
+    def load() -> list[str]:
+        with ev.store_session() as session:
+            return list(session.scalars(select(Slo.service).order_by(Slo.name)))
+
+    services: list[str] = ev.cached(("slo-services",), load)
+    counts: dict[str, float] = dict.fromkeys(ev.grouping.scopes(kind), 0.0)
+    for service in services:
+        key = ev.grouping.service_key(service, kind)
+        counts[key] = counts.get(key, 0.0) + 1
+    return [dict(counts) for _ in windows]
 
 
 def _least_budget(rows: list[dict[str, Any]]) -> float | None:
@@ -209,6 +243,51 @@ def _report_month(month: str, as_of: dt.datetime) -> Any:
 
 
 METRICS = (
+    Metric(
+        key="reliability.slos",
+        title="SLOs defined",
+        unit="count",
+        direction="higher",
+        scopes=GROUPS,
+        default_window="quarter",
+        anchor="slos-defined",
+        pillar="reliability",
+        description="SLO specifications naming a service of the scope (as held now).",
+        evaluate=slos_defined,
+        point_in_time=True,
+        source=SRE,
+    ),
+    Metric(
+        key="reliability.slos_judged",
+        title="SLOs judged (at window end)",
+        unit="count",
+        direction="higher",
+        scopes=PER_SLO,
+        default_window="quarter",
+        anchor="slos-within-objective",
+        pillar="reliability",
+        description="The scope's SLOs with an SLI over their own window at the end of the window.",
+        evaluate=_per_scope(_judged),
+        explain=explain_slos,
+        point_in_time=True,
+        source=SRE,
+    ),
+    Metric(
+        key="reliability.slos_within_objective_count",
+        title="SLOs within objective (count, at window end)",
+        unit="count",
+        direction="higher",
+        scopes=PER_SLO,
+        default_window="quarter",
+        anchor="slos-within-objective",
+        pillar="reliability",
+        description="The scope's SLOs whose SLI over their own window meets the objective at "
+        "the end of the window.",
+        evaluate=_per_scope(_within_count),
+        explain=explain_slos,
+        point_in_time=True,
+        source=SRE,
+    ),
     Metric(
         key="reliability.slos_met",
         title="SLOs met (SLO-months)",

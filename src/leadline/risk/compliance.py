@@ -9,8 +9,9 @@ without a team or business unit is in the ``(none)`` group. A pair passes at dat
 
 * its latest attestation made on or before ``at`` says ``pass`` and ``at <= expires_on``, or
 * the control has an ``evidence_rule`` the store already proves (documented in docs/risk.md):
-  ``slo-defined`` - the service has at least one SLO; ``owner-defined`` - the catalog service
-  has an owner team.
+  ``slo-defined`` - the service has at least one SLO (``reliability.slos`` by service, read
+  through the metric registry in the caller's session); ``owner-defined`` - the catalog
+  service has an owner team.
 
 coverage = passing pairs / in-scope pairs (null when nothing is in scope).
 """
@@ -25,9 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.grouping import NO_GROUP, GroupBy, Scope
-from leadline.reliability.models import Slo
+from leadline.periods import Window
 from leadline.risk.models import Attestation, Control
 from leadline.risk.rows import CatalogNames
+from leadline.semantic.evaluation import Evaluation
 
 SCOPE_KINDS = ("all", "service", "team", "business-unit")
 EVIDENCE_RULES = ("slo-defined", "owner-defined")
@@ -35,9 +37,14 @@ GROUPINGS = ("business-unit", "team", "service", "control")
 UNASSIGNED = NO_GROUP  # the organisational grouping's "Not assigned" group
 
 
-def rule_checks(session: Session, names: CatalogNames) -> dict[str, Callable[[str], bool]]:
+def rule_checks(
+    session: Session, names: CatalogNames, at: dt.date
+) -> dict[str, Callable[[str], bool]]:
     """Each derived-evidence rule as a test on a service name."""
-    with_slo = set(session.scalars(select(Slo.service)))
+    day = dt.datetime.combine(at, dt.time())
+    ev = Evaluation.in_session(session, now=day + dt.timedelta(days=1))
+    slos = ev.values("reliability.slos", "service", [Window(day, day + dt.timedelta(days=1))])
+    with_slo = {service for service, count in slos[0].items() if count}
     return {
         "slo-defined": lambda service: service in with_slo,
         "owner-defined": lambda service: names.grouping.service_key(service, "team") != NO_GROUP,
@@ -70,7 +77,7 @@ def latest_attestations(session: Session, at: dt.date) -> dict[tuple[str, str], 
 def pairs(session: Session, at: dt.date) -> list[dict[str, Any]]:
     """Every in-scope (control, service) pair with its verdict and why."""
     names = CatalogNames.load(session)
-    rules = rule_checks(session, names)
+    rules = rule_checks(session, names, at)
     latest = latest_attestations(session, at)
     out = []
     controls = session.scalars(select(Control).where(Control.active).order_by(Control.key))

@@ -1,21 +1,55 @@
 """An evaluation: the instant figures are judged at, the engine, and a cache shared by every
 metric one request (a scorecard, a page, a QBR) evaluates, so a pillar report that serves
 several metrics runs once.
+
+An evaluation may also hold a caller's store session (``Evaluation.in_session``): a report
+that is handed a session rather than the app (a pillar reading another pillar's figure inside
+its own transaction) evaluates the metrics that read only the store's entities in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
+
+from sqlalchemy.orm import Session
 
 from leadline.catalog.grouping import Grouping, Scope, ScopeKind
 from leadline.context import App
 from leadline.periods import Period, Window, utc_now
 from leadline.semantic import registry
-from leadline.semantic.registry import Metric, Values
+from leadline.semantic.registry import Metric, MetricError, Values
+from leadline.store import Store
+
+
+class _SessionOnly(App):
+    """Stands for the app in an evaluation made with a caller's store session alone: metrics
+    that read the store's entities (through ``Evaluation.store_session``) work; one that
+    needs the settings or the lake raises MetricError instead of reading another home."""
+
+    def __init__(self) -> None:  # neither settings nor a store of its own
+        pass
+
+    @property
+    def store(self) -> Store:
+        self._refuse("store")
+
+    def __getattr__(self, name: str) -> NoReturn:
+        self._refuse(name)
+
+    def __repr__(self) -> str:
+        return "<a store session only>"
+
+    @staticmethod
+    def _refuse(name: str) -> NoReturn:
+        raise MetricError(
+            f"this evaluation holds a store session only, not the app's {name}: "
+            "evaluate the metric with Evaluation(app)"
+        )
 
 
 @dataclass
@@ -29,12 +63,31 @@ class Evaluation:
     # month-partitioned reports read them once.
     horizon: tuple[str, ...] = ()
     cache: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    # A caller's open store session: entities are read in it (None: a session of the app's
+    # store per read).
+    session: Session | None = None
     _locks: dict[tuple[Any, ...], threading.Lock] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is not None:
             self.now = self.now.astimezone(dt.UTC).replace(tzinfo=None)
+
+    @classmethod
+    def in_session(cls, session: Session, now: dt.datetime | None = None) -> Evaluation:
+        """An evaluation inside a caller's store session, without the app: for metrics that
+        read only the store (``reliability.slos``); the others raise MetricError."""
+        return cls(_SessionOnly(), now=now or utc_now(), session=session)
+
+    @contextmanager
+    def store_session(self) -> Iterator[Session]:
+        """The caller's session when the evaluation holds one (it sees the caller's changes
+        not yet committed), else a new session of the app's store."""
+        if self.session is not None:
+            yield self.session
+            return
+        with self.app.store.session() as session:
+            yield session
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key; other threads asking meanwhile wait for it."""
@@ -48,7 +101,7 @@ class Evaluation:
     @property
     def grouping(self) -> Grouping:
         def load() -> Grouping:
-            with self.app.store.session() as session:
+            with self.store_session() as session:
                 return Grouping.load(session)
 
         found: Grouping = self.cached(("grouping",), load)

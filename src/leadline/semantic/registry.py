@@ -32,6 +32,8 @@ Values = Mapping[str, float | None]  # scope name -> value (a scope without data
 Evaluate = Callable[["Evaluation", ScopeKind, Sequence[Window], Mapping[str, str]], list[Values]]
 Explain = Callable[["Evaluation", Scope, Window, Mapping[str, str]], "Report"]
 CurrencyOf = Callable[["Evaluation", Window], str | None]
+# Why a window has no values, in words (None: it has, or nothing can be said).
+Unavailable = Callable[["Evaluation", Window], str | None]
 DOCS = "docs/metrics.md"
 
 
@@ -62,6 +64,9 @@ class Metric:
     source: str = ""  # the publication the definition follows
     # money metrics: the currency of a window's values (None when there is no single one)
     currency_of: CurrencyOf | None = None
+    # why a window has no values (no allocation rules yet, no cost lines), for surfaces to say
+    # instead of showing a blank
+    unavailable: Unavailable | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

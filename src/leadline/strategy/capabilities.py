@@ -16,6 +16,14 @@ Rules (docs/strategy.md, "Capability map"):
   objective at ``at``, and the lowest DORA performance level of its teams with deployments in
   the 90 days before ``at``; the band is red when under half the SLOs are met or a team is
   low, green when every SLO is met and every team is elite or high, yellow otherwise.
+
+Every figure of another pillar is read through the metric registry, judged at ``at``: cost is
+``finops.cost`` by team plus ``finops.cost`` by service for the capability's services whose
+owning team is not one of its teams (a service's cost is allocated to its owning team, so each
+portion counts once); SLOs are ``reliability.slos_judged`` and
+``reliability.slos_within_objective_count`` by service; DORA levels are
+``dora.performance_level`` (named by the metric's ``extra``) of the teams with
+``dora.deployments``.
 """
 
 from __future__ import annotations
@@ -29,12 +37,16 @@ from typing import Any
 from sqlalchemy import select
 
 from leadline.context import App
-from leadline.delivery.levels import ORDER
-from leadline.periods import Period
+from leadline.periods import Period, PeriodError, Window
+from leadline.present.formats import minor_units
+from leadline.semantic import registry
+from leadline.semantic.evaluation import Evaluation
 from leadline.strategy.portfolio_models import Capability, RoadmapInitiative
 from leadline.strategy.roadmap import lighthouse_streams
 
 DORA_DAYS = 90
+COST = "finops.cost"
+LEVEL = "dora.performance_level"
 
 
 def previous_month(today: dt.date) -> str:
@@ -96,72 +108,79 @@ def _investment(names: set[str], initiatives: list[RoadmapInitiative]) -> dict[s
 
 
 class _Costs:
-    """One month's allocation, read once, attributed to capabilities."""
+    """One month's cost by team and by service from the registry, attributed to capabilities."""
 
-    def __init__(self, app: App, month: str, engine: str | None) -> None:
-        from leadline.finops.apportion import minor_units
-        from leadline.finops.report import FinOpsError, allocate_month, parse_month
-
+    def __init__(self, ev: Evaluation, month: str) -> None:
         self.currency: str | None = None
         self.note: str | None = None
-        self.portions: list[Any] = []
         self.places = 2
+        self.by_team: dict[str, float | None] = {}
+        self.by_service: dict[str, float | None] = {}
+        self.owners: dict[str, str | None] = {}
         try:
-            result = allocate_month(app, parse_month(month), engine=engine)
-        except FinOpsError as error:
+            window = Period.parse(month, ("month",)).window
+        except PeriodError as error:
             self.note = str(error)
             return
-        if result.lines == 0:
-            self.note = f"no cost lines in {month}"
+        metric = registry.get(COST)
+        self.note = metric.unavailable(ev, window) if metric.unavailable else None
+        if self.note is not None or metric.currency_of is None:
             return
-        self.currency, self.places = result.currency, minor_units(result.currency)
-        self.portions = [p for p in result.allocation.portions if p.kind != "unallocated"]
+        self.currency = metric.currency_of(ev, window)
+        if self.currency is None:
+            return
+        self.places = minor_units(self.currency)
+        self.by_team = dict(ev.values(COST, "team", [window])[0])
+        self.by_service = dict(ev.values(COST, "service", [window])[0])
+        self.owners = {name: place.team for name, place in ev.grouping.services.items()}
 
     def of(self, services: list[str], teams: list[str]) -> str | None:
+        """The cost of the portions of the teams, and of the services whose owning team is not
+        one of them (the others' portions are already in their owner's)."""
         if self.currency is None or not (services or teams):
             return None
-        wanted_services, wanted_teams = set(services), set(teams)
-        amount = sum(
-            (
-                p.amount
-                for p in self.portions
-                if p.service in wanted_services or p.team in wanted_teams
-            ),
-            Fraction(0),
-        )
+        wanted_teams = set(teams)
+        amount = Fraction(0)
+        for team in sorted(wanted_teams):
+            amount += Fraction(self.by_team.get(team) or 0.0)
+        for service in sorted(set(services)):
+            if self.owners.get(service) not in wanted_teams:
+                amount += Fraction(self.by_service.get(service) or 0.0)
         return _money(amount, self.places)
 
 
 class _Health:
-    """SLO status at ``at`` and DORA levels per team over the 90 days before it."""
+    """SLO counts at ``at`` and DORA levels per team over the 90 days before it."""
 
-    def __init__(self, app: App, at: dt.datetime, engine: str | None) -> None:
-        from leadline.delivery.report import dora
-        from leadline.periods import Window
-        from leadline.reliability.report import status
-
-        self.slos = status(app, at=at, engine=engine)["slos"]
-        groups = dora(
-            app, by="team", window=Window(at - dt.timedelta(days=DORA_DAYS), at), engine=engine
-        )["groups"]
+    def __init__(self, ev: Evaluation, at: dt.datetime) -> None:
+        window = Window(at - dt.timedelta(days=DORA_DAYS), at)
+        self.judged = ev.values("reliability.slos_judged", "service", [window])[0]
+        self.met = ev.values("reliability.slos_within_objective_count", "service", [window])[0]
+        deployed = ev.values("dora.deployments", "team", [window])[0]
+        numbers = ev.values(LEVEL, "team", [window])[0]
+        names = registry.get(LEVEL).extra  # "1": "low" ... "4": "elite"
+        self.rank = {name: int(number) for number, name in names.items()}
         self.levels = {
-            g["key"]: g["performance_level"] for g in groups if g["deployments"] and g["key"]
+            team: names[str(int(number))]
+            for team, number in numbers.items()
+            if team and number is not None and deployed.get(team)
         }
 
     def of(self, services: list[str], teams: list[str]) -> dict[str, Any]:
-        judged = [s for s in self.slos if s["service"] in services and s["sli"] is not None]
-        met = sum(1 for s in judged if s["sli"] >= s["objective"])
-        share = met / len(judged) if judged else None
-        judged_services = {s["service"] for s in judged}
-        missed_services = {s["service"] for s in judged if s["sli"] < s["objective"]}
+        chosen = set(services)
+        judged = {s: int(self.judged.get(s) or 0) for s in chosen}
+        met = {s: int(self.met.get(s) or 0) for s in chosen}
+        total = sum(judged.values())
+        share = sum(met.values()) / total if total else None
+        judged_services = {s for s, n in judged.items() if n}
         levels = {t: self.levels[t] for t in teams if t in self.levels}
-        worst = max(levels.values(), key=ORDER.index) if levels else None
+        worst = min(levels.values(), key=self.rank.__getitem__) if levels else None
         return {
-            "slos_judged": len(judged),
-            "slos_met": met,
+            "slos_judged": total,
+            "slos_met": sum(met.values()),
             "slo_met_share": share,
             "services_judged": len(judged_services),
-            "services_meeting_slos": len(judged_services - missed_services),
+            "services_meeting_slos": sum(1 for s in judged_services if met[s] == judged[s]),
             "dora_levels": levels,
             "dora_level": worst,
             "health": health_band(share, worst),
@@ -224,8 +243,9 @@ def capability_map(
     with app.store.session() as session:
         capabilities = list(session.scalars(select(Capability)))
         initiatives = list(session.scalars(select(RoadmapInitiative)))
-    costs = _Costs(app, month, engine)
-    health = _Health(app, at, engine) if capabilities else None
+    ev = Evaluation(app, engine, now=at)
+    costs = _Costs(ev, month)
+    health = _Health(ev, at) if capabilities else None
     rows: list[dict[str, Any]] = []
     for cap, level in ordered_capabilities(capabilities):
         rows.append(

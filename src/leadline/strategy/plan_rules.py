@@ -1,26 +1,27 @@
 """Automatic evidence for 90-day plan items: rules over what leadline already holds.
 
 Each rule returns whether the item is met and a sentence saying why. Lighthouse value streams
-are those named by any strategy on a page (``lighthouse_value_streams``). Tables owned by
-pillars that may not be installed (risk register, FinOps cost lines) are looked up defensively:
-a missing table means "not met", never an error.
+are those named by any strategy on a page (``lighthouse_value_streams``). Figures of other
+pillars (SLOs defined, paved-road adoption) are read through the metric registry. Tables owned
+by pillars that may not be installed (risk register, FinOps cost lines) are looked up
+defensively: a missing table means "not met", never an error.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, inspect, select, table
 from sqlalchemy.orm import Session
 
-from leadline.catalog.grouping import Grouping, Scope
+from leadline.catalog.grouping import Grouping, Scope, ScopeKind
 from leadline.catalog.models import Team, ValueStream
 from leadline.context import App
 from leadline.lake.engines import Lake
 from leadline.lake.models import LakeFile
-from leadline.reliability.models import Slo
+from leadline.periods import Window, utc_now
+from leadline.semantic.evaluation import Evaluation
 from leadline.strategy.models import KeyResult, KeyResultCheckin, Objective, StrategyPage
 from leadline.strategy.portfolio_models import RoadmapInitiative
 
@@ -41,6 +42,12 @@ class Facts:
 
     session: Session
     app: App
+
+    def metric(self, key: str, kind: ScopeKind) -> dict[str, float | None]:
+        """A registry metric's values per scope of ``kind`` now (over the last 90 days), read
+        in the rule's session."""
+        ev = Evaluation(self.app, now=utc_now(), session=self.session)
+        return dict(ev.values(key, kind, [Window.last_days(90, ev.now.date())])[0])
 
     def lake_count(self, table_name: str, services: list[str]) -> int:
         """Rows of a lake fact table for these services (0 when the table has no files)."""
@@ -172,11 +179,10 @@ def _per_lighthouse(facts: Facts, test: Callable[[str, list[str]], bool], what: 
 
 @rule("lighthouse-slos")
 def lighthouse_slos(facts: Facts) -> Evidence:
-    session = facts.session
-    with_slo = set(session.scalars(select(Slo.service)))
-    return _per_lighthouse(
-        facts, lambda _n, services: bool(with_slo & set(services)), "a service with an SLO"
-    )
+    """Each lighthouse stream has a service with an SLO (``reliability.slos`` by value
+    stream, grouped as ``_stream_services`` groups)."""
+    slos = facts.metric("reliability.slos", "value-stream")
+    return _per_lighthouse(facts, lambda name, _s: bool(slos.get(name)), "a service with an SLO")
 
 
 @rule("lighthouse-teams")
@@ -210,13 +216,11 @@ def lighthouse_stability(facts: Facts) -> Evidence:
 
 @rule("paved-road")
 def paved_road_published(facts: Facts) -> Evidence:
-    """At least one service meets every golden-path check (see people.paved_road)."""
-    from leadline.people.paved_road import service_checks
-
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = service_checks(facts.app, as_of=now)
-    passing = sum(r["passes"] for r in rows)
-    return Evidence(passing > 0, f"{passing} of {len(rows)} services on the paved road")
+    """At least one service meets every golden-path check (``people.paved_road_adoption``
+    by service: 100 on the paved road, 0 off it)."""
+    services = facts.metric("people.paved_road_adoption", "service")
+    passing = sum(1 for value in services.values() if value == 100.0)
+    return Evidence(passing > 0, f"{passing} of {len(services)} services on the paved road")
 
 
 @rule("okr-checkins")
