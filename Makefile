@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(STAMP) $(FOCUS_STAMP) system-deps lint
 	$(BIN)/python -m pytest
@@ -47,4 +48,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) leadline-data test-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) leadline-data test-output .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

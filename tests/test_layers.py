@@ -1,0 +1,60 @@
+"""The layer contract (pyproject.toml ``[tool.importlinter]``, docs/architecture.md "Layers")
+holds: ``lint-imports`` passes as ``make lint`` runs it, the pillars stay independent
+siblings, and no exception lets one pillar import another."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+PILLARS = ("delivery", "reliability", "finops", "risk", "strategy", "people")
+
+
+def _contract() -> dict[str, object]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    assert isinstance(contract, dict)
+    return contract
+
+
+def test_lint_imports_keeps_the_layers() -> None:
+    """The venv's lint-imports (beside this interpreter), without its cache: a broken
+    contract fails here, naming the imports that break it."""
+    binary = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(binary), "--no-cache", "--no-logo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 1 kept, 0 broken." in result.stdout
+
+
+def test_the_pillars_are_independent_and_under_the_registry() -> None:
+    contract = _contract()
+    layers = contract["layers"]
+    assert isinstance(layers, list)
+    assert layers[:3] == ["cli", "demo", "web"]
+    pillars = " | ".join(PILLARS)
+    assert pillars in layers
+    below = layers[layers.index(pillars) + 1 :]
+    assert below[0] == "semantic"  # the metric registry, the pillars' only way to each other
+    for module in ("catalog", "periods", "lake", "ingest", "store"):
+        assert any(module in layer.replace(" ", "").split("|") for layer in below), module
+    above = layers[: layers.index(pillars)]
+    assert {"scorecard", "maturity"} <= set(above)
+
+
+def test_no_exception_lets_a_pillar_import_another() -> None:
+    ignored = _contract()["ignore_imports"]
+    assert isinstance(ignored, list)
+    for line in ignored:
+        importer, imported = (part.strip() for part in line.split("->"))
+        assert imported.split(".")[1] not in PILLARS, line
+        assert importer.startswith(("leadline.*.", "leadline.store.registry")), line
