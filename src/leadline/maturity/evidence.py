@@ -83,11 +83,11 @@ class Evidence:
 
     def months_before(self, count: int) -> list[str]:
         """The ``count`` calendar months before the assessment month, oldest first."""
+        month = Period.of("month", self.as_of)
         out: list[str] = []
-        day = self.as_of.replace(day=1)
         for _ in range(count):
-            day = (day - dt.timedelta(days=1)).replace(day=1)
-            out.insert(0, day.strftime("%Y-%m"))
+            month = month.previous()
+            out.insert(0, month.label)
         return out
 
     def last_month(self) -> str:
