@@ -19,39 +19,10 @@ from fractions import Fraction
 
 from leadline.finops.rules import AllocationRules, SharedPool
 
+# The one table of ISO 4217 minor units, re-exported for the FinOps modules.
+from leadline.present.formats import minor_units as minor_units  # noqa: PLC0414
+
 UNALLOCATED_KEY = "unallocated"
-# ISO 4217 minor units that are not 2
-MINOR_UNITS = {
-    **dict.fromkeys(
-        (
-            "BIF",
-            "CLP",
-            "DJF",
-            "GNF",
-            "ISK",
-            "JPY",
-            "KMF",
-            "KRW",
-            "PYG",
-            "RWF",
-            "UGX",
-            "UYI",
-            "VND",
-            "VUV",
-            "XAF",
-            "XOF",
-            "XPF",
-        ),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-    "CLF": 4,
-    "UYW": 4,
-}
-
-
-def minor_units(currency: str) -> int:
-    return MINOR_UNITS.get(currency, 2)
 
 
 @dataclass(frozen=True)
