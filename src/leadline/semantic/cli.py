@@ -13,6 +13,7 @@ from leadline.context import App
 from leadline.output import console, err_console, to_json
 from leadline.periods import PeriodError, Window, instant
 from leadline.present.render import document, rich_table, to_csv
+from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import catalogue, explain, show, show_report, window_of
 from leadline.semantic.registry import MetricError
@@ -78,6 +79,19 @@ def evaluation(app: App, at: str | None, engine: str | None) -> Evaluation:
     return Evaluation(app, engine, instant(at))
 
 
+def _asked(
+    ctx: typer.Context,
+    key: str,
+    window: tuple[str | None, str | None, str | None],
+    engine: str | None,
+) -> tuple[Evaluation, Window]:
+    """The evaluation (at ``--at``) and the window (``--since``/``--until``, else the
+    metric's default) a command asks about; MetricError or PeriodError when they are bad."""
+    since, until, at = window
+    ev = evaluation(ctx.obj, at, engine)
+    return ev, window_of(ev, registry.get(key), since, until, None)
+
+
 @metrics_app.command("list")
 def list_command(fmt: FmtOpt = Fmt.table) -> None:
     """Every registered metric: key, title, unit, direction, scopes, default window and the
@@ -111,13 +125,8 @@ def show_command(
     fmt: FmtOpt = Fmt.table,
 ) -> None:
     """A metric for every scope of a kind over a window (default: the metric's own)."""
-    app: App = ctx.obj
     try:
-        ev = evaluation(app, at, engine)
-        from leadline.semantic import registry
-
-        metric = registry.get(key)
-        window = window_of(ev, metric, since, until, None)
+        ev, window = _asked(ctx, key, (since, until, at), engine)
         data = show(
             ev,
             key,
@@ -155,13 +164,8 @@ def explain_command(
     fmt: FmtOpt = Fmt.table,
 ) -> None:
     """The rows behind one value: the facts it was computed from and how each counted."""
-    app: App = ctx.obj
     try:
-        ev = evaluation(app, at, engine)
-        from leadline.semantic import registry
-
-        metric = registry.get(key)
-        window: Window = window_of(ev, metric, since, until, None)
+        ev, window = _asked(ctx, key, (since, until, at), engine)
         report = explain(ev, key, Scope.parse(scope), window, _params(param))
     except (MetricError, PeriodError, ValueError) as error:
         raise _fail(error) from None
@@ -173,6 +177,6 @@ def explain_command(
         console.print(rich_table(report))
         meta = report.meta
         console.print(
-            f"{metric.title} of {meta['scope']}: [bold]{meta['display']}[/bold] "
+            f"{registry.get(key).title} of {meta['scope']}: [bold]{meta['display']}[/bold] "
             f"({len(report.rows)} facts; as of {meta['as_of']}; {meta['definition']})"
         )
