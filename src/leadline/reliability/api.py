@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from leadline.periods import PeriodAsOf
+from leadline.periods import PeriodAsOf, utc_now
 from leadline.reliability.report import alerts, parse_instant
 from leadline.reliability.report import status as slo_status
 from leadline.reliability.sla_report import sla_status
@@ -21,10 +21,6 @@ from leadline.web.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 ServiceLevelBy = Literal["service", "team", "value-stream", "business-unit"]
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/slo/status", responses=ERRORS)
@@ -60,7 +56,7 @@ def slo_alerts(
     slo: str | None = None,
 ) -> Response:
     """Burn-rate alert episodes over ``[since, until)`` (default: the last 7 days)."""
-    end = dt.datetime.combine(until or _today() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    end = dt.datetime.combine(until or utc_now().date() + dt.timedelta(days=1), dt.time(), dt.UTC)
     start = dt.datetime.combine(since, dt.time(), dt.UTC) if since else end - dt.timedelta(days=7)
     if start >= end or end - start > dt.timedelta(days=366):
         raise HTTPException(400, "since must be before until, at most a year apart")

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import Response
 
+from leadline.periods import utc_now
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
@@ -20,10 +21,6 @@ from leadline.web.edits import EditError, update_risk
 from leadline.web.responses import json_answer, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
 
 
 @router.get("/risk/register", responses=ERRORS)
@@ -81,7 +78,7 @@ def risk_compliance(
     """Compliance coverage of controls in scope (``leadline risk compliance``)."""
     with leadline_app(request).store.session() as session:
         try:
-            data = compliance_report(session, at or _today(), by)
+            data = compliance_report(session, at or utc_now().date(), by)
         except (ValueError, KeyError) as error:
             raise HTTPException(400, str(error)) from None
     return json_answer(request, data)
@@ -91,7 +88,7 @@ def risk_compliance(
 def risk_csf(request: Request, *, _who: Reader, at: dt.date | None = None) -> Response:
     """CSF 2.0 profiles: assessed subcategories, gaps and mean tiers."""
     with leadline_app(request).store.session() as session:
-        data = profiles_summary(session, at or _today())
+        data = profiles_summary(session, at or utc_now().date())
     return json_answer(request, {"profiles": data, "count": len(data)})
 
 
@@ -101,7 +98,7 @@ def risk_csf_profile(
 ) -> Response:
     """One profile's gap rows and heat map (``leadline risk csf --profile P``)."""
     with leadline_app(request).store.session() as session:
-        data = profile_report(session, profile, at or _today())
+        data = profile_report(session, profile, at or utc_now().date())
     if not data.get("rows"):
         raise HTTPException(404, f"no assessments in profile {profile!r}")
     return json_answer(request, data)
