@@ -84,12 +84,14 @@ def _asked(
     key: str,
     window: tuple[str | None, str | None, str | None],
     engine: str | None,
+    period: str | None = None,
 ) -> tuple[Evaluation, Window]:
-    """The evaluation (at ``--at``) and the window (``--since``/``--until``, else the
-    metric's default) a command asks about; MetricError or PeriodError when they are bad."""
+    """The evaluation (at ``--at``) and the window (``--since``/``--until``, else the current
+    ``period`` to date, else the metric's default) a command asks about; MetricError or
+    PeriodError when they are bad."""
     since, until, at = window
     ev = evaluation(ctx.obj, at, engine)
-    return ev, window_of(ev, registry.get(key), since, until, None)
+    return ev, window_of(ev, registry.get(key), since, until, period)
 
 
 @metrics_app.command("list")
@@ -156,6 +158,10 @@ def explain_command(
     scope: Annotated[
         str, typer.Option(help="KIND:NAME (team:payments) or organisation.")
     ] = "organisation",
+    period: Annotated[
+        Grain | None,
+        typer.Option(help="The current week, month, quarter or year to date (without --since)."),
+    ] = None,
     since: Since = None,
     until: Until = None,
     at: At = None,
@@ -165,7 +171,8 @@ def explain_command(
 ) -> None:
     """The rows behind one value: the facts it was computed from and how each counted."""
     try:
-        ev, window = _asked(ctx, key, (since, until, at), engine)
+        grain = period.value if period else None
+        ev, window = _asked(ctx, key, (since, until, at), engine, grain)
         report = explain(ev, key, Scope.parse(scope), window, _params(param))
     except (MetricError, PeriodError, ValueError) as error:
         raise _fail(error) from None

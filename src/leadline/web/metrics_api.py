@@ -111,6 +111,9 @@ def explain_metric(
     scope: Annotated[
         str, Query(max_length=300, description="KIND:NAME (team:payments) or organisation.")
     ] = "organisation",
+    period: Annotated[
+        Grain | None, Query(description="The current period to date (without since/until).")
+    ] = None,
     since: Instant = None,
     until: Instant = None,
     at: Instant = None,
@@ -121,7 +124,7 @@ def explain_metric(
     metric = _metric(key)
     ev = _evaluation(request, at)
     try:
-        window = window_of(ev, metric, since, until, None)
+        window = window_of(ev, metric, since, until, period)
         report = explain(ev, metric.key, Scope.parse(scope), window, _params(param))
     except (MetricError, PeriodError, ValueError) as error:
         raise HTTPException(400, str(error)) from None
