@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import sys
@@ -11,7 +10,10 @@ from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
+
+from leadline.present.model import Column, Report, humanise, infer
+from leadline.present.render import rich_table, to_csv
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,18 +39,6 @@ def to_json(payload: Any) -> str:
     return json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return str(value)
-
-
 def emit(
     rows: list[dict[str, Any]],
     fmt: OutputFormat,
@@ -56,24 +46,27 @@ def emit(
     key: str,
     title: str | None = None,
     extra: dict[str, Any] | None = None,
+    columns: list[Column] | None = None,
 ) -> None:
-    """Print ``rows``: a table, ``{key: rows, **extra}`` as JSON, or CSV."""
+    """Print ``rows``: ``{key: rows, **extra}`` as JSON, or a :class:`Report` of ``columns``
+    (default: inferred from the values, a fallback for commands whose pillar declares no
+    report) as a table or CSV."""
     if fmt is OutputFormat.json:
         print(to_json({key: rows, "count": len(rows), **(extra or {})}))
         return
-    columns = list(rows[0]) if rows else []
+    report = Report(key, title or humanise(key), columns or infer(rows), rows)
+    show(report, fmt, empty=f"no {key.replace('_', ' ')}")
+
+
+def show(report: Report, fmt: OutputFormat, *, empty: str | None = None) -> None:
+    """A report as people read it (a table of its shown columns, formatted by kind) or as CSV
+    (every column, exact values: the bytes the web page's "Download CSV" gives). JSON is the
+    caller's: each command's JSON document is its own contract."""
     if fmt is OutputFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-        return
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row[c]) for c in columns))
-    if rows:
-        console.print(table)
+        sys.stdout.write(to_csv(report))
+    elif report.rows:
+        console.print(rich_table(report))
+        for note in report.notes:
+            console.print(escape(note))
     else:
-        console.print(f"[dim]no {key.replace('_', ' ')}[/dim]")
+        console.print(escape(empty or f"{report.title}: nothing to show"), style="dim")

@@ -160,15 +160,16 @@ def test_csv_output(home: Path, command: str, header: str, first: str) -> None:
 @pytest.mark.parametrize(
     ("command", "cells"),
     [
-        ("teams", ["payments", "stream-aligned", "6.5", "platform"]),
+        ("teams", ["payments", "Stream aligned", "6.5", "platform"]),
         ("services", ["card-authoriser", "ledger", "payments"]),
         ("value-streams", ["checkout", "From basket to paid order"]),
         ("business-units", ["retail", "acme"]),
-        ("interactions", ["collaboration", "x-as-a-service", "2025-12-20"]),
+        ("interactions", ["Collaboration", "X as a service", "2025-12-20"]),
     ],
 )
 def test_table_output(home: Path, command: str, cells: list[str]) -> None:
-    """The default table shows the values."""
+    """The default table shows the values (Team Topologies types and interaction modes
+    humanised: ``stream-aligned`` is shown as "Stream aligned")."""
     result = runner.invoke(cli, ["--home", str(home), "catalog", command], env={"COLUMNS": "250"})
     assert result.exit_code == 0
     for cell in cells:

@@ -426,7 +426,8 @@ def test_cli_json(tmp_path: Path) -> None:
 
 
 def test_cli_csv(tmp_path: Path) -> None:
-    """``--format csv``: one total row per group, then its buckets; empty cells for nulls."""
+    """``--format csv`` (``delivery.tables.dora_report``): one total row per group, then its
+    buckets; exact values, empty cells for nulls."""
     home = cli_home(tmp_path)
     result = invoke(home, "dora", "--by", "service", "--period", "week", *WINDOW, "--format", "csv")
     assert result.exit_code == 0, result.output
@@ -443,10 +444,11 @@ def test_cli_csv(tmp_path: Path) -> None:
     assert list(api)[:5] == [
         "key",
         "bucket",
+        "label",
         "deployments",
         "deployment_frequency_per_day",
-        "deployment_frequency_level",
     ]
+    assert list(api)[-1] == "partial" and api["label"] == "total"
     assert api["deployments"] == "3"
     assert float(api["deployment_frequency_per_day"]) == pytest.approx(3 / 14)
     assert float(api["lead_time_p90_hours"]) == pytest.approx(20.4)
@@ -457,43 +459,45 @@ def test_cli_csv(tmp_path: Path) -> None:
 
 
 def test_cli_table(tmp_path: Path) -> None:
-    """The default table shows each group's numbers (3 deploys, 0.21 per day, CFR 33.3%,
-    restore 2.0 h) and warns about the unresolved incident."""
+    """The default table shows each group's numbers formatted by kind (3 deploys, 0.21 per
+    day, CFR 33.3 %, restore 2.0 h, levels humanised) and warns about the unresolved
+    incident."""
     home = cli_home(tmp_path)
     result = invoke(home, "dora", "--by", "service", *WINDOW)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     api = next(line for line in lines if "│ api" in line)
-    for text in ("3", "0.21", "daily-to-weekly", "6.0", "20.4", "33.3%", "2.0", "low"):
+    for text in ("3", "0.21 per day", "Daily to weekly", "6.0 h", "20.4 h", "33.3 %", "Low"):
         assert text in api, (text, api)
     web = next(line for line in lines if "│ web" in line)
-    assert "100.0%" in web and "0.07" in web
+    assert "100.0 %" in web and "0.07 per day" in web and "—" in web  # no restore time
     assert "1 incidents are still unresolved" in result.stdout
 
 
 def test_cli_table_with_a_series(tmp_path: Path) -> None:
     """``--period`` in the table: each group's total, then one row per bucket; a bucket the
-    as-of instant has not finished is marked ``*`` and explained under the table."""
+    as-of instant has not finished says so in the Partial column, explained under the
+    table."""
     home = cli_home(tmp_path)
     result = invoke(home, "dora", "--by", "service", "--period", "week", *WINDOW)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "DORA four keys by service, 2026-03-02 → 2026-03-15" in result.stdout
+    assert "DORA four keys by service — 2026-03-02 → 2026-03-15" in result.stdout
     api = next(i for i, line in enumerate(lines) if "│ api" in line)
-    assert "total" in lines[api] and "33.3%" in lines[api]
+    assert "total" in lines[api] and "33.3 %" in lines[api]
     assert "2026-W10" in lines[api + 1] and "0.14" in lines[api + 1]  # d1: 1/7 per day
-    assert "2026-W11" in lines[api + 2] and "50.0%" in lines[api + 2]  # d2 failed, of 2
-    assert "partial" not in result.stdout
+    assert "2026-W11" in lines[api + 2] and "50.0 %" in lines[api + 2]  # d2 failed, of 2
+    assert "Partial:" not in result.stdout
     at = invoke(
         home, "dora", "--by", "team", "--period", "month", *WINDOW, "--at", "2026-03-10T12:30Z"
     )
     assert at.exit_code == 0, at.output
     assert "as of 2026-03-10 12:30 UTC" in at.stdout
-    row = next(line for line in at.stdout.splitlines() if "2026-03*" in line)
+    row = next(line for line in at.stdout.splitlines() if "│ 2026-03 " in line)
     cells = [cell.strip() for cell in row.split("│")[1:-1]]
     # d1, d2 and w1 by then (d3 is on the 11th); w1 failed (i2), d2 not yet (i1 is at 13:00).
-    assert cells[:3] == ["", "2026-03*", "3"] and cells[7] == "33.3%"
-    assert "* partial: the window or the as-of instant cuts the period short" in at.stdout
+    assert cells[:3] == ["shop", "2026-03", "3"] and cells[7] == "33.3 %" and cells[-1] == "yes"
+    assert "Partial: the window or the as-of instant cuts the period short" in at.stdout
 
 
 def test_cli_json_and_csv_with_a_year_and_an_as_of_instant(tmp_path: Path) -> None:
@@ -506,9 +510,9 @@ def test_cli_json_and_csv_with_a_year_and_an_as_of_instant(tmp_path: Path) -> No
     assert [(s["label"], s["partial"]) for s in api["series"]] == [("2026", True)]
     rows = list(csv.DictReader(io.StringIO(invoke(home, *args, "--format", "csv").stdout)))
     assert [(r["key"], r["bucket"], r["label"], r["partial"]) for r in rows] == [
-        ("api", "total", "", ""),
+        ("api", "total", "total", ""),
         ("api", "2026-01-01T00:00:00Z", "2026", "true"),
-        ("web", "total", "", ""),
+        ("web", "total", "total", ""),
         ("web", "2026-01-01T00:00:00Z", "2026", "true"),
     ]
 

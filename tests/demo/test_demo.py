@@ -84,7 +84,7 @@ def test_demo_command_and_catalog_teams_json(tmp_path: Path) -> None:
     assert "14 teams" in result.output
     # The DORA table covers ``leadline dora``'s default window for the demo's day.
     window = Window.parse(None, None, today=AS_OF)
-    assert f"DORA four keys by team, {window.label()}" in result.output
+    assert f"DORA four keys by team — {window.label()}" in result.output
     teams = runner.invoke(cli, ["--home", str(home), "catalog", "teams", "--format", "json"])
     assert teams.exit_code == 0
     payload = json.loads(teams.output)

@@ -112,19 +112,20 @@ def test_status_json_contract(home: Path) -> None:
 
 
 def test_status_one_slo_table_and_csv(home: Path) -> None:
-    """``--slo`` restricts the output; the table shows percentages and the policy; the CSV has
-    a header and one row per SLO with the same figures."""
+    """``--slo`` restricts the output; the table shows percentages and the policy in words;
+    the CSV (``reliability.tables.slo_status_report``) has a header of the JSON keys and one
+    row per SLO with the same figures, exact."""
     assert [r["slo"] for r in status_json(home, "--slo", "checkout")["slos"]] == ["checkout"]
     table = invoke(home, "status", "--at", AT)
-    assert "api-availability" in table and "99.750%" in table and "exhausted" in table
+    assert "api-availability" in table and "99.750 %" in table and "Exhausted" in table
+    assert "None" not in table
     rows = list(csv.DictReader(io.StringIO(invoke(home, "status", "--at", AT, "--format", "csv"))))
     assert [r["slo"] for r in rows] == ["api-availability", "checkout", "ghost"]
-    assert (rows[0]["sli"], rows[0]["budget left"], rows[0]["policy"]) == (
-        "99.750%",
-        "75.000%",
-        "healthy",
-    )
-    assert (rows[1]["alert"], rows[1]["burn 1h"]) == ("ticket", "5.00")
+    assert (rows[0]["sli"], rows[0]["policy_state"]) == ("0.9975", "healthy")
+    assert float(rows[0]["error_budget_remaining"]) == pytest.approx(0.75)
+    assert rows[1]["alert"] == "ticket"
+    assert float(rows[1]["burn_rate_1h"]) == pytest.approx(5.0)
+    assert (rows[2]["sli"], rows[2]["alert"]) == ("", "")
 
 
 def test_budget_json_and_csv(home: Path) -> None:
@@ -188,8 +189,8 @@ def test_kpi_json_table_csv(home: Path) -> None:
     assert "payments" in invoke(home, "kpi")
     rows = list(csv.DictReader(io.StringIO(invoke(home, "kpi", "--format", "csv"))))
     assert [(r["group"], r["month"], r["percent_met"]) for r in rows] == [
-        ("payments", "2026-02", "100"),
-        ("payments", "2026-03", "50"),
+        ("payments", "2026-02", "100.0"),
+        ("payments", "2026-03", "50.0"),
     ]
 
 

@@ -112,13 +112,16 @@ def test_scores_ratings_reviews_and_headings(any_app: App, tmp_path: Path) -> No
 def test_export_import_round_trips_without_changes(app: App, tmp_path: Path) -> None:
     home = app.settings.home
     _ingest(app, tmp_path, HEADER + GOOD)
-    exported = runner.invoke(cli, ["--home", str(home), "risk", "register", "--format", "csv"])
+    args = ["--home", str(home), "risk", "register", "--format", "csv"]
+    shown = list(csv.DictReader(io.StringIO(runner.invoke(cli, args).output)))
+    assert [r["risk_id"] for r in shown] == ["R-002", "R-001"]  # the open ones, by residual
+    exported = runner.invoke(cli, [*args, "--all"])  # closed risks too
     assert exported.exit_code == 0, exported.output
-    rows = list(csv.DictReader(io.StringIO(exported.output)))
-    assert [r["risk_id"] for r in rows] == ["R-001", "R-002", "R-003"]
-    assert (
-        rows[0]["csf_subcategories"] == "PR.DS-11;RC.RP-03" and rows[2]["closed_on"] == "2025-06-01"
-    )
+    rows = {r["risk_id"]: r for r in csv.DictReader(io.StringIO(exported.output))}
+    assert sorted(rows) == ["R-001", "R-002", "R-003"]
+    assert rows["R-001"]["csf_subcategories"] == "PR.DS-11;RC.RP-03"
+    assert rows["R-003"]["closed_on"] == "2025-06-01"
+    assert rows["R-001"]["csf_functions"] == "PR;RC" and rows["R-001"]["review_overdue"]
     report = _ingest(app, tmp_path, exported.output, "export.csv")
     assert report.results[0].rows_rejected == 0
     with app.store.session() as session:

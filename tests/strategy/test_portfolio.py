@@ -213,7 +213,7 @@ def test_cli_keeps_the_page_and_adds_sub_commands(app: App, tmp_path: Path) -> N
     )
     assert csv.exit_code == 0, csv.output
     road = next(line for line in csv.stdout.splitlines() if line.startswith("road,"))
-    assert road.startswith("road,True,now,,,,,x,x,x,x,x,x,faster,1000.50 USD,")
+    assert road.startswith("road,true,now,,,,,x,x,x,x,x,x,faster,1000.50 USD,")  # CSV booleans
     csv = runner.invoke(cli, [*home, "strategy", "capabilities", "--format", "csv"])
     assert csv.exit_code == 0 and csv.stdout.startswith("capability,level,parent,")
     bad = runner.invoke(

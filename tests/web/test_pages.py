@@ -70,10 +70,10 @@ def test_home_has_the_headline_kpis_and_charts(viewer: TestClient) -> None:
 
 def test_team_filter_narrows_the_delivery_table(viewer: TestClient) -> None:
     everything = viewer.get("/delivery?format=csv&table=dora").text
-    teams = [row["team"] for row in csv.DictReader(io.StringIO(everything))]
+    teams = [row["key"] for row in csv.DictReader(io.StringIO(everything))]  # leadline dora's
     assert len(teams) > 2
     one = viewer.get(f"/delivery?team={teams[1]}&format=csv&table=dora").text
-    assert [row["team"] for row in csv.DictReader(io.StringIO(one))] == [teams[1]]
+    assert [row["key"] for row in csv.DictReader(io.StringIO(one))] == [teams[1]]
     page = viewer.get(f"/delivery?team={teams[1]}").text
     assert f'<option value="{teams[1]}" selected>' in page
 

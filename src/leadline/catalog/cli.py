@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from leadline.catalog import queries
 from leadline.catalog.checks import run_checks
 from leadline.catalog.export import to_backstage, to_native
+from leadline.catalog.tables import interactions_report, services_report, teams_report
 from leadline.context import App
 from leadline.ingest.files import dump_yaml
-from leadline.output import OutputFormat, console, emit
+from leadline.output import OutputFormat, console, emit, show
+from leadline.present.model import Report
 
 catalog_app = typer.Typer(
     help="The organisation: teams, services, value streams.", no_args_is_help=True
@@ -22,12 +25,26 @@ catalog_app = typer.Typer(
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 
 
+def _emit(
+    rows: list[dict[str, Any]],
+    fmt: OutputFormat,
+    key: str,
+    report: Callable[[list[dict[str, Any]]], Report],
+) -> None:
+    """``{key: rows, "count"}`` as JSON, else the pillar's report of the rows (the one the
+    Catalog page shows) as a table or CSV."""
+    if fmt is OutputFormat.json:
+        emit(rows, fmt, key=key)
+    else:
+        show(report(rows), fmt, empty=f"no {key}")
+
+
 @catalog_app.command()
 def teams(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Teams with their Team Topologies type, cognitive load and what they own."""
     app: App = ctx.obj
     with app.store.session() as session:
-        emit(queries.teams(session), fmt, key="teams", title="teams")
+        _emit(queries.teams(session), fmt, "teams", teams_report)
 
 
 @catalog_app.command()
@@ -35,7 +52,7 @@ def services(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None
     """Services (Backstage components) with owner team, value stream, tier and lifecycle."""
     app: App = ctx.obj
     with app.store.session() as session:
-        emit(queries.services(session), fmt, key="services", title="services")
+        _emit(queries.services(session), fmt, "services", services_report)
 
 
 @catalog_app.command("value-streams")
@@ -59,7 +76,7 @@ def interactions(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> 
     """Team interactions (collaboration, x-as-a-service, facilitating) with their dates."""
     app: App = ctx.obj
     with app.store.session() as session:
-        emit(queries.interactions(session), fmt, key="interactions", title="team interactions")
+        _emit(queries.interactions(session), fmt, "interactions", interactions_report)
 
 
 @catalog_app.command()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.catalog import queries
+from leadline.catalog.tables import interactions_report, services_report, teams_report
 from leadline.context import App
 from leadline.web import charts
 from leadline.web.filters import Filters, Scope, rows_where
@@ -36,15 +37,11 @@ def catalog(app: App, filters: Filters, scope: Scope) -> Page:
         "Team interactions (row works with column)",
     )
     page.charts.append(("Interaction graph", _colour_by_mode(spec)))
+    # the reports of ``leadline catalog teams|services|interactions`` (narrowed by the filters)
     page.tables = [
-        Table("teams", "Teams (Team Topologies types)", list(teams[0]) if teams else [], teams),
-        Table("services", "Services", list(services[0]) if services else [], services),
-        Table(
-            "interactions",
-            "Interactions",
-            list(interactions[0]) if interactions else [],
-            interactions,
-        ),
+        Table("teams", teams_report(teams)),
+        Table("services", services_report(services)),
+        Table("interactions", interactions_report(interactions)),
     ]
     return page
 

@@ -8,7 +8,10 @@ import typer
 
 from leadline.context import App
 from leadline.finops import report
-from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.finops.tables import chargeback_columns, money_columns, showback_report
+from leadline.output import OutputFormat, emit, err_console, show, to_json
+from leadline.present.formats import money
+from leadline.present.model import infer
 
 finops_app = typer.Typer(
     help="FinOps and TBM: showback, chargeback, allocation detail.", no_args_is_help=True
@@ -67,21 +70,7 @@ def showback_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    rows = [
-        {
-            by: g["key"],
-            "cost": g["cost"],
-            "share": "" if g["share"] is None else f"{g['share'] * 100:.1f}%",
-        }
-        for g in data["groups"]
-    ]
-    title = (
-        f"Showback {data['month']} by {by} ({data['cost_type']} cost, {data['currency']}): "
-        f"total {data['total']}"
-    )
-    emit(rows, fmt, key="groups", title=title)
-    if fmt is OutputFormat.table and data["allocation_coverage"] is not None:
-        console.print(f"allocation coverage: {data['allocation_coverage'] * 100:.1f}%")
+    show(showback_report(data), fmt)
     _warn(data)
 
 
@@ -112,11 +101,12 @@ def chargeback_command(
         for s in data["statements"]
         for line in s["lines"]
     ]
+    currency = data["currency"]
     title = (
-        f"Chargeback {data['month']} ({data['currency']}): total {data['total']}, "
-        f"unallocated {data['unallocated']}"
+        f"Chargeback {data['month']}: total {money(data['total'], currency)}, "
+        f"unallocated {money(data['unallocated'], currency)}"
     )
-    emit(rows, fmt, key="lines", title=title)
+    emit(rows, fmt, key="lines", title=title, columns=chargeback_columns(currency))
     _warn(data)
 
 
@@ -155,4 +145,5 @@ def lines_command(
         print(to_json(data))
         return
     title = f"Cost lines {data['month']}: {len(data['lines'])} of {data['count']}"
-    emit(data["lines"], fmt, key="lines", title=title)
+    columns = money_columns(infer(data["lines"]), data["currency"])
+    emit(data["lines"], fmt, key="lines", title=title, columns=columns)

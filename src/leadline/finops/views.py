@@ -7,11 +7,12 @@ from functools import partial
 
 from leadline.context import App
 from leadline.finops.report import showback
+from leadline.finops.tables import showback_report
 from leadline.periods import Period
 from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, last_month, pct
+from leadline.web.viewdata import Page, Table, last_month
 
 
 def finops(app: App, filters: Filters, scope: Scope) -> Page:
@@ -52,6 +53,7 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
                     ),
                 )
             )
-        rows = [{"key": g["key"], "cost": g["cost"], "share": pct(g["share"])} for g in groups]
-        page.tables.append(Table(by.replace("-", "_"), caption, ["key", "cost", "share"], rows))
+        # ``leadline finops showback --by B``'s report (the team rows narrowed by the filters)
+        report = showback_report({**data, "groups": groups})
+        page.tables.append(Table(by.replace("-", "_"), report, f"{caption} — {report.window}"))
     return page

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from leadline.present.model import Column, humanise
+from leadline.present.model import KINDS, Column, humanise
 
 ABSENT = "—"
 # ISO 4217 minor units other than 2 (the default).
@@ -91,19 +91,46 @@ def hours(value: float) -> str:
     return f"{text} ({value / 24:,.1f} d)" if abs(value) >= 72 else text
 
 
+_NUMERIC = frozenset(("count", "number", "percent", "ratio", "per_day", "hours", "score"))
+
+
+def _instant(text: str) -> dt.datetime | str:
+    """An ISO-8601 instant written as text (a JSON document's), else the text itself."""
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+
+
+def _from_row(text: str | None, row: dict[str, Any] | None) -> str | None:
+    """``text``, or with ``@column`` the row's value of that column (None when empty)."""
+    if text is None or not text.startswith("@"):
+        return text
+    found = (row or {}).get(text[1:])
+    return str(found) if found not in (None, "") else None
+
+
 def cell(value: Any, column: Column, row: dict[str, Any] | None = None) -> str:
     """One value of ``column`` as text for people."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ABSENT
     kind = column.kind
+    unit = _from_row(column.unit, row)
+    if column.kind_from is not None:
+        found = (row or {}).get(column.kind_from)
+        kind = found if found in KINDS else kind
     if kind == "money":
-        currency = column.currency
-        if currency and currency.startswith("@"):
-            found = (row or {}).get(currency[1:])
-            currency = str(found) if found else None
-        return money(value, currency)
+        text = money(value, _from_row(column.currency, row))
+        return f"{text} {unit}" if unit and text != ABSENT else text
     if isinstance(value, bool) or kind == "bool":
         return "yes" if value else "no"
+    if kind in _NUMERIC and not isinstance(value, int | float | Decimal | Fraction):
+        amount = _decimal(value)  # a number written as text ("12.5")
+        if amount is None:
+            return str(value) or ABSENT
+        value = float(amount)
+    if kind == "datetime" and isinstance(value, str):
+        value = _instant(value)
     if kind == "percent":
         return f"{number(float(value), 1 if column.digits is None else column.digits)} %"
     if kind == "ratio":
@@ -117,7 +144,7 @@ def cell(value: Any, column: Column, row: dict[str, Any] | None = None) -> str:
         return f"{int(value):,}"
     if kind in ("number", "score"):
         text = number(value, column.digits)
-        return f"{text} {column.unit}" if column.unit else text
+        return f"{text} {unit}" if unit else text
     if kind == "datetime" and isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any, Literal, get_args
 
 Kind = Literal[
     "text",  # free text, shown as is
@@ -43,7 +44,14 @@ class Column:
     # money: the currency code, or ``@column`` naming the row's column that holds it
     currency: str | None = None
     digits: int | None = None  # decimals shown for numbers, hours, percentages
-    unit: str | None = None  # shown after numbers and scores (``per customer-month``)
+    # shown after numbers, scores and money (``per customer-month``), or ``@column`` naming
+    # the row's column that holds it
+    unit: str | None = None
+    # False: a detail column, in the CSV and JSON but not in tables for people (CLI, web)
+    shown: bool = True
+    # the row's column holding this row's kind, for a column whose rows mix kinds (a
+    # scorecard's values: a percentage in one row, money in the next); ``kind`` otherwise
+    kind_from: str | None = None
 
 
 @dataclass
@@ -68,6 +76,15 @@ class Report:
     def keys(self) -> list[str]:
         return [c.key for c in self.columns]
 
+    @property
+    def shown(self) -> list[Column]:
+        """The columns tables for people show (every column is in the CSV and JSON)."""
+        return [c for c in self.columns if c.shown]
+
+    def select(self, keys: list[str] | tuple[str, ...]) -> list[Column]:
+        """The columns of ``keys``, in that order (a page showing fewer columns)."""
+        return [self.column(k) for k in keys]
+
 
 def infer(rows: list[dict[str, Any]]) -> list[Column]:
     """Columns for rows whose types nobody declared (a fallback: reports should declare)."""
@@ -81,7 +98,7 @@ def infer(rows: list[dict[str, Any]]) -> list[Column]:
             kind = "bool"
         elif isinstance(sample, int):
             kind = "count"
-        elif isinstance(sample, float):
+        elif isinstance(sample, float | Decimal):
             kind = "number"
         elif isinstance(sample, dt.datetime):
             kind = "datetime"
@@ -89,6 +106,30 @@ def infer(rows: list[dict[str, Any]]) -> list[Column]:
             kind = "date"
         out.append(Column(key, humanise(key), kind))
     return out
+
+
+KINDS: frozenset[str] = frozenset(get_args(Kind))
+_UNIT_KINDS: dict[str, Kind] = {
+    "%": "percent",
+    "percent": "percent",
+    "ratio": "ratio",
+    "h": "hours",
+    "hours": "hours",
+    "per day": "per_day",
+}
+
+
+def unit_kind(unit: str | None) -> tuple[Kind, str | None, str | None]:
+    """(kind, currency, unit label) of a value whose unit is only known as text (a key
+    result's or an outcome's ``%``, ``hours``, ``EUR``, ``EUR per customer-month``,
+    ``services``): a currency code makes it money; text nobody knows stays a label."""
+    text = (unit or "").strip()
+    if text.lower() in _UNIT_KINDS:
+        return _UNIT_KINDS[text.lower()], None, None
+    code, _, rest = text.partition(" ")
+    if len(code) == 3 and code.isalpha() and code.isupper():
+        return "money", code, rest or None
+    return "number", None, text or None
 
 
 def humanise(key: str) -> str:

@@ -13,10 +13,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from leadline.present.formats import cell
-from leadline.present.model import Report
+from leadline.present.model import Column, Report
 
 # OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,23 +94,30 @@ def to_csv(report: Report) -> str:
     return out.getvalue()
 
 
-def cells(report: Report) -> list[list[str]]:
-    """Every row's values formatted for people, in column order (web, QBR, terminal)."""
-    return [[cell(row.get(c.key), c, row) for c in report.columns] for row in report.rows]
+def cells(report: Report, columns: list[Column] | None = None) -> list[list[str]]:
+    """Every row's values formatted for people, in column order (web, QBR, terminal), of
+    ``columns`` (default: every column of the report)."""
+    chosen = report.columns if columns is None else columns
+    return [[cell(row.get(c.key), c, row) for c in chosen] for row in report.rows]
 
 
-_RIGHT = {"count", "number", "percent", "ratio", "per_day", "hours", "money", "score"}
+RIGHT = frozenset(("count", "number", "percent", "ratio", "per_day", "hours", "money", "score"))
 
 
-def rich_table(report: Report) -> Table:
-    """A terminal table that folds long names instead of cutting them."""
+def align(column: Column) -> str:
+    """``number`` for columns of figures (right-aligned, so digits line up), else ``text``."""
+    return "number" if column.kind in RIGHT or column.kind_from else "text"
+
+
+def rich_table(report: Report, columns: list[Column] | None = None) -> Table:
+    """A terminal table of ``columns`` (default: the report's shown ones) that folds long
+    names instead of cutting them."""
+    chosen = report.shown if columns is None else columns
     title = report.title + (f" — {report.window}" if report.window else "")
     table = Table(title=title, title_justify="left")
-    for column in report.columns:
-        if column.kind in _RIGHT:
-            table.add_column(column.title, overflow="fold", justify="right")
-        else:
-            table.add_column(column.title, overflow="fold")
-    for row in cells(report):
-        table.add_row(*row)
+    for column in chosen:
+        right = align(column) == "number"
+        table.add_column(column.title, overflow="fold", justify="right" if right else "left")
+    for row in cells(report, chosen):
+        table.add_row(*(escape(text) for text in row))  # a "[draft]" title is text, not markup
     return table

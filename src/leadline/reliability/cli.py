@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, to_json
+from leadline.output import OutputFormat, console, emit, show, to_json
 from leadline.reliability import report
+from leadline.reliability.tables import budget_columns, slo_status_report
 
 slo_app = typer.Typer(
     help="SLOs: status, error budgets, burn-rate alerts, KPI.", no_args_is_help=True
@@ -19,14 +20,6 @@ Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv"
 At = Annotated[str | None, typer.Option("--at", help="Instant (ISO, UTC); default now.")]
 SloName = Annotated[str | None, typer.Option("--slo", help="Only this SLO.")]
 Engine = Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")]
-
-
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value * 100:.3f}%"
-
-
-def _num(value: float | None, digits: int = 2) -> str | None:
-    return None if value is None else f"{value:.{digits}f}"
 
 
 @slo_app.command("status")
@@ -44,23 +37,7 @@ def status_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    rows = [
-        {
-            "slo": r["slo"],
-            "service": r["service"],
-            "objective": _pct(r["objective"]),
-            "window": r["window"],
-            "sli": _pct(r["sli"]),
-            "budget left": _pct(r["error_budget_remaining"]),
-            "burn 1h": _num(r["burn_rate_1h"]),
-            "burn 6h": _num(r["burn_rate_6h"]),
-            "alert": r["alert"] or "",
-            "policy": r["policy_state"],
-            "coverage": _pct(r["coverage"]),
-        }
-        for r in data["slos"]
-    ]
-    emit(rows, fmt, key="slos", title=f"SLO status at {data['at']}")
+    show(slo_status_report(data), fmt, empty="no SLOs")
 
 
 @slo_app.command("budget")
@@ -79,7 +56,8 @@ def budget_command(
     if fmt is OutputFormat.json:
         print(to_json({"at": data["at"], "budgets": rows}))
         return
-    emit(rows, fmt, key="budgets", title=f"error budgets at {data['at']}")
+    title = f"Error budgets at {data['at']}"
+    emit(rows, fmt, key="budgets", title=title, columns=budget_columns())
 
 
 def _budget_row(r: dict[str, Any]) -> dict[str, Any]:

@@ -8,41 +8,32 @@ from typing import Any
 from leadline.context import App
 from leadline.periods import Period
 from leadline.reliability.report import status as slo_status
+from leadline.reliability.tables import slo_status_report
 from leadline.web import charts, tiles
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table, count_tile, num, pct
+from leadline.web.viewdata import Page, Table, count_tile
+
+
+def slo_data(app: App, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``leadline slo status`` document (now) and its SLOs in the filtered scope."""
+    data = cached(app, "slo-status", lambda: slo_status(app), None)
+    return data, rows_where(data["slos"], "service", scope.services)
 
 
 def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
-    data = cached(app, "slo-status", lambda: slo_status(app), None)
-    return rows_where(data["slos"], "service", scope.services)
+    return slo_data(app, scope)[1]
 
 
-def slo_table(slos: list[dict[str, Any]]) -> Table:
-    rows = [
-        {
-            "slo": s["slo"],
-            "service": s["service"],
-            "objective": s["objective"],
-            "window": s["window"],
-            "sli": num(s["sli"], 5) if s["sli"] is not None else "n/a",
-            "budget_left": pct(s["error_budget_remaining"]),
-            "burn_1h": num(s["burn_rate_1h"], 2),
-            "burn_6h": num(s["burn_rate_6h"], 2),
-            "alert": s["alert"] or "",
-            "state": s.get("policy_state", ""),
-        }
-        for s in slos
-    ]
-    return Table(
-        "slos", "SLOs, error budgets and burn-rate alerts", list(rows[0]) if rows else [], rows
-    )
+def slo_table(data: dict[str, Any], slos: list[dict[str, Any]]) -> Table:
+    """The SLOs (narrowed by the filters) of ``leadline slo status``'s report: its CSV is the
+    command's CSV at the same instant."""
+    return Table("slos", slo_status_report({**data, "slos": slos}))
 
 
 def reliability(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Reliability", period="none")
-    slos = slo_rows(app, scope)
+    data, slos = slo_data(app, scope)
     ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
     quarter = Period.current("quarter", ev.now.date()).window
     exhausted = sum(1 for s in slos if s.get("policy_state") == "exhausted")
@@ -63,5 +54,5 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
             charts.bars(budget, "slo", "budget_left_pct", "Error budget left (%)", "%"),
         )
     )
-    page.tables.append(slo_table(slos))
+    page.tables.append(slo_table(data, slos))
     return page

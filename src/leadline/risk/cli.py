@@ -12,11 +12,12 @@ import typer
 
 from leadline.audit import actor_name
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, err_console, to_json
-from leadline.risk.register import export_rows, register_report, risk_history
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
+from leadline.risk.register import register_report, risk_history
 from leadline.risk.risks import RiskError, get_risk, next_key, parse_actions, save
 from leadline.risk.rows import split_list
 from leadline.risk.scoring import Matrix
+from leadline.risk.tables import risk_register_report
 
 risk_app = typer.Typer(
     help="Governance, security and risk: register, CSF profiles, compliance, Zero Trust, AI.",
@@ -65,12 +66,10 @@ def register_command(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The risk register by residual score (CSV: the risks-csv columns, for re-import)."""
+    """The risk register by residual score (CSV: the risks-csv columns first, so that
+    ``--all --format csv`` re-imports with ``leadline ingest risks-csv``)."""
     app: App = ctx.obj
     with app.store.session() as session:
-        if fmt is OutputFormat.csv:
-            emit(export_rows(session), fmt, key="risks")
-            return
         report = register_report(
             session,
             app.settings,
@@ -83,24 +82,7 @@ def register_command(
     if fmt is OutputFormat.json:
         print(to_json(report))
         return
-    columns = (
-        "risk_id",
-        "title",
-        "owner",
-        "csf_functions",
-        "inherent_score",
-        "residual_score",
-        "residual_rating",
-        "treatment",
-        "next_review_on",
-        "review_overdue",
-    )
-    emit([{c: r[c] for c in columns} for r in report["risks"]], fmt, key="risks", title="Risks")
-    console.print(
-        "open risks by residual rating: "
-        + ", ".join(f"{k} {v}" for k, v in report["by_rating"].items())
-        + f"; overdue reviews: {len(report['overdue_reviews'])}"
-    )
+    show(risk_register_report(report), fmt, empty="no risks")
 
 
 @risk_app.command("heatmap")

@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.risk.cli import FormatOption, risk_app
 from leadline.risk.frameworks import BUILTIN_FILES, builtin, library_rows
 from leadline.risk.models import Framework, FrameworkNode
 from leadline.risk.profiles import profile_report, profiles_summary
+from leadline.risk.tables import csf_rows_report, profiles_report
 from leadline.risk.zerotrust import assessments, zero_trust_report
 
 DateOption = Annotated[
@@ -55,7 +56,11 @@ def csf_command(
     day = as_of(at)
     with app.store.session() as session:
         if profile is None:
-            emit(profiles_summary(session, day), fmt, key="profiles", title="CSF profiles")
+            profiles = profiles_summary(session, day)
+            if fmt is OutputFormat.json:
+                emit(profiles, fmt, key="profiles")
+            else:
+                show(profiles_report(profiles), fmt, empty="no CSF profiles")
             return
         report = profile_report(
             session, profile, day, as_of(compare, "--compare") if compare else None
@@ -66,7 +71,7 @@ def csf_command(
         print(to_json(report))
         return
     if fmt is OutputFormat.csv:
-        emit(report["rows"], fmt, key="rows")
+        show(csf_rows_report(report), fmt)
         return
     emit(report["heatmap"]["functions"], fmt, key="functions", title=f"{profile} as of {day}")
     emit(report["heatmap"]["categories"], fmt, key="categories")

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from leadline.audit import actor_name
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.risk.ai import ai_report
 from leadline.risk.cli import AsOption, FormatOption, parse_day, risk_app, today
 from leadline.risk.cli_assess import as_of
 from leadline.risk.compliance import GROUPINGS, compliance_report
 from leadline.risk.controls import add_attestation
 from leadline.risk.models import Control
+from leadline.risk.tables import compliance_coverage_report, missing_evidence_report
 
 
 @risk_app.command("compliance")
@@ -39,16 +40,9 @@ def compliance_command(
         print(to_json(report))
         return
     if missing:
-        emit(report["missing"], fmt, key="missing", title=f"Missing evidence on {day}")
+        show(missing_evidence_report(report), fmt, empty="no missing evidence")
         return
-    emit(report["groups"], fmt, key="groups", title=f"Policy compliance coverage on {day}")
-    if fmt is OutputFormat.table:
-        coverage = report["coverage"]
-        shown = "n/a" if coverage is None else f"{coverage:.1%}"
-        console.print(
-            f"overall {shown}: {report['passing']} of {report['in_scope']} pairs pass; "
-            f"{len(report['missing'])} missing (--missing lists them)"
-        )
+    show(compliance_coverage_report(report), fmt, empty="nothing in scope")
 
 
 @risk_app.command("attest")

@@ -38,7 +38,7 @@ from leadline.risk.scoring import Matrix
 RISKS_CSV = CsvFormat(
     "risks",
     "Risk register, one risk per row (leadline ingest risks-csv FILE; "
-    "leadline risk register --format csv exports the same columns).",
+    "leadline risk register --all --format csv exports these columns first).",
     (
         Column("risk_id", description="Stable id of the risk", example="R-001"),
         Column("title", description="Short name of the risk"),

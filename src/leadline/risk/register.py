@@ -9,7 +9,6 @@ overdue. Closed risks are never overdue. An action is overdue when open and due 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -21,8 +20,6 @@ from leadline.risk.frameworks import csf
 from leadline.risk.models import Risk
 from leadline.risk.risks import ENTITY
 from leadline.risk.scoring import Matrix
-
-LIST_SEPARATOR = ";"
 
 
 def next_review_on(risk: Risk, default_days: int) -> dt.date:
@@ -44,6 +41,7 @@ def risk_row(risk: Risk, matrix: Matrix, settings: Settings, at: dt.date) -> dic
     return {
         "risk_id": risk.key,
         "title": risk.title,
+        "description": risk.description,
         "owner": risk.owner,
         "category": risk.category,
         "status": risk.status,
@@ -61,8 +59,10 @@ def risk_row(risk: Risk, matrix: Matrix, settings: Settings, at: dt.date) -> dic
         "residual_score": residual,
         "residual_rating": matrix.rating(residual),
         "treatment": risk.treatment,
+        "actions": list(risk.actions),
         "actions_open": len(open_actions),
         "actions_overdue": sum(1 for a in open_actions if dt.date.fromisoformat(a["due_on"]) < at),
+        "review_every_days": risk.review_every_days,
         "identified_on": risk.identified_on,
         "last_reviewed_on": risk.last_reviewed_on,
         "next_review_on": due,
@@ -157,42 +157,3 @@ def risk_history(session: Session, key: str, limit: int = 200) -> list[dict[str,
         }
         for e in history(session, entity_type=ENTITY, entity_id=key, limit=limit)
     ]
-
-
-def export_rows(session: Session) -> list[dict[str, Any]]:
-    """Every risk in the ``risks-csv`` columns, so export -> import round-trips."""
-    out = []
-    for risk in session.scalars(select(Risk).order_by(Risk.key)):
-        out.append(
-            {
-                "risk_id": risk.key,
-                "title": risk.title,
-                "description": risk.description or "",
-                "owner": risk.owner,
-                "category": risk.category,
-                "status": risk.status,
-                "csf_subcategories": LIST_SEPARATOR.join(risk.csf),
-                "cobit_objectives": LIST_SEPARATOR.join(risk.cobit),
-                "services": LIST_SEPARATOR.join(risk.services),
-                "teams": LIST_SEPARATOR.join(risk.teams),
-                "likelihood": risk.likelihood,
-                "impact": risk.impact,
-                "residual_likelihood": risk.residual_likelihood,
-                "residual_impact": risk.residual_impact,
-                "treatment": risk.treatment,
-                "actions": _actions_json(risk.actions),
-                "review_every_days": risk.review_every_days,
-                "identified_on": risk.identified_on.isoformat(),
-                "last_reviewed_on": _iso(risk.last_reviewed_on),
-                "closed_on": _iso(risk.closed_on),
-            }
-        )
-    return out
-
-
-def _iso(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def _actions_json(actions: list[dict[str, Any]]) -> str:
-    return json.dumps(actions, sort_keys=True) if actions else ""

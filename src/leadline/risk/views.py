@@ -12,15 +12,24 @@ from fastapi.responses import Response
 
 from leadline.context import App
 from leadline.periods import Window
+from leadline.present.formats import cell
+from leadline.present.model import Column
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
+from leadline.risk.tables import (
+    compliance_coverage_report,
+    csf_rows_report,
+    profiles_report,
+    risk_register_report,
+)
 from leadline.web import charts, tiles
 from leadline.web.filters import Filters, Scope
 from leadline.web.viewdata import Page, Table, count_tile
 from leadline.web.views import Reader, page_route
 
 router = APIRouter(include_in_schema=False)
+TIER = Column("tier", "Tier", "score", digits=2)
 
 
 def risk_in_scope(row: dict[str, Any], scope: Scope) -> bool:
@@ -72,45 +81,20 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
             charts.bars(csf, "function", "risks", "Open risks per CSF 2.0 function", "risks"),
         )
     )
-    columns = [
-        "risk_id",
-        "title",
-        "owner",
-        "status",
-        "csf_functions",
-        "inherent_rating",
-        "residual_rating",
-        "next_review_on",
-        "review_overdue",
-    ]
+    # The reports of ``leadline risk register``, ``risk compliance`` and ``risk csf`` (the
+    # register's risks narrowed by the filters): the CSVs are the commands' CSVs.
     page.tables.append(
         Table(
             "register",
-            "Risk register",
-            columns,
-            [{c: r[c] for c in columns} for r in risks],
+            risk_register_report({**register, "risks": risks}),
             edit="/risk/{key}/edit",
             key="risk_id",
             editors="risk",
         )
     )
+    page.tables.append(Table("compliance", compliance_coverage_report(coverage)))
     page.tables.append(
-        Table(
-            "compliance",
-            "Compliance coverage by business unit",
-            ["key", "in_scope", "passing", "coverage"],
-            coverage["groups"],
-        )
-    )
-    page.tables.append(
-        Table(
-            "profiles",
-            "CSF profiles",
-            list(profiles[0]) if profiles else [],
-            profiles,
-            key="profile",
-            link="/risk/csf/{key}",
-        )
+        Table("profiles", profiles_report(profiles), key="profile", link="/risk/csf/{key}")
     )
     return page
 
@@ -120,12 +104,11 @@ def csf_profile(app: App, profile: str) -> Page:
     page = Page(f"CSF profile {profile}", period="none")
     with app.store.session() as session:
         report = profile_report(session, profile, dt.datetime.now(dt.UTC).date())
-    rows = report["rows"]
     page.kpis = [
         count_tile("Assessed", f"{report['assessed']} of {report['subcategories']}", "today"),
         count_tile("Gaps", report["gaps"], "today"),
-        count_tile("Mean current tier", str(report["avg_current_tier"]), "today"),
-        count_tile("Mean target tier", str(report["avg_target_tier"]), "today"),
+        count_tile("Mean current tier", cell(report["avg_current_tier"], TIER), "today"),
+        count_tile("Mean target tier", cell(report["avg_target_tier"], TIER), "today"),
     ]
     functions = report["heatmap"]["functions"]
     chart_rows = [
@@ -139,25 +122,11 @@ def csf_profile(app: App, profile: str) -> Page:
             charts.grouped(chart_rows, "function", "mean", "tier", "Mean tier per CSF function"),
         )
     )
-    columns = [
-        "subcategory",
-        "function",
-        "current_status",
-        "current_tier",
-        "target_status",
-        "target_tier",
-        "tier_gap",
-        "status_gap",
-        "assessed_on",
-    ]
-    edit = f"/risk/csf/{profile}/{{key}}/edit"
     page.tables.append(
         Table(
             "csf_rows",
-            f"Subcategories of {profile}",
-            columns,
-            [{c: r[c] for c in columns} for r in rows],
-            edit=edit,
+            csf_rows_report(report),
+            edit=f"/risk/csf/{profile}/{{key}}/edit",
             key="subcategory",
             editors="risk",
         )

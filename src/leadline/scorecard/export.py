@@ -4,9 +4,7 @@ collectors)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +13,10 @@ import pyarrow.parquet as pq
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from leadline.context import App
+from leadline.present.render import to_csv
 from leadline.scorecard.core import ROW_COLUMNS, rows, scorecard
 from leadline.scorecard.definitions import SCOPE_KINDS
+from leadline.scorecard.tables import scorecard_report
 from leadline.semantic.evaluation import Evaluation
 
 SCHEMA = pa.schema(
@@ -29,12 +29,9 @@ RAG_CODE = {"green": 0, "amber": 1, "red": 2}
 
 
 def csv_text(document: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(ROW_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in rows(document):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
+    """The scorecard's report as CSV (``scorecard.tables``: the CLI's, the API's and the home
+    page's download)."""
+    return to_csv(scorecard_report(document))
 
 
 def arrow_table(document: dict[str, Any]) -> pa.Table:

@@ -10,7 +10,7 @@ from typing import Any
 from leadline.catalog.grouping import NO_GROUP, GroupBy, Scope
 from leadline.periods import Grain, Window, buckets, iso
 from leadline.present.formats import cell
-from leadline.present.model import Column, Report
+from leadline.present.model import Column, Report, unit_kind
 from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, MetricError
@@ -55,6 +55,21 @@ def unit_text(metric: Metric, ev: Evaluation | None = None, window: Window | Non
     if metric.unit_label:
         return metric.unit_label
     return _UNIT_TEXT.get(metric.unit, "")
+
+
+def value_kind(metric: str | None, unit: str | None) -> dict[str, Any]:
+    """How a key result's (or a KPI's) values are shown: the kind of its bound metric, else
+    the kind its unit text says (``%``, ``hours``, a currency code), with the currency and
+    unit label; as hidden row fields the value columns read (``kind_from``)."""
+    kind, currency, label = unit_kind(unit)
+    try:
+        bound = registry.get(metric) if metric else None
+    except MetricError:
+        bound = None
+    if bound is None:
+        return {"_kind": kind, "_currency": currency, "_unit": label}
+    code = currency if kind == "money" else None  # known when the data had one currency
+    return {"_kind": bound.unit, "_currency": code, "_unit": bound.unit_label}
 
 
 def currency(ev: Evaluation, metric: Metric, window: Window) -> str | None:

@@ -10,12 +10,13 @@ from rich.panel import Panel
 
 from leadline.audit.log import actor_name
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.periods import Period
 from leadline.semantic.query import unit_text
 from leadline.strategy import okrs
 from leadline.strategy.bindings import bindings
 from leadline.strategy.page import StrategyError, strategy_page
+from leadline.strategy.tables import okr_table_report
 
 okr_app = typer.Typer(
     help="OKRs: scores, key results bound to live metrics, check-ins.",
@@ -62,25 +63,7 @@ def okr_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    rows = [
-        {
-            "objective": o["name"],
-            "quarter": o["quarter"],
-            "scope": o["scope"],
-            "key result": k["name"].split("/", 1)[1],
-            "baseline": _num(k["baseline"]),
-            "target": _num(k["target"]),
-            "current": _num(k["current"]),
-            "unit": k["unit"],
-            "source": k["metric"] or "check-in",
-            "confidence": _num(k["confidence"]),
-            "kr score": _num(k["score"]),
-            "objective score": _num(o["score"]),
-        }
-        for o in data["objectives"]
-        for k in o["key_results"]
-    ]
-    emit(rows, fmt, key="key_results", title="OKRs")
+    show(okr_table_report(data), fmt, empty="no OKRs")
 
 
 @okr_app.command("checkin")

@@ -9,8 +9,9 @@ import typer
 
 from leadline.audit.log import actor_name
 from leadline.context import App
-from leadline.output import OutputFormat, emit, err_console, to_json
+from leadline.output import OutputFormat, err_console, show, to_json
 from leadline.strategy import plan
+from leadline.strategy.tables import plan_table_report
 
 plan_app = typer.Typer(
     help="The 90-day action plan: items, due dates, status, automatic evidence.",
@@ -35,31 +36,11 @@ def _fail(error: Exception) -> None:
     raise typer.Exit(2)
 
 
-def _table_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "item": i["key"],
-            "phase": i["phase"],
-            "title": i["title"],
-            "owner": i["owner"],
-            "due": i["due"],
-            "status": i["status"],
-            "met": "yes" if i["met"] else ("OVERDUE" if i["overdue"] else "no"),
-            "evidence": i["evidence"] or (i["automatic_evidence"] or {}).get("detail"),
-        }
-        for i in items
-    ]
-
-
 def _show(data: dict[str, Any], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    title = (
-        f"Plan {data['plan']}: day {data['day']} since {data['started_on']}; "
-        f"{data['met']} of {len(data['items'])} met, {data['overdue']} overdue"
-    )
-    emit(_table_rows(data["items"]), fmt, key="items", title=title)
+    show(plan_table_report(data), fmt, empty="no items")
 
 
 @plan_app.callback()
@@ -131,4 +112,6 @@ def update_command(
     if fmt is OutputFormat.json:
         print(to_json(row))
         return
-    emit(_table_rows([row]), fmt, key="items", title="Plan item updated")
+    report = plan_table_report({"items": [row]})
+    report.title = "Plan item updated"
+    show(report, fmt)

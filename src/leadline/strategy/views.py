@@ -6,6 +6,7 @@ from __future__ import annotations
 from leadline.context import App
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.plan import plan_report
+from leadline.strategy.tables import okr_table_report, plan_table_report
 from leadline.web import charts
 from leadline.web.cache import cached
 from leadline.web.filters import Filters, Scope
@@ -17,22 +18,15 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
     okrs = cached(app, "okrs", lambda: okr_report(app), None)
     names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
     objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
-    krs = [
-        {
-            "objective": o["name"],
-            "key_result": k["name"],
-            "score": k.get("score"),
-            "status": k.get("status", ""),
-        }
-        for o in objectives
-        for k in o.get("key_results", [])
-    ]
+    # ``leadline okr``'s report of the objectives in the filtered scope
+    report = okr_table_report({**okrs, "objectives": objectives})
+    krs = report.rows
     page.kpis = [count_tile("Objectives", len(objectives)), count_tile("Key results", len(krs))]
     page.charts.append(
         (
             "Key result scores",
             charts.bars(
-                [k for k in krs if k["score"] is not None],
+                [{c: k[c] for c in ("key_result", "score")} for k in krs if k["score"] is not None],
                 "key_result",
                 "score",
                 "Key result scores (0-1)",
@@ -43,9 +37,7 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
     page.tables.append(
         Table(
             "key_results",
-            "OKRs",
-            ["objective", "key_result", "score", "status"],
-            krs,
+            report,
             edit="/okr/{key}/checkin",
             key="key_result",
             editors="strategy",
@@ -61,16 +53,10 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
             "90-day plan", f"day {plan['day']}, {plan['met']} met, {plan['overdue']} overdue"
         )
     )
-    items = [
-        {k: i.get(k) for k in ("key", "phase", "title", "owner", "status", "due_on")}
-        for i in plan["items"]
-    ]
     page.tables.append(
         Table(
             "plan",
-            "90-day plan",
-            ["key", "phase", "title", "owner", "status", "due_on"],
-            items,
+            plan_table_report(plan),  # ``leadline plan``'s report
             edit="/plan/{key}/edit",
             key="key",
             editors="strategy",

@@ -1,6 +1,7 @@
 """What a page shows: KPIs, charts and tables, pure data (no HTML), so CSV export and templates
-use the same tables. Each pillar builds its pages in ``<pillar>/views.py`` from its core
-functions, narrowed by the shared filters, and registers them (``web.registry.PageSpec``)."""
+use the same tables (each a pillar's report, the one the CLI prints). Each pillar builds its
+pages in ``<pillar>/views.py`` from its core functions, narrowed by the shared filters, and
+registers them (``web.registry.PageSpec``)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,48 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadline.periods import Period
+from leadline.present.model import Column, Report
+from leadline.present.render import align, cells
 
 
 @dataclass
 class Table:
+    """A table of a page: a pillar's :class:`~leadline.present.Report` (built by the same
+    function as the CLI's table and CSV), the columns the page shows and links per row. Its
+    "Download CSV" is ``present.to_csv(report)``: every column of the report, the bytes
+    ``leadline <command> --format csv`` prints for the same rows."""
+
     name: str
-    caption: str
-    columns: list[str]
-    rows: list[dict[str, Any]]
+    report: Report
+    caption: str = ""  # default: the report's title
+    show: list[str] | None = None  # keys of the columns shown (default: the report's shown)
     edit: str | None = None  # URL pattern with {key} for an edit link per row
     key: str | None = None
     link: str | None = None  # URL pattern with {key} for a "details" link per row
     editors: str | None = None  # the pillar whose editors (and admins) see the edit links
+
+    def __post_init__(self) -> None:
+        window = f" — {self.report.window}" if self.report.window else ""
+        self.caption = self.caption or self.report.title + window
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.report.rows
+
+    @property
+    def columns(self) -> list[Column]:
+        """The columns the page shows."""
+        return self.report.select(self.show) if self.show else self.report.shown
+
+    def body(self) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
+        """Each row with its shown cells as (alignment class, text for people)."""
+        columns = self.columns
+        classes = [align(c) for c in columns]
+        texts = cells(self.report, columns)
+        return [
+            (row, list(zip(classes, shown, strict=True)))
+            for row, shown in zip(self.report.rows, texts, strict=True)
+        ]
 
 
 @dataclass
@@ -55,14 +86,6 @@ class Page:
 def count_tile(title: str, count: int | str, window: str | None = None) -> Tile:
     """A tile that counts things (teams, open risks): no target, no explanation."""
     return Tile(title, f"{count:,}" if isinstance(count, int) else count, window)
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
-def num(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def last_month(today: dt.date | None = None) -> str:

@@ -4,9 +4,7 @@ enhances), each table downloadable as CSV, the audit log for admins. The pillars
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -19,6 +17,10 @@ from sqlalchemy import func, select
 
 from leadline.audit import AuditEntry
 from leadline.context import App
+from leadline.present.formats import ABSENT
+from leadline.present.formats import cell as present_cell
+from leadline.present.model import Column, Kind
+from leadline.present.render import align, to_csv
 from leadline.web import targets
 from leadline.web.cache import cached
 from leadline.web.deps import leadline_app, page_admin, page_reader
@@ -35,28 +37,18 @@ AUDIT_PAGE = 50
 
 
 def cell(value: Any) -> str:
-    """A value as a table cell (and a CSV field): lists joined, times in UTC, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    """A value of the audit log as text: lists joined, times in UTC, absent as a dash."""
     if isinstance(value, list | tuple):
-        return ", ".join(cell(v) for v in value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return str(value)
+        return ", ".join(cell(v) for v in value) or ABSENT
+    kinds: dict[type, Kind] = {bool: "bool", float: "number", dt.datetime: "datetime"}
+    return present_cell(value, Column("value", "Value", kinds.get(type(value), "text")))
 
 
 def csv_answer(table: Table) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([cell(row.get(c)) for c in table.columns])
+    """A page table's CSV: its whole report, as ``leadline <command> --format csv`` prints
+    it (the page may show fewer columns)."""
     headers = {"Content-Disposition": f'attachment; filename="{table.name}.csv"'}
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(to_csv(table.report), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 # RAG in words and symbols, never colour alone (WCAG 1.4.1).
@@ -123,7 +115,7 @@ def page_route(build: Callable[..., Page]) -> Callable[..., Response]:
             "page": page,
             "filters": filters,
             "scope": scope,
-            "cell": cell,
+            "align": align,
             "rag_text": RAG_TEXT,
             "csv_query": csv_query,
             "can_edit": lambda name: name in editable,
