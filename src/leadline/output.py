@@ -31,7 +31,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # exact, never "3.5E+5"
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 

@@ -26,9 +26,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def plain(value: Any) -> Any:
     """A value as JSON holds it: exact decimals as strings, instants in UTC ISO-8601."""
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f") if value.is_finite() else None  # never "1E+2"
     if isinstance(value, Fraction):
-        return str(Decimal(value.numerator) / Decimal(value.denominator))
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)

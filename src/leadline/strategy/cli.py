@@ -12,11 +12,13 @@ from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.periods import Period
-from leadline.semantic.query import unit_text
+from leadline.present.formats import number
+from leadline.present.model import Column
+from leadline.semantic.query import unit_text, value_kind
 from leadline.strategy import okrs
 from leadline.strategy.bindings import bindings
 from leadline.strategy.page import StrategyError, strategy_page
-from leadline.strategy.tables import okr_table_report
+from leadline.strategy.tables import okr_table_report, value_column
 
 okr_app = typer.Typer(
     help="OKRs: scores, key results bound to live metrics, check-ins.",
@@ -43,7 +45,7 @@ def _fail(message: str) -> None:
 
 
 def _num(value: float | None) -> str | None:
-    return None if value is None else f"{value:.4g}"
+    return None if value is None else number(value)
 
 
 @okr_app.callback()
@@ -180,12 +182,19 @@ def _print_page(page: dict[str, Any]) -> None:
     rows = [
         {
             "metric": m["name"],
-            "bound to": m.get("metric"),
-            "current": _num(m["current"]),
-            "target": _num(m.get("target")),
-            "unit": m.get("unit"),
+            "bound_to": m.get("metric"),
+            "current": m["current"],
+            "target": m.get("target"),
+            **value_kind(m.get("metric"), m.get("unit")),
         }
         for m in page["metrics"]
     ]
+    columns = [
+        Column("metric", "Metric"),
+        Column("bound_to", "Bound to", "name"),
+        value_column("current", "Current"),
+        value_column("target", "Target"),
+    ]
     if rows:
-        emit(rows, OutputFormat.table, key="metrics", title="Metrics that prove progress")
+        title = "Metrics that prove progress"
+        emit(rows, OutputFormat.table, key="metrics", title=title, columns=columns)

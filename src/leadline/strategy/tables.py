@@ -11,7 +11,8 @@ from leadline.present.model import Column, Report
 from leadline.semantic.query import value_kind
 
 
-def _value(key: str, title: str) -> Column:
+def value_column(key: str, title: str) -> Column:
+    """A column of values in each row's own unit (``value_kind``'s hidden fields)."""
     return Column(key, title, "number", currency="@_currency", unit="@_unit", kind_from="_kind")
 
 
@@ -24,9 +25,9 @@ OKR_COLUMNS = (
     Column("key_result", "Key result id", "name", shown=False),
     Column("title", "Key result"),
     Column("unit", "Unit", shown=False),
-    _value("baseline", "Baseline"),
-    _value("target", "Target"),
-    _value("current", "Current"),
+    value_column("baseline", "Baseline"),
+    value_column("target", "Target"),
+    value_column("current", "Current"),
     Column("source", "Source", "label", shown=False),
     Column("metric", "Metric", "name", shown=False),
     Column("confidence", "Confidence", "number", digits=1),
