@@ -28,7 +28,7 @@ from common import report
 from leadline.config import load_settings
 from leadline.context import App
 from leadline.demo.run import build_demo
-from leadline.web.users import create_token, get_user, save_user
+from leadline.webkit.users import create_token, get_user, save_user
 
 HERE = Path(__file__).resolve().parent
 HOME = HERE / "output" / "web-large-home"

@@ -31,6 +31,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 # The built-in pillars, registered exactly as a third-party plugin is (as datasette does).
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "leadline.coreplugin",
     "leadline.catalog.plugin",
     "leadline.delivery.plugin",
     "leadline.reliability.plugin",

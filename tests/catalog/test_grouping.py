@@ -33,7 +33,7 @@ from leadline.reliability import report as slo_report
 from leadline.reliability.service_level_report import memberships
 from leadline.risk.compliance import compliance_report
 from leadline.risk.models import Control
-from leadline.web.filters import Filters, scope_of
+from leadline.webkit.filters import Filters, scope_of
 from tests.delivery.support_metrics import (
     DEPLOYMENTS_HEADER,
     ingest,

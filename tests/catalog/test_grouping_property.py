@@ -38,7 +38,7 @@ from leadline.reliability import report as slo_report
 from leadline.reliability.service_level_report import memberships
 from leadline.risk.compliance import pairs
 from leadline.risk.models import Control
-from leadline.web.filters import Filters, scope_of
+from leadline.webkit.filters import Filters, scope_of
 from tests.delivery.support_metrics import DEPLOYMENTS_HEADER, ingest, write_csv
 from tests.finops.support_finops import focus_row, ingest_focus, ingest_rules, write_focus
 from tests.reliability.support_slo import add_slo, ingest_samples, smp, write_samples

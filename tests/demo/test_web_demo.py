@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadline.context import App
 from leadline.web.demo import DEMO_PASSWORD, DEMO_USER, ensure_demo_user, web_line
-from leadline.web.users import authenticate, save_user
+from leadline.webkit.users import authenticate, save_user
 
 
 def test_demo_login_is_an_admin_with_the_documented_password(app: App) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from leadline.context import App
 from leadline.web.signatures import github_signature, pagerduty_signature
-from leadline.web.users import create_token, save_user
+from leadline.webkit.users import create_token, save_user
 
 PASSWORD = "correct horse battery"
 GITHUB_SECRET = "gh-secret-for-tests"

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from leadline.audit import AuditEntry
 from leadline.context import App
-from leadline.web.models import ApiToken, User
 from leadline.web.ratelimit import LoginLimiter
-from leadline.web.users import (
+from leadline.webkit.models import ApiToken, User
+from leadline.webkit.users import (
     ANONYMOUS,
     Principal,
     UserError,

@@ -12,7 +12,7 @@ from leadline.context import App
 from leadline.delivery.pending import normalise_pending
 from leadline.ingest.models import RawEvent
 from leadline.web.intake import Prepared, prepare, store_batch
-from leadline.web.users import authenticate, create_token, principal_of_token, save_user
+from leadline.webkit.users import authenticate, create_token, principal_of_token, save_user
 from tests.delivery.support_events import fixture
 
 

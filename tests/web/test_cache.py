@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from leadline.audit import record
 from leadline.context import App
-from leadline.web.cache import VERSION_SECONDS, ReportCache
+from leadline.webkit.cache import VERSION_SECONDS, ReportCache
 from tests.web.support import csrf_of, login, token_for
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from leadline.audit import AuditEntry
 from leadline.context import App
-from leadline.web.models import User
 from leadline.web.oidc import name_of
+from leadline.webkit.models import User
 from tests.conftest import make_settings
 
 METADATA = {

@@ -25,7 +25,7 @@ from leadline.periods import Period
 from leadline.scorecard.core import rows, scorecard
 from leadline.scorecard.views import report_links
 from leadline.web import reports
-from leadline.web.cache import invalidate
+from leadline.webkit.cache import invalidate
 from tests.conftest import make_settings
 from tests.web.support import login, token_for
 

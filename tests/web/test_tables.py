@@ -22,7 +22,7 @@ from leadline.context import App
 from leadline.reliability import report as slo_report
 from leadline.scorecard import core as scorecard_core
 from leadline.semantic.evaluation import Evaluation
-from leadline.web.viewdata import last_month
+from leadline.webkit.viewdata import last_month
 from tests.conftest import make_settings
 from tests.web.support import login
 

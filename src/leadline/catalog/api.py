@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from leadline.catalog import queries
 from leadline.catalog.grouping import GroupBy, Grouping, Scope
-from leadline.web.api import ERRORS, Limit, Offset, Reader
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer, paginate
+from leadline.webkit.api import ERRORS, Limit, Offset, Reader
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

@@ -46,6 +46,6 @@ def leadline_api_routers() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.catalog.views import catalog
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/catalog", "Catalog", catalog, order=20)]

@@ -8,9 +8,9 @@ from typing import Any
 from leadline.catalog import queries
 from leadline.catalog.tables import interactions_report, services_report, teams_report
 from leadline.context import App
-from leadline.web import charts
-from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table, count_tile
+from leadline.webkit import charts
+from leadline.webkit.filters import Filters, Scope, rows_where
+from leadline.webkit.viewdata import Page, Table, count_tile
 
 
 def catalog(app: App, filters: Filters, scope: Scope) -> Page:

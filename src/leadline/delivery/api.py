@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from leadline.delivery.report import dora
 from leadline.periods import Grain, Window
-from leadline.web.api import ERRORS, Reader, bad
-from leadline.web.cache import cached_json
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer
+from leadline.webkit.api import ERRORS, Reader, bad
+from leadline.webkit.cache import cached_json
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

@@ -61,6 +61,6 @@ def leadline_pending_normalisers() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.delivery.views import delivery
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/delivery", "Delivery", delivery, order=30)]

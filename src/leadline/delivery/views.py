@@ -9,10 +9,10 @@ from leadline.context import App
 from leadline.delivery.report import dora
 from leadline.delivery.tables import dora_report
 from leadline.periods import Window
-from leadline.web import charts, tiles
-from leadline.web.cache import cached
-from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table
+from leadline.webkit import charts, tiles
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters, Scope, rows_where
+from leadline.webkit.viewdata import Page, Table
 
 CHART_TEAMS = 10
 

@@ -14,10 +14,10 @@ from leadline.finops.budgets import budget_report
 from leadline.finops.report import chargeback, showback
 from leadline.finops.unit_cost import unit_cost
 from leadline.finops.vendors import vendors_report
-from leadline.web.api import ERRORS, Month, Reader, bad, cached_answer
-from leadline.web.cache import cached_json
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer
+from leadline.webkit.api import ERRORS, Month, Reader, bad, cached_answer
+from leadline.webkit.cache import cached_json
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 Scope = Literal["team", "business-unit", "value-stream", "organisation"]

@@ -62,6 +62,6 @@ def leadline_metrics() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.finops.views import finops
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/finops", "FinOps", finops, order=50)]

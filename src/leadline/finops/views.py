@@ -9,10 +9,10 @@ from leadline.context import App
 from leadline.finops.report import showback
 from leadline.finops.tables import showback_report
 from leadline.periods import Period
-from leadline.web import charts, tiles
-from leadline.web.cache import cached
-from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, last_month
+from leadline.webkit import charts, tiles
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters, Scope
+from leadline.webkit.viewdata import Page, Table, last_month
 
 
 def finops(app: App, filters: Filters, scope: Scope) -> Page:

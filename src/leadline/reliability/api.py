@@ -14,10 +14,10 @@ from leadline.reliability.report import alerts, parse_instant
 from leadline.reliability.report import status as slo_status
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.xla import xla_status
-from leadline.web.api import ERRORS, Reader, bad, cached_answer
-from leadline.web.cache import cached_json
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer
+from leadline.webkit.api import ERRORS, Reader, bad, cached_answer
+from leadline.webkit.cache import cached_json
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 ServiceLevelBy = Literal["service", "team", "value-stream", "business-unit"]

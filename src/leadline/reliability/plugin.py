@@ -65,6 +65,6 @@ def leadline_metrics() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.reliability.views import reliability
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/reliability", "Reliability", reliability, order=40)]

@@ -9,10 +9,10 @@ from leadline.context import App
 from leadline.periods import Period
 from leadline.reliability.report import status as slo_status
 from leadline.reliability.tables import slo_status_report
-from leadline.web import charts, tiles
-from leadline.web.cache import cached
-from leadline.web.filters import Filters, Scope, rows_where
-from leadline.web.viewdata import Page, Table, count_tile
+from leadline.webkit import charts, tiles
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters, Scope, rows_where
+from leadline.webkit.viewdata import Page, Table, count_tile
 
 
 def slo_data(app: App, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -12,13 +12,13 @@ from fastapi.responses import Response
 
 from leadline.periods import utc_now
 from leadline.risk.compliance import compliance_report
+from leadline.risk.csf_edit import score_subcategory
+from leadline.risk.edits import EditError, update_risk
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
-from leadline.web.api import ERRORS, Limit, Offset, Reader
-from leadline.web.csf_edit import score_subcategory
-from leadline.web.deps import leadline_app
-from leadline.web.edits import EditError, update_risk
-from leadline.web.responses import json_answer, paginate
+from leadline.webkit.api import ERRORS, Limit, Offset, Reader
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

@@ -53,6 +53,6 @@ def leadline_metrics() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.risk.views import risk, router
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/risk", "Risk", risk, order=60), router]

@@ -23,10 +23,10 @@ from leadline.risk.tables import (
     profiles_report,
     risk_register_report,
 )
-from leadline.web import charts, tiles
-from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, count_tile
-from leadline.web.views import Reader, page_route
+from leadline.webkit import charts, tiles
+from leadline.webkit.filters import Filters, Scope
+from leadline.webkit.page import Reader, page_route
+from leadline.webkit.viewdata import Page, Table, count_tile
 
 router = APIRouter(include_in_schema=False)
 TIER = Column("tier", "Tier", "score", digits=2)

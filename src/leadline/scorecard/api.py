@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from leadline.periods import PeriodError, instant
 from leadline.scorecard import export
 from leadline.scorecard.core import scorecard
-from leadline.web.api import ERRORS, Reader, cached_answer
-from leadline.web.cache import cached
-from leadline.web.deps import leadline_app
+from leadline.webkit.api import ERRORS, Reader, cached_answer
+from leadline.webkit.cache import cached
+from leadline.webkit.deps import leadline_app
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 CSV = "text/csv; charset=utf-8"

@@ -47,6 +47,6 @@ def leadline_api_routers() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.scorecard.views import home
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/", "Scorecard", home, order=10)]

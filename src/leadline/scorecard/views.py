@@ -16,10 +16,10 @@ from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
 from leadline.scorecard.tables import scorecard_report
-from leadline.web import charts, tiles
-from leadline.web.cache import cached
-from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, count_tile, last_month
+from leadline.webkit import charts, tiles
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters, Scope
+from leadline.webkit.viewdata import Page, Table, count_tile, last_month
 
 HOME_SLOS = 15
 HOME_COLUMNS = ["name", "group", "value", "target", "status", "previous", "trend", "owner"]

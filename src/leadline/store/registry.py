@@ -1,15 +1,10 @@
-"""Imports every model module so the metadata (and Alembic) sees all tables: the core's (audit
-log, ingest batches and rejects, lake bookkeeping, web users and tokens), then every plugin's
-(``leadline_store_models``)."""
+"""Imports every model module so the metadata (and Alembic) sees all tables: every plugin's
+(``leadline_store_models``), the core's own first (``leadline.coreplugin``)."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-import leadline.audit.log
-import leadline.ingest.models
-import leadline.lake.models
-import leadline.web.models  # noqa: F401
 from leadline import plugins
 from leadline.store.base import Base
 

@@ -12,10 +12,10 @@ from leadline.strategy.change import change_report
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.page import strategy_page
 from leadline.strategy.plan import plan_report
-from leadline.web.api import ERRORS, Quarter, Reader, bad, cached_answer
-from leadline.web.cache import cached_json
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer
+from leadline.webkit.api import ERRORS, Quarter, Reader, bad, cached_answer
+from leadline.webkit.cache import cached_json
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

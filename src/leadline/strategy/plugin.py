@@ -52,6 +52,6 @@ def leadline_api_routers() -> Iterable[Any]:
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.strategy.views import strategy
-    from leadline.web.registry import PageSpec
+    from leadline.webkit.registry import PageSpec
 
     return [PageSpec("/strategy", "Strategy", strategy, order=70)]

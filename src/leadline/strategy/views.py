@@ -7,10 +7,10 @@ from leadline.context import App
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.plan import plan_report
 from leadline.strategy.tables import okr_table_report, plan_table_report
-from leadline.web import charts
-from leadline.web.cache import cached
-from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page, Table, count_tile
+from leadline.webkit import charts
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters, Scope
+from leadline.webkit.viewdata import Page, Table, count_tile
 
 
 def strategy(app: App, filters: Filters, scope: Scope) -> Page:

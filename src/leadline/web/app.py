@@ -17,11 +17,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadline import __version__, plugins
 from leadline.config import Settings, load_settings
 from leadline.context import App
-from leadline.web import auth, registry, webhooks
-from leadline.web.cache import invalidate
-from leadline.web.deps import LoginRequired
+from leadline.web import auth, targets, webhooks
 from leadline.web.intake import IntakeWriter, PendingWorker
 from leadline.web.ratelimit import LoginLimiter
+from leadline.webkit import page, registry
+from leadline.webkit.cache import invalidate
+from leadline.webkit.deps import LoginRequired
 
 SESSION_KEY_FILE = ".session-key"
 STATIC = Path(__file__).parent / "static"
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     settings = settings or load_settings()
     leadline = App(settings)
     pages = registry.registered()
+    page.decorate_with(targets.apply)  # the scorecard's RAG colour on every page's tiles
 
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
@@ -65,10 +67,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         if worker is not None:
             worker.start()
             if home is not None:
-                from leadline.web.views import warm_up
-
                 args = (leadline, home.build)
-                threading.Thread(target=warm_up, args=args, daemon=True).start()
+                threading.Thread(target=page.warm_up, args=args, daemon=True).start()
         try:
             yield
         finally:
@@ -130,7 +130,7 @@ def _include_routes(api: FastAPI, settings: Settings, pages: registry.Pages) -> 
     api.include_router(metrics_api.router)
     api.include_router(metric_pages.router)
     api.include_router(reports.router)
-    api.include_router(views.page_router(pages.specs))
+    api.include_router(page.page_router(pages.specs))
     for page_routes in pages.routers:
         api.include_router(page_routes)
     api.include_router(views.router)

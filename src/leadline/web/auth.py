@@ -9,9 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leadline.audit import record
-from leadline.web.deps import USER_KEY, check_csrf, client_address, leadline_app
-from leadline.web.pages import render
-from leadline.web.users import authenticate
+from leadline.webkit.deps import USER_KEY, check_csrf, client_address, leadline_app
+from leadline.webkit.pages import render
+from leadline.webkit.users import authenticate
 
 router = APIRouter(include_in_schema=False)
 

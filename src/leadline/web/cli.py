@@ -10,7 +10,7 @@ import typer
 from leadline.audit import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console
-from leadline.web.users import UserError, create_token, list_users, revoke_token, save_user
+from leadline.webkit.users import UserError, create_token, list_users, revoke_token, save_user
 
 user_app = typer.Typer(help="Web users (argon2-hashed passwords; roles viewer, editor, admin).")
 token_app = typer.Typer(help="API tokens: shown once, stored hashed, scoped and expiring.")

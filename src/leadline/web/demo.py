@@ -4,7 +4,7 @@ once, so ``make demo`` can end by telling the user where to log in. A demo home 
 from __future__ import annotations
 
 from leadline.context import App
-from leadline.web.users import get_user, save_user
+from leadline.webkit.users import get_user, save_user
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "leadline-demo"  # noqa: S105 - documented demo login, not a secret

@@ -11,16 +11,16 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from leadline.risk.csf_edit import SCORED, score_subcategory
+from leadline.risk.edits import EditError, update_risk
 from leadline.risk.profiles import STATUSES as CSF_STATUSES
 from leadline.risk.profiles import profile_report
 from leadline.risk.risks import get_risk
 from leadline.strategy.okrs import OkrError, checkin
 from leadline.strategy.plan import STATUSES, PlanError, plan_report, update
-from leadline.web.csf_edit import SCORED, score_subcategory
-from leadline.web.deps import check_csrf, leadline_app, page_reader, require_editor
-from leadline.web.edits import EditError, update_risk
-from leadline.web.pages import render
-from leadline.web.users import Principal
+from leadline.webkit.deps import check_csrf, leadline_app, page_reader, require_editor
+from leadline.webkit.pages import render
+from leadline.webkit.users import Principal
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(page_reader)]

@@ -23,7 +23,7 @@ from leadline.delivery.pending import PARSERS, PENDING, normalise_pending
 from leadline.ingest.models import RawEvent
 from leadline.store import Store
 from leadline.store.base import utcnow
-from leadline.web.cache import forget_version
+from leadline.webkit.cache import forget_version
 
 log = logging.getLogger(__name__)
 

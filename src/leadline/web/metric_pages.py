@@ -16,9 +16,9 @@ from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import explain, window_of
 from leadline.semantic.registry import MetricError
-from leadline.web.deps import leadline_app, page_reader
-from leadline.web.pages import render
-from leadline.web.users import Principal
+from leadline.webkit.deps import leadline_app, page_reader
+from leadline.webkit.pages import render
+from leadline.webkit.users import Principal
 
 router = APIRouter(include_in_schema=False)
 PageReader = Annotated[Principal, Depends(page_reader)]

@@ -15,10 +15,10 @@ from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import catalogue, explain, show, window_of
 from leadline.semantic.registry import MetricError
-from leadline.web.api import ERRORS, Reader
-from leadline.web.cache import cached_json
-from leadline.web.deps import leadline_app
-from leadline.web.responses import json_answer
+from leadline.webkit.api import ERRORS, Reader
+from leadline.webkit.cache import cached_json
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No metric with this key."}}

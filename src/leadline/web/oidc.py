@@ -18,9 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from leadline.audit import record
 from leadline.config import Settings
 from leadline.context import App
-from leadline.web.deps import USER_KEY, leadline_app
-from leadline.web.pages import render
-from leadline.web.users import get_user, save_user
+from leadline.webkit.deps import USER_KEY, leadline_app
+from leadline.webkit.pages import render
+from leadline.webkit.users import get_user, save_user
 
 router = APIRouter(include_in_schema=False)
 

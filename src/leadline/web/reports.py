@@ -19,11 +19,11 @@ from leadline.context import App
 from leadline.periods import Period, PeriodError, instant
 from leadline.scorecard.export import metrics_text
 from leadline.scorecard.qbr import html_document, pdf_document, qbr_data
-from leadline.web.api import ERRORS, Reader
-from leadline.web.cache import cached, cached_json
-from leadline.web.deps import api_reader, leadline_app, page_reader
-from leadline.web.responses import json_answer
-from leadline.web.users import Principal
+from leadline.webkit.api import ERRORS, Reader
+from leadline.webkit.cache import cached, cached_json
+from leadline.webkit.deps import api_reader, leadline_app, page_reader
+from leadline.webkit.responses import json_answer
+from leadline.webkit.users import Principal
 
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["api"])

@@ -8,7 +8,7 @@ from leadline.catalog.grouping import Scope
 from leadline.context import App
 from leadline.scorecard import rag
 from leadline.scorecard.definitions import KpiDefinition, load_definitions
-from leadline.web.viewdata import Page
+from leadline.webkit.viewdata import Page
 
 
 def _definitions(app: App) -> dict[str, KpiDefinition]:

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from leadline.config import Settings
 from leadline.web import signatures
-from leadline.web.deps import leadline_app
 from leadline.web.intake import BadDelivery, prepare, store_batch
+from leadline.webkit.deps import leadline_app
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

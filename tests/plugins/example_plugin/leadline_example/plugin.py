@@ -23,13 +23,13 @@ from leadline.periods import Window
 from leadline.plugins import hookimpl
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, Values
-from leadline.web.api import ERRORS, Reader
-from leadline.web.deps import leadline_app
-from leadline.web.filters import Filters
-from leadline.web.filters import Scope as PageScope
-from leadline.web.registry import PageSpec
-from leadline.web.responses import json_answer
-from leadline.web.viewdata import Page
+from leadline.webkit.api import ERRORS, Reader
+from leadline.webkit.deps import leadline_app
+from leadline.webkit.filters import Filters
+from leadline.webkit.filters import Scope as PageScope
+from leadline.webkit.registry import PageSpec
+from leadline.webkit.responses import json_answer
+from leadline.webkit.viewdata import Page
 
 NOTES = FactTable(
     "example_notes",

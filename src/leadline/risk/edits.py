@@ -11,7 +11,7 @@ from leadline.context import App
 from leadline.risk.register import risk_row
 from leadline.risk.risks import EDITABLE, RiskError, get_risk, save
 from leadline.risk.scoring import Matrix
-from leadline.web.users import Principal
+from leadline.webkit.users import Principal
 
 
 @dataclass

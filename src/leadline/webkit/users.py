@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from leadline.audit import record, snapshot
 from leadline.store.base import utcnow
-from leadline.web.models import PILLARS, ROLES, ApiToken, User
+from leadline.webkit.models import PILLARS, ROLES, ApiToken, User
 
 TOKEN_PREFIX = "llt_"  # noqa: S105 - a marker, not a secret
 SCOPES = ("read", "write")

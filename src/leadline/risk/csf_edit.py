@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from leadline.audit import record, snapshot
 from leadline.context import App
+from leadline.risk.edits import EditError
 from leadline.risk.models import CsfAssessment
 from leadline.risk.profiles import STATUSES, _row, profile_as_of, tier_number
-from leadline.web.edits import EditError
-from leadline.web.users import Principal
+from leadline.webkit.users import Principal
 
 SCORED = ("current_status", "current_tier", "target_status", "target_tier", "notes")
 SKIPPED = ("id", "created_at", "updated_at", "batch_id")

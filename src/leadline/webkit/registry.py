@@ -11,8 +11,8 @@ from fastapi import APIRouter
 
 from leadline import plugins
 from leadline.context import App
-from leadline.web.filters import Filters, Scope
-from leadline.web.viewdata import Page
+from leadline.webkit.filters import Filters, Scope
+from leadline.webkit.viewdata import Page
 
 Builder = Callable[[App, Filters, Scope], Page]
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadline.context import App
 from leadline.store.base import utcnow
-from leadline.web.users import ANONYMOUS, Principal, get_user, principal_of, principal_of_token
+from leadline.webkit.users import ANONYMOUS, Principal, get_user, principal_of, principal_of_token
 
 CSRF_KEY = "csrf"
 USER_KEY = "user"

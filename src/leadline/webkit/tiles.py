@@ -18,9 +18,9 @@ from leadline.periods import Window, iso, utc_now
 from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import currency, display
-from leadline.web.cache import cached
-from leadline.web.filters import Filters
-from leadline.web.viewdata import Tile
+from leadline.webkit.cache import cached
+from leadline.webkit.filters import Filters
+from leadline.webkit.viewdata import Tile
 
 
 def evaluation(app: App) -> Evaluation:

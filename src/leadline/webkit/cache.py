@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from leadline.audit import AuditEntry
 from leadline.context import App
 from leadline.ingest.models import Batch
-from leadline.web.responses import Encoded
+from leadline.webkit.responses import Encoded
 
 T = TypeVar("T")
 MAX_ENTRIES = 256
