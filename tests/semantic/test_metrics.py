@@ -244,3 +244,21 @@ def test_cli_and_api_give_the_same_document(org: App) -> None:
         ],
     )
     assert cli_csv.stdout == facts.text
+
+
+def test_windows_that_are_calendar_periods_read_as_one_series(org: App) -> None:
+    """dora_windows reads a scorecard's quarters or a QBR's months from one series; each
+    window's groups equal the window asked alone, judged at the same instant."""
+    from leadline.delivery.report import _as_buckets, dora, dora_windows
+
+    windows = [
+        Window(dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 1)),
+        Window(dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 20, 6)),  # March, to an instant
+    ]
+    assert _as_buckets(windows) is not None
+    assert _as_buckets([MARCH, Window(dt.datetime(2026, 3, 5), dt.datetime(2026, 3, 9))]) is None
+    at = dt.datetime(2026, 4, 2, 12)
+    together = dora_windows(org, by="team", windows=windows, as_of=at)
+    for window, groups in zip(windows, together, strict=True):
+        alone = dora(org, by="team", window=window, as_of=at)["groups"]
+        assert groups == {g["key"]: g for g in alone}

@@ -105,11 +105,36 @@ def dora_windows(
     query judged at ``as_of`` (default: now): the metric registry asks for a scorecard's
     two quarters, or a QBR's months, together."""
     at = naive_utc(as_of) if as_of is not None else utc_now()
+    tiled = _as_buckets(windows)
+    if tiled is not None:  # calendar periods (a scorecard's quarters, a QBR's months)
+        hull, grain = tiled
+        found, _ = _four_keys_rows(
+            app, by, {"series": (hull, grain)}, engine=engine, lead_from=lead_time_from, as_of=at
+        )
+        by_since: dict[dt.datetime, dict[str, dict[str, Any]]] = {}
+        for row in found["series"]:
+            since = max(row["bucket"], hull.since)
+            by_since.setdefault(since, {})[row["key"]] = _shape(row)
+        return [by_since.get(w.since, {}) for w in windows]
     grains: dict[str, tuple[Window, Grain | None]] = {
         str(i): (w, None) for i, w in enumerate(windows)
     }
     found, _ = _four_keys_rows(app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at)
     return [{row["key"]: _shape(row) for row in found[str(i)]} for i in range(len(windows))]
+
+
+def _as_buckets(windows: list[Window]) -> tuple[Window, Grain] | None:
+    """A window over all of ``windows`` and a grain whose buckets, cut to that window, are
+    exactly ``windows`` (possibly among others): then one series gives them all, as the same
+    figures (a window reads the same alone or as a bucket, judged at the same instant)."""
+    if len(windows) < 2:
+        return None
+    hull = Window(min(w.since for w in windows), max(w.until for w in windows))
+    for grain in ("month", "quarter", "year", "week"):
+        cut = {(max(b.start, hull.since), min(b.end, hull.until)) for b in buckets(hull, grain)}
+        if all((w.since, w.until) in cut for w in windows):
+            return hull, grain
+    return None
 
 
 def _four_keys_rows(
