@@ -40,16 +40,15 @@ def groups_of(
 
     if kind not in GROUP_BY:
         raise MetricError(f"the DORA keys are not computed per {kind}")
-    missing = [w for w in dict.fromkeys(windows) if ("dora-groups", kind, w) not in ev.cache]
-    if missing:
-        found = ev.cached(
-            ("dora-windows", kind, tuple(missing)),
-            lambda: dora_windows(
+    # One batch of a kind at a time: a caller asking meanwhile finds its windows computed.
+    with ev.lock(("dora-batch", kind)):
+        missing = [w for w in dict.fromkeys(windows) if ("dora-groups", kind, w) not in ev.cache]
+        if missing:
+            found = dora_windows(
                 ev.app, by=kind, windows=list(missing), engine=ev.engine, as_of=ev.now
-            ),
-        )
-        for window, group in zip(missing, found, strict=True):
-            ev.cache.setdefault(("dora-groups", kind, window), group)
+            )
+            for window, group in zip(missing, found, strict=True):
+                ev.cache.setdefault(("dora-groups", kind, window), group)
     return [ev.cache[("dora-groups", kind, w)] for w in windows]
 
 

@@ -20,7 +20,7 @@ from leadline.context import App
 from leadline.delivery import levels
 from leadline.delivery.metrics import LeadFrom, four_keys
 from leadline.lake.engines import Lake
-from leadline.periods import Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
+from leadline.periods import GRAINS, Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
 
 TOTAL = "total"  # the grain of the whole window, beside the bucketed series
 
@@ -107,15 +107,17 @@ def dora_windows(
     at = naive_utc(as_of) if as_of is not None else utc_now()
     tiled = _as_buckets(windows)
     if tiled is not None:  # calendar periods (a scorecard's quarters, a QBR's months)
-        hull, grain = tiled
+        hull, chosen = tiled
+        series: dict[str, tuple[Window, Grain | None]] = {g: (hull, g) for g in set(chosen)}
         found, _ = _four_keys_rows(
-            app, by, {"series": (hull, grain)}, engine=engine, lead_from=lead_time_from, as_of=at
+            app, by, series, engine=engine, lead_from=lead_time_from, as_of=at
         )
-        by_since: dict[dt.datetime, dict[str, dict[str, Any]]] = {}
-        for row in found["series"]:
-            since = max(row["bucket"], hull.since)
-            by_since.setdefault(since, {})[row["key"]] = _shape(row)
-        return [by_since.get(w.since, {}) for w in windows]
+        cut: dict[tuple[str, dt.datetime], dict[str, dict[str, Any]]] = {}
+        for grain, rows in found.items():
+            for row in rows:
+                since = max(row["bucket"], hull.since)
+                cut.setdefault((grain, since), {})[row["key"]] = _shape(row)
+        return [cut.get((g, w.since), {}) for w, g in zip(windows, chosen, strict=True)]
     grains: dict[str, tuple[Window, Grain | None]] = {
         str(i): (w, None) for i, w in enumerate(windows)
     }
@@ -123,18 +125,24 @@ def dora_windows(
     return [{row["key"]: _shape(row) for row in found[str(i)]} for i in range(len(windows))]
 
 
-def _as_buckets(windows: list[Window]) -> tuple[Window, Grain] | None:
-    """A window over all of ``windows`` and a grain whose buckets, cut to that window, are
-    exactly ``windows`` (possibly among others): then one series gives them all, as the same
+def _as_buckets(windows: list[Window]) -> tuple[Window, list[Grain]] | None:
+    """A window over all of ``windows`` and, for each of them, a grain one of whose buckets,
+    cut to that window, is exactly it: then one series per grain gives them all, as the same
     figures (a window reads the same alone or as a bucket, judged at the same instant)."""
     if len(windows) < 2:
         return None
     hull = Window(min(w.since for w in windows), max(w.until for w in windows))
-    for grain in ("month", "quarter", "year", "week"):
-        cut = {(max(b.start, hull.since), min(b.end, hull.until)) for b in buckets(hull, grain)}
-        if all((w.since, w.until) in cut for w in windows):
-            return hull, grain
-    return None
+    cuts = {
+        grain: {(max(b.start, hull.since), min(b.end, hull.until)) for b in buckets(hull, grain)}
+        for grain in GRAINS
+    }
+    chosen: list[Grain] = []
+    for window in windows:
+        grain = next((g for g in GRAINS if (window.since, window.until) in cuts[g]), None)
+        if grain is None:
+            return None
+        chosen.append(grain)
+    return hull, chosen
 
 
 def _four_keys_rows(

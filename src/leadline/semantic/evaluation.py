@@ -89,6 +89,11 @@ class Evaluation:
         with self.app.store.session() as session:
             yield session
 
+    def lock(self, key: tuple[Any, ...]) -> threading.Lock:
+        """The lock of ``key`` (one per key), for work that fills several cache entries."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()`` once per key; other threads asking meanwhile wait for it."""
         with self._guard:
