@@ -22,6 +22,7 @@ from leadline.finops.report import FinOpsError, showback
 from leadline.ingest.cli import deferred_progress
 from leadline.output import console
 from leadline.periods import Period, Window
+from leadline.present.formats import money
 from leadline.reliability.report import status as slo_status
 from leadline.risk.summary import risk_summary
 from leadline.scorecard.core import headline as scorecard_headline
@@ -147,9 +148,9 @@ def _finops_summary(app: App, as_of: dt.date) -> None:
         return
     if data["lines"] == 0:
         return
-    unallocated = data["groups"][-1]["cost"]
+    unallocated = money(data["groups"][-1]["cost"], data["currency"])
     coverage = data["allocation_coverage"] or 0.0
     console.print(
-        f"FinOps {month}: {data['total']} {data['currency']} (effective), "
-        f"{unallocated} unallocated, allocation coverage {coverage * 100:.1f}%"
+        f"FinOps {month}: {money(data['total'], data['currency'])} (effective), "
+        f"{unallocated} unallocated, allocation coverage {coverage * 100:.1f} %"
     )
