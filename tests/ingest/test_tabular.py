@@ -156,6 +156,7 @@ def test_messy_file_exact_rows_and_problems(tmp_path: Path, newline: str) -> Non
             "99999999999999999999",
             "must be a whole number between -9223372036854775808 and 9223372036854775807",
         ),
+        (11, "score", "-inf", "must be a number"),  # no inf or nan (issue 16)
     ]
     assert {p.file for p in result.problems} == {str(path)}
     assert {p.severity for p in result.problems} == {"error"}

@@ -31,6 +31,7 @@ from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import CliOption, Context, LandContext, Source, Template, Unit
+from leadline.ingest.values import control_character_reason
 from leadline.lake.tables import FactTable
 from leadline.store.base import utcnow
 
@@ -96,9 +97,10 @@ class EventParser(ABC):
         return delivery.headers.get(self.event_header) or self.infer(delivery.payload)
 
     def delivery_id(self, delivery: Delivery) -> str:
+        """The idempotency key: the sender's id, or a digest of the payload when it gives none."""
         given = delivery.headers.get(self.delivery_header)
         if given:
-            return given
+            return delivery_key(given)
         canonical = json.dumps(delivery.payload, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -110,6 +112,19 @@ class EventParser(ABC):
     def normalise(self, event_type: str, payload: Any, ctx: ParseContext) -> Facts | None:
         """Facts of one delivery; None for a known event that carries nothing measured.
         Raise UnknownEvent or FieldMissing."""
+
+
+# raw_event.delivery_id's length; ids longer than it are kept as a digest of the whole id
+MAX_DELIVERY_ID = 128
+
+
+def delivery_key(given: str) -> str:
+    """The stored key of a sender's delivery id: the id itself when it fits the column, else a
+    digest of the whole id. Cutting it (as the receiver once did) made two deliveries whose ids
+    share 128 characters one duplicate, and the second was dropped (issue 16)."""
+    if len(given) <= MAX_DELIVERY_ID:
+        return given
+    return "id-sha256:" + hashlib.sha256(given.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass
@@ -213,6 +228,15 @@ def parse_deliveries(parser: EventParser, unit: Unit, settings: DeliverySettings
 
 def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -> ParsedDelivery:
     delivery_id = parser.delivery_id(delivery)
+    if not isinstance(delivery.payload, dict):  # a file holding 42 is no delivery (issue 16)
+        kind = "an array" if isinstance(delivery.payload, list) else type(delivery.payload).__name__
+        reason = f"a delivery must be a JSON object, not {kind}"
+        return ParsedDelivery(delivery, delivery_id, None, "rejected", reason=reason)
+    bad_id = control_character_reason(delivery.headers.get(parser.delivery_header) or "")
+    if bad_id is not None:
+        return ParsedDelivery(
+            delivery, delivery_id, None, "rejected", reason=f"delivery id {bad_id}", field="id"
+        )
     event_type = parser.event_type(delivery)
     if event_type is None:
         return ParsedDelivery(

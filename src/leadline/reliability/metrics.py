@@ -38,6 +38,20 @@ STATUS_WINDOWS: dict[str, int] = {
 }
 
 
+def finite_samples(samples: ibis.Table) -> ibis.Table:
+    """The samples whose counts are finite numbers. Ingest refuses NaN and inf, but a lake
+    written before it did (or by another writer) may hold some, and one such sample would make
+    every sum it enters NaN and every report that reads it fail (issue 16)."""
+    return samples.filter(
+        samples.good.notnull()
+        & samples.total.notnull()
+        & ~samples.good.isnan()
+        & ~samples.total.isnan()
+        & ~samples.good.isinf()
+        & ~samples.total.isinf()
+    )
+
+
 def _epoch(column: ibis.Value) -> ibis.Value:
     """Whole seconds since 1970 as int64 (floored: DuckDB's epoch is fractional)."""
     return column.epoch_seconds().floor().cast("int64")

@@ -134,7 +134,9 @@ def status(
     if slos:
         lake = Lake(app.settings, app.store, engine)
         expr = metrics.slo_status(
-            lake.table("sli_samples", _sample_months(slos, at, max(windows.values()))),
+            metrics.finite_samples(
+                lake.table("sli_samples", _sample_months(slos, at, max(windows.values())))
+            ),
             slo_table(slos, at, app.settings.reliability.step_seconds),
             ibis.literal(at, "timestamp(6)"),
             windows,
@@ -238,7 +240,7 @@ def alerts(
         ]
         windows = {w: seconds(w) for r in rules for w in (r.long_window, r.short_window)}
         history = metrics.burn_rate_history(
-            lake.table("sli_samples"),
+            metrics.finite_samples(lake.table("sli_samples")),
             slo_table(group, until, step),
             ibis.literal(since, "timestamp(6)"),
             ibis.literal(until, "timestamp(6)"),
@@ -282,7 +284,7 @@ def kpi(
         return {"by": by, "groups": []}
     lake = Lake(app.settings, app.store, engine)
     table = slo_table(slos, now(), app.settings.reliability.step_seconds)
-    samples = lake.table("sli_samples", months)
+    samples = metrics.finite_samples(lake.table("sli_samples", months))
     rows = lake.execute(metrics.monthly_attainment(samples, table)).to_pylist()
     grouping = Grouping.of(app)
     service_of = {s.name: s.service for s in slos}

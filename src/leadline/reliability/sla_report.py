@@ -24,6 +24,7 @@ from leadline.lake.engines import Lake
 from leadline.output import OutputFormat, console, err_console, to_json
 from leadline.periods import PeriodAsOf, PeriodError, instant, iso
 from leadline.reliability.agreement_models import SLA
+from leadline.reliability.metrics import finite_samples
 from leadline.reliability.service_level_report import (
     By,
     GroupBy,
@@ -77,7 +78,7 @@ def sla_status(
     members, covered = coverage(app, SLA, month)
     expr = sla_attainment(
         lake.table("tickets", [month.label]),
-        lake.table("sli_samples", [month.label]),
+        finite_samples(lake.table("sli_samples", [month.label])),
         services=services_table(members, by),
         as_of=month.as_of,
         unmapped=None if by == "service" else NO_GROUP,

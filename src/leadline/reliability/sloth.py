@@ -26,7 +26,8 @@ FORMAT = "sloth/v1"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # YAML's .nan and .inf are floats; a non-finite threshold or target is refused (issue 16)
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
 
 class Events(_Model):

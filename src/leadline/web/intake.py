@@ -77,7 +77,7 @@ def prepare(source: str, headers: Mapping[str, str], body: bytes) -> Prepared:
     event_type = parser.event_type(delivery)
     return Prepared(
         source,
-        parser.delivery_id(delivery)[:128],
+        parser.delivery_id(delivery),  # whole ids or their digest
         event_type[:128] if event_type else None,
         lowered,
         payload,
