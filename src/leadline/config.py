@@ -216,6 +216,32 @@ class WebSettings(BaseModel):
     )
 
 
+class IngestSettings(BaseModel):
+    """Limits on what input files may cost: a small crafted file must not take gigabytes, nest
+    past the stack, or make leadline read files outside the catalog it was given."""
+
+    yaml_max_nodes: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Nodes one YAML document may expand to, alias references counted each time "
+        "they are used (refuses alias bombs).",
+    )
+    yaml_max_document_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1, description="Largest YAML document read, in bytes."
+    )
+    max_nesting_depth: int = Field(
+        default=100,
+        ge=1,
+        description="Deepest nesting of brackets in a CSV cell, a YAML document or a webhook "
+        "JSON body; deeper ones are refused (that row, document or request).",
+    )
+    location_roots: list[Path] = Field(
+        default_factory=list,
+        description="Directories Backstage Location file targets may point into besides the "
+        "directory tree of the file naming them.",
+    )
+
+
 class Settings(BaseSettings):
     """All run-time settings. Paths are resolved against the current directory."""
 
@@ -243,6 +269,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     reliability: ReliabilitySettings = Field(default_factory=ReliabilitySettings)
     risk: RiskSettings = Field(default_factory=RiskSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     github_webhook_secret: SecretStr | None = Field(
         default=None, description="Secret of GitHub webhook signatures (X-Hub-Signature-256)."

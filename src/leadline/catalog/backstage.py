@@ -75,8 +75,11 @@ def parse_document(
             ]
         record, problems = _BUILDERS[kind](doc, name, metadata, spec, catalog)
     except EntityError as error:
+        # Only a mapping is kept as the rejected record: anything else may be a file that is not
+        # a descriptor at all, whose content has no business in the store.
+        kept = entity if isinstance(entity, dict) else None
         return [], [
-            Problem(doc.file, error.reason, doc.index, error.field, error.value, "error", entity)
+            Problem(doc.file, error.reason, doc.index, error.field, error.value, "error", kept)
         ]
     try:
         record.values.setdefault("title", _text(metadata, "title", "metadata.title"))

@@ -17,6 +17,7 @@ from leadline.catalog.records import (
 from leadline.catalog.resolve import resolve_catalog
 from leadline.catalog.templates import BACKSTAGE_TEMPLATE, NATIVE_TEMPLATE
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents, read_bytes
+from leadline.ingest.limits import current_limits
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import (
     Context,
@@ -45,6 +46,16 @@ def documents(
             (problems if isinstance(item, Problem) else docs).append(item)  # type: ignore[arg-type]
         progress(input_file.size)
     return docs, problems
+
+
+def _allowed(path: Path, base: Path) -> bool:
+    """Whether a Location's file target may be read: inside the directory tree of the file that
+    names it (as Backstage's file locations are), or inside a configured root. Resolved first, so
+    neither ``..`` nor a symlink leads out; otherwise a descriptor could read /etc/shadow into the
+    rejects table."""
+    target = path.resolve()
+    roots = [base, *current_limits().location_roots]
+    return any(target.is_relative_to(root.expanduser().resolve()) for root in roots)
 
 
 class _CatalogSource(Source):
@@ -114,6 +125,19 @@ class BackstageSource(_CatalogSource):
                         )
                         continue
                     path = current.path.parent / target
+                    if not _allowed(path, current.path.parent):
+                        unit.problems.append(
+                            Problem(
+                                current.name,
+                                "location target outside the directory of the file naming it "
+                                "not read (add its directory to ingest.location_roots to allow "
+                                "it)",
+                                doc.index,
+                                field,
+                                target,
+                            )
+                        )
+                        continue
                     if path.resolve() in seen:
                         continue
                     seen.add(path.resolve())

@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
+from leadline.ingest.limits import current_limits
 from leadline.ingest.problems import InputError, Problem
+from leadline.ingest.yaml_budget import BudgetExceeded, load_budgeted
 
 # libyaml's C parser when present (it is in PyYAML's wheels): same results, ~10x faster.
 SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -142,18 +144,23 @@ def load_yaml_documents(name: str, text: str) -> Iterator[YamlDocument | Problem
     """Yield each document of a multi-document YAML stream, or a Problem for a broken one.
 
     Documents are numbered from 1 as they appear; empty ones (a stray ``---``) are not counted.
-    A syntax error rejects only its own document.
+    A syntax error, or a document past the ingest limits (size, alias expansion, nesting),
+    rejects only its own document.
     """
     if not text.strip():
         yield Problem(name, "the file is empty")
         return
     index = 0
+    limits = current_limits()
     for first_line, chunk in _chunks(text):
         if not _has_content(chunk):
             continue
         index += 1
         try:
-            content = yaml.load(chunk, Loader=SafeLoader)  # noqa: S506 - a safe loader
+            content = load_budgeted(chunk, SafeLoader, limits)
+        except BudgetExceeded as error:
+            yield Problem(name, f"document {index} refused: it {error}", row=index)
+            continue
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             where = ""
@@ -169,3 +176,12 @@ def load_yaml_documents(name: str, text: str) -> Iterator[YamlDocument | Problem
             yield Problem(name, f"document {index} is not valid YAML: {error}", row=index)
             continue
         yield YamlDocument(name, index, first_line, content)
+
+
+def load_yaml(name: str, text: str) -> Any:
+    """One YAML document under the same budget as ingested files (even bundled files: one loader
+    to audit), or an InputError naming the file and the limit it passed."""
+    try:
+        return load_budgeted(text, SafeLoader, current_limits())
+    except BudgetExceeded as error:
+        raise InputError(Problem(name, f"refused: it {error}")) from None

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 
 from leadline.config import Settings
+from leadline.ingest.limits import using_limits
 from leadline.ingest.models import Batch, Reject
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Unit, get_source
@@ -87,11 +88,12 @@ def run_ingest(
         progress,
     )
     report = IngestReport(source.name, [])
-    for unit_or_problem in _units(source, paths):
-        if isinstance(unit_or_problem, Problem):
-            report.results.append(job.fail(unit_or_problem))
-        else:
-            report.results.append(job.run(unit_or_problem))
+    with using_limits(settings.ingest):
+        for unit_or_problem in _units(source, paths):
+            if isinstance(unit_or_problem, Problem):
+                report.results.append(job.fail(unit_or_problem))
+            else:
+                report.results.append(job.run(unit_or_problem))
     return report
 
 

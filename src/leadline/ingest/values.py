@@ -17,6 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leadline.ingest.limits import current_limits
+from leadline.ingest.nesting import too_deep
+
 ColumnType = Literal["string", "int", "float", "decimal", "timestamp", "date", "bool", "json"]
 _PATTERNS = {
     "int": r"^\s*[+-]?\d+\s*$",
@@ -123,8 +126,12 @@ def _failing(column: Column, text: pa.Array, naive_timezone: str, base: int = 0)
 
 
 def _is_json(value: str) -> bool:
+    """Valid JSON within the nesting limit: deeper text would make json.loads recurse past the
+    stack and fail the whole file instead of this one row."""
     if value == "":
         return True
+    if too_deep(value, current_limits().max_nesting_depth):
+        return False
     try:
         json.loads(value)
     except ValueError:

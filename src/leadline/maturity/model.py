@@ -16,11 +16,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from leadline.context import App
+from leadline.ingest.files import load_yaml
 from leadline.maturity.evidence import FACTS, Evidence
 from leadline.maturity.models import MaturityAnswer
 from leadline.semantic.evaluation import Evaluation
@@ -78,7 +78,7 @@ class Model(BaseModel):
 @cache
 def load_model() -> Model:
     text = resources.files("leadline.maturity").joinpath("rules.yaml").read_text("utf-8")
-    return Model.model_validate(yaml.safe_load(text))
+    return Model.model_validate(load_yaml("rules.yaml", text))
 
 
 def _judge(rule: Rule, ev: Evidence, answers: dict[str, MaturityAnswer]) -> dict[str, Any]:

@@ -16,8 +16,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from leadline.ingest.files import load_yaml
 
 CSF = "nist-csf-2.0"
 ZTMM = "cisa-ztmm-2.0"
@@ -146,7 +147,7 @@ def builtin(framework_id: str) -> FrameworkIndex:
         .joinpath("libraries", BUILTIN_FILES[framework_id])
         .read_text("utf-8")
     )
-    return parse_library(yaml.safe_load(text)).index()
+    return parse_library(load_yaml(BUILTIN_FILES[framework_id], text)).index()
 
 
 def csf() -> FrameworkIndex:

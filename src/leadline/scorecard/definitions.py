@@ -15,11 +15,11 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadline.ingest.files import load_yaml
 from leadline.scorecard.models import ScorecardKpi
 from leadline.semantic import registry
 from leadline.semantic.registry import Direction, Metric
@@ -102,7 +102,7 @@ class KpiDefinition(BaseModel):
 @cache
 def _default_documents() -> tuple[dict[str, Any], ...]:
     text = resources.files("leadline.scorecard").joinpath("kpis.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text)["kpis"])
+    return tuple(load_yaml("kpis.yaml", text)["kpis"])
 
 
 def default_definitions() -> dict[str, dict[str, Any]]:

@@ -11,13 +11,13 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit.log import record, snapshot
 from leadline.context import App
+from leadline.ingest.files import load_yaml
 from leadline.store.base import utcnow
 from leadline.strategy.models import Plan, PlanItem
 from leadline.strategy.plan_rules import RULES, Facts
@@ -55,7 +55,7 @@ class Template(BaseModel):
 def load_template() -> Template:
     """The packaged template; every rule it names must exist."""
     text = resources.files("leadline.strategy").joinpath("plan_template.yaml").read_text("utf-8")
-    template = Template.model_validate(yaml.safe_load(text))
+    template = Template.model_validate(load_yaml("plan_template.yaml", text))
     unknown = [i.rule for p in template.phases for i in p.items if i.rule and i.rule not in RULES]
     if unknown:
         raise PlanError(f"the plan template names unknown rules: {', '.join(unknown)}")

@@ -10,6 +10,7 @@ from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from leadline.config import Settings
+from leadline.ingest.nesting import too_deep
 from leadline.web import signatures
 from leadline.web.intake import BadDelivery, prepare, store_batch
 from leadline.webkit.deps import leadline_app
@@ -40,6 +41,10 @@ async def _intake(source: str, request: Request) -> JSONResponse:
     body = await request.body()
     if not _verified(app.settings, source, request, body):
         raise HTTPException(401, "invalid or missing signature")
+    # Before parsing: json.loads recurses per bracket, and a deep body would answer 500.
+    deep = await run_in_threadpool(too_deep, body, app.settings.ingest.max_nesting_depth)
+    if deep is not None:
+        raise HTTPException(400, f"the body {deep}")
     try:
         item = prepare(source, request.headers, body)
     except BadDelivery as error:
