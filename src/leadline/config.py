@@ -191,6 +191,16 @@ class WebSettings(BaseModel):
     secure_cookies: bool = Field(
         default=False, description="Mark cookies Secure (set when served behind https)."
     )
+    trust_forwarded_proto: bool = Field(
+        default=False,
+        description="Trust X-Forwarded-Proto from the proxy in front (https: Secure cookies).",
+    )
+    max_body_mb: float = Field(
+        default=25.0, gt=0, description="Largest webhook body (GitHub's own limit is 25 MB)."
+    )
+    max_form_kb: float = Field(
+        default=1024.0, gt=0, description="Largest form or API JSON body outside the webhooks."
+    )
     session_max_age_hours: float = Field(default=12.0, description="Session lifetime.")
     anonymous_read: bool = Field(
         default=False, description="Let visitors read pages and the API without logging in."

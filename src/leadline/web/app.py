@@ -18,6 +18,7 @@ from leadline import __version__, plugins
 from leadline.config import Settings, load_settings
 from leadline.context import App
 from leadline.web import auth, targets, webhooks
+from leadline.web.guards import RequestGuard
 from leadline.web.intake import IntakeWriter, PendingWorker
 from leadline.web.ratelimit import LoginLimiter
 from leadline.webkit import page, registry
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     api.add_middleware(ForgetVersionAfterWrites, leadline=leadline)
+    api.add_middleware(RequestGuard, settings=settings.web)  # outermost: before any body read
 
     @api.exception_handler(LoginRequired)
     async def _to_login(request: Request, _error: LoginRequired) -> Response:

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from leadline.audit import record
-from leadline.webkit.deps import USER_KEY, check_csrf, client_address, leadline_app
+from leadline.webkit.deps import (
+    check_csrf,
+    client_address,
+    end_session,
+    leadline_app,
+    start_session,
+)
 from leadline.webkit.pages import render
 from leadline.webkit.users import authenticate
 
@@ -60,13 +66,12 @@ def login(
         context = {"next": _safe_next(next), "error": "Wrong user name or password."}
         return render(request, "login.html", context, status_code=401)
     limiter.succeeded(client, username)
-    request.session.clear()  # a fresh session (and CSRF token) for the logged-in user
-    request.session[USER_KEY] = user.name
+    start_session(request, user.name)  # a fresh session (and CSRF token) for the user
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/login", status_code=303)

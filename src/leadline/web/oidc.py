@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from leadline.audit import record
 from leadline.config import Settings
 from leadline.context import App
-from leadline.webkit.deps import USER_KEY, leadline_app
+from leadline.webkit.deps import leadline_app, start_session
 from leadline.webkit.pages import render
 from leadline.webkit.users import get_user, save_user
 
@@ -107,6 +107,5 @@ async def oidc_callback(request: Request) -> Response:
         return render(request, "login.html", context, status_code=401)
     if not await run_in_threadpool(sign_in, leadline_app(request), name):
         raise HTTPException(403, "this user is deactivated")
-    request.session.clear()
-    request.session[USER_KEY] = name
+    await run_in_threadpool(start_session, request, name)
     return RedirectResponse("/", status_code=303)

@@ -11,10 +11,20 @@ from sqlalchemy.orm import Session
 
 from leadline.context import App
 from leadline.store.base import utcnow
-from leadline.webkit.users import ANONYMOUS, Principal, get_user, principal_of, principal_of_token
+from leadline.webkit.users import (
+    ANONYMOUS,
+    Principal,
+    end_sessions,
+    get_user,
+    principal_of,
+    principal_of_token,
+)
 
 CSRF_KEY = "csrf"
 USER_KEY = "user"
+GENERATION_KEY = "generation"  # the user's session generation when the session was issued
+CSRF_HEADER = "x-csrf-token"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class LoginRequired(Exception):
@@ -50,15 +60,47 @@ def current_principal(request: Request) -> Principal | None:
             found = principal_of_token(session, token, utcnow())
         elif name := request.session.get(USER_KEY):
             user = get_user(session, str(name))
-            found = principal_of(user) if user is not None and user.active else None
+            live = user is not None and user.active
+            if live and user is not None and _current(request, user.session_generation):
+                found = principal_of(user)
     if found is None and token is None and app.settings.web.anonymous_read:
         found = ANONYMOUS
     request.state.principal = found
     return found
 
 
+def _current(request: Request, generation: int | None) -> bool:
+    """The session was issued under the user's present generation (not before a logout, a
+    password or role change)."""
+    return request.session.get(GENERATION_KEY) == (generation or 0)
+
+
+def start_session(request: Request, name: str) -> None:
+    """A fresh session (and CSRF token) for ``name``, under the user's present generation."""
+    with leadline_app(request).store.session() as session:
+        user = get_user(session, name)
+        generation = user.session_generation if user is not None else None
+    request.session.clear()
+    request.session[USER_KEY] = name
+    request.session[GENERATION_KEY] = generation or 0
+
+
+def end_session(request: Request) -> None:
+    """Log out: the cookie is cleared and, server-side, every session of the user ends (a copy
+    of the cookie taken earlier no longer works)."""
+    name = request.session.get(USER_KEY)
+    if name is not None and current_principal(request) is not None:
+        with leadline_app(request).store.session() as session:
+            user = get_user(session, str(name))
+            if user is not None:
+                end_sessions(user)
+    request.session.clear()
+
+
 def api_reader(request: Request) -> Principal:
-    """API dependency: 401 without credentials, 403 without the read scope."""
+    """API dependency: 401 without credentials, 403 without the read scope, and 403 on a write
+    by session cookie without the CSRF header (a bearer token cannot be sent by another site,
+    a cookie can)."""
     who = current_principal(request)
     if who is None:
         raise HTTPException(
@@ -68,6 +110,8 @@ def api_reader(request: Request) -> Principal:
         )
     if not who.can_read():
         raise HTTPException(403, "this token has no read scope")
+    if request.method in WRITES and _bearer(request) is None and not who.anonymous:
+        check_csrf(request, request.headers.get(CSRF_HEADER))
     return who
 
 

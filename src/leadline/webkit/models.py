@@ -26,6 +26,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     pillars: Mapped[list[str]] = mapped_column(JSONType, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # bumped on logout, password or role change and removal: older session cookies stop working
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

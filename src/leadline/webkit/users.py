@@ -75,6 +75,9 @@ def _check_role(role: str, pillars: list[str]) -> None:
         raise UserError("only editors are scoped to pillars")
 
 
+MAX_TOKEN_DAYS = 3650  # a bound: a longer-lived secret is no safer, and dates overflow
+
+
 def get_user(session: Session, name: str) -> User | None:
     return session.scalar(select(User).where(User.name == name))
 
@@ -100,8 +103,17 @@ def save_user(
     user = get_user(session, name)
     before = snapshot(user, exclude=("password_hash",)) if user else None
     if user is None:
-        user = User(name=name, role=role, pillars=pillars, active=True, created_at=utcnow())
+        user = User(
+            name=name,
+            role=role,
+            pillars=pillars,
+            active=True,
+            session_generation=0,
+            created_at=utcnow(),
+        )
         session.add(user)
+    elif password is not None or (user.role, list(user.pillars or [])) != (role, pillars):
+        end_sessions(user)  # a new password or other rights: sessions from before end
     user.role, user.pillars = role, pillars
     if password is not None:
         user.password_hash = _hasher.hash(password)
@@ -118,6 +130,12 @@ def save_user(
         note="password set" if password is not None else None,
     )
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to ``user`` so far stops working: they carry the old
+    generation (``webkit.deps.current_principal`` compares it on every request)."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
@@ -157,8 +175,8 @@ def create_token(
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise UserError(f"scopes must be among {', '.join(SCOPES)}")
-    if days < 1:
-        raise UserError("a token lives at least one day")
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise UserError(f"a token lives from 1 to {MAX_TOKEN_DAYS} days (ten years)")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token = ApiToken(
