@@ -245,6 +245,17 @@ class IngestSettings(BaseModel):
         description="Deepest nesting of brackets in a CSV cell, a YAML document or a webhook "
         "JSON body; deeper ones are refused (that row, document or request).",
     )
+    max_text_chars: int = Field(
+        default=10_000,
+        ge=1,
+        description="Longest text value a CSV column takes, in characters; a longer one rejects "
+        "its row (issue 16: a 1 MB owner was accepted).",
+    )
+    max_id_chars: int = Field(
+        default=512,
+        ge=1,
+        description="Longest value of a CSV id column (named id or ending in _id), in characters.",
+    )
     location_roots: list[Path] = Field(
         default_factory=list,
         description="Directories Backstage Location file targets may point into besides the "

@@ -29,8 +29,10 @@ from leadline.ingest.values import (
     Column,
     ColumnType,
     convert,
+    length_reason,
     range_reason,
     shape_reason,
+    too_long_mask,
     typed,
     valid_mask,
 )
@@ -395,7 +397,14 @@ def validate_block(
             malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
             usable = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
             columns[column.name], unconvertible = convert(column, usable, naive_timezone)
+        too_long = too_long_mask(column, text)
+        if too_long is not None and pc.any(too_long).as_py():
+            # a long value is rejected as too long, not also as malformed
+            malformed = pc.and_(malformed, pc.invert(too_long))
+        else:
+            too_long = _none(len(text))
         for mask, reason in (
+            (too_long, length_reason(column)),
             (missing, "is required"),
             (malformed, shape_reason(column)),
             (unconvertible, range_reason(column)),
@@ -411,7 +420,7 @@ def validate_block(
                         reason,
                         rows[i].as_py(),
                         column.name,
-                        text[i].as_py(),
+                        _shown(text[i].as_py()),
                         "error",
                         _raw_record(block, i),
                     )
@@ -449,6 +458,14 @@ def _numbers_at_once(column: Column, text: pa.Array) -> pa.Array | None:
     except CONVERSION_ERRORS:
         return None
     return None
+
+
+def _shown(value: str | None) -> str | None:
+    """A rejected value as kept in the problem: its first 200 characters (a 1 MB value is not
+    stored again in every problem)."""
+    if value is None or len(value) <= 200:
+        return value
+    return value[:200] + f"… ({len(value)} characters)"
 
 
 def _raw_record(block: pa.Table, index: int) -> dict[str, Any]:

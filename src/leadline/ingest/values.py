@@ -78,6 +78,31 @@ def valid_mask(column: Column, text: pa.Array) -> pa.Array:
     return pc.invert(pc.match_substring_regex(text, CONTROL_CHARACTERS))
 
 
+def is_id_column(column: Column) -> bool:
+    """Ids are named ``id`` or end in ``_id``; they get the shorter length limit."""
+    return column.name == "id" or column.name.endswith("_id")
+
+
+def max_chars(column: Column) -> int | None:
+    """The longest value ``column`` takes, in characters, or None (numbers, dates, choices)."""
+    if column.type not in ("string", "json") or column.choices:
+        return None
+    limits = current_limits()
+    return limits.max_id_chars if is_id_column(column) else limits.max_text_chars
+
+
+def too_long_mask(column: Column, text: pa.Array) -> pa.Array | None:
+    """Values longer than the column's limit (issue 16: a 1 MB owner was accepted), or None."""
+    limit = max_chars(column)
+    if limit is None:
+        return None
+    return pc.fill_null(pc.greater(pc.utf8_length(text), limit), False)
+
+
+def length_reason(column: Column) -> str:
+    return f"is longer than {max_chars(column)} characters"
+
+
 def control_character_reason(value: str) -> str | None:
     """Why ``value`` (an id or a name from any source) is refused, or None: it holds a control
     character. Sources that read JSON or YAML call this for their ids; CSV columns get it from

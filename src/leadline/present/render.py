@@ -84,13 +84,22 @@ def _csv_value(value: Any) -> str:
     return escape_formula(str(shown))
 
 
+def write_csv_row(out: io.StringIO | Any, values: list[str]) -> None:
+    """One CSV line ending in ``\n``. Python 3.11's writer leaves a field holding a lone CR
+    unquoted (its line terminator is ``\n``), which readers take for a line break; such a row
+    is quoted here field by field."""
+    if any("\r" in v for v in values):
+        out.write(",".join('"' + v.replace('"', '""') + '"' for v in values) + "\n")
+    else:
+        csv.writer(out, lineterminator="\n").writerow(values)
+
+
 def to_csv(report: Report) -> str:
     """Header of column keys, then the rows' exact values (not the formatted text)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(report.keys)
+    write_csv_row(out, list(report.keys))
     for row in report.rows:
-        writer.writerow([_csv_value(row.get(k)) for k in report.keys])
+        write_csv_row(out, [_csv_value(row.get(k)) for k in report.keys])
     return out.getvalue()
 
 

@@ -247,14 +247,26 @@ def _flat(group: dict[str, Any], priority: dict[str, Any] | None) -> dict[str, A
 
 
 def write_csv(rows: list[dict[str, Any]]) -> None:
-    import csv
     import sys
+
+    from leadline.present.render import write_csv_row
 
     if not rows:
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in rows)
+    keys = list(rows[0])
+    write_csv_row(sys.stdout, keys)
+    for row in rows:
+        write_csv_row(sys.stdout, [_csv_cell(row.get(k)) for k in keys])
+
+
+def _csv_cell(value: Any) -> str:
+    """Text a spreadsheet would run as a formula is quoted (OWASP CSV injection, issue 16);
+    numbers stay numbers, so a negative one is not quoted."""
+    from leadline.present.render import escape_formula
+
+    if value is None:
+        return ""
+    return escape_formula(value) if isinstance(value, str) else str(value)
 
 
 def pct(value: float | None, digits: int = 1) -> str:
