@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from leadline.delivery.report import dora
 from leadline.periods import Grain, Window
-from leadline.webkit.api import ERRORS, Reader, bad
+from leadline.webkit.api import ERRORS, Reader, bad, in_range
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
 from leadline.webkit.responses import json_answer
@@ -35,6 +35,7 @@ def dora_metrics(
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
 ) -> Response:
     """DORA four keys per group (``leadline dora --format json``)."""
+    in_range(since=since, until=until, at=at)
     try:
         window = Window.parse(
             since.isoformat() if since else None, until.isoformat() if until else None

@@ -14,7 +14,7 @@ from leadline.finops.budgets import budget_report
 from leadline.finops.report import chargeback, showback
 from leadline.finops.unit_cost import unit_cost
 from leadline.finops.vendors import vendors_report
-from leadline.webkit.api import ERRORS, Month, Reader, bad, cached_answer
+from leadline.webkit.api import ERRORS, Month, Reader, bad, cached_answer, in_range
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
 from leadline.webkit.responses import json_answer
@@ -77,6 +77,7 @@ def finops_anomalies(
     until: dt.date | None = None,
 ) -> Response:
     """Anomalous daily costs per service (``leadline finops anomalies``)."""
+    in_range(since=since, until=until)
     app = leadline_app(request)
     start, end = (d.isoformat() if d else None for d in (since, until))
     return cached_answer(
@@ -108,5 +109,6 @@ def finops_unit_cost(
 @router.get("/finops/vendors", responses=ERRORS)
 def finops_vendors(request: Request, *, _who: Reader, at: dt.date | None = None) -> Response:
     """Vendors and contracts with spend against commitment (``leadline finops vendors``)."""
+    in_range(at=at)
     app = leadline_app(request)
     return cached_answer(request, "vendors", lambda: vendors_report(app, at=at), at)

@@ -33,6 +33,8 @@ def kind_of(path: Path) -> str:
         return "gzip"
     if head == _PARQUET_MAGIC:
         return "parquet"
+    if path.suffix.lower() in (".parquet", ".pq"):  # named Parquet, not Parquet: never read as CSV
+        raise InputError(Problem(str(path), "is not a valid Parquet file (no PAR1 header)"))
     return "csv"
 
 
@@ -83,7 +85,10 @@ def csv_blocks(path: Path, fmt: CsvFormat, problems: list[Problem]) -> Iterator[
 
 def parquet_blocks(path: Path) -> Iterator[pa.Table]:
     """All-text blocks of a Parquet file; a row's number is its 1-based position."""
-    parquet = pq.ParquetFile(path)
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as error:
+        raise InputError(Problem(str(path), f"is not a valid Parquet file: {error}")) from None
     first = 1
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
         columns = {name: _as_text(batch.column(name)) for name in batch.schema.names}

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.output import OutputFormat, console, emit, show, to_json
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
+from leadline.periods import PeriodError
 from leadline.reliability import report
 from leadline.reliability.tables import budget_columns, slo_status_report
 
@@ -20,6 +21,15 @@ Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv"
 At = Annotated[str | None, typer.Option("--at", help="Instant (ISO, UTC); default now.")]
 SloName = Annotated[str | None, typer.Option("--slo", help="Only this SLO.")]
 Engine = Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")]
+
+
+def _instant(text: str | None) -> dt.datetime:
+    """``--at``/``--since``/``--until`` read (default now); a bad one exits 2 with one line."""
+    try:
+        return report.parse_instant(text)
+    except PeriodError as error:
+        err_console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
 
 
 @slo_app.command("status")
@@ -33,7 +43,7 @@ def status_command(
 ) -> None:
     """Each SLO now (or --at): SLI, error budget left, burn rates, alert and policy state."""
     app: App = ctx.obj
-    data = report.status(app, at=report.parse_instant(at), slo=slo, engine=engine)
+    data = report.status(app, at=_instant(at), slo=slo, engine=engine)
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
@@ -51,7 +61,7 @@ def budget_command(
 ) -> None:
     """Error budgets: allowed and spent bad events, what is left, projected exhaustion."""
     app: App = ctx.obj
-    data = report.status(app, at=report.parse_instant(at), slo=slo, engine=engine)
+    data = report.status(app, at=_instant(at), slo=slo, engine=engine)
     rows = [_budget_row(r) for r in data["slos"]]
     if fmt is OutputFormat.json:
         print(to_json({"at": data["at"], "budgets": rows}))
@@ -91,8 +101,8 @@ def alerts_command(
 ) -> None:
     """Burn-rate alert episodes (SRE workbook multiwindow rules) over a time range."""
     app: App = ctx.obj
-    end = report.parse_instant(until)
-    start = report.parse_instant(since) if since else end - dt.timedelta(days=7)
+    end = _instant(until)
+    start = _instant(since) if since else end - dt.timedelta(days=7)
     data = report.alerts(app, since=start, until=end, slo=slo, engine=engine)
     if fmt is OutputFormat.json:
         print(to_json(data))

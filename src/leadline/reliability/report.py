@@ -17,7 +17,7 @@ from leadline.catalog.grouping import GroupBy, Grouping
 from leadline.config import BurnRateRule
 from leadline.context import App
 from leadline.lake.engines import Lake
-from leadline.periods import Grain, Period, iso, months_between
+from leadline.periods import Grain, Period, instant, iso, months_between
 from leadline.reliability import metrics
 from leadline.reliability.durations import label, seconds
 from leadline.reliability.models import Slo
@@ -48,8 +48,7 @@ def now() -> dt.datetime:
 def parse_instant(text: str | None) -> dt.datetime:
     if not text:
         return now()
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    return instant(text)  # naive UTC, years outside FIRST_YEAR-LAST_YEAR refused
 
 
 CALENDAR_UNITS: dict[str, Grain] = {"week": "week", "month": "month", "quarter": "quarter"}

@@ -16,7 +16,7 @@ from leadline.risk.csf_edit import score_subcategory
 from leadline.risk.edits import EditError, update_risk
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
-from leadline.webkit.api import ERRORS, Limit, Offset, Reader
+from leadline.webkit.api import ERRORS, Limit, Offset, Reader, in_range
 from leadline.webkit.deps import leadline_app
 from leadline.webkit.responses import json_answer, paginate
 
@@ -36,6 +36,7 @@ def risk_register(
     offset: Offset = 0,
 ) -> Response:
     """The risk register (``leadline risk register --format json``); ``risks`` paginated."""
+    in_range(at=at)
     app = leadline_app(request)
     day = at or dt.datetime.now(dt.UTC).date()
     with app.store.session() as session:
@@ -76,6 +77,7 @@ def risk_compliance(
     by: Literal["business-unit", "team", "service", "control"] = "business-unit",
 ) -> Response:
     """Compliance coverage of controls in scope (``leadline risk compliance``)."""
+    in_range(at=at)
     with leadline_app(request).store.session() as session:
         try:
             data = compliance_report(session, at or utc_now().date(), by)
@@ -87,6 +89,7 @@ def risk_compliance(
 @router.get("/risk/csf", responses=ERRORS)
 def risk_csf(request: Request, *, _who: Reader, at: dt.date | None = None) -> Response:
     """CSF 2.0 profiles: assessed subcategories, gaps and mean tiers."""
+    in_range(at=at)
     with leadline_app(request).store.session() as session:
         data = profiles_summary(session, at or utc_now().date())
     return json_answer(request, {"profiles": data, "count": len(data)})
@@ -97,6 +100,7 @@ def risk_csf_profile(
     request: Request, *, _who: Reader, profile: str, at: dt.date | None = None
 ) -> Response:
     """One profile's gap rows and heat map (``leadline risk csf --profile P``)."""
+    in_range(at=at)
     with leadline_app(request).store.session() as session:
         data = profile_report(session, profile, at or utc_now().date())
     if not data.get("rows"):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadline.context import App
+from leadline.periods import FIRST_YEAR, LAST_YEAR
 from leadline.risk.register import risk_row
 from leadline.risk.risks import EDITABLE, RiskError, get_risk, save
 from leadline.risk.scoring import Matrix
@@ -47,6 +48,9 @@ def _date_of(name: str, value: Any) -> Any:
     if not name.endswith("_on") or not isinstance(value, str):
         return value
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise EditError(400, f"{name}: must be a date (YYYY-MM-DD), got {value!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # 9999-12-31 plus a day overflows later
+        raise EditError(400, f"{name}: {value!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
+    return day

@@ -35,6 +35,7 @@ RISK_FIELDS = (
     "last_reviewed_on",
 )
 INTEGERS = {"likelihood", "impact", "residual_likelihood", "residual_impact"}
+MAX_DIGITS = 9  # a risk score is 1-5 (or a matrix of a few more); longer is refused
 
 
 def _form(
@@ -82,13 +83,20 @@ async def risk_save(request: Request, key: str, who: Reader) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     require_editor(who, "risk")
     values: dict[str, Any] = {}
+    too_long = []
     for name in RISK_FIELDS:
         raw = str(form.get(name, "")).strip()
-        if name in INTEGERS:
+        if name in INTEGERS and raw.lstrip("-").isdigit() and len(raw) > MAX_DIGITS:
+            too_long.append(name)  # int() of thousands of digits raises (or takes long)
+            values[name] = None
+        elif name in INTEGERS:
             values[name] = int(raw) if raw.lstrip("-").isdigit() else raw or None
         else:
             values[name] = raw or None
     try:
+        if too_long:
+            names = ", ".join(too_long)
+            raise EditError(400, f"{names}: must be a whole number of at most {MAX_DIGITS} digits")
         await run_in_threadpool(update_risk, leadline_app(request), who, key, values)
     except EditError as error:
         if error.status != 400:

@@ -5,12 +5,14 @@ these; the same JSON as the CLI's ``--format json``, lists paginated (``limit``,
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from leadline.periods import FIRST_YEAR, LAST_YEAR
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import api_admin, api_reader, leadline_app
 from leadline.webkit.responses import MAX_LIMIT, json_answer
@@ -32,6 +34,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def bad(error: Exception) -> HTTPException:
     """A request the core function refuses (its ``ValueError``): a 400 naming the problem."""
     return HTTPException(400, str(error))
+
+
+def in_range(**values: dt.date | None) -> None:
+    """Refuse (400) a date or instant parameter outside the years every window allows
+    (9999-12-31 plus a day overflows deep inside a report otherwise)."""
+    for name, value in values.items():
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise HTTPException(
+                400, f"{name}: {value.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}"
+            )
 
 
 def cached_answer(request: Request, name: str, compute: Callable[[], Any], *key: Any) -> Response:
