@@ -98,3 +98,9 @@ def test_random_bytes_named_parquet_are_a_clear_reject(
     assert result.exit_code != 0
     assert "junk.parquet" in result.output and "Parquet" in result.output
     assert "UnicodeDecodeError" not in result.output
+
+
+def test_the_qbr_page_of_year_9999_answers_400(client: TestClient, web_app: App) -> None:
+    add_user(web_app, "vic", "viewer")
+    login(client, "vic")
+    assert client.get("/reports/qbr?quarter=9999Q4").status_code == 400
