@@ -10,8 +10,6 @@ format does not declare are kept as a JSON object in ``extra``. Leading ``#`` li
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from leadline.ingest.values import (
     typed,
     valid_mask,
 )
+from leadline.ingest.wide_rows import WideReader, is_straddling, malformed_records
 
 __all__ = [
     "Column",
@@ -107,24 +106,6 @@ def _comment_lines(path: Path) -> tuple[int, int]:
             count += 1
             offset += len(raw)
     return count, offset
-
-
-def _malformed_records(path: Path, offset: int) -> list[int]:
-    """Record numbers (header = 1, blank lines not counted) whose field count differs from the
-    header's, found with the standard library's CSV reader."""
-    with path.open("rb") as raw:
-        raw.seek(offset)
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
-        reader = csv.reader(text)
-        header = next(reader, [])
-        out, record = [], 1
-        for fields in reader:
-            if not fields:
-                continue
-            record += 1
-            if len(fields) != len(header):
-                out.append(record)
-    return out
 
 
 def _skip_silently(_row: Any) -> str:
@@ -235,7 +216,7 @@ class _BlockReader:
         """pyarrow's streaming reader does not number malformed rows; the first one triggers
         one standard-library scan that finds them all, in the order pyarrow reports them."""
         if self._malformed is None:
-            self._malformed = _malformed_records(self.path, self._offset)
+            self._malformed = malformed_records(self.path, self._offset)
         seen = len(self._bad_rows)
         record = self._malformed[seen] if seen < len(self._malformed) else None
         self._bad_rows.append(record if record is not None else -1)
@@ -263,7 +244,11 @@ class _BlockReader:
                 self._open(), read_options=read_options, parse_options=probe
             ).schema.names
         except pa.ArrowInvalid as error:
-            raise InputError(self._problem(error)) from None
+            if not is_straddling(error):
+                raise InputError(self._problem(error)) from None
+            self._check_header(self._wide().header())
+            yield from self._wide_blocks()
+            return
         self._check_header(header)
         convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
@@ -279,14 +264,20 @@ class _BlockReader:
                     handle, read_options=read_options, parse_options=parse, convert_options=convert
                 )
             except pa.ArrowInvalid as error:
-                raise InputError(self._problem(error)) from None
+                if not is_straddling(error):
+                    raise InputError(self._problem(error)) from None
+                yield from self._wide_blocks()
+                return
             while True:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
                 except pa.ArrowInvalid as error:
-                    raise InputError(self._problem(error)) from None
+                    if not is_straddling(error):
+                        raise InputError(self._problem(error)) from None
+                    yield from self._wide_blocks()
+                    return
                 table = pa.Table.from_batches([batch])
                 rows = self._row_numbers(table.num_rows)
                 yield table.append_column(ROW_COLUMN, pa.array(rows, pa.int64()))
@@ -295,6 +286,19 @@ class _BlockReader:
                 position = now
         finally:
             handle.close()
+
+    def _wide(self) -> WideReader:
+        """The standard-library reader for the records pyarrow has not delivered yet."""
+        rejected = frozenset(r for r in self._bad_rows if r > 0)
+        return WideReader(self.path, self._offset, self._skip, BLOCK_SIZE, self._next_row, rejected)
+
+    def _wide_blocks(self) -> Iterator[pa.Table]:
+        """A record longer than pyarrow's block: the rest of the file through ``WideReader``,
+        which rejects the over-long records by row and field and yields the others."""
+        wide = self._wide()
+        for table, rows in wide.blocks():
+            yield table.append_column(ROW_COLUMN, pa.array(rows, pa.int64()))
+        self.problems += wide.problems
 
     def _problem(self, error: pa.ArrowInvalid) -> Problem:
         """Why pyarrow could not read the file; for bad UTF-8, the line and column of the byte."""
