@@ -59,3 +59,17 @@ def test_demo_has_budgets_and_contracts(app: App) -> None:
     contracts = {c["contract"]: c for c in vendors_report(app, at=AS_OF)["contracts"]}
     assert set(contracts) == {"aws-edp", "atlassian-cloud"}
     assert Decimal(contracts["aws-edp"]["spend_to_date"]) > 0
+
+
+def test_demo_anomalies_are_the_spike_not_the_monthly_postings(app: App) -> None:
+    """The demo posts salaries, licences and several AWS services once a month, on the 1st:
+    judged month against month (docs/finops.md), none of them is an anomaly on 1 November;
+    the Compute spike of 15 November is the one flagged day."""
+    from leadline.finops.anomalies import anomalies
+
+    build_demo(app, seed=1, size="small", as_of=AS_OF, delivery=False)
+    data = anomalies(app, since="2026-10-25", until="2026-11-25")
+    found = [(a["day"], a["cadence"]) for a in data["anomalies"]]
+    assert ("2026-11-01", "monthly") not in found
+    assert [day for day, _ in found] == ["2026-11-15"]
+    assert data["series"] >= 7

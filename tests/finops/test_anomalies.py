@@ -21,7 +21,14 @@ from typer.testing import CliRunner
 
 from leadline.cli import app as cli
 from leadline.context import App
-from leadline.finops.anomalies import Method, anomalies, anomaly_scores, money_text
+from leadline.finops.anomalies import (
+    Method,
+    anomalies,
+    anomaly_scores,
+    money_text,
+    monthly_scores,
+    monthly_totals,
+)
 from leadline.finops.schemas import MONEY
 from tests.finops.support_finops import focus_row, ingest_focus, write_focus
 
@@ -175,6 +182,8 @@ def test_report_and_cli_over_ingested_lines(app: App, tmp_path: Path) -> None:
         "threshold": 10.0,
         "excess": 85.0,
         "prior_days": 14,
+        "cadence": "daily",
+        "prior_months": None,
     }
     assert anomalies(app, min_delta=100.0)["anomalies"] == []
     home = str(app.settings.home)
@@ -193,6 +202,10 @@ def reference(days: dict[int, float], start: int, stop: int, method: Method) -> 
     series without lines in the window or the 14 days before is not reported."""
     if not any(start - method.window_days <= d < stop for d in days):
         return []
+    posted = [d for d, cost in days.items() if cost and d < stop]
+    months = [sum(1 for d in posted if (d >= 31) == second) for second in (False, True)]
+    if min(months) >= 1 and max(months) <= method.monthly_max_days:
+        return []  # monthly cadence (January and early February only): judged by month
     first = min(days)
     series = {d: days.get(d, 0.0) for d in range(first, stop)}
     out = []
@@ -215,7 +228,8 @@ def reference(days: dict[int, float], start: int, stop: int, method: Method) -> 
     start=st.integers(0, 40),
 )
 def test_flags_equal_a_plain_reference(days: dict[int, float], start: int) -> None:
-    """Random sparse series (gaps are zero days): the Ibis flags are the reference's."""
+    """Random sparse series (gaps are zero days): the Ibis flags are the reference's (a
+    series of monthly cadence has no daily rows)."""
     method = Method()
     since, until = JAN + dt.timedelta(days=start), JAN + dt.timedelta(days=42)
     expr = anomaly_scores(lines({("svc", "USD"): days}), since, until, method=method)
@@ -237,3 +251,82 @@ def test_a_silent_series_that_wakes_up_has_zero_history() -> None:
         (30, 14, False),
         (31, 14, True),
     ]
+
+
+# Days of 2026 on which months start, as offsets from 1 January.
+FIRSTS = {1: 0, 2: 31, 3: 59, 4: 90, 5: 120, 6: 151, 7: 181}
+
+
+def monthly(table: ibis.Table, since: int, until: int) -> list[dict[str, Any]]:
+    start, end = JAN + dt.timedelta(days=since), JAN + dt.timedelta(days=until)
+    totals = ibis.duckdb.connect().to_pyarrow(monthly_totals(table, start, end)).to_pylist()
+    return monthly_scores(totals, start, end, Method())
+
+
+def test_monthly_postings_are_judged_against_previous_months() -> None:
+    """Salaries posted on the 1st: 1000, 1010, 990, 1000, 1000, 1000 (January to June), then
+    1000 on 1 July. Against the 14 zero days before it the daily rule would flag 1 July;
+    against the six previous months (mean 1000, sample deviation √(200 / 5) = 6.32, threshold
+    1018.97) it is ordinary. EC2 costs 10 a day and 100 on 1 July: daily, and flagged."""
+    amounts = [1000.0, 1010.0, 990.0, 1000.0, 1000.0, 1000.0, 1000.0]
+    salaries = {FIRSTS[m]: amounts[m - 1] for m in range(1, 8)}
+    compute = dict.fromkeys(range(195), 10.0) | {FIRSTS[7]: 100.0}
+    table = lines({("6100-salaries", "USD"): salaries, ("compute", "USD"): compute})
+    daily = scores_between(table, 181, 195)
+    assert {r["service"] for r in daily} == {"compute"}
+    assert flagged_days(daily) == [("compute", 181)]
+    (july,) = monthly(table, 181, 195)
+    assert (july["service"], july["day"], july["prior_months"]) == (
+        "6100-salaries",
+        dt.datetime(2026, 7, 1),
+        6,
+    )
+    assert july["baseline_mean"] == pytest.approx(1000.0)
+    assert july["baseline_std"] == pytest.approx(40**0.5)
+    assert july["threshold"] == pytest.approx(1000 + 3 * 40**0.5)
+    assert july["anomalous"] is False
+
+
+def test_a_monthly_posting_far_above_its_months_is_an_anomaly() -> None:
+    """The same salaries with 1300 in July: 300 above the mean, past 1018.97 → flagged, and
+    reported by the report on its posting day with the month's baseline."""
+    amounts = [1000.0, 1010.0, 990.0, 1000.0, 1000.0, 1000.0, 1300.0]
+    table = lines({("6100-salaries", "USD"): {FIRSTS[m]: amounts[m - 1] for m in range(1, 8)}})
+    (july,) = monthly(table, 181, 195)
+    assert july["anomalous"] is True
+    assert float(july["cost"]) - july["baseline_mean"] == pytest.approx(300.0)
+
+
+def test_a_young_monthly_series_needs_three_prior_months() -> None:
+    """Licences from May (100, 100, then 5000 in July): two prior months only → not flagged;
+    with April too (three prior months, mean 100, deviation 0) the same July is."""
+    young = {FIRSTS[5]: 100.0, FIRSTS[6]: 100.0, FIRSTS[7]: 5000.0}
+    (july,) = monthly(lines({("licences", "USD"): young}), 181, 195)
+    assert (july["prior_months"], july["anomalous"]) == (2, False)
+    older = young | {FIRSTS[4]: 100.0}
+    (july,) = monthly(lines({("licences", "USD"): older}), 181, 195)
+    assert (july["prior_months"], july["baseline_std"], july["anomalous"]) == (3, 0.0, True)
+
+
+def test_a_correction_keeps_a_series_monthly_and_adds_to_its_month() -> None:
+    """Licences 100 on each 1st and a correction of 30 on 15 March: two days in March is still
+    a monthly cadence; March counts 130. A missing May counts 0. July 100 against January to
+    June (100, 100, 130, 100, 0, 100: mean 530 / 6 = 88.33, squared deviations 4 × 11.67² +
+    41.67² + 88.33² = 10083.33, deviation √(10083.33 / 5) = 44.91) is ordinary; three days in
+    one month make the series daily."""
+    posts = {FIRSTS[m]: 100.0 for m in (1, 2, 3, 4, 6, 7)} | {73: 30.0}
+    found = monthly(lines({("licences", "USD"): posts}), 181, 195)
+    (july,) = found
+    assert july["baseline_mean"] == pytest.approx(530 / 6)
+    assert july["baseline_std"] == pytest.approx((10083.333333 / 5) ** 0.5)
+    assert july["anomalous"] is False
+    assert monthly(lines({("licences", "USD"): posts | {74: 1.0}}), 181, 195) == []
+
+
+def scores_between(table: ibis.Table, since: int, until: int) -> list[dict[str, Any]]:
+    expr = anomaly_scores(table, JAN + dt.timedelta(days=since), JAN + dt.timedelta(days=until))
+    return ibis.duckdb.connect().to_pyarrow(expr.order_by(["service", "day"])).to_pylist()
+
+
+def flagged_days(rows: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(r["service"], (r["day"] - JAN).days) for r in rows if r["anomalous"]]

@@ -101,7 +101,8 @@ def anomalies_command(
     engine: Engine = None,
     fmt: Fmt = OutputFormat.table,
 ) -> None:
-    """Days whose cost of a service jumps above its trailing 14-day baseline."""
+    """Days whose cost of a service jumps above its trailing 14-day baseline; a service
+    posted once a month (salaries, licences) is judged against its previous 6 months."""
     app: App = ctx.obj
     try:
         data = anomalies.anomalies(
@@ -120,7 +121,10 @@ def anomalies_command(
         f"({len(data['anomalies'])} in {data['series']} series)"
     )
     rows = [
-        {k: a[k] for k in ("day", "service", "currency", "cost", "baseline_mean", "excess")}
+        {
+            k: a[k]
+            for k in ("day", "service", "currency", "cadence", "cost", "baseline_mean", "excess")
+        }
         for a in data["anomalies"]
     ]
     _print(data, fmt, rows, key="anomalies", title=title)
