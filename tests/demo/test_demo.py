@@ -154,3 +154,37 @@ def test_small_demo_slos_land_clean_and_mix_states(app: App) -> None:
     assert all(s["coverage"] is not None and 0.99 < s["coverage"] <= 1.0 for s in slos)
     episodes = alerts(app, since=at - dt.timedelta(days=30), until=at)["episodes"]
     assert {"page", "ticket"} <= {e["severity"] for e in episodes}
+
+
+def test_demo_sli_data_reaches_the_as_of_instant_and_a_short_window_alert_fires(
+    app: App,
+) -> None:
+    """Built for a past day, the demo's samples run to the end of that day (its as-of
+    instant): at noon and at the instant every SLO has a burn rate in every window of the
+    workbook rules (5 min to 3 days), and the outage still open on the first tier-1 service
+    burns its 99.9 % SLO more than 14.4 times over both 1 h and 5 min: the page fires."""
+    from leadline.demo.reliability import as_of_instant
+    from leadline.reliability.report import status
+
+    build_demo(app, seed=1, size="small", as_of=AS_OF)
+    instant = as_of_instant(AS_OF, dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC))
+    assert instant == dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    windows = {"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
+    for at in (dt.datetime(2026, 11, 25, 12), instant.replace(tzinfo=None)):
+        slos = status(app, at=at)["slos"]
+        for slo in slos:
+            rates = slo["burn_rates"]
+            assert windows <= set(rates) and all(rates[w] is not None for w in windows), (at, slo)
+        short = [s for s in slos if s["burn_rates"]["1h"] > 14.4 and s["burn_rates"]["5m"] > 14.4]
+        assert short and all(s["alert"] == "page" for s in short), at
+
+
+def test_as_of_instant() -> None:
+    """Today: now, down to five minutes; a past day: its end; a future day: its start."""
+    from leadline.demo.reliability import as_of_instant
+
+    now = dt.datetime(2026, 11, 25, 10, 37, 12, tzinfo=dt.UTC)
+    day = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+    assert as_of_instant(AS_OF, now) == day + dt.timedelta(hours=10, minutes=35)
+    assert as_of_instant(AS_OF, now + dt.timedelta(days=3)) == day + dt.timedelta(days=1)
+    assert as_of_instant(AS_OF, now - dt.timedelta(days=3)) == day

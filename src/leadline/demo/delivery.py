@@ -88,7 +88,22 @@ class DeliveryHistory:
         for service in sorted(self.org.services):
             if self.org.services[service]["lifecycle"] == "production":
                 self._service(service)
+        self._open_incident()
         return self.out
+
+    def _open_incident(self) -> None:
+        """An outage of the first tier-1 service, triggered two hours before the as-of day
+        and still open: its SLOs burn fast at the demo's as-of instant, so the short-window
+        (1 h / 5 min) burn-rate alert fires (``demo/reliability.py``)."""
+        tier1 = sorted(
+            s
+            for s, i in self.org.services.items()
+            if i["lifecycle"] == "production" and i["tier"] == "1"
+        )
+        if tier1:
+            started = self.end - dt.timedelta(hours=2)
+            self._pagerduty(tier1[0], started, None)
+            self.out.incidents.append((tier1[0], started, None))
 
     def _next_id(self) -> int:
         self._ids += 1

@@ -3,6 +3,11 @@
 Tier-1 services get an availability and a latency SLO, the first tier-2 services an availability
 SLO. Samples are five-minute counts with daily traffic cycles; they degrade during the same
 incidents the demo's PagerDuty history reports, so SLOs, burn-rate alerts and DORA agree.
+
+The samples run up to the demo's as-of instant (``as_of_instant``: now, to the five minutes,
+when the demo is built for today; the end of the as-of day when it is built for a past day), so
+every burn-rate window, down to the five-minute one, has data; an incident still open then
+burns at 3-8 % errors (a burn rate of 30-80 on a 99.9 % SLO), so the short-window alert fires.
 """
 
 from __future__ import annotations
@@ -125,6 +130,17 @@ def _source(query: str) -> dict[str, Any]:
     }
 
 
+def as_of_instant(as_of: dt.date, now: dt.datetime | None = None) -> dt.datetime:
+    """Where the demo's samples end: ``now`` (UTC, down to the five-minute step) within the
+    as-of day; the day's end when ``now`` is past it, its start when ``now`` is before it."""
+    now = now or dt.datetime.now(dt.UTC)
+    start = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
+    end = start + dt.timedelta(days=1)
+    moment = now.astimezone(dt.UTC)
+    moment = moment.replace(minute=moment.minute - moment.minute % 5, second=0, microsecond=0)
+    return min(max(moment, start), end)
+
+
 def sli_parts(
     slos: list[DemoSlo],
     incidents: list[tuple[str, dt.datetime, dt.datetime | None]],
@@ -137,9 +153,11 @@ def sli_parts(
     hours = (slots // 3600) % 24
     daily = 0.35 + 0.65 * np.clip(np.sin((hours - 6) / 24 * 2 * np.pi) + 0.3, 0, None)
     by_service: dict[str, list[tuple[int, int]]] = {}
+    low: dict[tuple[str, int], float] = {}  # an incident still open burns fast
     for service, began, ended in incidents:
         stop = ended or end
         by_service.setdefault(service, []).append((int(began.timestamp()), int(stop.timestamp())))
+        low[(service, int(began.timestamp()))] = 0.005 if ended else 0.03
     for index, slo in enumerate(slos):
         rng = np.random.default_rng(seed * 1000 + index)
         traffic = rng.poisson(400 * daily + 20).astype(np.float64)
@@ -147,7 +165,8 @@ def sli_parts(
         error_rate = np.full(len(slots), base)
         for first, last in by_service.get(slo.service, []):
             hit = (slots >= first) & (slots < last)
-            error_rate[hit] = random.Random(f"{slo.name}{first}").uniform(0.005, 0.08)
+            floor = low[(slo.service, first)]
+            error_rate[hit] = random.Random(f"{slo.name}{first}").uniform(floor, 0.08)
         bad = rng.binomial(traffic.astype(np.int64), np.clip(error_rate, 0, 1)).astype(np.float64)
         if slo.kind == "latency":  # latency SLOs: a good slice needs 95% of requests fast
             bad = np.minimum(traffic, bad + rng.binomial(traffic.astype(np.int64), 0.002))
@@ -186,13 +205,15 @@ def write_reliability(
     incidents: list[tuple[str, dt.datetime, dt.datetime | None]],
     root: Path,
     seed: int,
+    until: dt.datetime | None = None,
 ) -> list[tuple[str, list[Path]]]:
-    """Write the specs and samples; return (source, files) in ingest order."""
+    """Write the specs and samples up to ``until`` (default: the as-of instant, see
+    ``as_of_instant``); return (source, files) in ingest order."""
     root.mkdir(parents=True, exist_ok=True)
     slos = demo_slos(org)
     specs = root / "slos.yaml"
     specs.write_text(dump_yaml(openslo_documents(slos)), encoding="utf-8")
-    end = dt.datetime.combine(org.as_of, dt.time(), tzinfo=dt.UTC)
+    end = until or as_of_instant(org.as_of)
     samples = root / "sli.csv"
     options = pacsv.WriteOptions(include_header=True, quoting_style="none")
     schema = SLI_SCHEMA.set(1, pa.field("timestamp", pa.string()))

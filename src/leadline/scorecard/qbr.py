@@ -19,10 +19,13 @@ from leadline.context import App
 from leadline.finops.measures import allocations
 from leadline.finops.report import shape
 from leadline.maturity.model import maturity
-from leadline.periods import Period
+from leadline.periods import Period, quarter_of
+from leadline.present.formats import cell
+from leadline.present.model import Column
 from leadline.reliability import report as reliability
 from leadline.risk.register import register_report
-from leadline.scorecard import charts
+from leadline.scorecard import charts, qbr_tables
+from leadline.scorecard.charts import month_label
 from leadline.scorecard.core import scorecard
 from leadline.scorecard.definitions import KpiDefinition, load_definitions
 from leadline.semantic.evaluation import Evaluation
@@ -78,7 +81,7 @@ def _trends(ev: Evaluation, card: dict[str, Any], months: list[str]) -> list[dic
                 {
                     "kpi": key,
                     "name": d.title,
-                    "unit": unit_text(d.measure),
+                    "unit": (rows.get(key) or {}).get("unit") or unit_text(d.measure),
                     "target": d.target,
                     "row": rows.get(key),
                     "points": points,
@@ -87,30 +90,62 @@ def _trends(ev: Evaluation, card: dict[str, Any], months: list[str]) -> list[dic
     return out
 
 
+def _complete(month: str, now: dt.datetime) -> bool:
+    """True once the whole month lies before ``now`` (a running month is never a highlight)."""
+    return Period.parse(month).end <= now
+
+
 def _costs(ev: Evaluation, months: list[str], quarter: Period) -> dict[str, Any] | None:
+    """Cost per month (the chart), the quarter's total so far, and the top teams of the
+    quarter's last complete month, else of the last complete month before the quarter
+    (``highlight_in_quarter`` says which); a running month is shown in the chart, marked
+    partial, never as a highlight."""
     monthly: list[dict[str, Any]] = []
-    last: dict[str, Any] | None = None
+    shaped: dict[str, dict[str, Any]] = {}
     found = allocations(ev, months)
     for month in months:
         result = found.get(month)
         data = shape(result, "team") if result is not None else None
-        monthly.append({"month": month, "value": float(data["total"]) if data else None})
-        if data is not None and quarter.contains_month(month) and float(data["total"]) > 0:
-            last = data
-    if last is None:
+        if data is not None:
+            shaped[month] = data
+        monthly.append(
+            {
+                "month": month,
+                "value": float(data["total"]) if data else None,
+                "partial": not _complete(month, ev.now),
+            }
+        )
+    done = [m for m in months if m in shaped and _complete(m, ev.now)]
+    done = [m for m in done if float(shaped[m]["total"]) > 0]
+    inside = [m for m in done if quarter.contains_month(m)]
+    if not (inside or done):
         return None
+    last = shaped[(inside or done)[-1]]
     groups = [x for x in last["groups"] if x["key"] != "unallocated"]
     top = sorted(groups, key=lambda x: -float(x["cost"]))[:TOP]
-    total = sum(p["value"] or 0 for p in monthly if quarter.contains_month(p["month"]))
+    in_quarter = [p for p in monthly if quarter.contains_month(p["month"])]
+    total = sum(p["value"] or 0 for p in in_quarter)
     return {
         "currency": last["currency"],
         "monthly": monthly,
         "quarter_total": round(total, 2),
+        "quarter_months": [p["month"] for p in in_quarter if p["value"] is not None],
+        "quarter_to_date": any(p["partial"] for p in in_quarter) or quarter.end > ev.now,
         "last_month": last["month"],
+        "highlight_in_quarter": bool(inside),
         "last_total": last["total"],
         "allocation_coverage": last["allocation_coverage"],
         "top": top,
     }
+
+
+def state_of(quarter: Period, now: dt.datetime) -> str:
+    """``complete`` once the quarter has ended at ``now``, ``in_progress`` while it runs
+    (its figures are provisional), ``not_started`` before it begins (nothing of it is
+    measured; the report shows the facts at ``now``)."""
+    if now >= quarter.end:
+        return "complete"
+    return "in_progress" if now >= quarter.start else "not_started"
 
 
 def _risks(app: App, at: dt.date) -> dict[str, Any]:
@@ -221,7 +256,10 @@ def qbr_data(
         slos_job = pool.submit(_slos, app, min(period.end, instant), engine)
         risks_job = pool.submit(_risks, app, at)
         okr_doc, plan_doc = okr_job.result(), plan_job.result()
-        known = {"okrs": okr_doc, **({"plan": plan_doc} if plan_doc else {})}
+        # Maturity is judged at ``at``: its OKR evidence is the quarter holding ``at``, which is
+        # this report's quarter unless the quarter has not started (then today's quarter).
+        known = {"okrs": okr_doc} if quarter_of(at) == period.label else {}
+        known.update({"plan": plan_doc} if plan_doc else {})
         levels_job = pool.submit(maturity, app, as_of=at, engine=engine, evaluation=ev, known=known)
         card = card_job.result()
         trends, costs = _trends(ev, card, months), _costs(ev, months, period)
@@ -233,6 +271,9 @@ def qbr_data(
         "organisation": card["organisation"],
         "generated_at": instant.replace(microsecond=0),
         "as_of": at,
+        "state": state_of(period, instant),
+        "starts_on": period.start.date(),
+        "last_day": period.last_day,
         "scorecard": card,
         "trends": trends,
         "costs": costs,
@@ -260,10 +301,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = lambda v: (
-        "—" if v is None else (f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.3g}")
-    )
-    env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+    env.filters["pct"] = lambda v: cell(v, Column("share", "", "ratio", digits=0))
+    env.filters["day"] = lambda v: f"{v:%-d %b %Y}"  # 25 Nov 2026
     return env
 
 
@@ -273,12 +312,10 @@ def html_document(data: dict[str, Any], for_pdf: bool = False) -> str:
     for trend in data["trends"]:
         chart = charts.kpi_chart(trend["name"], trend["unit"], trend["points"], trend["target"])
         figures.append(chart)
-    if data["costs"]:
-        figures.append(
-            charts.bar_chart(
-                f"Cost per month ({data['costs']['currency']})", "", data["costs"]["monthly"]
-            )
-        )
+    costs = data["costs"]
+    if costs:
+        title = f"Cost per month ({costs['currency']})"
+        figures.append(charts.bar_chart(title, costs["currency"], costs["monthly"]))
     # Trusted markup: SVG written by vl-convert (it escapes chart text) or a base64 data URI.
     if for_pdf:
         uris = [charts.png_data_uri(c) for c in figures]
@@ -286,7 +323,29 @@ def html_document(data: dict[str, Any], for_pdf: bool = False) -> str:
     else:
         images = [Markup(charts.svg(c)) for c in figures]  # noqa: S704
     template = _environment().get_template("qbr.html.j2")
-    return template.render(d=data, charts=images, for_pdf=for_pdf)
+    return template.render(
+        d=data, charts=images, for_pdf=for_pdf, t=_sections(data), money=qbr_tables.amount
+    )
+
+
+def _sections(data: dict[str, Any]) -> dict[str, Any]:
+    """Each table of the report, formatted by ``present`` (``qbr_tables``)."""
+    costs, plan_data = data["costs"], data["plan"]
+    partial = [p["month"] for t in data["trends"] for p in t["points"] if p["partial"]]
+    return {
+        "scorecard": qbr_tables.scorecard_section(data["scorecard"]),
+        "objectives": qbr_tables.objectives_section(data["objectives"]),
+        "risks": qbr_tables.risks_section(data["risks"]["top"]),
+        "slos": qbr_tables.slos_section(data["slos"]["worst"]),
+        "costs": qbr_tables.costs_section(costs, month_label(costs["last_month"]))
+        if costs
+        else None,
+        "plan": qbr_tables.plan_section(plan_data["overdue_items"]) if plan_data else None,
+        "maturity": qbr_tables.maturity_section(data["maturity"]["domains"]),
+        "partial_month": month_label(partial[-1]) if partial else None,
+        "months": [month_label(m) for m in (costs or {}).get("quarter_months", [])],
+        "last_month": month_label(costs["last_month"]) if costs else None,
+    }
 
 
 def render_html(
