@@ -154,6 +154,28 @@ def test_dora_is_the_cli_document(demo: Any) -> None:
     assert [g["key"] for g in one["groups"]] == [key]
 
 
+def test_dora_groups_by_every_level_the_cli_accepts(demo: Any) -> None:
+    """``/api/v1/dora?by=`` takes the values of ``leadline dora --by`` (the catalog's levels
+    below the organisation), business unit included, and answers the CLI's document."""
+    from leadline.delivery.cli import By
+
+    client, app, reader = demo
+    window = Window.parse("2026-06-01", "2026-09-01")
+    at = dt.datetime(2026, 10, 1, 12)
+    for by in [b.value for b in By]:
+        answer = client.get(
+            f"/api/v1/dora?by={by}&since=2026-06-01&until=2026-09-01&at=2026-10-01T12:00:00Z",
+            headers=reader,
+        )
+        assert answer.status_code == 200, (by, answer.text[:300])
+        assert answer.json() == _cli_json(dora(app, by=by, window=window, as_of=at))  # type: ignore[arg-type]
+    units = client.get("/api/v1/dora?by=business-unit", headers=reader).json()
+    with app.store.session() as session:
+        known = set(Grouping.load(session).business_units)
+    assert units["by"] == "business-unit"
+    assert {g["key"] for g in units["groups"]} - {"(none)"} <= known
+
+
 def test_bad_parameters_are_client_errors(demo: Any) -> None:
     client, _, reader = demo
     assert (

@@ -28,6 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.models import BusinessUnit, Service, Team, ValueStream
+from leadline.present.model import NO_GROUP as NO_GROUP  # noqa: PLC0414 (re-exported)
+from leadline.present.model import NO_GROUP_TITLE as NO_GROUP_TITLE  # noqa: PLC0414
 
 if TYPE_CHECKING:
     from leadline.context import App
@@ -38,8 +40,6 @@ GROUP_BY: tuple[GroupBy, ...] = get_args(GroupBy)
 # metrics), which sit below their service and group no other facts.
 ScopeKind = Literal["service", "team", "value-stream", "business-unit", "organisation", "slo"]
 SCOPE_KINDS: tuple[ScopeKind, ...] = get_args(ScopeKind)
-NO_GROUP = "(none)"
-NO_GROUP_TITLE = "Not assigned"
 ORGANISATION = "organisation"
 
 

@@ -24,7 +24,10 @@ def dora_metrics(
     request: Request,
     *,
     _who: Reader,
-    by: Literal["service", "team", "value-stream"] = "team",
+    by: Annotated[
+        Literal["service", "team", "value-stream", "business-unit"],
+        Query(description="Group by (as ``leadline dora --by``; the catalog's grouping)."),
+    ] = "team",
     period: Grain | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,

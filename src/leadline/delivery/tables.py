@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.periods import Window, instant
-from leadline.present.model import Column, Report, humanise
+from leadline.present.model import NO_GROUP, NO_GROUP_TITLE, Column, Report, humanise
 
 TOTAL = "total"  # the bucket (and period label) of a group's totals over the whole window
 
@@ -86,6 +86,12 @@ def dora_report(document: dict[str, Any], *, series: bool = True) -> Report:
         notes.append(
             "Partial: the window or the as-of instant cuts the period short (per-day rates "
             "divide by its days inside the window)."
+        )
+    if any(g["key"] == NO_GROUP for g in document["groups"]):
+        notes.append(
+            f"{NO_GROUP_TITLE}: deployments, changes and incidents of services the catalog "
+            f"gives no {humanise(by).lower()} (or does not hold); they count here, never "
+            "dropped. Place the services in the catalog to move them."
         )
     unresolved = sum(g.get("unresolved_incidents") or 0 for g in document["groups"])
     if unresolved:

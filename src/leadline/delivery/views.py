@@ -58,7 +58,10 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             "dora.time_to_restore_p50",
         )
     ]
-    page.notes.append(f"Window {window.label()} (weekly buckets).")
+    page.notes.append(
+        f"Window {window.label()} (weekly buckets). A week the window or today cuts short is "
+        "partial: a hollow triangle off the line, which joins complete weeks only."
+    )
     charted = sorted(groups, key=lambda g: -g["deployments"])[:CHART_TEAMS]
     if len(charted) < len(groups):
         page.notes.append(
@@ -72,6 +75,7 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             "deployments": b["deployments"],
             "lead_time_p50_h": b["lead_time_hours"]["p50"],
             "bucket": "partial" if b.get("partial") else "complete",
+            "days": b.get("days"),
         }
         for g in charted
         for b in g.get("series", [])

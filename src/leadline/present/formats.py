@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from leadline.present.model import KINDS, Column, humanise
+from leadline.present.model import KINDS, NO_GROUP, NO_GROUP_TITLE, Column, humanise
 
 ABSENT = "—"
 # ISO 4217 minor units other than 2 (the default).
@@ -153,6 +153,8 @@ def cell(value: Any, column: Column, row: dict[str, Any] | None = None) -> str:
         return str(value.strftime("%Y-%m-%d"))
     if kind == "label":
         return humanise(str(value))
+    if kind == "name" and value == NO_GROUP:
+        return NO_GROUP_TITLE
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or ABSENT
     if isinstance(value, float):

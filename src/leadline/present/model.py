@@ -33,6 +33,12 @@ Kind = Literal[
     "score",  # a survey or maturity score
 ]
 
+# The organisational grouping's group of facts with no place at a level (a service the
+# catalog gives no team, value stream or business unit): the value in CSV and JSON, and the
+# words people read (``catalog.grouping`` uses these).
+NO_GROUP = "(none)"
+NO_GROUP_TITLE = "Not assigned"
+
 
 @dataclass(frozen=True)
 class Column:

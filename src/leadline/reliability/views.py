@@ -9,7 +9,7 @@ from leadline.context import App
 from leadline.periods import Period
 from leadline.reliability.report import status as slo_status
 from leadline.reliability.tables import slo_status_report
-from leadline.webkit import charts, tiles
+from leadline.webkit import charts, palette, tiles
 from leadline.webkit.cache import cached
 from leadline.webkit.filters import Filters, Scope, rows_where
 from leadline.webkit.viewdata import Page, Table, count_tile
@@ -28,7 +28,11 @@ def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
 def slo_table(data: dict[str, Any], slos: list[dict[str, Any]]) -> Table:
     """The SLOs (narrowed by the filters) of ``leadline slo status``'s report: its CSV is the
     command's CSV at the same instant."""
-    return Table("slos", slo_status_report({**data, "slos": slos}))
+    return Table(
+        "slos",
+        slo_status_report({**data, "slos": slos}),
+        rag={"policy_state": palette.BUDGET_STATES},  # healthy green ... exhausted red
+    )
 
 
 def reliability(app: App, filters: Filters, scope: Scope) -> Page:
@@ -44,14 +48,10 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
         count_tile("Exhausted budgets", exhausted, "now"),
         count_tile("Alerts firing", sum(1 for s in slos if s["alert"]), "now"),
     ]
-    budget = [
-        {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
-        for s in slos
-    ]
     page.charts.append(
         (
-            "Error budget left",
-            charts.bars(budget, "slo", "budget_left_pct", "Error budget left (%)", "%"),
+            "Error budget left, by state",
+            charts.error_budget(charts.budget_rows(slos), "Error budget left (%)"),
         )
     )
     page.tables.append(slo_table(data, slos))

@@ -17,6 +17,7 @@ from leadline.present.model import Column
 from leadline.risk.compliance import compliance_report
 from leadline.risk.profiles import profile_report, profiles_summary
 from leadline.risk.register import register_report
+from leadline.risk.scoring import Matrix
 from leadline.risk.tables import (
     compliance_coverage_report,
     csf_rows_report,
@@ -56,29 +57,42 @@ def risk(app: App, filters: Filters, scope: Scope) -> Page:
             ev, "risk.compliance_coverage", chosen, Window.last_days(1, ev.now.date())
         ),
     ]
-    cells: dict[tuple[int, int], int] = {}
-    for r in risks:
-        if r["status"] == "open":
-            key = (r["residual_likelihood"], r["residual_impact"])
-            cells[key] = cells.get(key, 0) + 1
-    grid = [
-        {"likelihood": lk, "impact": im, "risks": cells.get((lk, im), 0)}
-        for lk in range(1, app.settings.risk.likelihood_levels + 1)
-        for im in range(1, app.settings.risk.impact_levels + 1)
-    ]
+    matrix = Matrix.from_settings(app.settings.risk)
+    open_risks = [r for r in risks if r["status"] == "open"]
+    grid = matrix.heatmap([(r["residual_likelihood"], r["residual_impact"]) for r in open_risks])
     page.charts.append(
         (
-            "Residual risk matrix",
-            charts.heatmap(
-                grid, "impact", "likelihood", "risks", "Open risks: residual likelihood x impact"
+            "Residual risk matrix, coloured by rating",
+            charts.risk_matrix(
+                grid, matrix.band_names(), "Open risks: residual likelihood x impact"
             ),
         )
     )
-    csf = [{"function": f["name"], "risks": f["risks"]} for f in register["by_function"]]
+    # the filtered open risks under each function, in the register's CSF 2.0 order (Govern
+    # ... Recover, then risks linked to none); a risk under two functions counts in both
+    csf = [
+        {
+            "function": f["name"],
+            "risks": sum(
+                1
+                for r in open_risks
+                if (f["function"] in r["csf_functions"])
+                or (f["function"] == "unmapped" and not r["csf_functions"])
+            ),
+        }
+        for f in register["by_function"]
+    ]
     page.charts.append(
         (
-            "Risks per CSF function",
-            charts.bars(csf, "function", "risks", "Open risks per CSF 2.0 function", "risks"),
+            "Open risks per CSF 2.0 function (bar chart)",
+            charts.bars(
+                csf,
+                "function",
+                "risks",
+                "Open risks per CSF 2.0 function",
+                "open risks",
+                order=[c["function"] for c in csf],
+            ),
         )
     )
     # The reports of ``leadline risk register``, ``risk compliance`` and ``risk csf`` (the
@@ -111,15 +125,25 @@ def csf_profile(app: App, profile: str) -> Page:
         count_tile("Mean target tier", cell(report["avg_target_tier"], TIER), "today"),
     ]
     functions = report["heatmap"]["functions"]
+    # a function nobody assessed has no mean: no bar (the table says so), never a 0
     chart_rows = [
-        {"function": f["name"], "tier": f"{kind} tier", "mean": f[f"avg_{kind}_tier"] or 0}
+        {"function": f["name"], "tier": f"{kind} tier", "mean": f[f"avg_{kind}_tier"]}
         for f in functions
         for kind in ("current", "target")
+        if f[f"avg_{kind}_tier"] is not None
     ]
     page.charts.append(
         (
-            "CSF heat map",
-            charts.grouped(chart_rows, "function", "mean", "tier", "Mean tier per CSF function"),
+            "Current and target tier per CSF 2.0 function (bar chart)",
+            charts.grouped(
+                chart_rows,
+                "function",
+                "mean",
+                "tier",
+                "Mean tier per CSF 2.0 function",
+                order=[f["name"] for f in functions],  # Govern, Identify ... Recover
+                value_title="mean tier",
+            ),
         )
     )
     page.tables.append(

@@ -15,6 +15,7 @@ from leadline.reliability.views import slo_data, slo_table
 from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
+from leadline.scorecard.rag import STATUSES
 from leadline.scorecard.tables import scorecard_report
 from leadline.webkit import charts, tiles
 from leadline.webkit.cache import cached
@@ -56,9 +57,11 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     label = "selected teams" if scope.teams is not None else "all teams"
     weekly: dict[str, int] = {}
     partial: set[str] = set()
+    days: dict[str, float] = {}
     for g in groups:
         for b in g.get("series", []):
             weekly[b["bucket"]] = weekly.get(b["bucket"], 0) + b["deployments"]
+            days[b["bucket"]] = b.get("days")
             if b.get("partial"):
                 partial.add(b["bucket"])
     series = [
@@ -67,6 +70,7 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
             "week": w,
             "deployments": n,
             "bucket": "partial" if w in partial else "complete",
+            "days": days.get(w),
         }
         for w, n in sorted(weekly.items())
     ]
@@ -84,14 +88,10 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
         )
     )
     worst = sorted(slos, key=_budget_order)[:HOME_SLOS]
-    budget = [
-        {"slo": s["slo"], "budget_left_pct": round((s["error_budget_remaining"] or 0) * 100, 1)}
-        for s in worst
-    ]
     page.charts.append(
         (
-            "Error budget left",
-            charts.bars(budget, "slo", "budget_left_pct", "Least error budget left (%)", "%"),
+            "Error budget left, by state",
+            charts.error_budget(charts.budget_rows(worst), "Least error budget left (%)"),
         )
     )
     table = slo_table(slo_document, worst)
@@ -146,7 +146,8 @@ def balanced_scorecard(app: App, filters: Filters) -> Table | None:
     # ``leadline scorecard --by KIND``'s report, the chosen scope's rows; the page leaves out
     # the scope (there is one), the CSV has every column
     report = scorecard_report(document, chosen["scope"])
-    return Table("scorecard", report, caption, show=HOME_COLUMNS)
+    statuses: dict[str, str] = {s: s for s in STATUSES}  # shown with colour and symbol
+    return Table("scorecard", report, caption, show=HOME_COLUMNS, rag={"status": statuses})
 
 
 def _budget_order(slo: dict[str, Any]) -> float:

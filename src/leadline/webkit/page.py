@@ -20,6 +20,7 @@ from leadline.webkit.cache import cached
 from leadline.webkit.deps import leadline_app, page_reader
 from leadline.webkit.filters import Filters, Scope, scope_of
 from leadline.webkit.pages import render, templates
+from leadline.webkit.palette import RAG_SYMBOL, RAG_TEXT
 from leadline.webkit.registry import Builder, PageSpec
 from leadline.webkit.users import Principal
 from leadline.webkit.viewdata import Page, Table
@@ -47,15 +48,6 @@ def csv_answer(table: Table) -> Response:
     it (the page may show fewer columns)."""
     headers = {"Content-Disposition": f'attachment; filename="{table.name}.csv"'}
     return Response(to_csv(table.report), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-# RAG in words and symbols, never colour alone (WCAG 1.4.1).
-RAG_TEXT = {
-    "green": "✔ on target",
-    "amber": "▲ close to target",
-    "red": "✖ off target",
-    "grey": "○ no data",
-}
 
 
 def cache_key(filters: Filters) -> tuple[str | tuple[str, str], ...]:
@@ -115,6 +107,7 @@ def page_route(build: Callable[..., Page]) -> Callable[..., Response]:
             "scope": scope,
             "align": align,
             "rag_text": RAG_TEXT,
+            "rag_symbol": RAG_SYMBOL,
             "csv_query": csv_query,
             "can_edit": lambda name: name in editable,
             "path": request.url.path,

@@ -29,6 +29,9 @@ class Table:
     key: str | None = None
     link: str | None = None  # URL pattern with {key} for a "details" link per row
     editors: str | None = None  # the pillar whose editors (and admins) see the edit links
+    # column key -> {value: RAG status}: cells shown with the palette's colour and symbol
+    # (``webkit.palette``), e.g. a scorecard's status or an SLO's budget state
+    rag: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         window = f" — {self.report.window}" if self.report.window else ""
@@ -42,6 +45,12 @@ class Table:
     def columns(self) -> list[Column]:
         """The columns the page shows."""
         return self.report.select(self.show) if self.show else self.report.shown
+
+    def status(self, key: str, row: dict[str, Any]) -> str | None:
+        """The RAG status (green, amber, red, grey) of ``row``'s cell in column ``key``, when
+        the column carries one."""
+        found = self.rag.get(key)
+        return None if found is None else found.get(str(row.get(key)))
 
     def body(self) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
         """Each row with its shown cells as (alignment class, text for people)."""
