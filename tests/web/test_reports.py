@@ -44,6 +44,9 @@ QBR_KEYS = {
     "organisation",
     "generated_at",
     "as_of",
+    "state",
+    "starts_on",
+    "last_day",
     "scorecard",
     "trends",
     "costs",
@@ -267,6 +270,47 @@ def test_the_scorecard_page_links_the_qbr_and_the_files(viewer: TestClient) -> N
     assert 'href="/api/v1/scorecard?by=organisation&amp;format=csv"' in html
     team = viewer.get("/?team=checkout-team").text
     assert 'href="/api/v1/scorecard?by=team&amp;format=parquet"' in team
+
+
+def test_the_qbr_index_lists_the_quarters_with_html_and_pdf(viewer: TestClient) -> None:
+    """/qbr is in the nav and links this quarter's and the four previous quarters' QBR, as
+    the page and as PDF, with each quarter's state."""
+    html = viewer.get("/qbr").text
+    assert '<a href="/qbr" aria-current="page">QBR</a>' in html
+    period = Period.current_quarter()
+    for _ in range(5):
+        assert f'href="/reports/qbr?quarter={period.label}"' in html
+        assert f'href="/reports/qbr?quarter={period.label}&amp;format=pdf"' in html
+        period = period.previous()
+    assert f"QBR {QUARTER} (in progress: provisional)" in html
+    assert f"QBR {PREVIOUS} (complete)" in html
+    assert 'href="/qbr"' in viewer.get("/").text  # the nav of every page
+    csv_text = viewer.get("/qbr?format=csv&table=qbr").text
+    header, first = csv_text.splitlines()[:2]
+    assert header == "quarter,starts_on,ends_on,state,objectives,html,pdf"
+    assert first.startswith(f"{QUARTER},")
+
+
+def test_qbr_index_quarters_and_states_at_an_instant(served: Served) -> None:
+    """At 2026-11-25: 2026Q4 runs, the four quarters before it are complete. Judged at
+    2026-06-01, the demo's OKR quarter (this quarter) is listed as not started."""
+    from leadline.scorecard.qbr_index import qbr_index, quarters
+    from leadline.webkit.filters import Filters, Scope
+
+    now = dt.datetime(2026, 11, 25, 12)
+    labels = [p.label for p in quarters(served.app, now)]
+    assert labels[:5] == ["2026Q4", "2026Q3", "2026Q2", "2026Q1", "2025Q4"]
+    page = qbr_index(served.app, Filters(), Scope(None, None, {}), now=now)
+    rows = {r["quarter"]: r for r in page.tables[0].rows}
+    assert rows["2026Q4"]["state"] == "In progress: provisional"
+    assert rows["2026Q4"]["ends_on"] == dt.date(2026, 12, 31)
+    assert rows["2025Q4"]["state"] == "Complete"
+    assert rows["2026Q4"]["pdf"] == "/reports/qbr?quarter=2026Q4&format=pdf"
+    early = qbr_index(served.app, Filters(), Scope(None, None, {}), now=dt.datetime(2026, 6, 1))
+    states = {r["quarter"]: r["state"] for r in early.tables[0].rows}
+    assert list(states)[-5:] == ["2026Q2", "2026Q1", "2025Q4", "2025Q3", "2025Q2"]
+    assert states[QUARTER] == "Not started" and states["2026Q2"] == "In progress: provisional"
+    assert rows["2026Q4"]["objectives"] == 4 or QUARTER != "2026Q4"
 
 
 def test_report_links_name_this_quarter_and_the_previous_one() -> None:

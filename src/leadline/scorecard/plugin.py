@@ -46,7 +46,11 @@ def leadline_api_routers() -> Iterable[Any]:
 
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
+    from leadline.scorecard.qbr_index import qbr_index
     from leadline.scorecard.views import home
     from leadline.webkit.registry import PageSpec
 
-    return [PageSpec("/", "Scorecard", home, order=10)]
+    return [
+        PageSpec("/", "Scorecard", home, order=10),
+        PageSpec("/qbr", "QBR", qbr_index, order=90),
+    ]
