@@ -84,6 +84,7 @@ def test_ingest_json_keys_and_values(run: Any, events: Path, tmp_path: Path) -> 
         "rows_accepted": 4,
         "rows_rejected": 2,
         "rows_warned": 0,
+        "rows_superseded": 0,
     }
     first, second = payload["results"]
     assert {k: first[k] for k in first if k != "problems"} == {
@@ -94,6 +95,7 @@ def test_ingest_json_keys_and_values(run: Any, events: Path, tmp_path: Path) -> 
         "rows_accepted": 4,
         "rows_rejected": 2,
         "rows_warned": 0,
+        "rows_superseded": 0,
         "message": None,
     }
     assert first["problems"][0] == {

@@ -1,7 +1,10 @@
 """Generic CSV sources (DESIGN.md §4): deployments, changes and incidents from any tool.
 
-Rows are validated column by column (see ingest.tabular), then merged into the lake by key; the
-file's rows are observed at ingest time, so re-sending a corrected file updates what changed.
+Rows are validated column by column (see ingest.tabular) and kept in Arrow; a key repeated
+within the file is judged by the runner (ingest.repeats: an exact repeat lands once, a conflict
+is rejected); then rows are merged into the lake by key. The file's rows are observed at ingest
+time, so re-sending a corrected file updates what changed (and the batch says what it
+superseded).
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from leadline.catalog.services import ServiceResolver, Subject
 from leadline.delivery.events import SUBJECT, Facts, land_facts
 from leadline.delivery.schemas import CHANGES_CSV, DEPLOYMENTS_CSV, INCIDENTS_CSV
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import EXTRA_COLUMN, CsvFormat, read_checked
+from leadline.ingest.tabular import EXTRA_COLUMN, CsvFormat, read_screened
 from leadline.store.base import utcnow
 
 
@@ -29,23 +35,33 @@ class _CsvSource(Source):
     def templates(self) -> list[Template]:
         return [Template(f"{self.format.name}.csv", self.format.template())]
 
+    # the two times ``check`` orders (first, then), screened in Arrow before any row is checked
+    ordered: ClassVar[tuple[str, str]]
+
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
         (input_file,) = unit.files
-        return read_checked(
+        return read_screened(
             input_file.path,
             self.format,
             self.check,
+            self.suspect,
             naive_timezone=ctx.settings.naive_timezone,
             progress=ctx.progress,
         )
 
+    def suspect(self, table: pa.Table) -> pa.Array:
+        """Rows ``check`` could reject: ``then`` before ``first`` (nulls pass)."""
+        first, then = self.ordered
+        return pc.fill_null(pc.less(table.column(then), table.column(first)), False)
+
     def check(self, file: str, row: dict[str, Any]) -> Problem | None:
         """A rule across columns; None when the row is consistent."""
-        return None
+        return _ordered(file, row, *self.ordered)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         observed = utcnow()
-        rows = [self.fact(row, observed) for row in parsed.records]
+        records: pa.Table = parsed.records
+        rows = [self.fact(row, observed) for row in records.to_pylist()]
         facts = Facts(**{self.table: rows})
         resolver = ServiceResolver.load(ctx.session)  # type: ignore[arg-type]
         return land_facts([facts], resolver, ctx)
@@ -86,9 +102,8 @@ class DeploymentsCsv(_CsvSource):
     summary = "Deployments as CSV: deployment_id, service, environment, status, finished_at, ..."
     format = DEPLOYMENTS_CSV
     table = "deployments"
-
-    def check(self, file: str, row: dict[str, Any]) -> Problem | None:
-        return _ordered(file, row, "started_at", "finished_at")
+    ordered = ("started_at", "finished_at")
+    natural_key = ("deployment_id",)
 
     def fact(self, row: dict[str, Any], observed: Any) -> dict[str, Any]:
         return {
@@ -112,9 +127,8 @@ class ChangesCsv(_CsvSource):
     summary = "Changes as CSV: change_id, service, commit_sha, committed_at, deployment_id, ..."
     format = CHANGES_CSV
     table = "changes"
-
-    def check(self, file: str, row: dict[str, Any]) -> Problem | None:
-        return _ordered(file, row, "committed_at", "merged_at")
+    ordered = ("committed_at", "merged_at")
+    natural_key = ("service", "change_id")
 
     def fact(self, row: dict[str, Any], observed: Any) -> dict[str, Any]:
         return {
@@ -136,9 +150,8 @@ class IncidentsCsv(_CsvSource):
     summary = "Incidents as CSV: incident_id, service, severity, started_at, resolved_at, ..."
     format = INCIDENTS_CSV
     table = "incidents"
-
-    def check(self, file: str, row: dict[str, Any]) -> Problem | None:
-        return _ordered(file, row, "started_at", "resolved_at")
+    ordered = ("started_at", "resolved_at")
+    natural_key = ("incident_id",)
 
     def fact(self, row: dict[str, Any], observed: Any) -> dict[str, Any]:
         return {

@@ -44,6 +44,7 @@ DEPLOYMENTS = register_table(
         time_column="finished_at",
         key=("deployment_id",),
         version="updated_at",
+        provenance=("source", "extra"),
         rules={"created_at": "min", "commit_sha": "max", "change_type": "max", "extra": "max"},
         description="One row per deployment, at its latest known status.",
     )
@@ -68,6 +69,7 @@ CHANGES = register_table(
         time_column="committed_at",
         key=("service", "change_id"),
         version="updated_at",
+        provenance=("source", "extra"),
         rules={
             "committed_at": "min",
             "merged_at": "min",
@@ -99,6 +101,7 @@ INCIDENTS = register_table(
         time_column="started_at",
         key=("incident_id",),
         version="updated_at",
+        provenance=("source", "extra"),
         rules={
             "started_at": "min",
             "deployment_id": "max",

@@ -106,6 +106,7 @@ class BudgetsSource(Source):
             key=_key,
             key_field="scope",
             key_text="scope_kind, scope, month and currency",
+            key_columns=("scope_kind", "scope", "month", "currency"),
         )
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:

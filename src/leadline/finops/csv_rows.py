@@ -1,6 +1,6 @@
 """The store-bound FinOps CSV sources' shared parse: declared columns read by the ingest
-machinery, then per-row checks across columns and one row per key (a repeated key is rejected,
-naming the row it repeats)."""
+machinery, then per-row checks across columns and one row per key (ingest.repeats: an exact
+repeat lands once with a warning, a key repeated with other values rejects its rows)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from leadline.ingest.problems import Parsed, Problem, Severity
 from leadline.ingest.registry import Context, Unit
+from leadline.ingest.repeats import screen_rows
 from leadline.ingest.tabular import ROW_COLUMN, CsvFormat, read_csv
 
 Check = Callable[[str, dict[str, Any]], list[Problem]]
@@ -43,29 +44,22 @@ def parse_rows(
     key: Callable[[dict[str, Any]], Hashable],
     key_field: str,
     key_text: str,
+    key_columns: tuple[str, ...] = (),
 ) -> Parsed:
-    """Rows that pass ``check`` (errors reject a row; warnings keep it), once per ``key``."""
+    """Rows that pass ``check`` (errors reject a row; warnings keep it), once per ``key`` (of
+    ``key_columns``, default ``key_field``; ``key_text`` describes it)."""
     (input_file,) = unit.files
     result = read_csv(
         input_file.path, fmt, naive_timezone=ctx.settings.naive_timezone, progress=ctx.progress
     )
     records, problems = [], list(result.problems)
-    seen: dict[Hashable, int] = {}
     for row in result.table.to_pylist():
         found = check(input_file.name, row)
         if not any(p.severity == "error" for p in found):
-            k = key(row)
-            if k in seen:
-                found.append(
-                    row_problem(
-                        input_file.name,
-                        row,
-                        key_field,
-                        f"repeats row {seen[k]} (one row per {key_text})",
-                    )
-                )
-            else:
-                seen[k] = row[ROW_COLUMN]
-                records.append(row)
+            records.append(row)
         problems += found
-    return Parsed(rows_read=result.rows_read, records=records, problems=problems)
+    # one row per key: an exact repeat lands once, a conflicting one rejects the key's rows
+    records, repeated = screen_rows(
+        input_file.name, records, key, key_columns or (key_field,), key_field
+    )
+    return Parsed(rows_read=result.rows_read, records=records, problems=problems + repeated)

@@ -169,6 +169,7 @@ class DriversSource(Source):
     name = "drivers-csv"
     summary = "Business drivers (customers, transactions, active users) per day and scope (CSV)"
     writes_lake = True
+    natural_key = ("date", "driver", "scope")
     load_bytes = False
 
     def templates(self) -> list[Template]:

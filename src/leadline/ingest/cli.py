@@ -119,7 +119,7 @@ def print_report(report: IngestReport, fmt: OutputFormat) -> None:
             console.print(f"[dim]{result.file_name}: {result.message}[/dim]")
     problems = [p for r in report.results for p in r.problems]
     for problem in problems[:PROBLEMS_SHOWN]:
-        style = "red" if problem.severity == "error" else "yellow"
+        style = {"error": "red", "warning": "yellow"}.get(problem.severity, "cyan")
         console.print(
             f"[{style}]{problem.severity}[/{style}] {problem.describe()}",
             highlight=False,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning"]
+# ``notice``: nothing wrong, said for the record (a row of an earlier batch this one superseded).
+Severity = Literal["error", "warning", "notice"]
 MAX_VALUE_CHARS = 500
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A rejected row (``error``) or a row that landed with something to fix (``warning``).
+    """A rejected row (``error``), a row that landed with something to fix (``warning``), or a
+    note for the record (``notice``: an earlier batch's row this batch superseded).
 
     ``row`` is the CSV line number (header = 1) or the 1-based YAML document index; ``field``
     is a column name or a dotted path into a document.

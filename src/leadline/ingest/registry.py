@@ -122,6 +122,10 @@ class Source(ABC):
     cli_options: ClassVar[tuple[CliOption, ...]] = ()
     # Small structured files are read whole; large tabular ones are streamed from disk.
     load_bytes: ClassVar[bool] = True
+    # The columns naming one record, when each parsed row (with ``_row``) is a whole record:
+    # the runner rejects a key repeated with other values in one batch and lands an exact
+    # repeat once (ingest.repeats). Sources of observations (webhook events) leave it empty.
+    natural_key: ClassVar[tuple[str, ...]] = ()
 
     def units(self, paths: list[Path]) -> list[Unit]:
         """Group and read the inputs; unreadable inputs raise InputError from read()."""

@@ -21,6 +21,8 @@ from leadline.ingest.limits import using_limits
 from leadline.ingest.models import Batch, Reject
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Unit, get_source
+from leadline.ingest.repeats import screen_parsed
+from leadline.ingest.supersede import superseded
 from leadline.locks import write_lock
 from leadline.store import Store
 from leadline.store.base import utcnow
@@ -39,6 +41,8 @@ class UnitResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_warned: int = 0
+    # rows earlier batches landed that this one changed (the merge rule: the later wins)
+    rows_superseded: int = 0
     problems: list[Problem] = field(default_factory=list)
     message: str | None = None
 
@@ -58,7 +62,7 @@ class IngestReport:
         return 0 if all(r.clean for r in self.results) else 1
 
     def totals(self) -> dict[str, int]:
-        keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_warned")
+        keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_warned", "rows_superseded")
         return {k: sum(getattr(r, k) for r in self.results) for k in keys}
 
 
@@ -143,6 +147,8 @@ class _Job:
         started = utcnow()
         try:
             parsed = self.source.parse(unit, ctx)
+            # a key repeated within the batch: exact repeats land once, conflicts are rejected
+            screen_parsed(parsed, unit.display_name, self.source.natural_key)
         except InputError as error:
             return self.fail(error.problem, unit)
         except Exception as error:  # a bug in a source must not stop the other units
@@ -200,6 +206,7 @@ class _Job:
                 )
                 parsed.problems += self.source.land(parsed, ctx)
                 _fill_batch(batch, parsed, previous_id)
+                count = _note_superseded(session, batch, parsed, lake)
                 session.add_all(_rejects(batch.id, parsed.problems))
                 if lake is not None:
                     lake.publish()
@@ -209,7 +216,9 @@ class _Job:
             raise
         if lake is not None:
             lake.cleanup()
-        return _result_of(batch, parsed.problems)
+        result = _result_of(batch, parsed.problems)
+        result.rows_superseded = count
+        return result
 
     def fail(self, problem: Problem, unit: Unit | None = None) -> UnitResult:
         """Keep a record of a unit that could not land at all, with the reason."""
@@ -247,6 +256,17 @@ def _fill_batch(batch: Batch, parsed: Parsed, previous_id: int | None) -> None:
     if previous_id is not None:
         note = f"re-ingested with --force; supersedes batch {previous_id}"
         batch.message = f"{note}; {batch.message}" if batch.message else note
+
+
+def _note_superseded(session: Any, batch: Batch, parsed: Parsed, lake: Any) -> int:
+    """Say in the batch what its merges superseded (ingest.supersede); how many rows."""
+    if lake is None:
+        return 0
+    notices, count, sentence = superseded(session, batch.file_name, lake.superseded_rows)
+    parsed.problems += notices
+    if sentence:
+        batch.message = f"{batch.message}; {sentence}" if batch.message else sentence
+    return count
 
 
 def _rejects(batch_id: int, problems: list[Problem]) -> list[Reject]:
@@ -289,6 +309,7 @@ def _unchanged(batch: Batch) -> UnitResult:
     problems = [
         Problem(r.file_name, r.reason, r.row, r.field, r.value, r.severity)  # type: ignore[arg-type]
         for r in batch.rejects[:STORED_PROBLEMS_SHOWN]
+        if r.severity != "notice"  # what it superseded then; nothing is superseded now
     ]
     return UnitResult(
         file_name=batch.file_name,

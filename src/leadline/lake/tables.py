@@ -29,6 +29,10 @@ class FactTable:
     associative and commutative over (version, value), so the result does not depend on the
     order deliveries arrive in, how they are batched, or how often they repeat. (A "newest
     non-null" rule is not: a stored row forgets which version its value came from.)
+
+    ``provenance`` names columns about the observation rather than the record (which tool sent
+    it, the file row in ``extra``): a merge that changes only them (and the version) does not
+    supersede the stored row.
     """
 
     name: str
@@ -38,6 +42,7 @@ class FactTable:
     description: str = ""
     version: str | None = None
     rules: Mapping[str, MergeRule] = field(default_factory=dict)
+    provenance: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.time_column not in self.schema.names:
@@ -45,7 +50,9 @@ class FactTable:
         time_type = self.schema.field(self.time_column).type
         if not (pa.types.is_timestamp(time_type) and time_type.tz == "UTC"):
             raise ValueError(f"{self.name}: {self.time_column} must be timestamp with tz=UTC")
-        missing = [k for k in (*self.key, *self.rules) if k not in self.schema.names]
+        missing = [
+            k for k in (*self.key, *self.rules, *self.provenance) if k not in self.schema.names
+        ]
         if self.version is not None and self.version not in self.schema.names:
             missing.append(self.version)
         if missing:

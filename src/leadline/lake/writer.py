@@ -80,6 +80,9 @@ class LakeWriter:
         self._pending: dict[Path, Path] = {}  # final path -> staged path, in write order
         self._published: list[Path] = []
         self._superseded: list[Path] = []
+        # Stored rows of earlier batches a merge changed: (table, their key columns and
+        # _batch_id), so the batch can say what it superseded (ingest.supersede).
+        self.superseded_rows: list[tuple[FactTable, pa.Table]] = []
 
     # --- operations -------------------------------------------------------------------------
 
@@ -155,8 +158,34 @@ class LakeWriter:
             kept[month] = stored.filter(pc.invert(hit))
             earlier.append(stored.filter(hit))
         if earlier or len(incoming) < data.num_rows:
-            return kept, resolve_observations(table, pa.concat_tables([*earlier, data]))
+            resolved = resolve_observations(table, pa.concat_tables([*earlier, data]))
+            if earlier:
+                self._note_superseded(table, pa.concat_tables(earlier), resolved)
+            return kept, resolved
         return kept, _in_version_order(table, data)  # new, distinct keys: nothing to resolve
+
+    def _note_superseded(self, table: FactTable, before: pa.Table, after: pa.Table) -> None:
+        """Remember the stored rows of earlier batches whose values the merge changed; a key
+        sent again with the same values supersedes nothing (provenance columns, the version
+        and ``_batch_id`` aside)."""
+        if self.batch_id is not None:  # rows this batch landed in an earlier chunk are its own
+            own = pc.fill_null(pc.equal(before.column(BATCH_COLUMN), self.batch_id), False)
+            before = before.filter(pc.invert(own))
+        compared = tuple(
+            c
+            for c in table.schema.names
+            if c not in table.key and c != table.version and c not in table.provenance
+        )
+        if before.num_rows == 0 or not compared:
+            return
+        where = pc.index_in(
+            _key_strings(before, table.key), value_set=_key_strings(after, table.key)
+        )
+        now = _key_strings(after, compared).take(where)
+        changed = pc.fill_null(pc.not_equal(_key_strings(before, compared), now), True)
+        if pc.any(changed).as_py():
+            rows = before.filter(changed).select([*table.key, BATCH_COLUMN])
+            self.superseded_rows.append((table, rows))
 
     def delete_matching(self, table: FactTable, columns: tuple[str, ...], keys: pa.Table) -> int:
         """Remove the rows earlier batches landed whose ``columns`` equal a row of ``keys`` (a

@@ -40,6 +40,7 @@ class DevexSurveyCsv(Source):
     name = "devex-survey-csv"
     summary = "Developer-experience survey answers (SPACE + psychological safety, 1-5 Likert)"
     writes_lake = True
+    natural_key = ("survey", "respondent_id", "question")
     load_bytes = False
 
     def templates(self) -> list[Template]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.ingest.tabular import read_screened
+from leadline.ingest.tabular import ROW_COLUMN, read_screened
 from leadline.reliability.models import Slo
 from leadline.reliability.schemas import SLI_CSV, SLI_SAMPLES, TS
 from leadline.store.base import utcnow
@@ -62,6 +62,7 @@ class SliCsv(Source):
     name = "sli-csv"
     summary = "SLI samples as CSV: slo, timestamp (interval start), good, total, step_seconds"
     writes_lake = True
+    natural_key = ("slo", "timestamp")
     load_bytes = False
 
     def templates(self) -> list[Template]:
@@ -77,7 +78,8 @@ class SliCsv(Source):
             naive_timezone=ctx.settings.naive_timezone,
             progress=ctx.progress,
         )
-        parsed.records = parsed.records.select([c.name for c in SLI_CSV.columns])  # no _row
+        # the row number stays until the runner has screened repeated keys; extra goes
+        parsed.records = parsed.records.select([*(c.name for c in SLI_CSV.columns), ROW_COLUMN])
         return parsed
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:

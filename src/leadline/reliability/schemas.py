@@ -32,6 +32,7 @@ SLI_SAMPLES = register_table(
         time_column="timestamp",
         key=("slo", "timestamp"),
         version="updated_at",
+        provenance=("source",),
         description="Good and total events per SLO and interval.",
     )
 )

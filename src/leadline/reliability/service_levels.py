@@ -67,6 +67,7 @@ TICKETS = register_table(
         time_column="opened_at",
         key=("ticket_id",),
         version="updated_at",
+        provenance=("source", "extra"),
         rules={"first_response_at": "min", "extra": "max"},
         description="One row per support ticket (request or incident record), latest state.",
     )
@@ -91,6 +92,7 @@ EXPERIENCE_RESPONSES = register_table(
         time_column="responded_at",
         key=("response_id",),
         version="updated_at",
+        provenance=("source", "extra"),
         description="One row per survey answer (CSAT, NPS or CES) about a service.",
     )
 )
@@ -229,6 +231,8 @@ class TicketsCsv(_ServiceLevelCsv):
     summary = "Support tickets as CSV: ticket_id, service, priority, opened_at, ... (for SLAs)"
     format = TICKETS_CSV
     table = TICKETS
+    # a row is one version of a ticket: rows of one ticket at other updated_at are its history
+    natural_key = ("ticket_id", "updated_at")
 
     def check(self, file: str, row: dict[str, Any]) -> list[Problem]:
         opened = row["opened_at"]
@@ -274,6 +278,7 @@ class ExperienceCsv(_ServiceLevelCsv):
     summary = "Experience survey answers as CSV: response_id, service, kind, score (for XLAs)"
     format = EXPERIENCE_CSV
     table = EXPERIENCE_RESPONSES
+    natural_key = ("response_id",)
 
     def check(self, file: str, row: dict[str, Any]) -> list[Problem]:
         low, high = SCALES[row["kind"]]

@@ -93,6 +93,7 @@ class CsfProfileCsv(RowCsvSource):
     load_bytes = False
     key_field = "subcategory"
     key_description = "profile, subcategory and assessed_on"
+    key_columns = ("profile", "subcategory", "assessed_on")
 
     def row_key(self, row: dict[str, Any]) -> Any:
         return (row["profile"], row["subcategory"].strip().upper(), row["assessed_on"])
@@ -153,6 +154,7 @@ class ZeroTrustCsv(RowCsvSource):
     load_bytes = False
     key_field = "pillar"
     key_description = "assessment, pillar and assessed_on"
+    key_columns = ("assessment", "pillar", "assessed_on")
 
     def row_key(self, row: dict[str, Any]) -> Any:
         return (row["assessment"], row["pillar"].strip().lower(), row["assessed_on"])

@@ -284,6 +284,7 @@ class AttestationsCsv(RowCsvSource):
     load_bytes = False
     key_field = "attested_on"
     key_description = "control, service and attested_on"
+    key_columns = ("control", "service", "attested_on")
 
     def row_key(self, row: dict[str, Any]) -> Any:
         return (row["control"], row["service"], row["attested_on"])

@@ -14,6 +14,7 @@ from leadline.catalog.grouping import Grouping, Place
 from leadline.catalog.models import BusinessUnit
 from leadline.ingest.problems import Parsed, Problem, Severity
 from leadline.ingest.registry import Context, Source, Template, Unit
+from leadline.ingest.repeats import screen_rows
 from leadline.ingest.tabular import ROW_COLUMN, CsvFormat, read_csv
 
 LIST_SEPARATOR = ";"
@@ -63,28 +64,25 @@ class RowCsvSource(Source):
         (input_file,) = unit.files
         result = read_csv(input_file.path, self.format, naive_timezone=ctx.settings.naive_timezone)
         records, problems = [], list(result.problems)
-        seen: dict[Any, int] = {}
         for row in result.table.to_pylist():
             found = self.check(input_file.name, row, ctx)
-            key = self.row_key(row)
-            if key is not None and key in seen:
-                found.append(
-                    row_problem(
-                        input_file.name,
-                        row,
-                        self.key_field,
-                        f"repeats row {seen[key]} (one row per {self.key_description})",
-                    )
-                )
             if not any(p.severity == "error" for p in found):
                 records.append(row)
-                if key is not None:
-                    seen[key] = row[ROW_COLUMN]
             problems += found
-        return Parsed(rows_read=result.rows_read, records=records, problems=problems)
+        # one row per key: an exact repeat lands once, a conflicting one rejects the key's rows
+        records, repeated = screen_rows(
+            input_file.name,
+            records,
+            self.row_key,
+            self.key_columns or (self.key_field,),
+            self.key_field,
+        )
+        return Parsed(rows_read=result.rows_read, records=records, problems=problems + repeated)
 
     key_field: ClassVar[str] = ""
     key_description: ClassVar[str] = ""
+    # the columns of ``row_key``, as named in messages (default: ``key_field``)
+    key_columns: ClassVar[tuple[str, ...]] = ()
 
     def row_key(self, row: dict[str, Any]) -> Any:
         return None

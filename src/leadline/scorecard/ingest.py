@@ -149,6 +149,7 @@ class OutcomesCsv(Source):
             key=lambda r: (r["name"], r["scope_kind"], r["scope"], r["period"]),
             key_field="name",
             key_text="outcome, scope and period",
+            key_columns=("name", "scope_kind", "scope", "period"),
         )
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
