@@ -16,14 +16,14 @@ from typing import Annotated, Any
 
 import ibis
 import typer
-from rich.table import Table
 
 from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
 from leadline.lake.engines import Lake
-from leadline.output import OutputFormat, console, err_console, to_json
+from leadline.output import OutputFormat, err_console, show, to_json
 from leadline.periods import PeriodAsOf, PeriodError, instant, iso
 from leadline.reliability.agreement_models import SLA
+from leadline.reliability.agreement_tables import sla_status_report
 from leadline.reliability.metrics import finite_samples
 from leadline.reliability.service_level_report import (
     By,
@@ -202,48 +202,10 @@ def status_command(
     """SLA attainment for a month: tickets within their response and resolution targets per
     priority, availability against its objective, met or breached per agreement."""
     report = sla_status(ctx.obj, month=parse_month(month, as_of), by=by.value, engine=engine)
-    flat = [_flat(g, p) for g in report["groups"] for p in [None, *g["priorities"]]]
     if fmt is OutputFormat.json:
         print(to_json(report))
-    elif fmt is OutputFormat.csv:
-        write_csv(flat)
-    else:
-        _table(report, flat)
-
-
-def _flat(group: dict[str, Any], priority: dict[str, Any] | None) -> dict[str, Any]:
-    item = priority or group["tickets"]
-    row = {
-        "key": group["key"],
-        "agreement": group["agreement"] or "",
-        "priority": priority["priority"] if priority else "(all)",
-        "status": "" if priority else group["status"],
-        "tickets": item["tickets"],
-        "open": item["open"],
-        "cancelled": item["cancelled"],
-    }
-    for side in ("response", "resolution"):
-        data = item[side]
-        row.update(
-            {
-                f"{side}_target_hours": data.get("target_hours"),
-                f"{side}_within_target": data["within_target"],
-                f"{side}_breached": data["breached"],
-                f"{side}_pending": data["pending"],
-                f"{side}_p50_hours": data["p50_hours"],
-                f"{side}_p90_hours": data["p90_hours"],
-                f"{side}_status": data["status"],
-            }
-        )
-    avail = group["availability"] if priority is None else {}
-    row.update(
-        {
-            "availability": avail.get("availability"),
-            "availability_objective": avail.get("objective"),
-            "availability_status": avail.get("status", ""),
-        }
-    )
-    return row
+    else:  # the table and CSV of the report the Reliability page shows
+        show(sla_status_report(report), fmt, empty="no agreements or tickets")
 
 
 def write_csv(rows: list[dict[str, Any]]) -> None:
@@ -267,55 +229,3 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     return escape_formula(value) if isinstance(value, str) else str(value)
-
-
-def pct(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value * 100:.{digits}f}%"
-
-
-def _table(report: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    table = Table(
-        title=f"SLA attainment by {report['by']}, {report['month']}"
-        + ("" if report["month_complete"] else f" (so far, as of {report['as_of']})"),
-        title_justify="left",
-    )
-    for name in (
-        "group",
-        "agreement",
-        "priority",
-        "tickets",
-        "open",
-        "responded in target",
-        "resolved in target",
-        "resp p90 h",
-        "resol p90 h",
-        "availability",
-        "status",
-    ):
-        table.add_column(name)
-    for r in rows:
-        side = [
-            f"{pct(r[f'{s}_within_target'])} {r[f'{s}_status']}".strip()
-            for s in ("response", "resolution")
-        ]
-        p90 = [
-            "" if r[f"{s}_p90_hours"] is None else f"{r[f'{s}_p90_hours']:.2f}"
-            for s in ("response", "resolution")
-        ]
-        avail = (
-            f"{pct(r['availability'], 3)} / {pct(r['availability_objective'], 3)}"
-            if r["availability_objective"] is not None
-            else ""
-        )
-        table.add_row(
-            r["key"],
-            r["agreement"],
-            r["priority"],
-            str(r["tickets"]),
-            str(r["open"]),
-            *side,
-            *p90,
-            avail,
-            r["status"],
-        )
-    console.print(table) if rows else console.print("[dim]no agreements or tickets[/dim]")

@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.context import App
-from leadline.periods import Period
+from leadline.periods import Period, PeriodAsOf
+from leadline.reliability.agreement_tables import sla_status_report, xla_status_report
 from leadline.reliability.report import status as slo_status
+from leadline.reliability.sla_report import sla_status
 from leadline.reliability.tables import slo_status_report
+from leadline.reliability.xla import xla_status
 from leadline.webkit import charts, palette, tiles
 from leadline.webkit.cache import cached
 from leadline.webkit.filters import Filters, Scope, rows_where
-from leadline.webkit.viewdata import Page, Table, count_tile
+from leadline.webkit.viewdata import Page, Table, count_tile, last_month
 
 
 def slo_data(app: App, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -55,4 +58,26 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
         )
     )
     page.tables.append(slo_table(data, slos))
+    page.tables += agreement_tables(app, scope)
     return page
+
+
+VERDICTS = {"met": "green", "breached": "red", "no_data": "grey", "insufficient_data": "grey"}
+
+
+def agreement_tables(app: App, scope: Scope) -> list[Table]:
+    """SLA and XLA attainment of the last complete month per service (``leadline sla status``
+    and ``leadline xla status`` for that month): tables only where agreements report."""
+    month = PeriodAsOf.parse(last_month(), None)
+    sla = cached(app, "sla-status", lambda: sla_status(app, month=month), month.label)
+    xla = cached(app, "xla-status", lambda: xla_status(app, month=month), month.label)
+    tables = []
+    for name, document, build in (
+        ("sla", sla, sla_status_report),
+        ("xla", xla, xla_status_report),
+    ):
+        groups = rows_where(document["groups"], "key", scope.services)
+        if groups:
+            report = build({**document, "groups": groups})
+            tables.append(Table(name, report, rag={"status": VERDICTS}))
+    return tables

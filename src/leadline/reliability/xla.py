@@ -23,14 +23,14 @@ from typing import Annotated, Any
 import ibis
 import pyarrow as pa
 import typer
-from rich.table import Table
 
 from leadline.catalog.grouping import NO_GROUP
 from leadline.context import App
 from leadline.lake.engines import Lake
-from leadline.output import OutputFormat, console, to_json
+from leadline.output import OutputFormat, show, to_json
 from leadline.periods import PeriodAsOf, iso
 from leadline.reliability.agreement_models import XLA
+from leadline.reliability.agreement_tables import xla_status_report
 from leadline.reliability.service_level_report import (
     NONE,
     By,
@@ -47,7 +47,6 @@ from leadline.reliability.sla_report import (
     EngineOption,
     MonthOption,
     parse_month,
-    write_csv,
 )
 
 XLA_TARGETS_SCHEMA = pa.schema(
@@ -235,44 +234,7 @@ def status_command(
 ) -> None:
     """XLA attainment for a month: CSAT, NPS and CES against the XLA's targets."""
     report = xla_status(ctx.obj, month=parse_month(month, as_of), by=by.value, engine=engine)
-    flat = [_flat(g) for g in report["groups"]]
     if fmt is OutputFormat.json:
         print(to_json(report))
-    elif fmt is OutputFormat.csv:
-        write_csv(flat)
-    else:
-        _table(report, flat)
-
-
-def _flat(group: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "key": group["key"],
-        "agreement": group["agreement"] or "",
-        "status": group["status"],
-    }
-    for kind in KINDS:
-        for name, value in group[kind].items():
-            row[f"{kind}_{name}"] = value
-    return row
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
-def _table(report: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-    partial = "" if report["month_complete"] else f" (so far, as of {report['as_of']})"
-    table = Table(
-        title=f"XLA attainment by {report['by']}, {report['month']}{partial}", title_justify="left"
-    )
-    for name in ("group", "agreement", "CSAT", "NPS", "CES", "answers", "status"):
-        table.add_column(name)
-    for r in rows:
-        cells = [
-            f"{_num(r[f'{k}_mean' if k != 'nps' else 'nps_score'], 2 if k != 'nps' else 1)}"
-            f" / {_num(r[f'{k}_target'], 2 if k != 'nps' else 0)} {r[f'{k}_status']}"
-            for k in KINDS
-        ]
-        answers = "/".join(str(r[f"{k}_responses"]) for k in KINDS)
-        table.add_row(r["key"], r["agreement"], *cells, answers, r["status"])
-    console.print(table) if rows else console.print("[dim]no agreements or answers[/dim]")
+    else:  # the table and CSV of the report the Reliability page shows
+        show(xla_status_report(report), fmt, empty="no agreements or answers")
