@@ -128,6 +128,13 @@ def test_cli_writes_html_and_rejects_bad_arguments(
     )
     assert result.exit_code == 0, result.output
     assert "Quarterly business review 2026Q3" in out.read_text(encoding="utf-8")
+    assert "provisional" not in result.output  # a complete quarter needs no warning
+    future = runner.invoke(
+        cli, ["--home", home, "report", "qbr", "--quarter", "2999q4", "--out", str(out)]
+    )
+    assert future.exit_code == 0, future.output
+    assert "2999Q4 has not started (it begins on 2999-10-01)" in " ".join(future.output.split())
+    assert "2999Q4 has not started" in out.read_text(encoding="utf-8")
     bad_quarter = runner.invoke(
         cli, ["--home", home, "report", "qbr", "--quarter", "2026-11", "--out", str(out)]
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from leadline.context import App
 from leadline.output import OutputFormat, err_console, show, to_json
@@ -33,7 +34,12 @@ def scorecard_command(
     ] = "organisation",
     period: Annotated[
         str | None,
-        typer.Option("--period", help="Quarter YYYYQN or month YYYY-MM (default: this quarter)."),
+        typer.Option(
+            "--period",
+            help="The period judged: a quarter (2026Q4 or 2026-Q4), a month (2026-11), an ISO "
+            "week (2026-W49) or a year (2026); default: this quarter. A running period is judged "
+            "to date; the trend compares with the period before (2026Q3 for 2026Q4).",
+        ),
     ] = None,
     fmt: Annotated[
         Format, typer.Option("--format", help="table, json, csv, parquet or prometheus")
@@ -99,8 +105,10 @@ def qbr_command(
         err_console.print("[red]--out must end in .html or .pdf[/red]")
         raise typer.Exit(2)
     try:
-        qbr.write(app, quarter, out, engine=engine)
+        note = qbr.write(app, quarter, out, engine=engine)
     except ValueError as error:
         err_console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     err_console.print(f"wrote {out}")
+    if note:
+        err_console.print(f"[yellow]{escape(note)}[/yellow]")

@@ -31,6 +31,7 @@ from leadline.scorecard.definitions import KpiDefinition, load_definitions
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import unit_text
 from leadline.strategy import okrs, plan
+from leadline.webkit import palette
 
 TREND_KPIS = (
     "dora.deployment_frequency",
@@ -324,7 +325,12 @@ def html_document(data: dict[str, Any], for_pdf: bool = False) -> str:
         images = [Markup(charts.svg(c)) for c in figures]  # noqa: S704
     template = _environment().get_template("qbr.html.j2")
     return template.render(
-        d=data, charts=images, for_pdf=for_pdf, t=_sections(data), money=qbr_tables.amount
+        d=data,
+        charts=images,
+        for_pdf=for_pdf,
+        t=_sections(data),
+        money=qbr_tables.amount,
+        rag=palette.RAG,
     )
 
 
@@ -369,9 +375,25 @@ def pdf_document(data: dict[str, Any]) -> bytes:
     return pdf
 
 
-def write(app: App, quarter: str, out: Path, *, engine: str | None = None) -> None:
-    """Write the QBR to ``out``: PDF for ``.pdf``, else HTML."""
+def provisional_note(data: dict[str, Any]) -> str | None:
+    """What a reader must know before trusting the figures of a quarter not yet over."""
+    quarter, at = data["quarter"], f"{data['generated_at']} UTC"
+    if data["state"] == "in_progress":
+        return f"{quarter} is still running: its figures are provisional, as of {at}."
+    if data["state"] == "not_started":
+        return (
+            f"{quarter} has not started (it begins on {data['starts_on']}): its KPIs have no "
+            f"data, the rest shows the facts as of {at}."
+        )
+    return None
+
+
+def write(app: App, quarter: str, out: Path, *, engine: str | None = None) -> str | None:
+    """Write the QBR to ``out``: PDF for ``.pdf``, else HTML. Returns the provisional note
+    of a quarter not yet over (the CLI prints it), None for a complete quarter."""
+    data = qbr_data(app, quarter, engine=engine)
     if out.suffix.lower() == ".pdf":
-        out.write_bytes(render_pdf(app, quarter, engine=engine))
+        out.write_bytes(pdf_document(data))
     else:
-        out.write_text(render_html(app, quarter, engine=engine), encoding="utf-8")
+        out.write_text(html_document(data), encoding="utf-8")
+    return provisional_note(data)

@@ -16,11 +16,10 @@ from leadline.present.model import Column, Report
 from leadline.present.render import align
 from leadline.reliability.tables import STATUS_COLUMNS
 from leadline.scorecard.tables import scorecard_report
+from leadline.webkit.palette import BUDGET_STATES, RAG_SYMBOL
 
-# The palette's symbols (``webkit.palette``): colour is never the only signal.
-RAG_SYMBOL = {"green": "✔", "amber": "▲", "red": "✖", "grey": "○"}
 GRADES = {"green": "green", "yellow": "amber", "red": "red"}  # OKR grades in RAG terms
-BUDGET_STATES = {"healthy": "green", "at_risk": "amber", "exhausted": "red", "no_data": "grey"}
+# a residual risk rating in RAG terms (the register's bands; high and critical both call for action)
 RATINGS = {"low": "green", "medium": "amber", "high": "red", "critical": "red"}
 
 
