@@ -29,7 +29,7 @@ from tests.web.support import login
 # SLO status and the scorecard are judged at an instant: the page and the command at the same.
 AT = dt.datetime.now(dt.UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
 MONTH = last_month()
-PAGES = ["/", "/catalog", "/delivery", "/reliability", "/finops", "/risk", "/strategy"]
+PAGES = ["/", "/catalog", "/delivery", "/reliability", "/finops", "/risk", "/strategy", "/maturity"]
 SCIENTIFIC = re.compile(r"\d\.\d+e[+-]\d", re.IGNORECASE)
 
 # (page, table on it, the command whose CSV it is)
@@ -45,6 +45,7 @@ SAME_CSV = [
     ("/risk", "profiles", ["risk", "csf"]),
     ("/strategy", "key_results", ["okr"]),
     ("/strategy", "plan", ["plan"]),
+    ("/maturity", "domains", ["maturity"]),
     ("/", "scorecard", ["scorecard"]),
     ("/catalog", "teams", ["catalog", "teams"]),
     ("/catalog", "services", ["catalog", "services"]),

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from leadline.context import App
 from leadline.maturity.model import maturity
-from leadline.output import OutputFormat, console, emit, err_console, to_json
+from leadline.maturity.tables import domains_report
+from leadline.output import OutputFormat, console, err_console, show, to_json
 
 
 def maturity_command(
@@ -36,27 +37,15 @@ def maturity_command(
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    rows = [
-        {
-            "domain": d["name"],
-            "level": d["level"],
-            "level_name": d["level_name"],
-            "next": d["next"]["name"] if d["next"] else None,
-            "missing": "; ".join(m["description"] for m in d["next"]["missing"])
-            if d["next"]
-            else "",
-        }
-        for d in data["domains"]
-    ]
     if fmt is OutputFormat.csv:
-        emit(rows, fmt, key="domains")
+        show(domains_report(data), fmt)  # the Maturity page's "Download CSV"
         return
     table = Table(title=f"Maturity at {data['as_of']}", title_justify="left")
     for column in ("domain", "level", "next level needs"):
         table.add_column(column, overflow="fold")
-    for d, r in zip(data["domains"], rows, strict=True):
+    for d in data["domains"]:
         missing = "\n".join(
             f"• {m['description']} ({m['detail']})" for m in (d["next"] or {}).get("missing", [])
         )
-        table.add_row(r["domain"], f"{r['level']} {r['level_name']}", missing or "—")
+        table.add_row(d["name"], f"{d['level']} {d['level_name']}", missing or "—")
     console.print(table)

@@ -33,3 +33,12 @@ def leadline_cli(app: typer.Typer) -> None:
     from leadline.maturity.cli import maturity_command
 
     app.command("maturity")(maturity_command)
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    """The Maturity page (``/maturity``), after Strategy in the nav."""
+    from leadline.maturity.views import maturity_page
+    from leadline.webkit.registry import PageSpec
+
+    return [PageSpec("/maturity", "Maturity", maturity_page, order=75)]

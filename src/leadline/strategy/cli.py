@@ -13,12 +13,11 @@ from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.periods import Period
 from leadline.present.formats import number
-from leadline.present.model import Column
-from leadline.semantic.query import unit_text, value_kind
+from leadline.semantic.query import unit_text
 from leadline.strategy import okrs
 from leadline.strategy.bindings import bindings
 from leadline.strategy.page import StrategyError, strategy_page
-from leadline.strategy.tables import okr_table_report, value_column
+from leadline.strategy.tables import okr_table_report, proof_metrics_report
 
 okr_app = typer.Typer(
     help="OKRs: scores, key results bound to live metrics, check-ins.",
@@ -179,22 +178,6 @@ def _print_page(page: dict[str, Any]) -> None:
         console.print("[bold]Guardrails[/bold]\n" + guardrails)
     if page["lighthouse_value_streams"]:
         console.print("Lighthouse value streams: " + ", ".join(page["lighthouse_value_streams"]))
-    rows = [
-        {
-            "metric": m["name"],
-            "bound_to": m.get("metric"),
-            "current": m["current"],
-            "target": m.get("target"),
-            **value_kind(m.get("metric"), m.get("unit")),
-        }
-        for m in page["metrics"]
-    ]
-    columns = [
-        Column("metric", "Metric"),
-        Column("bound_to", "Bound to", "name"),
-        value_column("current", "Current"),
-        value_column("target", "Target"),
-    ]
-    if rows:
-        title = "Metrics that prove progress"
-        emit(rows, OutputFormat.table, key="metrics", title=title, columns=columns)
+    metrics = proof_metrics_report(page)
+    if metrics.rows:
+        show(metrics, OutputFormat.table)

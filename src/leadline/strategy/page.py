@@ -21,11 +21,17 @@ class StrategyError(ValueError):
 
 
 def strategy_page(
-    app: App, *, name: str | None = None, quarter: str | None = None, engine: str | None = None
+    app: App,
+    *,
+    name: str | None = None,
+    quarter: str | None = None,
+    engine: str | None = None,
+    evaluation: Evaluation | None = None,
 ) -> dict[str, Any]:
     """One strategy (the only one, or ``name``) with its outcomes' bets and OKRs of ``quarter``
-    (default: the current quarter); proof metrics are evaluated over that quarter."""
-    ev = Evaluation(app, engine)
+    (default: the current quarter); proof metrics are evaluated over that quarter. The web
+    passes the ``evaluation`` its pages share, so a score is the one the OKR table shows."""
+    ev = evaluation or Evaluation(app, engine)
     quarter = quarter or quarter_of(ev.now.date())
     with app.store.session() as session:
         pages = list(session.scalars(select(StrategyPage).order_by(StrategyPage.name)))
