@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperOption
 
 from leadline import __version__, plugins
 from leadline.audit.cli import audit
@@ -24,7 +25,22 @@ app = typer.Typer(
     help="leadline: run IT leadership on real data.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    # Markdown joins a docstring's wrapped lines into one paragraph that Rich re-wraps to the
+    # terminal (Rich mode keeps each source line break, cutting descriptions mid-sentence);
+    # ``code`` shows as code. Every sub-command inherits the mode.
+    rich_markup_mode="markdown",
 )
+_typer_type = TyperOption.display_type_rich
+
+
+def _flag_type(self: TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value, so its help shows no type (Typer shows ``<bool>``)."""
+    if self.is_flag and self.metavar is None:
+        return None
+    return _typer_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 
 def _version(value: bool) -> None:

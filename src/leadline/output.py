@@ -9,14 +9,29 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.markup import escape
+from rich.measure import Measurement
 
 from leadline.present.model import Column, Report, humanise, infer
 from leadline.present.render import rich_table, to_csv
 
 console = Console()
 err_console = Console(stderr=True)
+PIPED_MAX_WIDTH = 1000
+
+
+def print_table(table: RenderableType) -> None:
+    """A table on a terminal fits its width (long names fold, never cut); piped or
+    redirected (where Rich would assume 80 columns and fold every word), it is printed at
+    its natural width, up to ``PIPED_MAX_WIDTH`` columns, one line per row for grep or a
+    file."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = Measurement.get(console, console.options.update(width=PIPED_MAX_WIDTH), table)
+    width = max(console.width, min(natural.maximum, PIPED_MAX_WIDTH))
+    Console(file=sys.stdout, width=width, color_system=None).print(table)
 
 
 class OutputFormat(StrEnum):
@@ -65,7 +80,7 @@ def show(report: Report, fmt: OutputFormat, *, empty: str | None = None) -> None
     if fmt is OutputFormat.csv:
         sys.stdout.write(to_csv(report))
     elif report.rows:
-        console.print(rich_table(report))
+        print_table(rich_table(report))
         for note in report.notes:
             console.print(escape(note))
     else:

@@ -10,7 +10,7 @@ import typer
 
 from leadline.catalog.grouping import Scope
 from leadline.context import App
-from leadline.output import console, err_console, to_json
+from leadline.output import console, err_console, print_table, to_json
 from leadline.periods import PeriodError, Window, instant
 from leadline.present.render import document, rich_table, to_csv
 from leadline.semantic import registry
@@ -106,7 +106,7 @@ def list_command(fmt: FmtOpt = Fmt.table) -> None:
     else:
         shown = ("key", "title", "unit", "direction", "default_window")
         report.columns = [c for c in report.columns if c.key in shown]
-        console.print(rich_table(report))
+        print_table(rich_table(report))
 
 
 @metrics_app.command("show")
@@ -146,7 +146,7 @@ def show_command(
     if fmt is Fmt.csv:
         print(to_csv(report), end="")
         return
-    console.print(rich_table(report))
+    print_table(rich_table(report))
     console.print(f"[dim]as of {data['as_of']}; definition: {data['definition']}[/dim]")
 
 
@@ -181,7 +181,7 @@ def explain_command(
     elif fmt is Fmt.csv:
         print(to_csv(report), end="")
     else:
-        console.print(rich_table(report))
+        print_table(rich_table(report))
         meta = report.meta
         console.print(
             f"{registry.get(key).title} of {meta['scope']}: [bold]{meta['display']}[/bold] "
