@@ -156,6 +156,9 @@ def test_error_budgets_are_coloured_by_state_and_clipped(
     bar = _layers(spec)[0]
     assert bar["encoding"]["x"]["scale"]["domain"] == [-100.0, 100]
     assert bar["encoding"]["color"]["field"] == "state"
+    assert len(slos) <= 40  # the small demo charts them all (no "the chart shows" note)
+    assert "The chart shows the" not in html
+    assert "No SLA or XLA attainment for" in html  # the demo has no agreements
     # the policy column of the SLO table: coloured badges with a symbol and the state's words
     badges = re.findall(r'<span class="rag-badge rag-(\w+)">(\S) ([^<]+)</span>', html)
     assert {(c, s, t) for c, s, t in badges} >= {
@@ -174,3 +177,22 @@ def test_the_scorecard_shows_status_in_colour_symbol_and_word(viewer: TestClient
     assert all(s[1] == palette.RAG_SYMBOL[s[0]] for s in statuses)
     assert SCIENTIFIC.search(_text(html)) is None
     assert re.search(r"\d{1,3}(,\d{3})+\.\d{2} EUR", _text(html))  # money grouped, in EUR
+
+
+def test_the_budget_chart_keeps_the_worst_slos_when_there_are_many(
+    viewer: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadline.reliability import views
+
+    monkeypatch.setattr(views, "CHART_SLOS", 5)
+    html = viewer.get("/reliability?since=2026-01-01").text  # other filters: not from the cache
+    spec = _charts(html)["Error budget left, by state"]
+    shown = [r["budget_left_pct"] for r in spec["data"]["values"]]
+    table = viewer.get("/reliability?since=2026-01-01&format=csv&table=slos").text
+    every = sorted(
+        100 * float(r["error_budget_remaining"])
+        for r in csv.DictReader(io.StringIO(table))
+        if r["error_budget_remaining"]
+    )
+    assert sorted(shown) == [round(v, 1) for v in every[:5]]
+    assert "The chart shows the 5 SLOs with the least error budget left" in html

@@ -51,15 +51,36 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
         count_tile("Exhausted budgets", exhausted, "now"),
         count_tile("Alerts firing", sum(1 for s in slos if s["alert"]), "now"),
     ]
+    charted = sorted(slos, key=_budget_left)[:CHART_SLOS]
+    if len(charted) < len(slos):
+        page.notes.append(
+            f"The chart shows the {CHART_SLOS} SLOs with the least error budget left; the "
+            f"table has all {len(slos)}."
+        )
     page.charts.append(
         (
             "Error budget left, by state",
-            charts.error_budget(charts.budget_rows(slos), "Error budget left (%)"),
+            charts.error_budget(charts.budget_rows(charted), "Error budget left (%)"),
         )
     )
     page.tables.append(slo_table(data, slos))
-    page.tables += agreement_tables(app, scope)
+    agreements = agreement_tables(app, scope)
+    if not agreements:
+        page.notes.append(
+            f"No SLA or XLA attainment for {last_month()}: no agreement, ticket or experience "
+            "answer for these services (leadline ingest service-levels, tickets-csv, "
+            "experience-csv)."
+        )
+    page.tables += agreements
     return page
+
+
+CHART_SLOS = 40
+
+
+def _budget_left(slo: dict[str, Any]) -> float:
+    left = slo["error_budget_remaining"]
+    return float("inf") if left is None else float(left)
 
 
 VERDICTS = {"met": "green", "breached": "red", "no_data": "grey", "insufficient_data": "grey"}
