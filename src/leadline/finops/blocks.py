@@ -64,15 +64,22 @@ def header_of(path: Path, kind: str) -> list[str]:
                 Problem(str(path), f"is not a readable Parquet file: {error}")
             ) from None
     with plain_csv(path, kind) as csv_path:
-        return _header_line(csv_path)
+        return _header_line(csv_path, str(path))
 
 
-def _header_line(path: Path) -> list[str]:
-    """The first non-comment record (the header), read with the standard CSV reader."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.reader(handle):
-            if row and not row[0].lstrip().startswith("#"):
-                return row
+def _header_line(path: Path, name: str) -> list[str]:
+    """The first non-comment record (the header), read with the standard CSV reader; a header
+    that is not UTF-8 or not CSV is a problem naming the file (issue 16: it was a traceback)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                if row and not row[0].lstrip().startswith("#"):
+                    return row
+    except UnicodeDecodeError as error:
+        reason = f"is not UTF-8 text (byte {error.start + 1} of its header)"
+        raise InputError(Problem(name, reason)) from None
+    except csv.Error as error:
+        raise InputError(Problem(name, f"has no readable CSV header: {error}")) from None
     return []
 
 

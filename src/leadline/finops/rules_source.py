@@ -135,8 +135,8 @@ class AllocationRulesSource(Source):
         (input_file,) = unit.files
         try:
             text = decode_utf8(input_file.name, input_file.data)
-        except InputError as error:
-            return Parsed(problems=[error.problem])
+        except InputError as error:  # nothing to land, but land still runs: an empty list
+            return Parsed(records=[], problems=[error.problem])
         records: list[tuple[YamlDocument, AllocationRules]] = []
         problems: list[Problem] = []
         read = 0

@@ -90,10 +90,23 @@ def _from_xml(data: bytes) -> dict[str, Any]:
     }
 
 
+def _objects(value: Any, where: str) -> list[dict[str, Any]]:
+    """The JSON objects of a list that should hold only objects; anything else is a ValueError
+    naming where (issue 16: a string in ``groups`` was a traceback)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"is not an OSCAL catalog: {where} is not a list")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ValueError(f"is not an OSCAL catalog: {where}[{index}] is not an object")
+    return value
+
+
 def _prose(part: dict[str, Any]) -> str:
     """JSON parts keep prose in ``prose`` and may nest parts."""
     texts = [str(part.get("prose") or "")]
-    texts += [_prose(p) for p in part.get("parts") or []]
+    texts += [_prose(p) for p in _objects(part.get("parts"), "parts")]
     return re.sub(r"\s+", " ", " ".join(t for t in texts if t)).strip()
 
 
@@ -109,11 +122,11 @@ def _from_json(data: bytes) -> dict[str, Any]:
 
 
 def _parts(node: dict[str, Any], name: str) -> list[str]:
-    return [_prose(p) for p in node.get("parts") or [] if p.get("name") == name]
+    return [_prose(p) for p in _objects(node.get("parts"), "parts") if p.get("name") == name]
 
 
 def _has_prop(node: dict[str, Any], name: str) -> bool:
-    return any(p.get("name") == name for p in node.get("props") or [])
+    return any(p.get("name") == name for p in _objects(node.get("props"), "props"))
 
 
 def read_csf_core(data: bytes) -> CsfCore:
@@ -125,15 +138,16 @@ def read_csf_core(data: bytes) -> CsfCore:
     nodes: list[dict[str, Any]] = []
     statements: dict[str, str] = {}
     withdrawn: list[Withdrawn] = []
-    for group in catalog.get("groups") or []:
+    for group in _objects(catalog.get("groups"), "groups"):
         function = str(group.get("id") or "")
         nodes.append(
             {"id": function, "level": "function", "name": str(group.get("title", "")).title()}
         )
         statements[function] = " ".join(_parts(group, "overview"))
-        for category in group.get("controls") or []:
+        for category in _objects(group.get("controls"), "controls"):
             _category(category, function, nodes, statements, withdrawn)
-    metadata = catalog.get("metadata") or {}
+    metadata = catalog.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     library = parse_library(
         {
             "framework": {
@@ -165,7 +179,7 @@ def _category(
 ) -> None:
     cid, title = str(category.get("id")), str(category.get("title") or "")
     statement = " ".join(_parts(category, "statement")).strip()
-    subcategories = category.get("controls") or []
+    subcategories = _objects(category.get("controls"), "controls")
     if not statement:
         withdrawn.append(Withdrawn(cid, "category", title))
         withdrawn += [
