@@ -7,6 +7,7 @@ test-output/qbr/ for a person to look at."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -219,3 +220,24 @@ def test_a_future_quarter_says_so_and_judges_at_the_reports_instant(
     assert future.data["maturity"]["as_of"] == NOW.date()
     past = qbr.qbr_data(app, "2026Q3", now=NOW)
     assert past["state"] == "complete" and past["costs"]["last_month"] == "2026-09"
+    html = qbr.html_document(past)
+    assert "provisional" not in html.lower() and "has not started" not in html
+    assert "Sep 2026, the last complete month:" in " ".join(html.split())
+
+
+def test_a_quarter_without_a_complete_month_highlights_the_month_before(
+    demo: tuple[App, DemoResult],
+) -> None:
+    """On 15 October 2026 no month of 2026Q4 is over: the top teams are September's, and
+    the text says that none of the quarter is complete; the quarter's total is October so
+    far."""
+    app, _ = demo
+    data = qbr.qbr_data(app, "2026Q4", now=dt.datetime(2026, 10, 15, 12))
+    costs = data["costs"]
+    assert costs["last_month"] == "2026-09" and not costs["highlight_in_quarter"]
+    assert costs["quarter_months"] == ["2026-10"] and costs["quarter_to_date"]
+    october = next(p for p in costs["monthly"] if p["month"] == "2026-10")
+    assert october["partial"] and costs["quarter_total"] == pytest.approx(october["value"])
+    text = " ".join(qbr.html_document(data).split())
+    assert "Sep 2026, the last complete month (none of 2026Q4 is complete yet)" in text
+    assert "Cost in 2026Q4 so far (Oct 2026, the last to 15 Oct 2026)" in text
