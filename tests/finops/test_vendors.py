@@ -5,7 +5,9 @@ period, commitment, run-rate projection, renewal and notice flags."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -186,6 +188,13 @@ def test_vendors_cli(app: App, tmp_path: Path) -> None:
     assert by_contract(json.loads(result.output))["aws-edp"]["spend_to_date"] == "255.00"
     table = CliRunner().invoke(cli, [*args, "--format", "csv"])
     assert table.exit_code == 0
-    assert "datadog-2025,300.00,5000.00,330.82,2026-03-01," in table.output
+    rows = {r["contract"]: r for r in csv.DictReader(io.StringIO(table.output))}
+    datadog = rows["datadog-2025"]  # the FinOps vendors page's CSV: the same report
+    assert (datadog["spend"], datadog["committed"], datadog["projected"]) == (
+        "300.00",
+        "5000.00",
+        "330.82",
+    )
+    assert (datadog["renewal"], datadog["currency"]) == ("2026-03-01", "USD")
     bad = CliRunner().invoke(cli, ["--home", home, "finops", "vendors", "--at", "soon"])
     assert bad.exit_code != 0

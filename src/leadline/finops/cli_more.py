@@ -22,14 +22,18 @@ from leadline.finops.cli import (
     finops_app,
 )
 from leadline.finops.report import FinOpsError
-from leadline.output import OutputFormat, emit, to_json
+from leadline.finops.tables import anomalies_table, budget_table, unit_cost_table, vendors_table
+from leadline.output import OutputFormat, show, to_json
+from leadline.present.model import Report
 
 
-def _print(data: dict[str, Any], fmt: OutputFormat, rows: list[dict[str, Any]], **kw: Any) -> None:
+def _show(data: dict[str, Any], fmt: OutputFormat, report: Report) -> None:
+    """The command's JSON document, or its report (``finops/tables.py``: the FinOps pages
+    show the same) as a table or CSV."""
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    emit(rows, fmt, **kw)
+    show(report, fmt)
     _warn(data)
 
 
@@ -62,28 +66,7 @@ def budget_command(
     except FinOpsError as error:
         _fail(error)
         return
-    rows = [
-        {
-            by: g["key"],
-            "budget": g["budget"],
-            "actual": g["actual"],
-            "variance": g["variance"],
-            "used": "" if g["used"] is None else f"{g['used'] * 100:.1f}%",
-            "forecast": g["forecast"],
-            "status": g["status"],
-            f"forecast {data['next_month']}": g["next_month_forecast"],
-        }
-        for g in data["groups"]
-    ]
-    progress = (
-        f"{data['elapsed_days']} of {data['days_in_month']} days"
-        if data["in_progress"]
-        else "complete"
-        if data["elapsed_days"]
-        else "no data yet"
-    )
-    title = f"Budget {data['month']} by {by} ({data['currency']}, {progress})"
-    _print(data, fmt, rows, key="groups", title=title)
+    _show(data, fmt, budget_table(data))
 
 
 @finops_app.command("anomalies")
@@ -116,18 +99,7 @@ def anomalies_command(
     except ValueError as error:
         _fail(error)
         return
-    title = (
-        f"Cost anomalies {data['since']} to {data['until']} "
-        f"({len(data['anomalies'])} in {data['series']} series)"
-    )
-    rows = [
-        {
-            k: a[k]
-            for k in ("day", "service", "currency", "cadence", "cost", "baseline_mean", "excess")
-        }
-        for a in data["anomalies"]
-    ]
-    _print(data, fmt, rows, key="anomalies", title=title)
+    _show(data, fmt, anomalies_table(data))
 
 
 @finops_app.command("unit-cost")
@@ -161,9 +133,7 @@ def unit_cost_command(
     except FinOpsError as error:
         _fail(error)
         return
-    rows = [{by: g["key"], **{k: v for k, v in g.items() if k != "key"}} for g in data["groups"]]
-    title = f"Unit cost {data['month']} per {driver} by {by} ({data['currency']})"
-    _print(data, fmt, rows, key="groups", title=title)
+    _show(data, fmt, unit_cost_table(data))
 
 
 @finops_app.command("vendors")
@@ -184,15 +154,4 @@ def vendors_command(
     except ValueError:
         raise typer.BadParameter("must be a date, YYYY-MM-DD", param_hint="--at") from None
     data = vendors.vendors_report(app, at=day, cost_type=_cost_type(cost), engine=engine)
-    rows = [
-        {
-            "contract": c["contract"],
-            "spend": c["spend_to_date"],
-            "committed": c["term_commitment"],
-            "projected": c["projected_spend"],
-            "renewal": c["renewal_date"],
-            "flags": ", ".join(f.replace("_", " ") for f in c["flags"]),
-        }
-        for c in data["contracts"]
-    ]
-    _print(data, fmt, rows, key="contracts", title=f"Vendor contracts at {data['at']}")
+    _show(data, fmt, vendors_table(data))

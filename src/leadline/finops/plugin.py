@@ -61,7 +61,15 @@ def leadline_metrics() -> Iterable[Any]:
 
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
+    from leadline.finops import pages
     from leadline.finops.views import finops
     from leadline.webkit.registry import PageSpec
 
-    return [PageSpec("/finops", "FinOps", finops, order=50)]
+    return [
+        PageSpec("/finops", "FinOps", finops, order=50),
+        PageSpec("/finops/trend", "Cost trend", pages.trend, order=51, nav=False),
+        PageSpec("/finops/budget", "Budgets", pages.budget, order=52, nav=False),
+        PageSpec("/finops/anomalies", "Cost anomalies", pages.anomaly_page, order=53, nav=False),
+        PageSpec("/finops/unit-cost", "Unit cost", pages.unit_cost_page, order=54, nav=False),
+        PageSpec("/finops/vendors", "Vendors", pages.vendor_page, order=55, nav=False),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from leadline.context import App
+from leadline.finops.pages import LINKS
 from leadline.finops.report import showback
 from leadline.finops.tables import showback_report
 from leadline.periods import Period
@@ -16,7 +17,7 @@ from leadline.webkit.viewdata import Page, Table, last_month
 
 
 def finops(app: App, filters: Filters, scope: Scope) -> Page:
-    page = Page("FinOps", period="month")
+    page = Page("FinOps", period="month", links=LINKS)
     month = filters.month or last_month()
     page.notes.append(f"Showback of {month} (effective cost).")
     for by, caption in (
