@@ -132,7 +132,7 @@ def test_risk_editor_edits_a_risk_through_the_form_and_admin_sees_it(demo_copy: 
     with TestClient(create_app(settings, background=False)) as admin:
         login(admin, "ada")
         audit = admin.get("/admin/audit?entity_type=risk").text
-        assert f"risk {key}" in audit and "eve" in audit and "likelihood" in audit
+        assert f"risk {key}" in audit and "eve" in audit and "Likelihood" in audit
 
 
 def test_strategy_editor_checks_in_and_updates_the_plan(demo_copy: Path) -> None:

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.output import OutputFormat, emit, err_console, to_json
+from leadline.output import OutputFormat, emit, err_console, show, to_json
 from leadline.people import paved_road, skills
 from leadline.people.metrics import MIN_RESPONDENTS
 from leadline.people.report import DevexError, devex
+from leadline.people.tables import skill_rows, skills_report
 from leadline.periods import Period
 
 
@@ -105,20 +106,22 @@ def skills_command(
     *,
     team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
     gaps: Annotated[bool, typer.Option("--gaps", help="Only skills with a gap.")] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Also skills the team's people have that the team does not need."
+        ),
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")] = (
         OutputFormat.table
     ),
 ) -> None:
-    """Skills matrix: needed vs present skills per team, with open roles and training."""
+    """Skills matrix: the skills each team needs vs the people who have them, with open roles
+    and training, and the state of each need (met, covered by plan, uncovered)."""
     app: App = ctx.obj
     data = skills.skills_matrix(app, team=team)
     if fmt is OutputFormat.json:
         print(to_json(data))
         return
-    rows = [
-        {"team": t["team"], **s}
-        for t in data["teams"]
-        for s in t["skills"]
-        if not gaps or s["gap"] > 0
-    ]
-    emit(rows, fmt, key="skills", title="Skills: needed vs present")
+    rows = skill_rows(data, gaps=gaps, everything=everything)
+    show(skills_report(rows), fmt, empty="No skills needed" + (" with a gap." if gaps else "."))

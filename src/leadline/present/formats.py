@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -41,6 +42,22 @@ MINOR_UNITS: dict[str, int] = {
     "CLF": 4,
     "UYW": 4,
 }
+
+
+# An enumerated value written in snake_case (at_risk, not_implemented, in_progress).
+_SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def words(value: Any) -> str:
+    """A value as people read it when its column is not typed: an enumeration written in
+    snake_case as words (``at_risk`` -> ``At risk``), the group of facts with no place as
+    "Not assigned", anything else (names, ids, slugs with dashes) unchanged, absent as a dash."""
+    if value is None or value == "":
+        return ABSENT
+    text = str(value)
+    if text == NO_GROUP:
+        return NO_GROUP_TITLE
+    return humanise(text) if _SNAKE.fullmatch(text) else text
 
 
 def minor_units(currency: str) -> int:

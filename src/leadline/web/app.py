@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadline import __version__, plugins
 from leadline.config import Settings, load_settings
 from leadline.context import App
-from leadline.web import auth, targets, webhooks
+from leadline.web import assets, auth, targets, webhooks
 from leadline.web.guards import RequestGuard
 from leadline.web.intake import IntakeWriter, PendingWorker
 from leadline.web.ratelimit import LoginLimiter
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         title="leadline",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served from the package's Swagger UI (web.assets)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -120,6 +120,7 @@ def _include_routes(api: FastAPI, settings: Settings, pages: registry.Pages) -> 
     (``leadline_pages``) the plugins register."""
     api.include_router(auth.router)
     api.include_router(webhooks.router)
+    api.include_router(assets.router)
     from leadline.web import api as api_routes
     from leadline.web import forms, oidc, reports, views
 

@@ -53,9 +53,11 @@ class Table:
         return None if found is None else found.get(str(row.get(key)))
 
     def body(self) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
-        """Each row with its shown cells as (alignment class, text for people)."""
+        """Each row with its shown cells as (CSS classes: alignment, ``name`` for
+        identifiers; text for people)."""
         columns = self.columns
-        classes = [align(c) for c in columns]
+        # identifiers (kind name) never wrap: a table scrolls rather than cut "R-016"
+        classes = [align(c) + (" name" if c.kind == "name" else "") for c in columns]
         texts = cells(self.report, columns)
         return [
             (row, list(zip(classes, shown, strict=True)))

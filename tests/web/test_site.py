@@ -1,0 +1,206 @@
+"""The site-wide quality gate, in Debian's Chromium against one real uvicorn server over the
+small demo: every nav page (read from the page registry, so a new page is covered without
+editing this file), the audit log and the HTML QBR, as admin and as viewer, at 1400 px and at
+390 px (a phone). On each: no horizontal scrolling of the page, no text leaving its table cell
+or tile, no number in scientific notation, no table column blank in every row, no console or
+page error, and no serious or critical WCAG 2.1 AA violation found by axe-core (vendored in
+tests/support/vendor). A full-page screenshot of each goes to test-output/web/site/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.conftest import OUTPUT
+from tests.web.support import PASSWORD
+from tests.web.test_crash import free_port, start_server
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = OUTPUT / "web" / "site"
+AXE = Path(__file__).parents[1] / "support" / "vendor" / "axe-4.14.1.min.js"
+WIDTHS = (1400, 390)
+ROLES = {"admin": "ada", "viewer": "vic"}
+# 1.5e+05, 3.5E-3, 2e10: a number written with an exponent
+SCIENTIFIC = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+# "at_risk", "▲ not_implemented": a whole value (a cell, a label, an option) that is an
+# enumeration's code; identifiers within sentences are left alone
+SNAKE = re.compile(r"\W*[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def nav_pages() -> list[str]:
+    """The pages of the nav (the registry's, in order), the admin's audit log and the QBR."""
+    from leadline.webkit.registry import registered
+
+    return [path for path, _title in registered().nav] + ["/admin/audit", "/reports/qbr"]
+
+
+# Measured in the page: the document's width, cells and tiles whose text is wider than their
+# box, columns blank in every row, and the visible text.
+MEASURE = """() => {
+  // the text nodes people read (outside code samples, scripts and charts), trimmed
+  function texts(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: n => n.parentElement.closest('code, pre, script, style, svg, title')
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT });
+    const found = [];
+    while (walker.nextNode()) {
+      const text = walker.currentNode.textContent.trim();
+      if (text) { found.push(text); }
+    }
+    return found;
+  }
+  const boxes = [...document.querySelectorAll(
+    'td, th, .kpi, .kpi > *, h1, h2, h3, figcaption, .filters .field, nav li, dt, dd')];
+  const overflowing = boxes.filter(e => {
+    const style = getComputedStyle(e);
+    if (style.display === 'inline' || style.overflowX !== 'visible') { return false; }
+    return e.scrollWidth > e.clientWidth + 1;
+  }).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ': '
+        + e.textContent.trim().slice(0, 60));
+  const blank = [];
+  document.querySelectorAll('table').forEach((table, n) => {
+    const rows = [...table.querySelectorAll('tbody tr')];
+    if (!rows.length) { return; }
+    const heads = [...table.querySelectorAll('thead th')].map(h => h.textContent.trim());
+    const width = Math.max(...rows.map(r => r.cells.length));
+    for (let i = 0; i < width; i++) {
+      const cells = rows.map(r => r.cells[i]).filter(c => c && c.colSpan === 1);
+      if (cells.length === rows.length && cells.every(c => c.textContent.trim() === '')) {
+        blank.push('table ' + (n + 1) + ' column ' + (heads[i] || i + 1));
+      }
+    }
+  });
+  return {
+    scrollWidth: document.scrollingElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    overflowing: overflowing,
+    blank: blank,
+    text: document.body.innerText,
+    // text people read, outside code samples and form values
+    words: texts(document.body),
+    failedCharts: [...document.querySelectorAll('.chart')]
+      .filter(e => e.textContent.startsWith('Chart failed')).map(e => e.textContent),
+  };
+}"""
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+    resultTypes: ['violations'],
+  });
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+         + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')
+         + (v.nodes.length > 3 ? ' and ' + (v.nodes.length - 3) + ' more' : ''));
+}"""
+
+# leadline.js marks each chart once drawn at its final width
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.chart[data-spec]')]
+  .every(e => e.dataset.ready === '1')"""
+
+
+@pytest.fixture(scope="module")
+def server(demo_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("site") / "home"
+    shutil.copytree(demo_home, home, ignore=shutil.ignore_patterns("demo-sources"))
+    port = free_port()
+    process = start_server(home, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="module")
+def contexts(server: str, browser: Browser) -> Iterator[dict[str, BrowserContext]]:
+    """One logged-in browser context per role, shared by the module's tests."""
+    made: dict[str, BrowserContext] = {}
+    for role, user in ROLES.items():
+        context = browser.new_context(base_url=server)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("User name").fill(user)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(re.compile(r"/$"), timeout=120_000)
+        page.close()
+        made[role] = context
+    yield made
+    for context in made.values():
+        context.close()
+
+
+def _slug(path: str) -> str:
+    return path.strip("/").replace("/", "-") or "scorecard"
+
+
+def check_page(context: BrowserContext, path: str, role: str, width: int) -> list[str]:
+    """The problems of ``path`` seen by ``role`` at ``width`` px (screenshot saved)."""
+    page: Page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"console {message.type}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
+    )
+    try:
+        answer = page.goto(path, timeout=120_000)
+        assert answer is not None
+        if role == "viewer" and path.startswith("/admin/"):
+            return [] if answer.status == 403 else [f"HTTP {answer.status}, not 403"]
+        if answer.status != 200:
+            return [f"HTTP {answer.status}"]
+        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+        seen: dict[str, Any] = page.evaluate(MEASURE)
+        page.screenshot(path=str(SHOTS / f"{_slug(path)}-{role}-{width}.png"), full_page=True)
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+        violations: list[str] = page.evaluate(AXE_RUN)
+    finally:
+        page.close()
+    problems = [*errors, *(f"axe: {v}" for v in violations)]
+    if seen["scrollWidth"] > seen["innerWidth"]:
+        problems.append(f"page {seen['scrollWidth']} px wide in a {seen['innerWidth']} px window")
+    problems += [f"text wider than its box: {o}" for o in seen["overflowing"]]
+    problems += [f"blank in every row: {b}" for b in seen["blank"]]
+    problems += seen["failedCharts"]
+    problems += [f"scientific notation: {n}" for n in SCIENTIFIC.findall(seen["text"])]
+    snake = sorted({w for w in seen["words"] if SNAKE.fullmatch(w)})
+    problems += [f"a value in snake_case: {w}" for w in snake]
+    if any("(none)" in w for w in seen["words"]):
+        problems.append('"(none)" shown instead of "Not assigned"')
+    return problems
+
+
+@pytest.mark.parametrize("path", nav_pages())
+def test_page_fits_reads_and_passes_axe(path: str, contexts: dict[str, BrowserContext]) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    problems = [
+        f"{role} at {width} px: {problem}"
+        for role, context in contexts.items()
+        for width in WIDTHS
+        for problem in check_page(context, path, role, width)
+    ]
+    assert problems == [], "\n".join(problems)
