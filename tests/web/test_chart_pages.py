@@ -152,7 +152,7 @@ def test_error_budgets_are_coloured_by_state_and_clipped(
     states = {r["state"] for r in rows.values()}
     assert {"Healthy", "At risk", "Exhausted"} <= states, states
     outliers = [r for r in rows.values() if (r["budget_left_pct"] or 0) < -100]
-    assert outliers and all("clipped" in r["label"] for r in outliers)
+    assert outliers and all(r["label"].startswith("◀ -") for r in outliers)
     bar = _layers(spec)[0]
     assert bar["encoding"]["x"]["scale"]["domain"] == [-100.0, 100]
     assert bar["encoding"]["color"]["field"] == "state"

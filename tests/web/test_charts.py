@@ -160,7 +160,7 @@ def test_error_budget_bars_by_state_with_the_outlier_clipped() -> None:
         "budget_left_pct": -1267.6,
         "drawn": -100.0,
         "state": "Exhausted",
-        "label": "◀ -1,267.6 % (clipped)",
+        "label": "◀ -1,267.6 %",
     }
     assert by_slo["over"]["drawn"] == -50.0 and by_slo["over"]["label"] == "-50.0 %"
     assert by_slo["thin"]["state"] == "At risk" and by_slo["thin"]["label"] == "16.8 %"
@@ -172,7 +172,7 @@ def test_error_budget_bars_by_state_with_the_outlier_clipped() -> None:
         "label": "no data",
     }
     spec = charts.error_budget(rows, "Error budget left (%)")
-    bar, outside, inside = _layers(spec)
+    bar, outside, inside, overspent = _layers(spec)
     x = bar["encoding"]["x"]
     assert x["field"] == "drawn" and x["scale"]["domain"] == [-100.0, 100]
     # the at-risk SLO takes 16.8 of a 200-point axis, not 16.8 of 1,367.6
@@ -185,10 +185,13 @@ def test_error_budget_bars_by_state_with_the_outlier_clipped() -> None:
         "No data": palette.RAG["grey"],
     }
     assert bar["encoding"]["y"]["sort"] == ["spent", "over", "thin", "fine", "quiet"]
-    labels = {r["slo"] for r in _kept(outside, rows)} | {r["slo"] for r in _kept(inside, rows)}
-    assert labels == set(by_slo)  # every bar has its true value as a label
+    labelled = [r["slo"] for layer in (outside, inside, overspent) for r in _kept(layer, rows)]
+    assert sorted(labelled) == sorted(by_slo)  # every bar has its true value as a label, once
     assert {r["slo"] for r in _kept(inside, rows)} == {"fine"}  # long bars: label inside
-    assert "stops at -100 %" in _title(spec)["subtitle"]
+    assert {r["slo"] for r in _kept(overspent, rows)} == {"spent", "over"}  # by the zero line
+    assert overspent["encoding"]["x"]["field"] == "at"
+    assert {"calculate": "0", "as": "at"} in overspent["transform"]
+    assert _title(spec)["subtitle"] == "Axis cut at -100 % (◀); labels give the true values"
     assert {"field": "label", "title": "Budget left", "type": "nominal"} in bar["encoding"][
         "tooltip"
     ]

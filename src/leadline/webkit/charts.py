@@ -25,7 +25,18 @@ def _data(_rows: list[dict[str, Any]]) -> Any:
 def _spec(chart: alt.TopLevelMixin, rows: list[dict[str, Any]]) -> dict[str, Any]:
     spec: dict[str, Any] = chart.to_dict()
     spec["data"] = {"values": rows}
+    title = _layer_title(spec)
+    if title is not None:  # one title on top (the page's script drops it on a phone)
+        spec["title"] = title
     return spec
+
+
+def _layer_title(spec: dict[str, Any]) -> Any:
+    """The title Altair copies onto every layer of a layered chart, removed from them."""
+    if "layer" not in spec:
+        return spec.pop("title", None)
+    titles = [_layer_title(layer) for layer in spec["layer"]]
+    return next((t for t in titles if t is not None), None)
 
 
 def lines(
@@ -183,6 +194,7 @@ def risk_matrix(cells: list[dict[str, Any]], bands: Sequence[str], title: str) -
 
 
 INSIDE_FROM = 60  # bars longer than this (in %) carry their label inside
+INSIDE_BELOW = 40  # so do overspent bars beyond -40 %
 BUDGET_FLOOR = -100.0  # budget left below this (overspent more than twice) is drawn clipped
 
 
@@ -198,7 +210,7 @@ def budget_rows(slos: list[dict[str, Any]]) -> list[dict[str, Any]]:
         drawn = 0.0 if pct is None else max(pct, BUDGET_FLOOR)
         label = "no data" if pct is None else f"{number(pct, 1)} %"
         if pct is not None and pct < BUDGET_FLOOR:
-            label = f"◀ {label} (clipped)"
+            label = f"◀ {label}"  # the bar is cut at the axis's end
         out.append(
             {
                 "slo": s["slo"],
@@ -215,8 +227,9 @@ def error_budget(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     """Error budget left per SLO (``budget_rows``), worst first, each bar coloured by its
     policy state (healthy, at risk, exhausted, no data: green, amber, red, grey, with a
     legend) and labelled with its true value. The axis stops at -100 % (a budget overspent
-    twice over); a bar beyond it is drawn to the edge and its label says "clipped", so one
-    outlier (-1,268 %) does not squeeze the at-risk SLOs into slivers."""
+    twice over); a bar beyond it is drawn to the edge and its label starts with ◀ (the
+    subtitle says so), so one outlier (-1,268 %) does not squeeze the at-risk SLOs into
+    slivers. Labels sit inside long bars, so none runs past a narrow chart."""
     states = list(palette.BUDGET_STATES)
     low = BUDGET_FLOOR if any(r["drawn"] < 0 for r in rows) else 0.0
     clipped = any(
@@ -225,10 +238,7 @@ def error_budget(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     heading = (
         alt.TitleParams(
             title,
-            subtitle=(
-                f"The axis stops at {BUDGET_FLOOR:.0f} %: a longer bar is cut, "
-                "its label gives the true value"
-            ),
+            subtitle=f"Axis cut at {BUDGET_FLOOR:.0f} % (◀); labels give the true values",
         )
         if clipped
         else title
@@ -258,10 +268,11 @@ def error_budget(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
             alt.Tooltip("label:N", title="Budget left"),
         ],
     )
-    # The true value beside the bar (right of the zero line for overspent budgets), or
-    # inside a long bar's end in white, so no label runs past the chart.
+    # The true value inside a long bar in white (at its end, or by the zero line for an
+    # overspent budget), else beside it, so no label runs past the chart on a phone either.
     outside = (
         base.transform_filter(f"datum.drawn <= {INSIDE_FROM}")
+        .transform_filter(f"datum.drawn > {-INSIDE_BELOW}")
         .transform_calculate(at="max(datum.drawn, 0)")
         .mark_text(align="left", dx=4, fontSize=11, color="#1a1a1a")
         .encode(y=y, x=alt.X("at:Q"), text="label:N")
@@ -271,7 +282,13 @@ def error_budget(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
         .mark_text(align="right", dx=-4, fontSize=11, color="#ffffff")
         .encode(y=y, x=alt.X("drawn:Q"), text="label:N")
     )
-    return _spec(bar + outside + inside, rows)
+    overspent = (
+        base.transform_filter(f"datum.drawn <= {-INSIDE_BELOW}")
+        .transform_calculate(at="0")
+        .mark_text(align="right", dx=-4, fontSize=11, color="#ffffff")
+        .encode(y=y, x=alt.X("at:Q"), text="label:N")
+    )
+    return _spec(bar + outside + inside + overspent, rows)
 
 
 def _chart(rows: list[dict[str, Any]], title: str) -> Any:
