@@ -46,13 +46,11 @@ def screen_table(file: str, table: pa.Table, key: Sequence[str]) -> tuple[pa.Tab
     """``table`` without the rows that must not land, and the problems of repeated keys."""
     if table.num_rows < 2 or _distinct(table, key):
         return table, []
-    keyed = table.select(list(key)).append_column(
-        _INDEX, pa.array(np.arange(table.num_rows, dtype=np.int64))
-    )
-    groups = keyed.group_by(list(key), use_threads=False).aggregate([(_INDEX, "list")])
-    lists = groups.column(f"{_INDEX}_list")
-    repeated = pc.filter(lists, pc.greater(pc.list_value_length(lists), 1))
-    positions = np.sort(np.asarray(pc.list_flatten(repeated).to_numpy(zero_copy_only=False)))
+    codes = _key_codes(table, key)
+    repeated = np.bincount(codes)[codes] > 1
+    if not repeated.any():
+        return table, []
+    positions = np.flatnonzero(repeated)
     rows = table.take(pa.array(positions)).to_pylist()
     for position, row in zip(positions, rows, strict=True):
         row[_INDEX] = int(position)
@@ -62,6 +60,24 @@ def screen_table(file: str, table: pa.Table, key: Sequence[str]) -> tuple[pa.Tab
     keep = np.ones(table.num_rows, dtype=bool)
     keep[[row[_INDEX] for row in drop]] = False
     return table.filter(pa.array(keep)), problems
+
+
+def _key_codes(table: pa.Table, key: Sequence[str]) -> np.ndarray:
+    """One dense integer per row, equal for rows of equal keys: each key column dictionary-
+    encoded (a hash pass; nulls are a value), several combined and renumbered."""
+    combined: np.ndarray | None = None
+    for name in key:
+        column = table.column(name)
+        values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        if combined is None:
+            combined = codes
+        else:
+            combined = combined * (int(codes.max()) + 1) + codes
+            combined = np.unique(combined, return_inverse=True)[1].reshape(-1)
+    assert combined is not None
+    return combined
 
 
 def screen_rows(
@@ -169,8 +185,8 @@ def _hashable(value: Any) -> Hashable:
 
 
 def _distinct(table: pa.Table, key: Sequence[str]) -> bool:
-    """Whether no two rows share a key: one hash pass (a single column's distinct values, or a
-    group-by over several)."""
+    """Whether no two rows share a key, the common case, in one hash pass: a single column's
+    distinct values (nulls count as one value), or a group-by over several."""
     if len(key) == 1:
         return bool(len(pc.unique(table.column(key[0]))) == table.num_rows)
     grouped = table.select(list(key)).group_by(list(key), use_threads=False).aggregate([])

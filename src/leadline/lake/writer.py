@@ -181,10 +181,14 @@ class LakeWriter:
         where = pc.index_in(
             _key_strings(before, table.key), value_set=_key_strings(after, table.key)
         )
-        now = _key_strings(after, compared).take(where)
-        changed = pc.fill_null(pc.not_equal(_key_strings(before, compared), now), True)
-        if pc.any(changed).as_py():
-            rows = before.filter(changed).select([*table.key, BATCH_COLUMN])
+        now = after.take(where)
+        changed = np.zeros(before.num_rows, dtype=bool)
+        for name in compared:  # column by column, no text: equal, or null in both
+            old, new = before.column(name), now.column(name)
+            same = pc.or_kleene(pc.equal(old, new), pc.and_(pc.is_null(old), pc.is_null(new)))
+            changed |= ~np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False))
+        if changed.any():
+            rows = before.filter(pa.array(changed)).select([*table.key, BATCH_COLUMN])
             self.superseded_rows.append((table, rows))
 
     def delete_matching(self, table: FactTable, columns: tuple[str, ...], keys: pa.Table) -> int:
