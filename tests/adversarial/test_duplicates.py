@@ -231,3 +231,25 @@ def test_the_cli_summary_and_rejects_show_what_was_superseded(app: App, tmp_path
     rejects = run("rejects", "--format", "json")
     assert "supersedes deployments deployment_id D1" in rejects.output
     assert '"severity": "notice"' in rejects.output
+
+
+def test_catalog_entities_an_exact_repeat_warns_a_different_one_is_rejected(
+    app: App, tmp_path: Path
+) -> None:
+    """Catalog entities keep their rule (the first definition lands) and, like rows, an exact
+    repeat is a warning, not a reject."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "apiVersion: leadline.io/v1\nkind: Catalog\nteams:\n"
+        "  - {name: t, type: platform}\n"  # teams[0]
+        "  - {name: t, type: platform}\n"  # teams[1]: exact repeat
+        "  - {name: t, type: enabling}\n"  # teams[2]: other type
+    )
+    result = _ingest(app, "catalog-yaml", path)
+    found = [(p.field, p.severity) for p in result.problems]
+    assert found == [("teams[1].name", "warning"), ("teams[2].name", "error")]
+    assert result.problems[0].reason == (
+        f"duplicate team 't': already defined in {path} (document 1); "
+        "repeats it exactly and landed once"
+    )
+    assert result.problems[1].reason.endswith("; this definition was rejected")

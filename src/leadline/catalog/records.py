@@ -82,7 +82,9 @@ class Record:
 
 
 def drop_duplicates(records: list[Record]) -> tuple[list[Record], list[Problem]]:
-    """Keep the first definition of each entity in a batch; later ones are errors."""
+    """Keep the first definition of each entity in a batch; a later one that differs is an
+    error, one that repeats it exactly a warning (it lands once), as for CSV rows
+    (ingest.repeats)."""
     seen: dict[tuple[type[Base], Any], Record] = {}
     kept, problems = [], []
     for record in records:
@@ -92,12 +94,15 @@ def drop_duplicates(records: list[Record]) -> tuple[list[Record], list[Problem]]
             kept.append(record)
             continue
         kind = KIND_NAMES.get(record.model, record.model.__name__)
+        same = record.values == first.values and record.refs == first.refs
+        verdict = "repeats it exactly and landed once" if same else "this definition was rejected"
         problems.append(
             record.problem(
                 f"duplicate {kind} {record.key!r}: already defined in {first.file} "
-                f"(document {first.row}); this definition was rejected",
+                f"(document {first.row}); {verdict}",
                 "name" if isinstance(record.key, str) else None,
                 record.key if isinstance(record.key, str) else None,
+                "warning" if same else "error",
             )
         )
     return kept, problems
