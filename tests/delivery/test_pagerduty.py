@@ -96,22 +96,23 @@ def test_an_unknown_event_type_is_unknown() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "field"),
+    ("name", "path", "field"),
     [
-        (["event", "occurred_at"], "event.occurred_at"),
-        (["event", "data", "created_at"], "event.data.created_at"),
-        (["event", "data", "service"], "event.data.service.id"),
-        (["event", "data"], "event.data"),
+        ("triggered", ["event", "occurred_at"], "event.occurred_at"),
+        # a triggered event starts at occurred_at when it has no created_at (issue 21)
+        ("acknowledged", ["event", "data", "created_at"], "event.data.created_at"),
+        ("triggered", ["event", "data", "service"], "event.data.service.id"),
+        ("triggered", ["event", "data"], "event.data"),
     ],
 )
-def test_a_missing_field_is_named_by_its_path(path: list[str], field: str) -> None:
-    payload = fixture("pagerduty", "triggered.json")
+def test_a_missing_field_is_named_by_its_path(name: str, path: list[str], field: str) -> None:
+    payload = fixture("pagerduty", f"{name}.json")
     target = payload
     for step in path[:-1]:
         target = target[step]
     del target[path[-1]]
     with pytest.raises(FieldMissing) as error:
-        normalise(PARSER, "incident.triggered", payload)
+        normalise(PARSER, f"incident.{name}", payload)
     assert error.value.field == field
 
 

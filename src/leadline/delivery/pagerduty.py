@@ -7,13 +7,15 @@ Two inputs, in the shapes PagerDuty documents:
   ``incident.*`` event whose ``data`` is an incident is one observation of it, versioned by
   ``occurred_at``: ``incident.resolved`` sets ``resolved_at`` to ``occurred_at``, and any later
   status event (``incident.reopened``, ``incident.acknowledged``...) clears it again, so
-  deliveries may arrive in any order. An event about an already resolved incident that is not
-  the resolution itself (e.g. ``incident.priority_updated`` after the fact) is ignored: it
-  does not say when the incident was resolved. Notes, responders, status updates,
-  ``service.*`` and ``pagey.ping`` events carry nothing measured (ignored); other types are
-  stored raw as unknown. PagerDuty sends no event-type header; the type is in the body.
-  Delivery ids: the ``X-Webhook-Id`` header, which PagerDuty repeats on retries, else
-  ``event.id``.
+  deliveries may arrive in any order. The incident starts at ``data.created_at``; V3 data
+  without it (deliveries of 2021, samples from PagerDuty's documentation) is accepted for
+  ``incident.triggered``, whose ``occurred_at`` is the start. An event about an already
+  resolved incident that is not the resolution itself (e.g. ``incident.priority_updated``
+  after the fact) is ignored: it does not say when the incident was resolved. Notes,
+  responders, status updates, ``service.*`` and ``pagey.ping`` events carry nothing measured
+  (ignored); other types are stored raw as unknown. PagerDuty sends no event-type header;
+  the type is in the body. Delivery ids: the ``X-Webhook-Id`` header, which PagerDuty repeats
+  on retries, else ``event.id``.
 - REST exports of ``GET /incidents`` (``{"incidents": [...], "limit", "offset", "more"}``, or
   an array of such pages) and of ``GET /incidents/{id}`` (``{"incident": {...}}``). Each
   incident is one observation versioned by ``last_status_change_at``; ``resolved_at`` is the
@@ -66,6 +68,7 @@ IGNORED_EVENTS = frozenset(
     }
 )
 RESOLVED = "incident.resolved"
+TRIGGERED = "incident.triggered"
 
 
 class PagerDutyParser(EventParser):
@@ -115,6 +118,8 @@ class PagerDutyParser(EventParser):
         if data.get("type") not in (None, "incident"):
             return None  # an event about a note, responder... of an incident
         occurred = utc_time(event.get("occurred_at"), "event.occurred_at")
+        if event_type == TRIGGERED and not data.get("created_at"):
+            data = data | {"created_at": event.get("occurred_at")}  # V3 data before created_at
         if event_type == RESOLVED:
             resolved = occurred
         elif data.get("status") == "resolved":

@@ -7,15 +7,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import NullAsAbsent, null_reason
 from leadline.ingest.problems import Problem
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-_.A-Za-z0-9]{0,251}[A-Za-z0-9])?$")]
 
 
-class Metadata(BaseModel):
+class Metadata(NullAsAbsent):
     model_config = ConfigDict(extra="allow")
     name: Name
     title: str | None = None
@@ -39,7 +40,7 @@ def validation_problem(doc: YamlDocument, error: ValidationError, prefix: str) -
     location = prefix + ".".join(
         f"[{p}]" if isinstance(p, int) else str(p) for p in first["loc"]
     ).replace(".[", "[")
-    reason = first["msg"].removeprefix("Value error, ")
+    reason = null_reason(first, first["msg"].removeprefix("Value error, "))
     if len(error.errors()) > 1:
         reason += f" (and {len(error.errors()) - 1} more problems in this document)"
     value = first.get("input") if first["type"] != "missing" else None

@@ -76,9 +76,19 @@ class Lookup:
         return self.documents.get(kind, {}).get(name) if isinstance(name, str) else None
 
 
-def _parse_document(doc: YamlDocument) -> tuple[list[SpecRecord], list[Problem]]:
+def _objects(doc: YamlDocument) -> list[tuple[Any, str]]:
+    """The objects of a document with the field prefix of each: one mapping, or a YAML list
+    of them (the OpenSLO project's own v1 examples; its Go SDK decodes both)."""
     content = specs.jsonable(doc.content)
-    base = SpecRecord(Slo, None, {}, doc.file, doc.index, raw=content)
+    if isinstance(content, list):
+        return [(item, f"[{i}].") for i, item in enumerate(content)]
+    return [(content, "")]
+
+
+def _parse_document(
+    doc: YamlDocument, content: Any, prefix: str = ""
+) -> tuple[list[SpecRecord], list[Problem]]:
+    base = SpecRecord(Slo, None, {}, doc.file, doc.index, prefix, prefix[:-1] or None, content)
     if not isinstance(content, dict):
         return [], [base.problem("a document must be a mapping (apiVersion, kind, metadata, spec)")]
     if content.get("apiVersion") != API_VERSION:
@@ -100,14 +110,18 @@ def _parse_document(doc: YamlDocument) -> tuple[list[SpecRecord], list[Problem]]
     if not isinstance(spec, SloSpec):
         key = (kind, metadata.name)
         values = {"document": content}
-        return [SpecRecord(SloDocument, key, values, doc.file, doc.index, raw=content)], []
+        item = prefix[:-1] or None
+        record = SpecRecord(SloDocument, key, values, doc.file, doc.index, prefix, item, content)
+        return [record], []
     many = len(spec.objectives) > 1
     records = []
     for i, objective in enumerate(spec.objectives):
         name = f"{metadata.name}:{objective.name or i}" if many else metadata.name
-        item = f"spec.objectives[{i}]" if many else None
+        item = f"{prefix}spec.objectives[{i}]" if many else prefix[:-1] or None
         pending = Pending(spec, i, metadata, content)
-        records.append(SpecRecord(Slo, name, {}, doc.file, doc.index, "", item, content, pending))
+        records.append(
+            SpecRecord(Slo, name, {}, doc.file, doc.index, prefix, item, content, pending)
+        )
     return records, []
 
 
@@ -283,7 +297,7 @@ def resolve(record: SpecRecord, lookup: Lookup) -> list[Problem]:
         return [budgeting]
     alerting, warnings = _alerting(spec, lookup, record)
     display = pending.metadata.displayName
-    if record.item and objective.displayName:
+    if len(spec.objectives) > 1 and objective.displayName:
         display = f"{display or pending.metadata.name}: {objective.displayName}"
     record.values = {
         "service": spec.service,
@@ -303,8 +317,9 @@ def resolve(record: SpecRecord, lookup: Lookup) -> list[Problem]:
 
 TEMPLATE = """\
 ## OpenSLO v1 (https://github.com/OpenSLO/OpenSLO): leadline ingest openslo FILE...
-## Several documents per file, separated by "---". Each SLO names a catalog service and
-## an indicator, inline (spec.indicator) or by reference (spec.indicatorRef to an SLI).
+## Several documents per file, separated by "---" (or a YAML list of them). Each SLO names a
+## catalog service and an indicator, inline (spec.indicator) or by reference (spec.indicatorRef
+## to an SLI).
 ## One leadline SLO per objective: "<name>" for one objective, "<name>:<objective name or
 ## index>" for several. Remove the leading "# " from the lines below to use the example.
 #
@@ -362,10 +377,11 @@ class OpenSloSource(Source):
         records: list[SpecRecord] = []
         failed = sum(1 for p in problems if p.row is not None)
         for doc in docs:
-            doc_records, doc_problems = _parse_document(doc)
-            records += doc_records
-            problems += doc_problems
-            failed += 0 if doc_records else 1
+            for content, prefix in _objects(doc):
+                doc_records, doc_problems = _parse_document(doc, content, prefix)
+                records += doc_records
+                problems += doc_problems
+                failed += 0 if doc_records else 1
         records, duplicates = specs.drop_duplicates(records)
         return Parsed(len(records) + len(duplicates) + failed, records, problems + duplicates)
 

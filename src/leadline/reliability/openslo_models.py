@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.reliability import specs
 
 Op = Literal["lt", "lte", "gt", "gte"]
 
 
-class _Model(BaseModel):
+class _Model(NullAsAbsent):
     # YAML's .nan and .inf are floats; a non-finite threshold or target is refused (issue 16)
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leadline.catalog.records import storable_problems
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.reliability import specs
@@ -25,7 +26,7 @@ VERSION = "prometheus/v1"
 FORMAT = "sloth/v1"
 
 
-class _Model(BaseModel):
+class _Model(NullAsAbsent):
     # YAML's .nan and .inf are floats; a non-finite threshold or target is refused (issue 16)
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from leadline.catalog.models import Service
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents
+from leadline.ingest.nulls import null_reason
 from leadline.ingest.problems import InputError, Problem, Severity
 from leadline.ingest.registry import Unit
 from leadline.reliability.models import Slo, SloDocument
@@ -118,7 +119,7 @@ def validation_problems(
         if item["type"] == "missing":
             reason = "is required"
         else:
-            reason = str(item["msg"]).removeprefix("Value error, ")
+            reason = null_reason(item, str(item["msg"]).removeprefix("Value error, "))
         value = None if item["type"] == "missing" else item.get("input")
         if isinstance(value, dict | list):
             value = None
