@@ -291,7 +291,8 @@ def unit_costs(ev: Evidence) -> Fact:
     chosen = drivers.filter((drivers.date >= month.start) & (drivers.date < month.end))
     rows = lake.execute(chosen.select("driver").distinct()).to_pylist()
     names = sorted(r["driver"] for r in rows)
-    return Fact(len(names), f"business drivers in {month.label}: {', '.join(names) or 'none'}")
+    words = ", ".join(n.replace("_", " ") for n in names) or "none"  # active_users: active users
+    return Fact(len(names), f"business drivers in {month.label}: {words}")
 
 
 def _devex_rows(ev: Evidence) -> list[dict[str, Any]]:

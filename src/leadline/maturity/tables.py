@@ -56,6 +56,14 @@ def _scale(document: dict[str, Any]) -> str:
     )
 
 
+def threshold(text: str | None) -> str:
+    """A rule's threshold in words: ``>= 0.7`` -> "at least 0.7", ``<= 0`` -> "at most 0",
+    none (a rule judged by questionnaire answer) -> "a yes answer"."""
+    if not text:
+        return "a yes answer"
+    return text.replace(">= ", "at least ", 1).replace("<= ", "at most ", 1)
+
+
 GAP_COLUMNS = (
     Column("domain", "Domain"),
     Column("next", "For level"),
@@ -76,7 +84,7 @@ def gaps_report(document: dict[str, Any]) -> Report:
             "next": f"{d['next']['level']} {d['next']['name']}",
             "rule": m["rule"],
             "description": m["description"],
-            "threshold": m["threshold"] or "a yes answer",
+            "threshold": threshold(m["threshold"]),
             "found": m["detail"],
             "answerable": m["answerable"],
         }
@@ -112,7 +120,7 @@ def evidence_report(document: dict[str, Any]) -> Report:
             "description": e["description"],
             "met": e["met"],
             "via": e["via"] or "not_met",
-            "threshold": e["threshold"] or "a yes answer",
+            "threshold": threshold(e["threshold"]),
             "value": e["value"],
             "detail": e["detail"],
         }

@@ -45,8 +45,9 @@ def domain_tiles(document: dict[str, Any]) -> list[Tile]:
     out = []
     for d in document["domains"]:
         following = d["next"]
+        count = len(following["missing"]) if following else 0
         needs = (
-            f"level {following['level']} needs {len(following['missing'])} more"
+            f"level {following['level']} needs {count} more rule{'' if count == 1 else 's'}"
             if following
             else "top level reached"
         )

@@ -40,8 +40,11 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
     okrs = cached(app, "okrs-page", lambda: okr_report(app, evaluation=ev), iso(ev.now))
     names = (scope.teams or set()) | {filters.business_unit or "", filters.value_stream or ""}
     objectives = [o for o in okrs["objectives"] if scope.teams is None or o.get("scope") in names]
+    quarters = sorted({o["quarter"] for o in objectives})
+    one = quarters[0] if len(quarters) == 1 else okrs["quarter"]  # then named in the caption
+    off_page = ("objective_score", "quarter") if len(quarters) == 1 else ("objective_score",)
     # ``leadline okr``'s report of the objectives in the filtered scope
-    report = okr_table_report({**okrs, "objectives": objectives})
+    report = okr_table_report({**okrs, "quarter": one, "objectives": objectives})
     _strategy_on_a_page(app, page, ev)
     page.kpis += okr_tiles(objectives, report.rows)
     if report.rows:
@@ -50,6 +53,9 @@ def strategy(app: App, filters: Filters, scope: Scope) -> Page:
         Table(
             "key_results",
             report,
+            # fits a laptop's width: the quarter is in the caption when there is one, the
+            # objective's score in the outcomes table and the tile (all are in the CSV)
+            show=[c.key for c in report.shown if c.key not in off_page],
             edit="/okr/{key}/checkin",
             key="key_result",
             editors="strategy",
