@@ -187,7 +187,8 @@ def budget(app: App, filters: Filters, scope: Scope) -> Page:
             groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
         data = {**data, "groups": groups}
         report = budget_table(data)
-        page.tables.append(Table(f"budget_{by}", report, rag={"status": BUDGET_RAG}))
+        name = f"budget_{by.replace('-', '_')}"
+        page.tables.append(Table(name, report, rag={"status": BUDGET_RAG}))
         if not headline and any(g["budget"] is not None for g in groups):
             headline = True  # the first level with budgets gives the tiles and the chart
             noun = by.replace("-", " ")
