@@ -206,7 +206,9 @@ class _Job:
                 )
                 parsed.problems += self.source.land(parsed, ctx)
                 _fill_batch(batch, parsed, previous_id)
-                count = _note_superseded(session, batch, parsed, lake)
+                # records (a natural key), not observations (events update what they observe)
+                keyed = lake if self.source.natural_key else None
+                count = _note_superseded(session, batch, parsed, keyed)
                 session.add_all(_rejects(batch.id, parsed.problems))
                 if lake is not None:
                     lake.publish()
