@@ -57,3 +57,13 @@ def test_a_piped_table_keeps_names_whole(width: str, capsys: pytest.CaptureFixtu
     assert any(name in line and "10,000" in line for line in out.splitlines())
     assert any("Figure number 10" in line for line in out.splitlines())
     assert "…" not in out
+
+
+def test_slo_status_at_a_word_exits_2_with_one_line(tmp_path: Any) -> None:
+    """``--at yesterday`` is not a date: exit 2 and one line naming the value, no traceback."""
+    home = str(tmp_path / "home")
+    result = CliRunner().invoke(cli, ["--home", home, "slo", "status", "--at", "yesterday"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.output.strip().splitlines()
+    assert "'yesterday' is not a date" in line and "Traceback" not in result.output
