@@ -71,6 +71,7 @@ def test_a_landed_batch_records_file_counts_and_times(any_app: App, events: Path
         "rows_accepted": 4,
         "rows_rejected": 2,
         "rows_warned": 0,
+        "rows_superseded": 0,
     }
     [batch] = batches(any_app)
     assert batch.id == result.batch_id
