@@ -253,15 +253,19 @@ def anomaly_page(app: App, filters: Filters, scope: Scope) -> Page:
     except ValueError as error:
         page.notes.append(str(error))
         return page
+    if scope.teams is not None:  # billed services (ServiceName) are not the catalog's
+        page.notes.append(
+            "Anomalies are per billed service (the cost data's ServiceName), before allocation "
+            "to teams: the filters do not narrow them."
+        )
     services = {a["service"] for a in data["anomalies"]}
-    shown = {**data, "anomalies": [a for a in data["anomalies"] if scope.service_ok(a["service"])]}
     window = f"{data['since']} → {data['until']}"
     page.kpis = [
-        count_tile("Anomalies", len(shown["anomalies"]), window),
+        count_tile("Anomalies", len(data["anomalies"]), window),
         count_tile("Services with an anomaly", len(services), window),
         count_tile("Series watched", data["series"], window),
     ]
-    page.tables.append(Table("anomalies", anomalies_table(shown)))
+    page.tables.append(Table("anomalies", anomalies_table(data)))
     return page
 
 
