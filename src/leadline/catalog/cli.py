@@ -16,7 +16,8 @@ from leadline.catalog.export import to_backstage, to_native
 from leadline.catalog.tables import interactions_report, services_report, teams_report
 from leadline.context import App
 from leadline.ingest.files import dump_yaml
-from leadline.output import OutputFormat, console, emit, show
+from leadline.output import OutputFormat, console, emit, err_console, show
+from leadline.periods import PeriodError, instant
 from leadline.present.model import Report
 
 catalog_app = typer.Typer(
@@ -87,7 +88,11 @@ def check(
 ) -> None:
     """Report catalog problems; exits 1 when there are findings."""
     app: App = ctx.obj
-    today = dt.date.fromisoformat(at) if at else dt.datetime.now(dt.UTC).date()
+    try:  # within the years every window keeps; a bad date is one line (issue 16)
+        today = instant(at).date() if at else dt.datetime.now(dt.UTC).date()
+    except PeriodError as error:
+        err_console.print(f"[red]--at: {error}[/red]")
+        raise typer.Exit(2) from None
     with app.store.session() as session:
         findings = run_checks(session, app.settings.catalog, today)
     emit(

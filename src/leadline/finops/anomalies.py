@@ -37,6 +37,7 @@ from leadline.finops.allocation import COST_TYPES
 from leadline.finops.apportion import minor_units
 from leadline.finops.budgets import latest_charge
 from leadline.lake.engines import Lake
+from leadline.periods import instant
 
 NO_SERVICE = "(none)"
 DEFAULT_DAYS = 30
@@ -263,7 +264,9 @@ def money_text(value: Decimal, currency: str) -> str:
 
 
 def _day(text: str) -> dt.datetime:
-    return dt.datetime.combine(dt.date.fromisoformat(text[:10]), dt.time())
+    """The first instant of a day within the years every window keeps: a PeriodError (a
+    ValueError) otherwise (issue 16: 0001-01-01 overflowed the 30-day look-back)."""
+    return dt.datetime.combine(instant(text[:10]).date(), dt.time())
 
 
 def anomalies(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +23,7 @@ from leadline.finops.cli import (
 from leadline.finops.report import FinOpsError
 from leadline.finops.tables import anomalies_table, budget_table, unit_cost_table, vendors_table
 from leadline.output import OutputFormat, show, to_json
+from leadline.periods import PeriodError, instant
 from leadline.present.model import Report
 
 
@@ -149,9 +149,9 @@ def vendors_command(
 ) -> None:
     """Contracts: spend against commitment, projection, renewal and notice dates, flags."""
     app: App = ctx.obj
-    try:
-        day = dt.date.fromisoformat(at) if at else None
-    except ValueError:
-        raise typer.BadParameter("must be a date, YYYY-MM-DD", param_hint="--at") from None
+    try:  # within the years every window keeps (issue 16: 9999-12-31 overflowed)
+        day = instant(at).date() if at else None
+    except PeriodError as error:
+        _fail(ValueError(f"--at: {error}"))
     data = vendors.vendors_report(app, at=day, cost_type=_cost_type(cost), engine=engine)
     _show(data, fmt, vendors_table(data))

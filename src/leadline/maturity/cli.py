@@ -12,6 +12,7 @@ from leadline.context import App
 from leadline.maturity.model import maturity
 from leadline.maturity.tables import domains_report
 from leadline.output import OutputFormat, console, err_console, show, to_json
+from leadline.periods import PeriodError, instant
 
 
 def maturity_command(
@@ -28,8 +29,11 @@ def maturity_command(
     """Maturity per domain (Reactive, Proactive, Integrated, Optimized, Transformative) from
     evidence, and what is missing for the next level."""
     app: App = ctx.obj
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
+    try:  # within the years every window keeps (issue 16: 9999-12-31 overflowed)
+        day = instant(as_of).date() if as_of and dt.date.fromisoformat(as_of) else None
+    except PeriodError as error:
+        err_console.print(f"[red]--as-of: {error}[/red]")
+        raise typer.Exit(2) from None
     except ValueError:
         err_console.print(f"[red]--as-of must be YYYY-MM-DD, not {as_of!r}[/red]")
         raise typer.Exit(2) from None

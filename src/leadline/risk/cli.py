@@ -13,6 +13,7 @@ import typer
 from leadline.audit import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, show, to_json
+from leadline.periods import PeriodError, instant
 from leadline.risk.register import register_report, risk_history
 from leadline.risk.risks import RiskError, get_risk, next_key, parse_actions, save
 from leadline.risk.rows import split_list
@@ -37,7 +38,11 @@ def parse_day(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        dt.date.fromisoformat(value)
+        return instant(value).date()  # the years every window keeps (issue 16: 9999 overflowed)
+    except PeriodError as error:
+        err_console.print(f"[red]{option}: {error}[/red]")
+        raise typer.Exit(2) from None
     except ValueError:
         err_console.print(f"[red]{option}: {value!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from None

@@ -10,6 +10,7 @@ import typer
 
 from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, show, to_json
+from leadline.periods import Period, PeriodError, instant
 from leadline.risk.cli import FormatOption, risk_app
 from leadline.risk.frameworks import BUILTIN_FILES, builtin, library_rows
 from leadline.risk.models import Framework, FrameworkNode
@@ -28,12 +29,14 @@ def as_of(value: str | None, option: str = "--at") -> dt.date:
     if value is None:
         return dt.datetime.now(dt.UTC).date()
     quarter = re.fullmatch(r"(\d{4})-?Q([1-4])", value.strip(), re.IGNORECASE)
-    if quarter:
-        year, number = int(quarter[1]), int(quarter[2])
-        first_of_next = dt.date(year + number // 4, number % 4 * 3 + 1, 1)
-        return first_of_next - dt.timedelta(days=1)
     try:
-        return dt.date.fromisoformat(value)
+        if quarter:  # within the years every window keeps (issue 16: 9999Q4 overflowed)
+            return Period.parse(value, ["quarter"]).last_day
+        dt.date.fromisoformat(value)
+        return instant(value).date()
+    except PeriodError as error:
+        err_console.print(f"[red]{option}: {error}[/red]")
+        raise typer.Exit(2) from None
     except ValueError:
         err_console.print(f"[red]{option}: {value!r} is not a date or quarter[/red]")
         raise typer.Exit(2) from None

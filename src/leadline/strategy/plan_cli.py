@@ -10,6 +10,7 @@ import typer
 from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, err_console, show, to_json
+from leadline.periods import PeriodError, instant
 from leadline.strategy import plan
 from leadline.strategy.tables import plan_table_report
 
@@ -26,9 +27,13 @@ def _date(text: str | None, option: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        dt.date.fromisoformat(text)
+        return instant(text).date()  # the years every window keeps (issue 16)
+    except PeriodError as error:
+        _fail(ValueError(f"{option}: {error}"))
     except ValueError:
-        raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint=option) from None
+        _fail(ValueError(f"{option}: must be a date YYYY-MM-DD, not {text!r}"))
+    raise AssertionError("unreachable")
 
 
 def _fail(error: Exception) -> None:

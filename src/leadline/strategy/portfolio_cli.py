@@ -12,6 +12,7 @@ import typer
 from leadline.audit.log import actor_name
 from leadline.context import App
 from leadline.output import OutputFormat, emit, to_json
+from leadline.periods import Period, PeriodError, instant
 from leadline.strategy.alignment import alignment_matrix
 from leadline.strategy.capabilities import capability_map
 from leadline.strategy.cli import As, Engine, Fmt, _fail, strategy_command
@@ -32,9 +33,13 @@ def _day(text: str | None) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        dt.date.fromisoformat(text)
+        return instant(text).date()  # the years every window keeps (issue 16)
+    except PeriodError as error:
+        _fail(f"--today: {error}")
     except ValueError:
-        raise typer.BadParameter("must be a date YYYY-MM-DD", param_hint="--today") from None
+        _fail(f"--today: must be a date YYYY-MM-DD, not {text!r}")
+    raise AssertionError("unreachable")
 
 
 def _pct(value: float | None, table: bool = True) -> str | float | None:
@@ -60,20 +65,15 @@ def capabilities_command(
     """The capability map with its heat map: investment, cost and health per capability."""
     app: App = ctx.obj
     when = None
-    if at is not None:
-        try:
-            when = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-        except ValueError:
-            raise typer.BadParameter("must be an ISO-8601 instant", param_hint="--at") from None
-        if when.tzinfo is not None:
-            when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    if month is not None:
-        try:
-            if len(month) != len("YYYY-MM"):
-                raise ValueError(month)
-            dt.datetime.strptime(month, "%Y-%m")
-        except ValueError:
-            raise typer.BadParameter("must be YYYY-MM", param_hint="--month") from None
+    try:  # within the years every window keeps; a bad one is one line (issue 16)
+        when = instant(at) if at is not None else None
+    except PeriodError as error:
+        _fail(f"--at: {error}")
+    try:
+        if month is not None:
+            Period.parse(month, ["month"])
+    except PeriodError as error:
+        _fail(f"--month: {error}")
     data = capability_map(app, month=month, at=when, engine=engine)
     if fmt is OutputFormat.json:
         print(to_json(data))
