@@ -1,8 +1,10 @@
 """Issue 16: ``leadline risk register --at 9999-12-31`` and ``leadline finops vendors --at
 9999-12-31`` (and maturity --as-of, risk compliance and capabilities --at, plan start --date,
 finops anomalies --since 0001-01-01...) ended in an OverflowError traceback, and ``catalog check
---at`` took any year. Every date option of the CLI keeps the years every window keeps
-(``periods.FIRST_YEAR``..``LAST_YEAR``): outside them it exits 2 with one line."""
+--at yesterday`` in a ValueError one. Date options of reports keep the years every window keeps
+(``periods.FIRST_YEAR``..``LAST_YEAR``): outside them the command exits 2 with one line.
+(``catalog check --at`` takes any real date: the catalog sits beside periods, below it in no
+layer, and a far date only ages its findings.)"""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ COMMANDS = [
     ["finops", "anomalies", "--since"],
     ["finops", "anomalies", "--until"],
     ["maturity", "--as-of"],
-    ["catalog", "check", "--at"],
     ["strategy", "capabilities", "--at"],
     ["strategy", "roadmap", "--today"],
     ["plan", "start", "--date"],

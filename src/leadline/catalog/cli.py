@@ -17,7 +17,6 @@ from leadline.catalog.tables import interactions_report, services_report, teams_
 from leadline.context import App
 from leadline.ingest.files import dump_yaml
 from leadline.output import OutputFormat, console, emit, err_console, show
-from leadline.periods import PeriodError, instant
 from leadline.present.model import Report
 
 catalog_app = typer.Typer(
@@ -88,10 +87,10 @@ def check(
 ) -> None:
     """Report catalog problems; exits 1 when there are findings."""
     app: App = ctx.obj
-    try:  # within the years every window keeps; a bad date is one line (issue 16)
-        today = instant(at).date() if at else dt.datetime.now(dt.UTC).date()
-    except PeriodError as error:
-        err_console.print(f"[red]--at: {error}[/red]")
+    try:  # a bad date is one line (issue 16: a traceback); any year only ages the findings
+        today = dt.date.fromisoformat(at) if at else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        err_console.print(f"[red]--at: {at!r} is not a date (YYYY-MM-DD)[/red]")
         raise typer.Exit(2) from None
     with app.store.session() as session:
         findings = run_checks(session, app.settings.catalog, today)
