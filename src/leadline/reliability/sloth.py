@@ -135,12 +135,30 @@ def _values(service: str, slo: SlothSlo, document: dict[str, Any]) -> dict[str, 
     }
 
 
+def _other_format(content: dict[str, Any]) -> str:
+    """Why a document of one of Sloth's other input formats is refused, and where it goes."""
+    kind = content.get("kind")
+    api = str(content["apiVersion"])
+    if api.startswith("openslo/"):
+        where = "OpenSLO v1 documents are read by leadline ingest openslo; other versions are not"
+    elif api.startswith("sloth.slok.dev/"):
+        where = (
+            "sloth.slok.dev documents (the Kubernetes PrometheusServiceLevel, AlertWindows) are "
+            "not read; give the SLOs as a prometheus/v1 spec (Sloth's default 30-day windows)"
+        )
+    else:
+        where = "leadline ingest sloth reads Sloth's prometheus/v1 spec only"
+    return f"{api} {kind} is not a Sloth spec with version {VERSION!r}: {where}"
+
+
 def parse_document(doc: YamlDocument) -> tuple[list[SpecRecord], list[Problem], int]:
     """(records, problems, rows read): one row per SLO, or one for a document rejected whole."""
     content = specs.jsonable(doc.content)
     base = SpecRecord(Slo, None, {}, doc.file, doc.index, raw=content)
     if not isinstance(content, dict):
         return [], [base.problem("a Sloth spec must be a mapping (version, service, slos)")], 1
+    if content.get("version") is None and isinstance(content.get("apiVersion"), str):
+        return [], [base.problem(_other_format(content), "apiVersion", content["apiVersion"])], 1
     if content.get("version") != VERSION:
         reason = f"version must be {VERSION!r} (Sloth's Prometheus spec)"
         return [], [base.problem(reason, "version", content.get("version"))], 1
