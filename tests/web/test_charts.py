@@ -227,3 +227,18 @@ def test_the_stylesheet_declares_the_charts_rag_palette() -> None:
         assert f".rag-{status} {{ --rag: var(--rag-{status}); }}" in css
     assert set(palette.RAG_SYMBOL) == set(palette.RAG) == set(palette.RAG_TEXT)
     assert set(palette.BUDGET_STATES.values()) <= set(palette.RAG)
+
+
+def test_charts_of_nothing_still_draw() -> None:
+    """A filter leaving no SLO or no open risk gives a chart Vega can draw (no crash)."""
+    import vl_convert as vlc
+
+    matrix = Matrix()
+    empty = [
+        charts.error_budget([], "Budget"),
+        charts.risk_matrix(matrix.heatmap([]), matrix.band_names(), "Risks"),
+        charts.lines([], "week", "n", "team", title="n", y_title="n"),
+    ]
+    assert _layers(empty[0])[0]["encoding"]["x"]["scale"]["domain"] == [0.0, 100]
+    for spec in empty:
+        assert vlc.vegalite_to_svg(spec).startswith("<svg")
