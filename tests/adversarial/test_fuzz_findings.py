@@ -68,3 +68,23 @@ def test_a_csf_core_catalog_of_the_wrong_shape_is_refused(
     path.write_text(json.dumps({"catalog": catalog}))
     status, found = _only(app, "csf-core", path)
     assert status == "failed" and reason in found
+
+
+def test_a_csv_whose_header_is_not_utf8_is_a_problem(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "vendors.csv"
+    path.write_bytes(b"na\x8dme\n1\n")
+    status, reason = _only(app, "vendors-csv", path)
+    assert status == "failed"
+    assert reason == "is not valid UTF-8: byte 0x8d at line 1, column 3; save the file as UTF-8"
+
+
+def test_a_controls_document_without_controls_does_not_hide_the_good_ones(
+    app: App, tmp_path: Path
+) -> None:
+    """Two good controls and two documents without a list of controls: 4 read, 2 rejected,
+    2 accepted (the rejects were subtracted from the 2 controls: 0 accepted)."""
+    path = tmp_path / "controls.yaml"
+    good = "controls:\n  - {id: AC-01, name: MFA, scope: {all: true}}\n"
+    path.write_text(good + "  - {id: AC-02, name: Logs, scope: {all: true}}\n---\n{}\n---\n[]\n")
+    (result,) = run_ingest("controls-yaml", [path], settings=app.settings, store=app.store).results
+    assert (result.rows_read, result.rows_rejected, result.rows_accepted) == (4, 2, 2)

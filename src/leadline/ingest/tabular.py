@@ -249,6 +249,8 @@ class _BlockReader:
             self._check_header(self._wide().header())
             yield from self._wide_blocks()
             return
+        except UnicodeDecodeError:  # pyarrow decodes the header's names itself (issue 16 fuzz)
+            raise InputError(self._problem(pa.ArrowInvalid("invalid UTF8"))) from None
         self._check_header(header)
         convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),

@@ -116,10 +116,12 @@ class ControlsYaml(Source):
         read = 0
         for doc in load_yaml_documents(input_file.name, text):
             if isinstance(doc, Problem):
+                read += 1  # a refused document is a rejected row read (issue 16 fuzz)
                 problems.append(doc)
                 continue
             items = doc.content.get("controls") if isinstance(doc.content, dict) else None
             if not isinstance(items, list):
+                read += 1  # else its reject took one of the good controls off "accepted"
                 problems.append(Problem(input_file.name, "needs a list 'controls'", doc.index))
                 continue
             for position, item in enumerate(items):
