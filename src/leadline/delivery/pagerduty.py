@@ -69,6 +69,10 @@ IGNORED_EVENTS = frozenset(
 )
 RESOLVED = "incident.resolved"
 TRIGGERED = "incident.triggered"
+NO_START = (
+    "is missing, so the incident's start is unknown: only an incident.triggered event, whose "
+    "occurred_at is the start, may come without it"
+)
 
 
 class PagerDutyParser(EventParser):
@@ -118,14 +122,16 @@ class PagerDutyParser(EventParser):
         if data.get("type") not in (None, "incident"):
             return None  # an event about a note, responder... of an incident
         occurred = utc_time(event.get("occurred_at"), "event.occurred_at")
-        if event_type == TRIGGERED and not data.get("created_at"):
-            data = data | {"created_at": event.get("occurred_at")}  # V3 data before created_at
         if event_type == RESOLVED:
             resolved = occurred
         elif data.get("status") == "resolved":
             return None  # after the resolution; its time is only in incident.resolved
         else:
             resolved = None
+        if not data.get("created_at"):  # V3 data of 2021 has none
+            if event_type != TRIGGERED:
+                raise FieldMissing("event.data.created_at", NO_START)
+            data = data | {"created_at": event.get("occurred_at")}
         return Facts(incidents=[incident_row(data, "event.data", resolved, occurred)])
 
 
