@@ -222,6 +222,44 @@ def test_page_fits_reads_and_passes_axe(path: str, contexts: dict[str, BrowserCo
     assert problems == [], "\n".join(problems)
 
 
+BROKEN = """<!doctype html><html lang="en"><head><title>broken</title></head><body><main>
+<h1>Broken on purpose</h1>
+<div style="width: 2000px">wider than any window</div>
+<table><thead><tr><th>Name</th><th>Cost</th><th>Note</th></tr></thead><tbody>
+<tr><td style="max-width: 3rem; white-space: nowrap">an-identifier-far-too-long</td>
+<td>3.5e+05 EUR</td><td></td></tr>
+<tr><td>(none)</td><td>at_risk</td><td> </td></tr></tbody></table>
+<p style="color: #bbbbbb">grey on white</p><img src="data:," width="10" height="10">
+<script>console.error("something broke")</script>
+</main></body></html>"""
+
+
+def test_the_checks_find_what_they_look_for(server: str, browser: Browser) -> None:
+    """Each check fails on a page made to break it (served in place of the app's answer), so
+    a page that passes them passed real checks."""
+    context = browser.new_context(base_url=server)
+    context.route(
+        f"{server}/broken-on-purpose",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=BROKEN),
+    )
+    try:
+        problems = "\n".join(check_page(context, "/broken-on-purpose", "anonymous", 390))
+    finally:
+        context.close()
+    for expected in (
+        "console error: something broke",
+        "axe: image-alt (critical)",
+        "axe: color-contrast (serious)",
+        "px wide in a 390 px window",
+        "text wider than its box: td: an-identifier-far-too-long",
+        "blank in every row: table 1 column Note",
+        "scientific notation: 3.5e+05",
+        "a value in snake_case: at_risk",
+        '"(none)" shown instead of "Not assigned"',
+    ):
+        assert expected in problems, problems
+
+
 def test_login_page_fits_and_passes_axe(server: str, browser: Browser) -> None:
     context = browser.new_context(base_url=server)
     try:
