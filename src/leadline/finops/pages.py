@@ -26,7 +26,7 @@ from leadline.finops.tables import (
     vendors_table,
 )
 from leadline.lake.engines import Lake
-from leadline.periods import Period, Window
+from leadline.periods import Period, Window, utc_now
 from leadline.present.formats import money
 from leadline.present.model import NO_GROUP, Column, Report, humanise
 from leadline.webkit import charts, tiles
@@ -324,7 +324,7 @@ def vendor_page(app: App, filters: Filters, scope: Scope) -> Page:
     notice; tiles count what needs a decision."""
     del filters, scope  # contracts belong to the organisation
     page = Page("FinOps vendors and renewals", period="none", links=LINKS)
-    today = dt.datetime.now(dt.UTC).date()
+    today = utc_now().date()
     data = cached(app, "vendors", partial(vendors.vendors_report, app, at=today), today.isoformat())
     contracts = data["contracts"]
     horizon = f"at {data['at']}, next {vendors.RENEWAL_HORIZON_DAYS} days"
