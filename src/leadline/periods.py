@@ -66,10 +66,9 @@ def instant(text: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
     except ValueError:
         raise PeriodError(f"{text!r} is not a date (YYYY-MM-DD) or ISO-8601 timestamp") from None
-    value = naive_utc(value)
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:  # the year as written (the API's schema)
         raise PeriodError(f"{text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}")
-    return value
+    return naive_utc(value)
 
 
 def iso(value: dt.datetime) -> str:

@@ -183,7 +183,7 @@ def test_bad_parameters_are_client_errors(demo: Any) -> None:
         == 400
     )
     assert client.get("/api/v1/dora?by=nonsense", headers=reader).status_code == 422
-    assert client.get("/api/v1/finops/showback?month=2026-13", headers=reader).status_code == 400
+    assert client.get("/api/v1/finops/showback?month=2026-13", headers=reader).status_code == 422
     assert client.get("/api/v1/finops/showback?month=June", headers=reader).status_code == 422
     assert client.get("/api/v1/catalog/teams?limit=0", headers=reader).status_code == 422
     assert client.get("/api/v1/plan?name=nope", headers=reader).status_code == 404
@@ -259,7 +259,7 @@ def test_pillar_documents_are_the_cli_documents(demo: Any) -> None:
         k: v for k, v in expected.items() if k != "as_of"
     }
     bad = client.get("/api/v1/finops/budgets?month=2026-13", headers=reader)
-    assert bad.status_code == 400
+    assert bad.status_code == 422
 
 
 def test_scorecard_is_the_cli_document(demo: Any) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -11,9 +10,10 @@ from fastapi.responses import Response
 
 from leadline.delivery.report import dora
 from leadline.periods import Grain, Window
-from leadline.webkit.api import ERRORS, Reader, bad, in_range
+from leadline.webkit.api import ERRORS, Reader, bad, bounded_series
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import Day, Moment
 from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -29,22 +29,22 @@ def dora_metrics(
         Query(description="Group by (as ``leadline dora --by``; the catalog's grouping)."),
     ] = "team",
     period: Grain | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     at: Annotated[
-        dt.datetime | None,
+        Moment | None,
         Query(description="Judge the window with the facts known at this instant (default now)."),
     ] = None,
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
 ) -> Response:
     """DORA four keys per group (``leadline dora --format json``)."""
-    in_range(since=since, until=until, at=at)
     try:
         window = Window.parse(
             since.isoformat() if since else None, until.isoformat() if until else None
         )
     except ValueError as error:
         raise bad(error) from None
+    bounded_series(window, period)
     app = leadline_app(request)
     encoded = cached_json(
         app,

@@ -8,8 +8,9 @@ from fastapi.responses import Response
 
 from leadline.people.report import devex
 from leadline.people.skills import skills_matrix
-from leadline.webkit.api import ERRORS, Quarter, Reader, cached_answer
+from leadline.webkit.api import ERRORS, Reader, cached_answer
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import Quarter
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

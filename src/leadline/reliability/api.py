@@ -17,6 +17,7 @@ from leadline.reliability.xla import xla_status
 from leadline.webkit.api import ERRORS, Reader, bad, cached_answer
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import MONTH_PATTERN, Day, Moment
 from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -28,7 +29,7 @@ def slo(
     request: Request,
     *,
     _who: Reader,
-    at: dt.datetime | None = None,
+    at: Moment | None = None,
     service: str | None = None,
 ) -> Response:
     """Every SLO's state (``leadline slo status --format json``)."""
@@ -51,8 +52,8 @@ def slo_alerts(
     request: Request,
     *,
     _who: Reader,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: Day | None = None,
+    until: Day | None = None,
     slo: str | None = None,
 ) -> Response:
     """Burn-rate alert episodes over ``[since, until)`` (default: the last 7 days)."""
@@ -76,7 +77,7 @@ def sla(
     request: Request,
     *,
     _who: Reader,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     by: ServiceLevelBy = "service",
 ) -> Response:
     """SLA attainment of a month (``leadline sla status``)."""
@@ -89,7 +90,7 @@ def xla(
     request: Request,
     *,
     _who: Reader,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN)] = None,
     by: ServiceLevelBy = "service",
 ) -> Response:
     """Experience-level attainment of a month (``leadline xla status``)."""

@@ -5,7 +5,7 @@ Parquet (``leadline scorecard --format json|csv|parquet``), registered by
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -16,28 +16,36 @@ from leadline.scorecard.core import scorecard
 from leadline.webkit.api import ERRORS, Reader, cached_answer
 from leadline.webkit.cache import cached
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import ComparedInstantText, ComparedPeriod
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 CSV = "text/csv; charset=utf-8"
 PARQUET = "application/vnd.apache.parquet"
+FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The scorecard: JSON, or a CSV or Parquet file (``format``).",
+        "content": {
+            "application/json": {},
+            "text/csv": {"schema": {"type": "string"}},
+            PARQUET: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
-@router.get("/scorecard", responses=ERRORS)
+@router.get("/scorecard", responses={**ERRORS, **FILES})
 def balanced_scorecard(
     request: Request,
     *,
     _who: Reader,
     by: Literal["organisation", "business-unit", "value-stream", "team"] = "organisation",
-    period: Annotated[
-        str | None, Query(pattern=r"^\d{4}(Q[1-4]|-\d{2})$", description="YYYYQN or YYYY-MM")
-    ] = None,
+    period: ComparedPeriod = None,
     format: Annotated[
         Literal["json", "csv", "parquet"],
         Query(description="json, or csv/parquet: one row per scope and KPI"),
     ] = "json",
     at: Annotated[
-        str | None,
-        Query(max_length=40, description="Judge at this instant (ISO-8601, UTC); default now."),
+        ComparedInstantText | None, Query(description="Judge at this instant; default now.")
     ] = None,
 ) -> Response:
     """The balanced scorecard (``leadline scorecard --format json|csv|parquet``)."""

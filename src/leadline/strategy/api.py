@@ -3,18 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from leadline.strategy.change import change_report
 from leadline.strategy.okrs import okr_report
 from leadline.strategy.page import strategy_page
 from leadline.strategy.plan import plan_report
-from leadline.webkit.api import ERRORS, Quarter, Reader, bad, cached_answer
+from leadline.webkit.api import ERRORS, Reader, bad, cached_answer
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import Quarter
 from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -25,7 +24,7 @@ def okrs(
     request: Request,
     *,
     _who: Reader,
-    quarter: Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$")] = None,
+    quarter: Quarter = None,
 ) -> Response:
     """Objectives with scored key results (``leadline okr --format json``)."""
     try:

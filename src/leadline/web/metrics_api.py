@@ -15,18 +15,22 @@ from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import catalogue, explain, show, window_of
 from leadline.semantic.registry import MetricError
-from leadline.webkit.api import ERRORS, Reader
+from leadline.webkit.api import ERRORS, Reader, bounded_series
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import leadline_app
+from leadline.webkit.params import InstantText
 from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No metric with this key."}}
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The rows, as JSON or a CSV file (``format``).",
+        "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+    }
+}
 By = Literal["service", "team", "value-stream", "business-unit", "organisation"]
-Instant = Annotated[
-    str | None,
-    Query(max_length=40, description="A date (YYYY-MM-DD) or ISO-8601 time, UTC."),
-]
+Instant = InstantText | None
 Params = Annotated[
     list[str] | None,
     Query(max_length=200, description="Metric parameters NAME=VALUE (e.g. driver=customers)."),
@@ -87,6 +91,7 @@ def show_metric(
         metric.check(by, params)
     except (MetricError, PeriodError, ValueError) as error:
         raise HTTPException(400, str(error)) from None
+    bounded_series(window, period)
     app = leadline_app(request)
     encoded = cached_json(
         app,
@@ -102,7 +107,7 @@ def show_metric(
     return json_answer(request, encoded)
 
 
-@router.get("/metrics/{key}/explain", responses={**ERRORS, **NOT_FOUND})
+@router.get("/metrics/{key}/explain", responses={**ERRORS, **NOT_FOUND, **CSV})
 def explain_metric(
     request: Request,
     key: str,

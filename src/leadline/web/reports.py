@@ -22,6 +22,7 @@ from leadline.scorecard.qbr import html_document, pdf_document, qbr_data
 from leadline.webkit.api import ERRORS, Reader
 from leadline.webkit.cache import cached, cached_json
 from leadline.webkit.deps import api_reader, leadline_app, page_reader
+from leadline.webkit.params import ComparedQuarter
 from leadline.webkit.responses import json_answer
 from leadline.webkit.users import Principal
 
@@ -72,7 +73,7 @@ def qbr_page(
 
 
 @api_router.get("/reports/qbr", responses=ERRORS)
-def qbr_json(request: Request, *, _who: Reader, quarter: str | None = None) -> Response:
+def qbr_json(request: Request, *, _who: Reader, quarter: ComparedQuarter = None) -> Response:
     """Everything the QBR of a quarter shows (default: this quarter), as data."""
     app, label = leadline_app(request), quarter_label(quarter)
     return json_answer(request, cached_json(app, "qbr", partial(qbr_data, app, label), label))

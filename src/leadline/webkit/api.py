@@ -5,14 +5,13 @@ these; the same JSON as the CLI's ``--format json``, lists paginated (``limit``,
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from leadline.periods import FIRST_YEAR, LAST_YEAR
+from leadline.periods import Grain, Window
 from leadline.webkit.cache import cached_json
 from leadline.webkit.deps import api_admin, api_reader, leadline_app
 from leadline.webkit.responses import MAX_LIMIT, json_answer
@@ -22,8 +21,6 @@ Reader = Annotated[Principal, Depends(api_reader)]
 Admin = Annotated[Principal, Depends(api_admin)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
-Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
-Quarter = Annotated[str | None, Query(pattern=r"^\d{4}Q[1-4]$", description="YYYYQN")]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request cannot be answered as asked."},
     401: {"description": "Not logged in and no bearer token."},
@@ -36,14 +33,29 @@ def bad(error: Exception) -> HTTPException:
     return HTTPException(400, str(error))
 
 
-def in_range(**values: dt.date | None) -> None:
-    """Refuse (400) a date or instant parameter outside the years every window allows
-    (9999-12-31 plus a day overflows deep inside a report otherwise)."""
-    for name, value in values.items():
-        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise HTTPException(
-                400, f"{name}: {value.isoformat()} is outside the years {FIRST_YEAR}-{LAST_YEAR}"
-            )
+# A series of more buckets than this is refused: each bucket costs queries, and a thousand
+# years of weeks (a valid since/until/period) held the server for minutes.
+MAX_BUCKETS = 1000
+
+
+def bounded_series(window: Window, grain: Grain | None) -> None:
+    """Refuse (400) a ``grain`` series over ``window`` of more than MAX_BUCKETS buckets."""
+    if grain is None:
+        return
+    since, until = window.since, window.until
+    months = (until.year - since.year) * 12 + until.month - since.month + 1
+    count = {
+        "week": window.days / 7 + 1,
+        "month": months,
+        "quarter": months / 3 + 1,
+        "year": until.year - since.year + 1,
+    }[grain]
+    if count > MAX_BUCKETS:
+        raise HTTPException(
+            400,
+            f"window: since..until holds about {int(count)} {grain}s; "
+            f"a series takes at most {MAX_BUCKETS} buckets",
+        )
 
 
 def cached_answer(request: Request, name: str, compute: Callable[[], Any], *key: Any) -> Response:
