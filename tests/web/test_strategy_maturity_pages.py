@@ -215,3 +215,20 @@ def test_maturity_csv_is_the_commands(reader: TestClient, demo: App) -> None:
     assert command.exit_code == 0, command.output
     assert page.text.replace("\r\n", "\n") == command.stdout.replace("\r\n", "\n")
     assert page.text.splitlines()[0] == "domain,level,level_name,next,gaps,missing"
+
+
+def test_a_team_without_okrs_gets_words_not_blanks(reader: TestClient, demo: App) -> None:
+    teams = {o["scope"] for o in okr_report(demo)["objectives"]}
+    assert "checkout-team" not in teams  # the demo's checkout team has no objective
+    html = reader.get("/strategy?team=checkout-team").text
+    tables, tiles = read_page(html)
+    score = _tile(tiles, "OKR score (mean of objectives)")
+    assert (score.value, score.status, score.window) == (
+        "no score",
+        "grey",
+        "no objectives in this scope",
+    )
+    assert _tile(tiles, "Key results delivered").value == "0 of 0"
+    assert not tables["key_results"].rows and "Nothing to show for these filters." in html
+    assert not _specs(html)  # no empty chart
+    assert tables["outcomes"].rows  # the strategy is the organisation's

@@ -112,7 +112,7 @@ def _strategy_on_a_page(app: App, page: Page, ev: Any) -> None:
 def okr_tiles(objectives: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[Tile]:
     """The mean objective score (coloured by its grade) and the key results delivered."""
     quarters = sorted({o["quarter"] for o in objectives if o.get("quarter")})
-    window = ", ".join(quarters) if quarters else None
+    window = ", ".join(quarters) if quarters else "no objectives in this scope"
     scores = [o["score"] for o in objectives if o.get("score") is not None]
     mean = sum(scores) / len(scores) if scores else None
     score = Tile(
@@ -130,7 +130,7 @@ def okr_tiles(objectives: list[dict[str, Any]], rows: list[dict[str, Any]]) -> l
         count_tile(
             "Key results delivered",
             f"{delivered} of {len(rows)}",
-            f"{window}: score {GOOD_SCORE} or more" if window else None,
+            f"{window}: score {GOOD_SCORE} or more" if quarters else window,
         ),
     ]
 
