@@ -31,7 +31,7 @@ from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import CliOption, Context, LandContext, Source, Template, Unit
-from leadline.ingest.values import control_character_reason
+from leadline.ingest.values import Column, control_character_reason, length_reason, max_chars
 from leadline.lake.tables import FactTable
 from leadline.store.base import utcnow
 
@@ -261,7 +261,39 @@ def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -
         )
     if not facts:
         return ParsedDelivery(delivery, delivery_id, event_type, "ignored")
+    refused = refused_value(facts)
+    if refused is not None:
+        field_name, reason = refused
+        return ParsedDelivery(
+            delivery,
+            delivery_id,
+            event_type,
+            "rejected",
+            reason=f"{field_name} {reason}",
+            field=field_name,
+        )
     return ParsedDelivery(delivery, delivery_id, event_type, "normalised", facts)
+
+
+def refused_value(facts: Facts) -> tuple[str, str] | None:
+    """The first fact value the CSV path would refuse, as (field, reason): control characters
+    (a NUL in an id looks like another id), an id (``*_id``, and the service a subject names)
+    longer than ``ingest.max_id_chars``, text longer than ``ingest.max_text_chars`` (issue 16).
+    The rules are the CSV columns' own (ingest.values)."""
+    for _table, row in facts.rows():
+        subject = row.get(SUBJECT)
+        named = [("service", subject.name)] if isinstance(subject, Subject) else []
+        for key, value in [*named, *row.items()]:
+            if not isinstance(value, str):
+                continue
+            reason = control_character_reason(value)
+            column = Column("service_id" if key == "service" else key)
+            limit = max_chars(column)
+            if reason is None and limit is not None and len(value) > limit:
+                reason = length_reason(column)
+            if reason is not None:
+                return key, reason
+    return None
 
 
 def _rejection(result: ParsedDelivery) -> Problem:

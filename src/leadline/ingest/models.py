@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from leadline.store.base import Base, JSONType, UTCDateTime
+from leadline.store.base import Base, InputString, InputText, JSONType, UTCDateTime
 
 
 class Batch(Base):
@@ -52,8 +52,8 @@ class Reject(Base):
     file_name: Mapped[str] = mapped_column(String(1024))
     row: Mapped[int | None] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(String(256))
-    value: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(InputText)
+    reason: Mapped[str] = mapped_column(InputText)
     severity: Mapped[str] = mapped_column(String(16), default="error")
     record: Mapped[Any] = mapped_column(JSONType, nullable=True)
 
@@ -75,7 +75,7 @@ class RawEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(32))
-    delivery_id: Mapped[str] = mapped_column(String(128))
+    delivery_id: Mapped[str] = mapped_column(InputString(128))
     event_type: Mapped[str | None] = mapped_column(String(128), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     headers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, MetaData, String, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -52,8 +52,24 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+NUL_STAND_IN = "\ufffd"
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL in its strings (keys too) replaced by U+FFFD. PostgreSQL holds no
+    NUL in text or JSONB, and rejects keep the hostile record that was refused (issue 16: a NUL
+    in a delivery failed its whole batch there)."""
+    if isinstance(value, str):
+        return value.replace("\x00", NUL_STAND_IN) if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nul(v) for v in value]
+    return value
+
+
 class JSONType(TypeDecorator[Any]):
-    """JSON everywhere, JSONB on PostgreSQL."""
+    """JSON everywhere, JSONB on PostgreSQL (where a NUL becomes U+FFFD)."""
 
     impl = JSON
     cache_ok = True
@@ -62,6 +78,27 @@ class JSONType(TypeDecorator[Any]):
         if dialect.name == "postgresql":
             return dialect.type_descriptor(JSONB())
         return dialect.type_descriptor(JSON())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return without_nul(value) if dialect.name == "postgresql" else value
+
+
+class InputString(TypeDecorator[str]):
+    """Text that may quote a hostile input (a delivery id; ``InputText`` for a reject's value
+    and reason): a NUL becomes U+FFFD on PostgreSQL, which holds none."""
+
+    impl: Any = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return without_nul(value) if dialect.name == "postgresql" else value
+
+
+class InputText(InputString):
+    """``InputString`` without a length (TEXT)."""
+
+    impl = Text
+    cache_ok = True
 
 
 def utcnow() -> dt.datetime:
