@@ -20,6 +20,7 @@ from leadline.risk.frameworks import CSF, Library, parse_library
 
 OSCAL_NS = "{http://csrc.nist.gov/ns/oscal/1.0}"
 CSF_LEVELS = ["function", "category", "subcategory"]
+CSF_FUNCTIONS = ["GV", "ID", "PR", "DE", "RS", "RC"]
 CSF_TIERS = ["Partial", "Risk Informed", "Repeatable", "Adaptive"]
 
 
@@ -138,7 +139,15 @@ def read_csf_core(data: bytes) -> CsfCore:
     nodes: list[dict[str, Any]] = []
     statements: dict[str, str] = {}
     withdrawn: list[Withdrawn] = []
-    for group in _objects(catalog.get("groups"), "groups"):
+    groups = _objects(catalog.get("groups"), "groups")
+    found = [str(g.get("id") or "") for g in groups]
+    if sorted(found) != sorted(CSF_FUNCTIONS):
+        shown = ", ".join(found[:8]) + (", ..." if len(found) > 8 else "")
+        raise ValueError(
+            f"is an OSCAL catalog but not NIST's CSF 2.0 catalog: catalog.groups[*].id are "
+            f"[{shown}], where CSF 2.0 has its six functions {', '.join(CSF_FUNCTIONS)}"
+        )
+    for group in groups:
         function = str(group.get("id") or "")
         nodes.append(
             {"id": function, "level": "function", "name": str(group.get("title", "")).title()}
