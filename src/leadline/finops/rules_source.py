@@ -141,10 +141,10 @@ class AllocationRulesSource(Source):
         problems: list[Problem] = []
         read = 0
         for item in load_yaml_documents(input_file.name, text):
+            read += 1  # a document the loader refused is read and rejected
             if isinstance(item, Problem):
                 problems.append(item)
                 continue
-            read += 1
             parsed = parse_rule_document(item)
             if isinstance(parsed, Problem):
                 problems.append(parsed)

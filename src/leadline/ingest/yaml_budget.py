@@ -4,6 +4,7 @@ PyYAML shares one node for every alias of an anchor, so composing an alias bomb 
 cost comes later, when the built objects are walked, validated or serialised as if each alias
 were a copy. The document is therefore composed first and its size counted as if every alias
 were expanded (memoised per node, so counting is cheap too), and built only within the budget.
+Its scalars are held to the CSV columns' lengths too, so every YAML source has them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from leadline.config import IngestSettings
+from leadline.ingest.values import Column, is_id_column
 
 
 class BudgetExceeded(ValueError):
@@ -61,6 +63,32 @@ def check_budget(root: yaml.Node, max_nodes: int, max_depth: int) -> None:
         stack.extend((child, False) for child in children)
 
 
+def check_lengths(root: yaml.Node, limits: IngestSettings) -> None:
+    """Raise BudgetExceeded at the first scalar longer than a CSV column takes: the value of an
+    id key (``id``, ``*_id``) past ``max_id_chars``, any other past ``max_text_chars``. One
+    check before any source's model sees the document (issue 16: the CSV path had limits, the
+    YAML sources none)."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    while stack:
+        node, key = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for name, value in node.value:
+                stack += [(name, ""), (value, str(name.value) if name.tag.endswith(":str") else "")]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, key) for item in node.value]
+        elif isinstance(node, yaml.ScalarNode):
+            is_id = bool(key) and is_id_column(Column(key))
+            limit = limits.max_id_chars if is_id else limits.max_text_chars
+            if len(node.value) > limit:
+                what = f"its {key!r}" if key else "a value"
+                setting = "ingest.max_id_chars" if is_id else "ingest.max_text_chars"
+                raise BudgetExceeded(f"holds {what} longer than {limit} characters ({setting})")
+
+
 def load_budgeted(text: str, loader: type[yaml.SafeLoader], limits: IngestSettings) -> Any:
     """One YAML document built with ``loader`` if it stays within ``limits``.
 
@@ -78,6 +106,7 @@ def load_budgeted(text: str, loader: type[yaml.SafeLoader], limits: IngestSettin
         if node is None:
             return None
         check_budget(node, limits.yaml_max_nodes, limits.max_nesting_depth)
+        check_lengths(node, limits)
         return parser.construct_document(node)
     finally:
         parser.dispose()

@@ -88,10 +88,10 @@ class SkillsYaml(Source):
                 problems.append(error.problem)
                 continue
             for item in load_yaml_documents(input_file.name, text):
+                read += 1  # a document the loader refused is read and rejected
                 if isinstance(item, Problem):
                     problems.append(item)
                     continue
-                read += 1
                 try:
                     doc = SkillsDocument.model_validate(item.content)
                 except ValidationError as error:

@@ -91,10 +91,10 @@ class ServiceLevelsSource(Source):
                 problems.append(error.problem)
                 continue
             for item in load_yaml_documents(input_file.name, text):
+                read += 1  # a document the loader refused is read and rejected
                 if isinstance(item, Problem):
                     problems.append(item)
                     continue
-                read += 1
                 parsed = parse_document(item)
                 (problems if isinstance(parsed, Problem) else records).append(parsed)  # type: ignore[arg-type]
         return Parsed(rows_read=read, records=records, problems=problems)

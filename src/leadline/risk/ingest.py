@@ -277,10 +277,10 @@ class FrameworkLibrarySource(Source):
         text = decode_utf8(input_file.name, input_file.data)
         records, problems, read = [], [], 0
         for item in load_yaml_documents(input_file.name, text):
+            read += 1  # a document the loader refused is read and rejected
             if isinstance(item, Problem):
                 problems.append(item)
                 continue
-            read += 1
             try:
                 library = parse_library(item.content)
             except ValueError as error:

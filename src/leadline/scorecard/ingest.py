@@ -215,6 +215,7 @@ class ScorecardKpis(Source):
                 continue
             for document in load_yaml_documents(input_file.name, text):
                 if isinstance(document, Problem):
+                    read += 1  # a document the loader refused is read and rejected
                     problems.append(document)
                     continue
                 for item in _kpi_items(input_file.name, document.index, document.content):

@@ -36,10 +36,10 @@ def _parse(unit: Unit, kind: str) -> Parsed:
             problems.append(error.problem)
             continue
         for item in load_yaml_documents(input_file.name, text):
+            read += 1  # a document the loader refused is read and rejected
             if isinstance(item, Problem):
                 problems.append(item)
                 continue
-            read += 1
             parsed = parse_document(item, kind)
             if isinstance(parsed, Problem):
                 problems.append(parsed)
