@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from leadline.ingest.nulls import NullAsAbsent
 
 MATCH_COLUMNS = (
     "provider",
@@ -41,7 +43,7 @@ NAME = re.compile(r"^[a-z0-9]([a-z0-9._-]{0,251}[a-z0-9])?$")
 Pattern = Annotated[str, Field(min_length=1, max_length=512)]
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -16,17 +16,18 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy import select
 
 from leadline.context import App
 from leadline.ingest.files import load_yaml
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.maturity.evidence import FACTS, Evidence
 from leadline.maturity.models import MaturityAnswer
 from leadline.semantic.evaluation import Evaluation
 
 
-class Rule(BaseModel):
+class Rule(NullAsAbsent):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     id: str
@@ -59,14 +60,14 @@ class Rule(BaseModel):
         return None if self.max is None else f"<= {self.max:g}"
 
 
-class Domain(BaseModel):
+class Domain(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     key: str
     name: str
     rules: list[Rule]
 
 
-class Model(BaseModel):
+class Model(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     levels: list[str] = Field(min_length=5, max_length=5)
     domains: list[Domain]

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import Problem
 from leadline.store.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -91,7 +92,7 @@ Month = Annotated[str, BeforeValidator(_month)]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9]([-_.A-Za-z0-9]{0,251}[A-Za-z0-9])?$")]
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -196,7 +197,7 @@ class XlaSpec(_Spec):
         return self.model_dump(include={"min_responses", "csat", "nps", "ces"})
 
 
-class Metadata(BaseModel):
+class Metadata(NullAsAbsent):
     model_config = ConfigDict(extra="allow")  # labels, annotations, links are kept
     name: Name
     title: str | None = None

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit import actor_name, record, snapshot
 from leadline.ingest.files import decode_utf8, load_yaml_documents
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import Column, CsvFormat
@@ -26,7 +27,7 @@ from leadline.risk.models import Attestation, Control, Framework, FrameworkNode
 from leadline.risk.rows import CatalogNames, RowCsvSource, row_problem, unknown_warnings
 
 
-class ScopeSpec(BaseModel):
+class ScopeSpec(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
     all: bool = False
@@ -51,7 +52,7 @@ class ScopeSpec(BaseModel):
         return "business-unit", self.business_units
 
 
-class ControlSpec(BaseModel):
+class ControlSpec(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

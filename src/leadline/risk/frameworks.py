@@ -16,9 +16,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from leadline.ingest.files import load_yaml
+from leadline.ingest.nulls import NullAsAbsent
 
 CSF = "nist-csf-2.0"
 ZTMM = "cisa-ztmm-2.0"
@@ -27,7 +28,7 @@ BUILTIN_FILES = {CSF: "csf-2.0.yaml", ZTMM: "ztmm-2.0.yaml", COBIT: "cobit-2019.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
 
 
-class NodeSpec(BaseModel):
+class NodeSpec(NullAsAbsent):
     """One element of a framework: a function, category, pillar, objective, policy, control..."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +45,7 @@ class NodeSpec(BaseModel):
         return self.name or self.id
 
 
-class FrameworkSpec(BaseModel):
+class FrameworkSpec(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=ID_PATTERN, max_length=128)
@@ -55,7 +56,7 @@ class FrameworkSpec(BaseModel):
     scale: list[str] = Field(default_factory=list)
 
 
-class Library(BaseModel):
+class Library(NullAsAbsent):
     """A whole framework; validation guarantees a well-formed tree."""
 
     model_config = ConfigDict(extra="forbid")

@@ -12,11 +12,12 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit import record, snapshot
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.risk.frameworks import COBIT, builtin, csf
 from leadline.risk.models import Risk
 from leadline.risk.scoring import Matrix
@@ -29,7 +30,7 @@ FieldProblem = tuple[str, str]
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class Action(BaseModel):
+class Action(NullAsAbsent):
     """One treatment action: what, who, by when, and whether it is done."""
 
     model_config = ConfigDict(extra="forbid")

@@ -15,11 +15,12 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.ingest.files import load_yaml
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.scorecard.models import ScorecardKpi
 from leadline.semantic import registry
 from leadline.semantic.registry import Direction, Metric
@@ -30,7 +31,7 @@ SCOPE_KINDS: tuple[ScopeKind, ...] = ("organisation", "business-unit", "value-st
 GROUPS: tuple[Group, ...] = ("business-value", "delivery", "security-reliability", "financial")
 
 
-class KpiDefinition(BaseModel):
+class KpiDefinition(NullAsAbsent):
     """One KPI: the metric it shows, its target and RAG tolerance, trend band and owner."""
 
     model_config = ConfigDict(extra="forbid")

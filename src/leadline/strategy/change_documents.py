@@ -7,7 +7,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
+
+from leadline.ingest.nulls import NullAsAbsent
 
 # Kotter, "Accelerate" (2014): the eight accelerators of change, in order.
 KOTTER_STAGES = (
@@ -36,7 +38,7 @@ def _kotter(value: Any) -> int:
     raise ValueError("must be a Kotter stage 1-8 or its name, e.g. 'build a guiding coalition'")
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from leadline.ingest.documents import (
     Metadata,
@@ -16,6 +16,7 @@ from leadline.ingest.documents import (
     validation_problem,
 )
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import Problem
 from leadline.periods import Period
 from leadline.semantic.query import unit_text
@@ -41,7 +42,7 @@ METRIC_SCOPE_FIELDS = {
 }
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -11,13 +11,14 @@ import datetime as dt
 from importlib import resources
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit.log import record, snapshot
 from leadline.context import App
 from leadline.ingest.files import load_yaml
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.store.base import utcnow
 from leadline.strategy.models import Plan, PlanItem
 from leadline.strategy.plan_rules import RULES, Facts
@@ -30,7 +31,7 @@ class PlanError(ValueError):
     pass
 
 
-class TemplateItem(BaseModel):
+class TemplateItem(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     key: str
     title: str
@@ -39,14 +40,14 @@ class TemplateItem(BaseModel):
     rule: str | None = None
 
 
-class TemplatePhase(BaseModel):
+class TemplatePhase(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     id: str
     title: str
     items: list[TemplateItem]
 
 
-class Template(BaseModel):
+class Template(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     version: str
     phases: list[TemplatePhase]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError
 
 from leadline.ingest.documents import (
     Metadata,
@@ -24,6 +24,7 @@ from leadline.ingest.documents import (
     validation_problem,
 )
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import Problem
 from leadline.semantic.query import unit_text
 from leadline.strategy.bindings import get_binding
@@ -51,7 +52,7 @@ def _strength(value: Any) -> int:
 Strength = Annotated[int, BeforeValidator(_strength)]
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
 
