@@ -108,7 +108,7 @@ def test_the_trend_adds_up_to_the_organisation_tile(viewer: TestClient) -> None:
     assert "(to date)" in html
     (chart,) = specs(html)
     buckets = {r["month"][:7]: r["bucket"] for r in chart["data"]["values"]}
-    assert buckets[header[-1]] == "partial" and buckets[last_complete] == "complete"
+    assert buckets[header[-1]] == "partial (to date)" and buckets[last_complete] == "complete"
 
 
 def csv_rows(text: str) -> Iterator[list[str]]:

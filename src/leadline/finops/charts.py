@@ -66,3 +66,45 @@ def budget_chart(groups: list[dict[str, Any]], title: str, currency: str | None)
     spec: dict[str, Any] = (bars + ticks).to_dict()
     spec["data"] = {"values": rows}
     return spec
+
+
+def monthly_lines(
+    rows: list[dict[str, Any]], series: str, title: str, y_title: str
+) -> dict[str, Any]:
+    """Monthly cost per ``series`` (a team): months as ordered labels ("Jun 2026", one tick
+    each, never a day axis), complete months joined by a line, the running month a hollow
+    triangle of the series' colour, named "partial (to date)" in the legend."""
+    months = sorted({r["month"] for r in rows})
+    x = alt.X("label:O", title=None, sort=[_month_label(m) for m in months])
+    shaped = [{**r, "label": _month_label(r["month"])} for r in rows]
+    base = alt.Chart(alt.Data(name="rows"), title=title, width=WIDTH, height=240)  # type: ignore[no-untyped-call]
+    colour = alt.Color(f"{series}:N", title=series.replace("_", " ").capitalize())
+    y = alt.Y("cost:Q", title=y_title)
+    tooltip = [f"{series}:N", alt.Tooltip("label:O", title="Month"), "cost:Q", "bucket:N"]
+    line = (
+        base.transform_filter("datum.bucket == 'complete'")
+        .mark_line()
+        .encode(x=x, y=y, color=colour)
+    )
+    points = base.mark_point(size=60, filled=False).encode(
+        x=x,
+        y=y,
+        color=colour,
+        shape=alt.Shape(
+            "bucket:N",
+            title="Month",
+            scale=alt.Scale(
+                domain=["complete", "partial (to date)"], range=["circle", "triangle-up"]
+            ),
+        ),
+        tooltip=tooltip,
+    )
+    spec: dict[str, Any] = (line + points).to_dict()
+    spec["data"] = {"values": shaped}
+    return spec
+
+
+def _month_label(month: str) -> str:
+    """``2026-06`` as ``Jun 2026``."""
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{names[int(month[5:7]) - 1]} {month[:4]}"

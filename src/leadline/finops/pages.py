@@ -14,7 +14,7 @@ from typing import Any
 from leadline.catalog.grouping import ScopeKind
 from leadline.context import App
 from leadline.finops import anomalies, budgets, unit_cost, vendors
-from leadline.finops.charts import budget_chart
+from leadline.finops.charts import budget_chart, monthly_lines
 from leadline.finops.measures import currency
 from leadline.finops.report import FinOpsError
 from leadline.finops.tables import (
@@ -29,7 +29,7 @@ from leadline.lake.engines import Lake
 from leadline.periods import Period, Window, utc_now
 from leadline.present.formats import money
 from leadline.present.model import NO_GROUP, Column, Report, humanise
-from leadline.webkit import charts, tiles
+from leadline.webkit import tiles
 from leadline.webkit.cache import cached
 from leadline.webkit.filters import Filters, Scope
 from leadline.webkit.viewdata import Page, Table, Tile, count_tile, last_month
@@ -86,23 +86,21 @@ def trend(app: App, filters: Filters, scope: Scope) -> Page:
         if kind == "team":
             chart_rows = [
                 {
-                    "month": f"{r['month']}-01",
+                    "month": r["month"],
                     "cost": float(r["cost"]),
                     "team": r["team"],
-                    "bucket": "partial" if r["partial"] else "complete",
+                    "bucket": "partial (to date)" if r["partial"] else "complete",
                 }
                 for r in rows
             ]
             page.charts.append(
                 (
                     f"Monthly cost by team ({money_unit}); the running month is partial",
-                    charts.lines(
+                    monthly_lines(
                         chart_rows,
-                        "month",
-                        "cost",
                         "team",
-                        title=f"Monthly cost by team, {months[0].label} to {months[-1].label}",
-                        y_title=f"Cost ({money_unit})" if money_unit else "Cost",
+                        f"Monthly cost by team, {months[0].label} to {months[-1].label}",
+                        f"Cost ({money_unit})" if money_unit else "Cost",
                     ),
                 )
             )
