@@ -172,3 +172,22 @@ def test_vendors_table_soonest_renewal_first_with_flags_in_words() -> None:
     shown = dict(zip([c.key for c in report.shown], cells(report, report.shown)[0], strict=True))
     assert shown["spend"] == "1,500.50 EUR"
     assert (shown["owner"], shown["committed"], shown["notice_days"]) == ("—", "—", "60")
+
+
+def test_monthly_lines_label_months_and_mark_the_running_one() -> None:
+    """Months are ordered labels (Nov 2026 before Dec 2026), the line joins complete months
+    only and the running month is a triangle named "partial (to date)"."""
+    from leadline.finops.charts import monthly_lines
+
+    rows = [
+        {"month": "2026-12", "team": "a", "cost": 5.0, "bucket": "partial (to date)"},
+        {"month": "2026-11", "team": "a", "cost": 30.0, "bucket": "complete"},
+    ]
+    spec = monthly_lines(rows, "team", "Cost", "Cost (EUR)")
+    line, points = spec["layer"]
+    assert line["encoding"]["x"]["sort"] == ["Nov 2026", "Dec 2026"]
+    assert line["transform"] == [{"filter": "datum.bucket == 'complete'"}]
+    shape = points["encoding"]["shape"]["scale"]
+    assert shape["domain"] == ["complete", "partial (to date)"]
+    assert shape["range"] == ["circle", "triangle-up"]
+    assert [r["label"] for r in spec["data"]["values"]] == ["Dec 2026", "Nov 2026"]
