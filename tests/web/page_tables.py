@@ -30,6 +30,8 @@ class ShownTile:
     window: str = ""
     rag: str = ""  # the words beside the colour
     status: str | None = None
+    trend: str = ""  # "▲ +1.2 pp vs previous 90 days (better)"
+    judged: str | None = None  # trend-<judgement> of the trend line: better, worse, flat, none
 
 
 class _Reader(HTMLParser):
@@ -64,8 +66,16 @@ class _Reader(HTMLParser):
             self._tile = ShownTile(status=status[0] if status else None)
             self.tiles.append(self._tile)
         elif tag == "div" and self._tile is not None:
-            part = {"kpi-title": "title", "value": "value", "window": "window", "rag": "rag"}
+            part = {
+                "kpi-title": "title",
+                "value": "value",
+                "window": "window",
+                "rag": "rag",
+                "trend": "trend",
+            }
             self._tile_part = next((part[c] for c in classes if c in part), None)
+            judged = [c[6:] for c in classes if c.startswith("trend-")]
+            self._tile.judged = judged[0] if judged else self._tile.judged
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("th", "td") and self._cell is not None and self._row is not None:

@@ -7,16 +7,20 @@ tolerance, a fraction of the target's magnitude (default 0.10: within 10 % of th
 
 Trend: the value against the previous period's. ``flat`` when they differ by no more than the
 flat band (a fraction of the previous value's magnitude, default 0.01); otherwise ``better`` or
-``worse`` by the KPI's direction; ``null`` when either value is missing.
+``worse`` by the KPI's direction; ``null`` when either value is missing (the rule lives in
+``semantic.compare``, which the pages' tiles use too).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from leadline.semantic.compare import Trend, trend
+
+__all__ = ["STATUSES", "Direction", "Status", "Trend", "status", "trend"]
+
 Direction = Literal["higher", "lower"]
 Status = Literal["green", "amber", "red", "grey"]
-Trend = Literal["better", "worse", "flat"]
 STATUSES: tuple[Status, ...] = ("green", "amber", "red", "grey")
 
 
@@ -33,16 +37,3 @@ def status(
     if shortfall <= band:
         return "amber"
     return "red"
-
-
-def trend(
-    value: float | None, previous: float | None, direction: Direction, flat: float = 0.01
-) -> Trend | None:
-    """Whether ``value`` is better, worse or flat against the previous period's value."""
-    if value is None or previous is None:
-        return None
-    change = value - previous
-    if abs(change) <= abs(previous) * flat:
-        return "flat"
-    improved = change > 0 if direction == "higher" else change < 0
-    return "better" if improved else "worse"

@@ -1,6 +1,7 @@
 """Headline tiles from the metric registry: the value of a registered metric for the scope
-the page's filters choose, with its window and a link to the facts behind it
-(``/metrics/{key}/explain``); the page route adds RAG colour (``web.targets``).
+the page's filters choose, with its window, its trend against the previous equivalent window
+(``webkit.trends``) and a link to the facts behind it (``/metrics/{key}/explain``); the page
+route adds RAG colour (``web.targets``).
 
 Every page of one data version and hour shares one :class:`Evaluation` (judged at the start
 of the hour), so a figure shown on two pages is one computation and one number.
@@ -20,6 +21,7 @@ from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import currency, display
 from leadline.webkit.cache import cached
 from leadline.webkit.filters import Filters
+from leadline.webkit.trends import change, previous_window
 from leadline.webkit.viewdata import Tile
 
 
@@ -73,18 +75,29 @@ def metric_tile(
     title: str | None = None,
     params: Mapping[str, str] | None = None,
 ) -> Tile:
-    """A registered metric's tile for one scope and window (a dash when it has no value)."""
+    """A registered metric's tile for one scope and window (a dash when it has no value), with
+    its trend against the previous equivalent window, evaluated in one batch with it."""
     metric = registry.get(key)
     judged = window  # evaluated as given, as `leadline metrics show --since --until` does
     kind = scope.kind if scope.kind in metric.scopes else None
-    value = ev.value(key, scope, judged, params) if kind else None
+    earlier, label = previous_window(judged, ev.now)
+    value = previous = None
+    if kind:
+        now, before = ev.values(key, kind, [judged, earlier], params)
+        value, previous = now.get(scope.name), before.get(scope.name)
+    money = currency(ev, metric, judged)
+    trend = change(metric, value, previous, label, money) if kind else None
     return Tile(
         title or metric.title,
-        display(metric, value, currency(ev, metric, judged)),
+        display(metric, value, money),
         window_text(window, ev, point=metric.point_in_time),
         explain_href(key, scope, judged, ev) if metric.explain is not None and kind else None,
+        trend=trend.trend if trend else None,
+        trend_arrow=trend.arrow if trend else None,
+        trend_text=trend.text if trend else None,
         metric=key,
         raw=value,
+        previous=previous,
         scope=str(scope),
     )
 

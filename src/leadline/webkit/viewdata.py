@@ -76,9 +76,14 @@ class Tile:
     window: str | None = None  # "last 90 days: 2026-09-09 → 2026-12-07", "at 2026-12-07 10:00"
     href: str | None = None  # the explanation of a registered metric
     status: str | None = None  # green | amber | red | grey
-    trend: str | None = None  # better | worse | flat
+    # against the previous equivalent window (``webkit.trends``): better | worse | flat, or
+    # none when there is no earlier value; the arrow (▲ ▼ ▶) and the text after it
+    trend: str | None = None
+    trend_arrow: str | None = None
+    trend_text: str | None = None  # "+1.2 pp vs previous 90 days (better)"
     metric: str | None = None  # the registry key
     raw: float | None = None  # the value itself (tests compare it with other surfaces)
+    previous: float | None = None  # the value over the previous equivalent window
     scope: str | None = None  # KIND:NAME the value is for
     target: float | None = None  # the scorecard KPI's target, when one covers the metric
 
