@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -94,6 +95,27 @@ CSF_CORE = {
         ],
     }
 }
+# The webhook templates carry a placeholder delivery (stored raw as an unknown event): the good
+# records are deliveries that normalise to facts, a GitHub push and GitLab's documented push.
+_COMMIT = {"id": "a" * 40, "message": "Fix", "timestamp": "2026-03-01T12:00:00Z"}
+GOOD_DELIVERIES = {
+    "github": {
+        "headers": {"x-github-event": "push", "x-github-delivery": "good-1"},
+        "body": {
+            "ref": "refs/heads/main",
+            "after": "a" * 40,
+            "repository": {"full_name": "acme/card-authoriser", "default_branch": "main"},
+            "commits": [_COMMIT],
+            "head_commit": _COMMIT,
+        },
+    },
+    "gitlab": {
+        "headers": {"x-gitlab-event": "Push Hook", "x-gitlab-event-uuid": "good-1"},
+        "body": json.loads(
+            (Path(__file__).parents[1] / "delivery" / "fixtures_gitlab" / "push.json").read_text()
+        ),
+    },
+}
 # Sources whose input is not a file of records: prometheus reads a URL (fuzzing it would
 # send requests), git a repository directory (only random bytes in its place are tried).
 NOT_FILES = {"prometheus"}
@@ -150,6 +172,8 @@ def sample(name: str, source: Source) -> Sample | None:
     if file_name.endswith(".csv"):
         header = FOCUS_HEADER if name == "focus" else text.strip().splitlines()[-1]
         return Sample(name, "csv", ".csv", header, GOOD_CSV_ROWS[name])
+    if name in GOOD_DELIVERIES:
+        return Sample(name, "ndjson", ".ndjson", good=json.dumps(GOOD_DELIVERIES[name]))
     if file_name.endswith(".ndjson"):
         first = next(line for line in text.splitlines() if line.strip().startswith("{"))
         return Sample(name, "ndjson", ".ndjson", good=first)
