@@ -63,6 +63,14 @@ _CSF_SCORES: dict[str, Any] = {
 }
 
 
+def _integral(values: dict[str, Any]) -> dict[str, Any]:
+    """JSON's ``4.0`` is the integer 4 (as JSON Schema reads it): a level or tier as such."""
+    return {
+        name: int(value) if isinstance(value, float) and value.is_integer() else value
+        for name, value in values.items()
+    }
+
+
 @router.get("/risk/register", responses=ERRORS)
 def risk_register(
     request: Request,
@@ -105,7 +113,7 @@ def risk_update(
 ) -> Response:
     """Update a risk (editors of risk, admins); audited with the user as actor."""
     try:
-        row = update_risk(leadline_app(request), who, key, changes)
+        row = update_risk(leadline_app(request), who, key, _integral(changes))
     except EditError as error:
         raise HTTPException(error.status, error.message) from None
     return json_answer(request, row, etag=False)
@@ -166,7 +174,8 @@ def risk_csf_score(
 ) -> Response:
     """Score one subcategory as assessed today (editors of risk, admins); audited."""
     try:
-        row = score_subcategory(leadline_app(request), who, profile, subcategory, values=values)
+        app = leadline_app(request)
+        row = score_subcategory(app, who, profile, subcategory, values=_integral(values))
     except EditError as error:
         raise HTTPException(error.status, error.message) from None
     return json_answer(request, row, etag=False)
