@@ -97,3 +97,26 @@ def test_a_required_key_with_no_value_says_it_was_null(app: App, tmp_path: Path)
     [error] = errors(ingest(app, "okrs-yaml", path))
     assert error.field == "spec.quarter"
     assert error.reason.startswith("is null (the key has no value); ")
+
+
+NULLED = {  # source: (the template's line, the key's path)
+    "service-levels": ("    objective: 99.9%", "spec.availability.objective"),
+    "controls-yaml": (
+        "    name: Multi-factor authentication for production access",
+        "controls[0].name",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NULLED))
+def test_every_document_layer_says_a_refused_value_was_null(
+    app: App, tmp_path: Path, name: str
+) -> None:
+    line, field = NULLED[name]
+    [template] = sources()[name].templates()
+    assert line in template.text
+    path = tmp_path / template.file_name
+    nulled = line.split(":")[0] + ":"
+    path.write_text(template.text.replace(line, nulled, 1), encoding="utf-8")
+    found = [e for e in errors(ingest(app, name, path)) if e.field == field]
+    assert found and found[0].reason.startswith("is null (the key has no value); ")

@@ -28,6 +28,7 @@ from leadline.catalog.schemas import (
     NativeValueStream,
 )
 from leadline.ingest.files import YamlDocument
+from leadline.ingest.nulls import null_reason
 from leadline.ingest.problems import Problem
 from leadline.store.base import Base
 
@@ -89,7 +90,7 @@ def _problem(doc: YamlDocument, where: str, error: ValidationError, raw: Any) ->
     location = ".".join(str(p) for p in first["loc"])
     value = first.get("input") if first["type"] != "missing" else None
     reason = (
-        first["msg"]
+        null_reason(first, first["msg"])
         if len(error.errors()) == 1
         else (f"{first['msg']} (and {len(error.errors()) - 1} more problems in this item)")
     )

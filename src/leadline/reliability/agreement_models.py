@@ -16,7 +16,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadline.ingest.files import YamlDocument
-from leadline.ingest.nulls import NullAsAbsent
+from leadline.ingest.nulls import NullAsAbsent, null_reason
 from leadline.ingest.problems import Problem
 from leadline.store.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -246,7 +246,7 @@ def parse_document(doc: YamlDocument) -> Record | Problem:
         first = error.errors()[0]
         location = ".".join(str(p) for p in first["loc"])
         value = first.get("input") if first["type"] != "missing" else None
-        reason = first["msg"].removeprefix("Value error, ")
+        reason = null_reason(first, first["msg"].removeprefix("Value error, "))
         if len(error.errors()) > 1:
             reason += f" (and {len(error.errors()) - 1} more problems in this document)"
         return Problem(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from leadline.audit import actor_name, record, snapshot
 from leadline.ingest.files import decode_utf8, load_yaml_documents
-from leadline.ingest.nulls import NullAsAbsent
+from leadline.ingest.nulls import NullAsAbsent, null_reason
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import Column, CsvFormat
@@ -134,7 +134,13 @@ class ControlsYaml(Source):
                     loc = ".".join(str(p) for p in first["loc"])
                     field = f"controls[{position}]" + (f".{loc}" if loc else "")
                     problems.append(
-                        Problem(input_file.name, first["msg"], doc.index, field, item=str(position))
+                        Problem(
+                            input_file.name,
+                            null_reason(first, first["msg"]),
+                            doc.index,
+                            field,
+                            item=str(position),
+                        )
                     )
                     continue
                 found = _spec_problems(input_file.name, doc.index, position, spec)

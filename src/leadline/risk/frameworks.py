@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from leadline.ingest.files import load_yaml
-from leadline.ingest.nulls import NullAsAbsent
+from leadline.ingest.nulls import NullAsAbsent, null_reason
 
 CSF = "nist-csf-2.0"
 ZTMM = "cisa-ztmm-2.0"
@@ -135,7 +135,7 @@ def parse_library(document: Any) -> Library:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise ValueError(f"{where}: {first['msg']}") from None
+        raise ValueError(f"{where}: {null_reason(first, first['msg'])}") from None
 
 
 @cache

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit import record, snapshot
-from leadline.ingest.nulls import NullAsAbsent
+from leadline.ingest.nulls import NullAsAbsent, null_reason
 from leadline.risk.frameworks import COBIT, builtin, csf
 from leadline.risk.models import Risk
 from leadline.risk.scoring import Matrix
@@ -62,7 +62,9 @@ def parse_actions(value: Any) -> list[dict[str, Any]]:
         except ValidationError as error:
             first = error.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"action {position}: {where}: {first['msg']}") from None
+            raise ValueError(
+                f"action {position}: {where}: {null_reason(first, first['msg'])}"
+            ) from None
         out.append(action.model_dump(mode="json"))
     return out
 

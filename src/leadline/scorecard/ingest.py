@@ -18,6 +18,7 @@ from leadline.audit.log import actor_name, record, snapshot
 from leadline.catalog.models import BusinessUnit, Team, ValueStream
 from leadline.finops.csv_rows import parse_rows, row_problem
 from leadline.ingest.files import decode_utf8, load_yaml_documents
+from leadline.ingest.nulls import null_reason
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.ingest.tabular import Column, CsvFormat
@@ -188,7 +189,14 @@ def _kpi_items(name: str, index: int, document: Any) -> list[dict[str, Any] | Pr
             first = error.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             out.append(
-                Problem(name, first["msg"], index, f"{field}.{where}", item, item=item["key"])
+                Problem(
+                    name,
+                    null_reason(first, first["msg"]),
+                    index,
+                    f"{field}.{where}",
+                    item,
+                    item=item["key"],
+                )
             )
             continue
         out.append(item)
