@@ -49,6 +49,20 @@ spec:
       metricSource: {type: Prometheus, spec: {query: total}}
 """
 
+WEB = """\
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-a}
+spec: {type: team, children: []}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: web
+  annotations: {pagerduty.com/service-id: PA2P440}
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+
 TRIGGERED = {
     "event": {
         "id": "E1",
@@ -120,18 +134,20 @@ def test_a_null_required_field_says_it_was_null(app: App, tmp_path: Path) -> Non
 def test_a_triggered_event_without_created_at_starts_when_it_occurred(
     app: App, tmp_path: Path
 ) -> None:
+    catalog = tmp_path / "catalog-info.yaml"
+    catalog.write_text(WEB, encoding="utf-8")
     path = tmp_path / "e.json"
     path.write_text(json.dumps(TRIGGERED), encoding="utf-8")
+    assert _cli(tmp_path, "backstage", catalog)[0] == 0
     code, output = _cli(tmp_path, "pagerduty", path)
-    assert "landed" in output and "1 rejected" not in output, output
-    assert code == 1  # only the warning that service PA2P440 is not in the (empty) catalog
-    report = run_ingest("pagerduty", [path], settings=app.settings, store=app.store)
-    assert report.totals()["rows_rejected"] == 0
+    assert code == 0, output
+    assert run_ingest("backstage", [catalog], settings=app.settings, store=app.store).exit_code == 0
+    assert run_ingest("pagerduty", [path], settings=app.settings, store=app.store).exit_code == 0
     [row] = facts(app, "incidents")
     assert row["incident_id"] == "pagerduty:P1"
     assert row["started_at"] == utc(2021, 6, 4, 13, 35, 29, 781000)
     assert row["resolved_at"] is None
-    assert row["severity"] == "high"
+    assert (row["severity"], row["service"]) == ("high", "web")
 
 
 def test_other_events_without_created_at_are_still_refused(app: App, tmp_path: Path) -> None:

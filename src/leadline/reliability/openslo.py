@@ -364,8 +364,8 @@ TEMPLATE = """\
 class OpenSloSource(Source):
     name = "openslo"
     summary = (
-        "OpenSLO v1 specifications (multi-document YAML: SLO, SLI, DataSource, AlertPolicy, "
-        "AlertCondition, AlertNotificationTarget, Service)"
+        "OpenSLO v1 specifications (multi-document YAML or a YAML list: SLO, SLI, DataSource, "
+        "AlertPolicy, AlertCondition, AlertNotificationTarget, Service)"
     )
     group_inputs = True  # SLOs refer to SLIs and alert policies that may sit in other files
 
