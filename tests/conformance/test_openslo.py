@@ -107,6 +107,8 @@ def test_sdk_examples_of_every_kind_land_as_documents(app: App) -> None:
 def test_sdk_slo_example_a_list_with_calendar_timeslices(app: App) -> None:
     report = ingest(app, "openslo", SDK_EXAMPLES / "slos.yaml")
     assert errors(report) == []
+    [warning] = problems(report)  # the list item's catalog warning names it
+    assert (warning.item, warning.field, warning.value) == ("[0]", "[0].spec.service", "web")
     slo = rows(app, Slo)["web-availability"]
     assert (slo.service, slo.display_name, slo.objective) == (
         "web",

@@ -403,7 +403,7 @@ class OpenSloSource(Source):
                     resolved.append(record)
         slos, bad = specs.drop_unstorable(resolved)
         specs.upsert(ctx.session, slos, ctx.batch.id)
-        problems += specs.check_services(ctx.session, slos, "spec.service")
+        problems += specs.check_services(ctx.session, slos, "spec.service", True)
         return storable_problems(unstorable + problems + bad)
 
 

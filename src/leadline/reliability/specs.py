@@ -266,8 +266,11 @@ def upsert(session: Session, records: Iterable[SpecRecord], batch_id: int) -> No
     session.flush()
 
 
-def check_services(session: Session, records: Iterable[SpecRecord], field: str) -> list[Problem]:
-    """Warn about SLOs whose service the catalog does not hold (the SLO still lands)."""
+def check_services(
+    session: Session, records: Iterable[SpecRecord], field: str, prefixed: bool = False
+) -> list[Problem]:
+    """Warn about SLOs whose service the catalog does not hold (the SLO still lands).
+    ``prefixed``: the field is under the record's prefix (an OpenSLO list item's ``[i].``)."""
     known = set(session.scalars(select(Service.name)))
     return [
         Problem(
@@ -275,7 +278,7 @@ def check_services(session: Session, records: Iterable[SpecRecord], field: str) 
             f"refers to unknown service {record.values['service']!r}: every SLO belongs to a "
             "catalog service; kept, define the service in the catalog",
             record.row,
-            field,
+            f"{record.field_prefix}{field}" if prefixed else field,
             record.values["service"],
             "warning",
             record.raw,
