@@ -21,6 +21,7 @@ from leadline.context import App
 from leadline.reliability.report import status as slo_status
 from leadline.webkit import palette
 from tests.conftest import make_settings
+from tests.web.page_tables import read_page
 from tests.web.support import login
 
 CSF_ORDER = ["Govern", "Identify", "Protect", "Detect", "Respond", "Recover"]
@@ -158,7 +159,12 @@ def test_error_budgets_are_coloured_by_state_and_clipped(
     assert bar["encoding"]["color"]["field"] == "state"
     assert len(slos) <= 40  # the small demo charts them all (no "the chart shows" note)
     assert "The chart shows the" not in html
-    assert "No SLA or XLA attainment for" in html  # the demo has no agreements
+    # the demo's SLAs and XLAs (demo/service_levels.py): last month's attainment tables, with
+    # met and breached agreements (its fixed pattern breaches one of each that month)
+    assert "No SLA or XLA attainment for" not in html
+    tables, _ = read_page(html)
+    for name in ("sla", "xla"):
+        assert {"✔ Met", "✖ Breached"} <= set(tables[name].column("Status")), name
     # the policy column of the SLO table: coloured badges with a symbol and the state's words
     badges = re.findall(r'<span class="rag-badge rag-(\w+)">(\S) ([^<]+)</span>', html)
     assert {(c, s, t) for c, s, t in badges} >= {

@@ -15,6 +15,7 @@ from leadline.demo.people import write_people
 from leadline.demo.reliability import write_reliability
 from leadline.demo.risk import write_risk
 from leadline.demo.scorecard import write_scorecard
+from leadline.demo.service_levels import write_service_levels
 from leadline.demo.strategy import start_plan, write_strategy
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.setup import initialise
@@ -67,6 +68,7 @@ def build_demo(
     if delivery:
         plan, incidents = write_delivery(org, seed, size, files.root / "delivery")
         plan += write_reliability(org, incidents, files.root / "reliability", seed)
+        plan += write_service_levels(org, files.root / "service-levels", seed)
     plan += write_risk(org, files.root / "risk", seed)
     plan += write_finops(org, files.root / "finops", as_of, seed)
     plan += write_strategy(org, files.root / "strategy", as_of, seed)
