@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from leadline.catalog.models import Person, Team
 from leadline.context import App
 from leadline.ingest.documents import Metadata, as_json, validation_problem
 from leadline.ingest.files import decode_utf8, load_yaml_documents
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.people.models import TeamSkills
@@ -40,7 +41,7 @@ spec:
 """
 
 
-class _Strict(BaseModel):
+class _Strict(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
 
 

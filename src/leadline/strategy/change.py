@@ -17,6 +17,7 @@ from leadline.audit.log import actor_name, record, snapshot
 from leadline.context import App
 from leadline.ingest.documents import Metadata, as_json, validation_problem
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents
+from leadline.ingest.nulls import NullAsAbsent
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
 from leadline.store.base import utcnow
@@ -35,7 +36,7 @@ from leadline.strategy.templates import CHANGE_TEMPLATE
 KINDS: dict[str, type[BaseModel]] = {"ChangeInitiative": InitiativeSpec, "Idea": IdeaSpec}
 
 
-class ChangeHeader(BaseModel):
+class ChangeHeader(NullAsAbsent):
     model_config = ConfigDict(extra="forbid")
     apiVersion: Literal["leadline.io/v1"]
     kind: Literal["ChangeInitiative", "Idea"]
