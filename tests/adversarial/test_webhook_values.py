@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from leadline.context import App
+from leadline.delivery.pending import normalise_pending
 from leadline.ingest.registry import sources
 from leadline.ingest.runner import run_ingest
+from tests.web.support import pagerduty_delivery
 
 
 def _pagerduty(delivery_id: str, **data: Any) -> str:
@@ -74,3 +77,16 @@ def test_a_nul_in_a_delivery_id_is_rejected_on_both_stores(any_app: App, tmp_pat
     report = run_ingest("pagerduty", [path], settings=any_app.settings, store=any_app.store)
     (result,) = report.results
     assert (result.status, result.rows_accepted, result.rows_rejected) == ("landed", 1, 1)
+
+
+def test_a_webhook_posted_to_the_app_is_held_to_this_homes_limits(
+    client: TestClient, web_app: App
+) -> None:
+    """Deliveries normalised after intake (``normalise_pending``) use the home's [ingest]
+    limits, like a file ingest."""
+    web_app.settings.ingest.max_id_chars = 20
+    document = json.loads(_pagerduty("unused", id="INC-" + "9" * 30))
+    raw, headers = pagerduty_delivery("p-long", document["body"])
+    assert client.post("/webhooks/pagerduty", content=raw, headers=headers).status_code == 202
+    result = normalise_pending(web_app.settings, web_app.store)
+    assert result["statuses"] == {"rejected": 1}, result

@@ -29,6 +29,7 @@ from leadline.delivery.events import (
 from leadline.delivery.github import GitHubParser
 from leadline.delivery.gitlab import GitLabParser
 from leadline.delivery.pagerduty import PagerDutyParser
+from leadline.ingest.limits import using_limits
 from leadline.ingest.models import Batch, RawEvent, Reject
 from leadline.ingest.registry import LandContext
 from leadline.locks import write_lock
@@ -70,7 +71,8 @@ def normalise_pending(settings: Settings, store: Store, limit: int = 2000) -> di
             sweep_orphans(settings.lake_path, session)
             lake = LakeWriter(settings.lake_path, session, batch.id)
             ctx = LandContext(settings, {}, session=session, batch=batch, lake=lake)
-            results = _parse(events, settings)
+            with using_limits(settings.ingest):  # this home's limits, as for a file ingest
+                results = _parse(events, settings)
             resolver = ServiceResolver.load(session)
             facts = [r.facts for r in results.values() if r.status == "normalised"]
             warnings = land_facts(facts, resolver, ctx)
