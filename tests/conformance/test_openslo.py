@@ -5,10 +5,14 @@ it states; each refusal names the field, the value and the rule."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from pytest import approx
 
 from leadline.context import App
 from leadline.reliability.models import Slo, SloDocument
+from leadline.reliability.report import window_bounds
 from tests.conformance.support import DATA, errors, ingest, problems, rows
 
 OWNER = DATA / "openslo" / "OpenSLO" / "examples"
@@ -64,14 +68,14 @@ def test_calendar_week_timeslices_example(app: App) -> None:
 
 def test_a_one_minute_calendar_window_is_refused_naming_field_value_and_rule(app: App) -> None:
     """The example's comment says a month, but ``1m`` is one minute in OpenSLO's shorthand
-    (``M`` is a month); leadline's calendar windows are weeks, months and quarters."""
+    (``M`` is a month); leadline's calendar windows are weeks, months, quarters and years."""
     report = ingest(app, "openslo", OWNER / "budgeting-method" / "timeslices-slo.yaml")
     found = errors(report)
     assert [(p.item, p.field, p.value) for p in found] == [
         ("spec.objectives[0]", "spec.timeWindow[0].duration", "1m"),
         ("spec.objectives[1]", "spec.timeWindow[0].duration", "1m"),
     ]
-    assert all("must be 1w, 1M or 1Q" in p.reason for p in found)
+    assert all("must be 1w, 1M, 1Q or 1Y" in p.reason for p in found)
     assert rows(app, Slo) == {}
 
 
@@ -183,3 +187,15 @@ def test_sdk_inline_fixture_threshold_objective_without_value_is_refused(app: Ap
         ("[0]", "[0].spec.objectives[0].value", None)
     ]
     assert "is required with a thresholdMetric" in found[0].reason
+
+
+def test_a_calendar_year_window_as_the_readme_lists_it(app: App, tmp_path: Path) -> None:
+    """The README's calendar example durations are 1M, 1Q, 1Y: a year lands as one."""
+    text = (OWNER / "treat-low-traffic-as-equally-important" / "timeslices-slo.yaml").read_text()
+    path = tmp_path / "year.yaml"
+    path.write_text(text.replace("duration: 1w", "duration: 1Y"), encoding="utf-8")
+    assert errors(ingest(app, "openslo", path)) == []
+    slo = rows(app, Slo)["service-availability"]
+    assert (slo.window_kind, slo.calendar_unit) == ("calendar", "year")
+    start, end = window_bounds(slo, dt.datetime(2026, 3, 1))
+    assert (start, end) == (dt.datetime(2026, 1, 1), dt.datetime(2027, 1, 1))

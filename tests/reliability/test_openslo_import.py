@@ -275,7 +275,7 @@ def test_bad_documents_are_rejected_naming_document_and_field(
         (
             ("28d, isRolling: true", "2M, isRolling: false"),
             "spec.timeWindow[0].duration",
-            "1w, 1M or 1Q",
+            "1w, 1M, 1Q or 1Y",
         ),
         (("28d", "36h"), "spec.timeWindow[0].duration", "whole days"),
         (("Occurrences", "Timeslices"), "spec.objectives[0].timeSliceWindow", "is required"),

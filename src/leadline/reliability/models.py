@@ -29,7 +29,7 @@ class Slo(Base):
     objective: Mapped[float] = mapped_column(Float)  # target, 0 < objective < 1
     window_kind: Mapped[str] = mapped_column(String(16))  # rolling | calendar
     window_days: Mapped[int | None] = mapped_column(Integer)  # rolling windows
-    calendar_unit: Mapped[str | None] = mapped_column(String(16))  # month | quarter | week
+    calendar_unit: Mapped[str | None] = mapped_column(String(16))  # week | month | quarter | year
     budgeting: Mapped[str] = mapped_column(String(16))  # occurrences | timeslices
     timeslice_target: Mapped[float | None] = mapped_column(Float)
     timeslice_seconds: Mapped[int | None] = mapped_column(Integer)

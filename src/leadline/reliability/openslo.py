@@ -8,7 +8,7 @@ may come in separate files or commands.
 
 Mapping: one leadline SLO per objective ("<name>", or "<name>:<objective name or index>" when
 there are several); rolling windows in whole days (1M = 30d, as OpenSLO's SDK reads it);
-calendar windows 1w/1M/1Q (start time and zone stay in the document); RatioTimeslices become
+calendar windows 1w/1M/1Q/1Y (start time and zone stay in the document); RatioTimeslices become
 time slices without a slice target; burnrate alert conditions become burn-rate rules.
 """
 
@@ -43,7 +43,7 @@ API_VERSION = "openslo/v1"
 FORMAT = "openslo/v1"
 KINDS: tuple[str, ...] = ("SLO", "SLI", "DataSource", "AlertPolicy", "AlertCondition")
 KINDS += ("AlertNotificationTarget", "Service")
-CALENDAR_UNITS = {"1w": "week", "1M": "month", "1Q": "quarter"}
+CALENDAR_UNITS = {"1w": "week", "1M": "month", "1Q": "quarter", "1Y": "year"}
 # OpenSLO severities are free text; these are the ones that read as a page or a ticket.
 SEVERITIES = {"page": "page", "critical": "page", "ticket": "ticket", "warning": "ticket"}
 SHORT_WINDOW_ANNOTATION = specs.SHORT_WINDOW_ANNOTATION
@@ -174,7 +174,7 @@ def _window(spec: SloSpec, record: SpecRecord) -> dict[str, Any] | Problem:
         return {"window_kind": "rolling", "window_days": days, "calendar_unit": None}
     unit = CALENDAR_UNITS.get(window.duration)
     if unit is None:
-        reason = "a calendar window must be 1w, 1M or 1Q (week, month, quarter)"
+        reason = "a calendar window must be 1w, 1M, 1Q or 1Y (week, month, quarter, year)"
         return record.problem(reason, path, window.duration)
     return {"window_kind": "calendar", "window_days": None, "calendar_unit": unit}
 
@@ -333,7 +333,7 @@ TEMPLATE = """\
 #   description: Successful checkout requests
 #   budgetingMethod: Occurrences            ## or Timeslices, RatioTimeslices
 #   timeWindow:
-#     - duration: 28d                       ## rolling; or 1w/1M/1Q with isRolling: false
+#     - duration: 28d                       ## rolling; or 1w/1M/1Q/1Y with isRolling: false
 #       isRolling: true                     ## and calendar: {startTime, timeZone}
 #   indicator:
 #     metadata:

@@ -51,7 +51,12 @@ def parse_instant(text: str | None) -> dt.datetime:
     return instant(text)  # naive UTC, years outside FIRST_YEAR-LAST_YEAR refused
 
 
-CALENDAR_UNITS: dict[str, Grain] = {"week": "week", "month": "month", "quarter": "quarter"}
+CALENDAR_UNITS: dict[str, Grain] = {
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
 
 
 def window_bounds(slo: Slo, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -298,7 +298,7 @@ BUDGETING = {
     "timeslices": "Timeslices",
     "ratio_timeslices": "RatioTimeslices",
 }
-CALENDAR_DURATIONS = {"week": "1w", "month": "1M", "quarter": "1Q"}
+CALENDAR_DURATIONS = {"week": "1w", "month": "1M", "quarter": "1Q", "year": "1Y"}
 
 
 def _metric(datasource: Any, query: Any) -> dict[str, Any]:
