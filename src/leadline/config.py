@@ -248,13 +248,14 @@ class IngestSettings(BaseModel):
     max_text_chars: int = Field(
         default=10_000,
         ge=1,
-        description="Longest text value a CSV column takes, in characters; a longer one rejects "
-        "its row (issue 16: a 1 MB owner was accepted).",
+        description="Longest text value, in characters: a longer one rejects its CSV row, YAML "
+        "document or webhook delivery (issue 16: a 1 MB owner was accepted).",
     )
     max_id_chars: int = Field(
         default=512,
         ge=1,
-        description="Longest value of a CSV id column (named id or ending in _id), in characters.",
+        description="Longest id, in characters: a CSV column or YAML key named id or ending in "
+        "_id, a webhook delivery's ids.",
     )
     location_roots: list[Path] = Field(
         default_factory=list,
