@@ -90,3 +90,16 @@ def test_a_webhook_posted_to_the_app_is_held_to_this_homes_limits(
     assert client.post("/webhooks/pagerduty", content=raw, headers=headers).status_code == 202
     result = normalise_pending(web_app.settings, web_app.store)
     assert result["statuses"] == {"rejected": 1}, result
+
+
+def test_a_delivery_whose_body_is_null_is_rejected_and_kept(any_app: App, tmp_path: Path) -> None:
+    """Found by the fuzz test: the raw copy of a ``"body": null`` delivery broke the NOT NULL
+    payload column and failed the whole batch."""
+    path = tmp_path / "pagerduty.ndjson"
+    null = json.dumps({"headers": {"x-webhook-id": "n-1"}, "body": None})
+    path.write_text(null + "\n" + _pagerduty("good", id="INC-2") + "\n")
+    report = run_ingest("pagerduty", [path], settings=any_app.settings, store=any_app.store)
+    (result,) = report.results
+    assert (result.status, result.rows_accepted, result.rows_rejected) == ("landed", 1, 1)
+    (error,) = [p for p in result.problems if p.severity == "error"]
+    assert "must be a JSON object, not NoneType" in error.reason

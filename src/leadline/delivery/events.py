@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import pyarrow as pa
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.services import ServiceResolver, Subject
@@ -386,7 +386,8 @@ def _store_raw(session: Session, source: str, records: list[ParsedDelivery], bat
             "event_type": r.event_type,
             "received_at": now,
             "headers": r.delivery.headers,
-            "payload": r.delivery.payload,
+            # a body of JSON null is kept as JSON null (None would be SQL NULL: issue 16 fuzz)
+            "payload": JSON.NULL if r.delivery.payload is None else r.delivery.payload,
             "status": r.status,
             "reason": r.reason,
             "batch_id": batch_id,
