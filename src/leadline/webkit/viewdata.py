@@ -68,8 +68,8 @@ class Table:
 @dataclass
 class Tile:
     """A headline figure: its title, value as people read it, the window it covers, and,
-    for a registered metric, its RAG status and trend against a target and the link to the
-    facts behind it."""
+    for a registered metric, its RAG status against a target, its trend against the previous
+    equivalent window and the link to the facts behind it."""
 
     title: str
     value: str
