@@ -37,6 +37,8 @@ COMMANDS = [
 ]
 PERIODS = [
     ["strategy", "capabilities", "--month", "9999-12"],
+    ["sla", "status", "--month", "9999-12"],
+    ["xla", "status", "--month", "0001-01"],
     ["risk", "compliance", "--at", "9999Q4"],
     ["devex", "--quarter", "9999Q4"],
     ["report", "qbr", "--quarter", "9999Q4", "--out", "qbr.html"],

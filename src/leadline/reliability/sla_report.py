@@ -170,8 +170,8 @@ def parse_month(month: str | None, as_of: str | None) -> PeriodAsOf:
         at = instant(as_of) if as_of else None
         try:
             return PeriodAsOf.parse(month, at)
-        except PeriodError:
-            raise PeriodError(f"--month must be YYYY-MM, got {month!r}") from None
+        except PeriodError as error:  # its words: 9999-12 is a month, outside the years
+            raise PeriodError(f"--month: {error}") from None
     except PeriodError as error:
         err_console.print(f"[red]error[/red] {error}")
         raise typer.Exit(2) from None
