@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from leadline.context import App
+from leadline.ingest.problems import InputError
 from leadline.ingest.runner import run_ingest
 from leadline.ingest.tabular import BLOCK_SIZE, read_csv
 from leadline.risk.ingest import RISKS_CSV
@@ -58,3 +61,12 @@ def test_a_long_field_does_not_break_numbering_of_malformed_rows(tmp_path: Path)
     result = read_csv(path, RISKS_CSV)
     assert result.table.column("risk_id").to_pylist() == ["R-2"]
     assert sorted((p.row, p.field) for p in result.problems) == [(2, "title"), (3, None)]
+
+
+def test_a_file_of_one_byte_that_is_not_text_says_so(tmp_path: Path) -> None:
+    """pyarrow calls it "Empty CSV file or block"; the person reading it needs the byte."""
+    path = tmp_path / "risks.csv"
+    path.write_bytes(b"\xfc")
+    with pytest.raises(InputError) as refused:
+        read_csv(path, RISKS_CSV)
+    assert "is not valid UTF-8: byte 0xfc at line 1, column 1" in str(refused.value)
