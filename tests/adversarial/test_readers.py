@@ -106,3 +106,28 @@ def test_the_qbr_page_of_year_9999_answers_400(client: TestClient, web_app: App)
     add_user(web_app, "vic", "viewer")
     login(client, "vic")
     assert client.get("/reports/qbr?quarter=9999Q4").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/reports/qbr?quarter=1970Q1", "/reports/qbr?quarter=1970Q1&format=pdf"]
+)
+def test_the_first_quarter_has_no_previous_one_and_answers_400(
+    client: TestClient, web_app: App, path: str
+) -> None:
+    """1970Q1 is compared with 1969Q4, before the years leadline reads: a 400, not a 500."""
+    add_user(web_app, "vic", "viewer")
+    login(client, "vic")
+    answer = client.get(path)
+    assert answer.status_code == 400, answer.text[:300]
+    assert "1969-10" in answer.text
+
+
+@pytest.mark.parametrize("path", ["/?month=1970-01", "/?since=1970-01-01&until=1970-03-01"])
+def test_the_first_month_tiles_have_no_earlier_period(
+    client: TestClient, web_app: App, path: str
+) -> None:
+    """A tile over 1970-01 compares with nothing (1969-12 is before the years leadline reads)."""
+    add_user(web_app, "vic", "viewer")
+    login(client, "vic")
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.text[:300]

@@ -48,8 +48,12 @@ def quarter_label(text: str | None) -> str:
 
 
 def qbr_document(app: App, quarter: str) -> dict[str, Any]:
-    """``qbr_data`` from the report cache (shared by the page, the PDF and the JSON)."""
-    data: dict[str, Any] = cached(app, "qbr", partial(qbr_data, app, quarter), quarter)
+    """``qbr_data`` from the report cache (shared by the page, the PDF and the JSON); a quarter
+    whose comparison falls before the years leadline reads (1970Q1) is the reader's 400."""
+    try:
+        data: dict[str, Any] = cached(app, "qbr", partial(qbr_data, app, quarter), quarter)
+    except PeriodError as error:
+        raise HTTPException(400, f"no QBR for {quarter}: {error}") from None
     return data
 
 

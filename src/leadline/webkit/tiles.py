@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from leadline.catalog.grouping import ORGANISATION, Scope
 from leadline.context import App
-from leadline.periods import Window, iso, utc_now
+from leadline.periods import FIRST_YEAR, Window, iso, utc_now
 from leadline.semantic import registry
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.query import currency, display
@@ -82,7 +82,9 @@ def metric_tile(
     kind = scope.kind if scope.kind in metric.scopes else None
     earlier, label = previous_window(judged, ev.now)
     value = previous = None
-    if kind:
+    if kind and earlier.since.year < FIRST_YEAR:  # 1970-01 has no earlier month to read
+        value = ev.values(key, kind, [judged], params)[0].get(scope.name)
+    elif kind:
         now, before = ev.values(key, kind, [judged, earlier], params)
         value, previous = now.get(scope.name), before.get(scope.name)
     money = currency(ev, metric, judged)
