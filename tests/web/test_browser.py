@@ -104,3 +104,36 @@ def test_keyboard_reaches_the_skip_link_and_login_works_without_javascript(
     expect(page.get_by_role("heading", name="Teams (Team Topologies types)")).to_be_visible()
     page.screenshot(path=str(SHOTS / "catalog-no-js.png"), full_page=True)
     context.close()
+
+
+def _column(page: Page, table: str, title: str) -> list[str]:
+    """The data-sort values of a table's column, in the order the rows are shown."""
+    headers = page.locator(f"#{table} ~ .scroll thead th").all_inner_texts()
+    index = [h.strip() for h in headers].index(title)
+    return page.locator(f"#{table} ~ .scroll tbody tr").evaluate_all(
+        f"rows => rows.map(r => r.cells[{index}].dataset.sort)"
+    )
+
+
+def test_a_header_click_sorts_by_value_and_a_second_reverses(server: str, browser: Browser) -> None:
+    """Deployments sort as numbers (9 before 10), not as text; the header says how it sorts,
+    and the keyboard sorts too (the header is a button)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _log_in(page, server, "vic")
+    page.goto(f"{server}/delivery")
+    header = page.locator("#t-dora ~ .scroll thead th", has_text="Deployments").first
+    header.get_by_role("button").click()
+    ascending = [float(v) for v in _column(page, "t-dora", "Deployments")]
+    assert ascending == sorted(ascending) and len(set(ascending)) > 2
+    assert header.get_attribute("aria-sort") == "ascending"
+    header.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    descending = [float(v) for v in _column(page, "t-dora", "Deployments")]
+    assert descending == sorted(ascending, reverse=True)
+    assert header.get_attribute("aria-sort") == "descending"
+    team = page.locator("#t-dora ~ .scroll thead th", has_text="Team").first
+    team.get_by_role("button").click()
+    names = _column(page, "t-dora", "Team")
+    assert names == sorted(names, key=str.casefold)
+    assert header.get_attribute("aria-sort") is None
+    page.screenshot(path=str(SHOTS / "delivery-sorted.png"), full_page=True)

@@ -13,6 +13,9 @@ from leadline.periods import Period
 from leadline.present.model import Column, Report
 from leadline.present.render import align, cells
 
+# A RAG column sorts worst first.
+SEVERITY = {"red": 0, "amber": 1, "green": 2, "grey": 3}
+
 
 @dataclass
 class Table:
@@ -51,6 +54,22 @@ class Table:
         the column carries one."""
         found = self.rag.get(key)
         return None if found is None else found.get(str(row.get(key)))
+
+    def sort_value(self, key: str, row: dict[str, Any]) -> str:
+        """What a click on column ``key``'s header sorts ``row`` by (``data-sort``): the value,
+        not its formatted text (1,200.00 EUR after 950.00 EUR; dates as ISO); a RAG cell by
+        severity, worst first; empty for no value (sorted last either way)."""
+        value = row.get(key)
+        status = self.status(key, row)
+        if status is not None:
+            return str(SEVERITY.get(status, len(SEVERITY)))
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return str(int(value))
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return str(value)
 
     def body(self) -> list[tuple[dict[str, Any], list[tuple[str, str]]]]:
         """Each row with its shown cells as (CSS classes: alignment, ``name`` for

@@ -46,3 +46,42 @@ function leadlineCharts(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { leadlineCharts(document); });
 document.addEventListener("htmx:afterSettle", function () { leadlineCharts(document); });
+
+// Sortable tables: a click on a column's header button sorts the rows by the cells' data-sort
+// values (numbers as numbers, the rest as text; empty cells last), again to reverse. The
+// header says which column sorts and how (aria-sort) for screen readers.
+function sortValue(row, index) {
+  var cell = row.cells[index];
+  return cell ? cell.dataset.sort || "" : "";
+}
+
+function compareCells(a, b) {
+  if (a === "" || b === "") { return a === b ? 0 : (a === "" ? 1 : -1); }
+  var x = Number(a), y = Number(b);
+  if (!isNaN(x) && !isNaN(y)) { return x - y; }
+  return a.localeCompare(b, undefined, { numeric: true, sensitivity: "base" });
+}
+
+function sortTable(button) {
+  var th = button.closest("th");
+  var table = th.closest("table");
+  var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+  var ascending = th.getAttribute("aria-sort") !== "ascending";
+  table.querySelectorAll("thead th[aria-sort]").forEach(function (other) {
+    other.removeAttribute("aria-sort");
+  });
+  th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  rows.sort(function (r1, r2) {
+    var a = sortValue(r1, index), b = sortValue(r2, index);
+    if (a === "" || b === "") { return compareCells(a, b); } // empty last both ways
+    return ascending ? compareCells(a, b) : compareCells(b, a);
+  });
+  rows.forEach(function (row) { body.appendChild(row); });
+}
+
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("th > button.sort");
+  if (button) { sortTable(button); }
+});
