@@ -62,6 +62,47 @@ class CatalogSettings(BaseModel):
     )
 
 
+class TrackerSettings(BaseModel):
+    """How an issue tracker or on-call tool (Jira, Linear, Opsgenie) is read: which issues are
+    incidents, which field names their service, when work on a ticket starts (docs/delivery.md,
+    "Issue trackers")."""
+
+    incident_types: list[str] = Field(
+        default_factory=list,
+        description="Issue types (Jira) whose issues are incidents; case-insensitive.",
+    )
+    incident_labels: list[str] = Field(
+        default_factory=list,
+        description="Labels (Jira, Linear) or tags (Opsgenie) that make an issue an incident.",
+    )
+    incident_teams: list[str] = Field(
+        default_factory=list,
+        description="Team keys (Linear) every issue of which is an incident.",
+    )
+    service_field: str = Field(
+        default="components",
+        description="Where an issue names its service: components, labels, project, team, tags, "
+        "impactedServices, or a custom field id (customfield_10050).",
+    )
+    service_prefix: str = Field(
+        default="",
+        description="Only values starting with this prefix name a service (stripped): "
+        "'service:' reads the label 'service:checkout' as checkout.",
+    )
+    service_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="A value of the service field -> catalog service (else the value is the name).",
+    )
+    start_statuses: list[str] = Field(
+        default_factory=lambda: ["In Progress"],
+        description="Statuses whose first entry (in the changelog) is a ticket's start.",
+    )
+
+
+def _tracker(**values: Any) -> Any:
+    return Field(default_factory=lambda: TrackerSettings(**values))
+
+
 class DeliverySettings(BaseModel):
     """How delivery data is read: which environments are production, what links incidents to
     deployments, which labels mark incidents and unplanned work."""
@@ -87,6 +128,9 @@ class DeliverySettings(BaseModel):
         default_factory=lambda: ["rollback", "roll-back", "revert"],
         description="Labels, tasks or descriptions marking a deployment as a rollback.",
     )
+    jira: TrackerSettings = _tracker(incident_types=["Incident"], incident_labels=["incident"])
+    linear: TrackerSettings = _tracker(incident_labels=["incident"], service_field="team")
+    opsgenie: TrackerSettings = _tracker(service_field="tags", service_prefix="service:")
 
 
 class BurnRateRule(BaseModel):
