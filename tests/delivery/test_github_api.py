@@ -166,7 +166,7 @@ def test_exports_land_as_facts(checkout: App) -> None:
     report = ingest(checkout, "github-api", *(FIXTURES / n for n in EXPORTS))
     assert report.exit_code == 0, report
     assert [r.message for r in report.results][3] == (
-        "4 deliveries: 2 normalised, 2 ignored, 0 unknown event types (stored raw), "
+        "4 deliveries: 3 normalised, 1 ignored, 0 unknown event types (stored raw), "
         "0 rejected, 0 already received"
     )
     assert facts(checkout, "deployments") == expected_deployments()

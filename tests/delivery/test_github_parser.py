@@ -110,7 +110,7 @@ def test_the_reference_tag_deletion_is_ignored() -> None:
 
 def test_a_merged_pull_request_is_a_change_keyed_by_its_merge_commit() -> None:
     body = payload("pull_request.closed")
-    assert normalise("pull_request", body) is None  # the example was closed without merging
+    assert normalise("pull_request", body).changes == []  # closed without merging
     body["pull_request"] |= {"merged": True, "merged_at": "2019-05-15T15:21:18Z"}
     row = only_row("pull_request", body, "changes")
     sha = "c4295bd74fb0f4fda03689c3df3f2803b658fd85"
@@ -148,8 +148,9 @@ def test_hotfix_labels_or_branches_are_noted() -> None:
 @pytest.mark.parametrize(
     "name", ["pull_request.opened", "pull_request.labeled", "pull_request.synchronize"]
 )
-def test_other_pull_request_actions_are_ignored(name: str) -> None:
-    assert normalise("pull_request", payload(name)) is None
+def test_other_pull_request_actions_are_no_change(name: str) -> None:
+    # they land the pull request itself (cycle time: tests/delivery/test_pull_requests.py)
+    assert normalise("pull_request", payload(name)).changes == []
 
 
 def test_a_pull_request_merged_into_another_branch_is_ignored() -> None:

@@ -157,12 +157,12 @@ def test_a_repeated_delivery_is_stored_once_and_changes_nothing(app: App, tmp_pa
 
 
 def test_an_unknown_event_type_is_stored_and_counted_not_fatal(app: App, tmp_path: Path) -> None:
-    note = {"object_kind": "note", "object_attributes": {"id": 1244, "note": "LGTM"}}
-    path = write_json(tmp_path / "note.json", envelope(note, X_Gitlab_Event="Note Hook"))
+    wiki = {"object_kind": "wiki_page", "object_attributes": {"title": "Runbook"}}
+    path = write_json(tmp_path / "wiki.json", envelope(wiki, X_Gitlab_Event="Wiki Page Hook"))
     report = ingest(app, "gitlab", path)
     assert report.exit_code == 0
     [raw] = raw_events(app, "gitlab")
-    assert (raw.event_type, raw.status) == ("note", "unknown")
+    assert (raw.event_type, raw.status) == ("wiki_page", "unknown")
     assert "1 unknown event types" in (batch(app, report.results[0].batch_id).message or "")
 
 

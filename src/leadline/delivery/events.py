@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from leadline.catalog.services import ServiceResolver, Subject
 from leadline.config import DeliverySettings
+from leadline.delivery.pr_tables import PR_TABLES
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
@@ -40,6 +41,7 @@ TABLES: dict[str, FactTable] = {
     "deployments": DEPLOYMENTS,
     "changes": CHANGES,
     "incidents": INCIDENTS,
+    **PR_TABLES,  # pull requests, their reviews and files (delivery.pr_tables)
 }
 
 
@@ -65,11 +67,15 @@ class Delivery:
 
 @dataclass
 class Facts:
-    """Rows for the three delivery tables; each row has a ``_subject`` (whose service)."""
+    """Rows for the delivery tables (``TABLES``); each row has a ``_subject`` (whose
+    service)."""
 
     deployments: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    pull_requests: list[dict[str, Any]] = field(default_factory=list)
+    pull_request_reviews: list[dict[str, Any]] = field(default_factory=list)
+    pull_request_files: list[dict[str, Any]] = field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
         for name in TABLES:
@@ -77,7 +83,7 @@ class Facts:
                 yield name, row
 
     def __bool__(self) -> bool:
-        return bool(self.deployments or self.changes or self.incidents)
+        return any(getattr(self, name) for name in TABLES)
 
 
 @dataclass
@@ -335,7 +341,7 @@ def land_deliveries(source: str, parsed: Parsed, ctx: LandContext) -> list[Probl
 def land_facts(
     all_facts: list[Facts], resolver: ServiceResolver, ctx: LandContext
 ) -> list[Problem]:
-    """Resolve each row's service, merge the three tables, and warn once per unknown service."""
+    """Resolve each row's service, merge the tables, and warn once per unknown service."""
     assert ctx.lake is not None and ctx.batch is not None
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     unknown: Counter[str] = Counter()

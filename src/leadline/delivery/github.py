@@ -51,6 +51,7 @@ from leadline.delivery.github_rows import (
     status_row,
     to_time,
 )
+from leadline.delivery.pull_requests import pull_request_event, review_event
 from leadline.delivery.schemas import CANCELLED, FAILURE, SUCCESS
 from leadline.ingest.registry import register
 
@@ -117,12 +118,14 @@ def _push_time(payload: Any) -> dt.datetime:
 
 
 def pull_request_facts(payload: Any, settings: DeliverySettings) -> Facts | None:
-    """A pull request merged into the default branch; every other action: None."""
-    if payload.get("action") != "closed":
-        return None
-    pull = need(payload, "pull_request")
-    row = pull_row(repo_of(payload), pull, default_branch_of(payload), settings, "pull_request")
-    return Facts(changes=[row]) if row else None
+    """The pull request's facts (``pull_requests``, every action) and, once merged into the
+    default branch, its change."""
+    facts = pull_request_event(payload)
+    if payload.get("action") == "closed":
+        pull = need(payload, "pull_request")
+        row = pull_row(repo_of(payload), pull, default_branch_of(payload), settings, "pull_request")
+        facts.changes.extend([row] if row else [])
+    return facts or None
 
 
 def deployment_facts(payload: Any, settings: DeliverySettings) -> Facts | None:
@@ -215,6 +218,8 @@ def nothing(payload: Any, settings: DeliverySettings) -> Facts | None:
 HANDLERS: dict[str, Callable[[Any, DeliverySettings], Facts | None]] = {
     "push": push_facts,
     "pull_request": pull_request_facts,
+    "pull_request_review": lambda payload, _settings: review_event(payload, "review"),
+    "pull_request_review_comment": lambda payload, _settings: review_event(payload, "comment"),
     "deployment": deployment_facts,
     "deployment_status": deployment_status_facts,
     "workflow_run": workflow_run_facts,
@@ -234,6 +239,10 @@ def infer_event(payload: Any) -> str | None:
         return "push"
     if {"pull_request", "action"} <= keys and not {"review", "comment"} & keys:
         return "pull_request"
+    if {"pull_request", "action", "review"} <= keys:
+        return "pull_request_review"
+    if {"pull_request", "action", "comment"} <= keys:
+        return "pull_request_review_comment"
     if {"deployment_status", "deployment"} <= keys:
         return "deployment_status"
     if "deployment" in keys:
@@ -273,8 +282,9 @@ class GitHubParser(EventParser):
 class GitHubSource(EventFileSource):
     name = "github"
     summary = (
-        "GitHub webhook deliveries (push, pull_request, deployment, deployment_status, "
-        "workflow_run, issues) as JSON or NDJSON, bare or with their headers."
+        "GitHub webhook deliveries (push, pull_request, pull_request_review, "
+        "pull_request_review_comment, deployment, deployment_status, workflow_run, issues) "
+        "as JSON or NDJSON, bare or with their headers."
     )
     parser = GitHubParser()
     example_file = "webhooks.ndjson"

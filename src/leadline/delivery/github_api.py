@@ -5,7 +5,9 @@ For history a webhook never saw: save what these endpoints return, one JSON arra
 
 - ``GET /repos/{o}/{r}/deployments`` and ``.../deployments/{id}/statuses``;
 - ``GET /repos/{o}/{r}/pulls?state=closed`` (merged pull requests into the default branch);
-- ``GET /repos/{o}/{r}/commits`` (commits of the default branch).
+- ``GET /repos/{o}/{r}/commits`` (commits of the default branch);
+- ``GET /repos/{o}/{r}/pulls/{n}/reviews`` and ``.../pulls/comments`` (reviews, for the
+  cycle-time breakdown; pull requests of every state land as ``pull_requests`` facts).
 
 Each item's kind is read from its shape and its repository from its URLs (``--service``
 overrides). Rows are the webhooks' rows (``github_rows``), so a deployment from an export and
@@ -15,6 +17,7 @@ so re-ingesting an overlapping export stores nothing twice.
 GitHub's ``pulls/{n}/commits`` items do not name their pull request (they look exactly like
 ``/commits`` items), so to give a pull request its real first commit, add that array to the
 pull request item as ``"commits"``; the change's ``committed_at`` is then the earliest commit.
+Likewise ``pulls/{n}/files`` as ``"files"`` gives per-file line counts (``pull_request_files``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from leadline.delivery.github_rows import (
     pull_row,
     status_row,
 )
+from leadline.delivery.pull_requests import rest_pull_facts, rest_review_facts
 from leadline.ingest.registry import Template, register
 
 # https://api.github.com/repos/{o}/{r}/... and https://github.com/{o}/{r}/...
@@ -64,6 +68,8 @@ def infer_kind(item: Any) -> str | None:
         return "api.deployment"
     if {"merge_commit_sha", "base", "head", "number"} <= keys:
         return "api.pull_request"
+    if "pull_request_url" in keys and ({"submitted_at", "diff_hunk"} & keys):
+        return "api.review"  # pulls/{n}/reviews and pulls/comments items
     if "sha" in keys and isinstance(item.get("commit"), Mapping):
         return "api.commit"
     return None
@@ -109,7 +115,9 @@ def pull_facts(item: Mapping[str, Any], settings: DeliverySettings) -> Facts | N
     default_branch = lookup(item, "base.repo.default_branch")
     first = first_commit_at(item.get("commits"))
     row = pull_row(repo, item, default_branch, settings, "", first_commit_at=first)
-    return Facts(changes=[row]) if row else None
+    facts = rest_pull_facts(repo, item, first)  # the request, for cycle time
+    facts.changes.extend([row] if row else [])
+    return facts or None
 
 
 def first_commit_at(commits: Any) -> dt.datetime | None:
@@ -151,6 +159,7 @@ HANDLERS: dict[str, Callable[[Mapping[str, Any], DeliverySettings], Facts | None
     "api.deployment_status": status_facts,
     "api.pull_request": pull_facts,
     "api.commit": commit_facts,
+    "api.review": lambda item, _settings: rest_review_facts(item),
 }
 
 
@@ -168,6 +177,8 @@ def item_id(kind: str | None, item: Any) -> str | None:
         # A pull request can still change (labels, reopening): a new version is a new item.
         fields = {"api.pull_request": ("id", "updated_at")}.get(kind or "", ("id",))
         values = [item.get(f) for f in fields]
+    if kind == "api.review":  # a review and a review comment may share a number
+        values.append("comment" if "diff_hunk" in item else "review")
     prefix = {"api.deployment_status": "status", "api.pull_request": "pull"}.get(
         kind or "", (kind or "").removeprefix("api.")
     )
@@ -175,6 +186,8 @@ def item_id(kind: str | None, item: Any) -> str | None:
         return None
     if isinstance(item.get("commits"), list):  # the same pull request, now with its commits
         values.append(f"commits={len(item['commits'])}")
+    if isinstance(item.get("files"), list):  # ... or with its files
+        values.append(f"files={len(item['files'])}")
     return ":".join(["api", prefix, *(str(v) for v in values)])
 
 

@@ -19,6 +19,8 @@ Payload shapes follow GitLab's "Webhook events" documentation. What each event b
   environment and the outcome directly.
 - ``issue`` / ``work_item`` of type Incident, or labelled with an incident label: one incident,
   resolved at ``closed_at`` while closed (a reopen clears it: the newest observation wins).
+- ``merge_request`` (every action), approvals and ``note`` events on merge requests: the
+  request and its reviews for the cycle-time breakdown (``delivery.merge_requests``).
 - ``tag_push`` is known and ignored; any other ``object_kind`` is stored raw as unknown.
 
 Delivery ids: ``Idempotency-Key`` (stable across GitLab's retries), else
@@ -54,6 +56,7 @@ HOOKS = {
     "push hook": "push",
     "tag push hook": "tag_push",
     "merge request hook": "merge_request",
+    "note hook": "note",
     "deployment hook": "deployment",
     "pipeline hook": "pipeline",
     "issue hook": "issue",
@@ -156,9 +159,18 @@ class GitLabParser(EventParser):
         return kind if isinstance(kind, str) and kind else None
 
     def normalise(self, event_type: str, payload: Any, ctx: ParseContext) -> Facts | None:
+        from leadline.delivery.merge_requests import merge_request_facts, note_facts
+
+        def merge_request(payload: dict[str, Any], settings: DeliverySettings) -> Facts | None:
+            """The request's facts (cycle time) and, once merged, its change."""
+            facts = merge_request_facts(payload)
+            facts.changes.extend(getattr(_merge_request(payload, settings), "changes", []))
+            return facts or None
+
         handlers = {
             "push": _push,
-            "merge_request": _merge_request,
+            "merge_request": merge_request,
+            "note": lambda payload, _settings: note_facts(payload),
             "deployment": _deployment,
             "issue": _incident,
             "work_item": _incident,
