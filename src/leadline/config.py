@@ -128,6 +128,21 @@ class DeliverySettings(BaseModel):
         default_factory=lambda: ["rollback", "roll-back", "revert"],
         description="Labels, tasks or descriptions marking a deployment as a rollback.",
     )
+    generated_paths: list[str] = Field(
+        default_factory=lambda: [
+            "**/package-lock.json",
+            "**/yarn.lock",
+            "**/pnpm-lock.yaml",
+            "**/poetry.lock",
+            "**/uv.lock",
+            "**/Cargo.lock",
+            "**/go.sum",
+            "**/*.min.js",
+            "**/vendor/**",
+        ],
+        description="Glob patterns of generated files left out of pull-request size when "
+        "per-file line counts are known (** spans directories, * stays within one).",
+    )
     jira: TrackerSettings = _tracker(incident_types=["Incident"], incident_labels=["incident"])
     linear: TrackerSettings = _tracker(incident_labels=["incident"], service_field="team")
     opsgenie: TrackerSettings = _tracker(service_field="tags", service_prefix="service:")
