@@ -84,25 +84,29 @@ prod AS (
            AS remediated
     FROM flagged
 ),
+-- A change can ship from its merge (its commit when the merge is unknown or earlier).
 changes AS (
-    SELECT change_id, service, committed_at::TIMESTAMP AS start, deployment_id
+    SELECT change_id, service, committed_at::TIMESTAMP AS start,
+           CASE WHEN merged_at::TIMESTAMP > committed_at::TIMESTAMP
+                THEN merged_at::TIMESTAMP ELSE committed_at::TIMESTAMP END AS anchor,
+           deployment_id
     FROM read_parquet($change_files, hive_partitioning = false)
     WHERE committed_at::TIMESTAMP < $until
 ),
 -- An explicit link counts when it names a successful production deployment finishing at or
--- after the change; otherwise the service's first such deployment at or after it.
+-- after the change can ship; otherwise the service's first such deployment at or after it.
 linked_changes AS (
-    SELECT c.change_id, c.service, c.start, p.finished_at AS deployed_at
+    SELECT c.change_id, c.service, c.start, c.anchor, p.finished_at AS deployed_at
     FROM changes c
-    LEFT JOIN prod p ON p.deployment_id = c.deployment_id AND p.finished_at >= c.start
+    LEFT JOIN prod p ON p.deployment_id = c.deployment_id AND p.finished_at >= c.anchor
 ),
 leads AS (
     SELECT service, start, deployed_at FROM linked_changes WHERE deployed_at IS NOT NULL
     UNION ALL
     SELECT u.service, u.start, p.finished_at
-    FROM (SELECT service, start FROM linked_changes WHERE deployed_at IS NULL) u
+    FROM (SELECT service, start, anchor FROM linked_changes WHERE deployed_at IS NULL) u
     ASOF JOIN (SELECT service, finished_at FROM prod) p
-        ON u.service = p.service AND u.start <= p.finished_at
+        ON u.service = p.service AND u.anchor <= p.finished_at
 ),
 incidents AS (
     SELECT incident_id, service, started_at::TIMESTAMP AS started_at,
@@ -356,20 +360,26 @@ def pandas_four_keys(
     prod = _pandas_production(dep, until, production)
 
     # Lead time: explicit link if valid, else the first deployment at or after the change.
-    chg = _read(files["changes"], ["change_id", "service", "committed_at", "deployment_id"])
+    chg = _read(
+        files["changes"], ["change_id", "service", "committed_at", "merged_at", "deployment_id"]
+    )
     chg = chg[chg.committed_at < until]
+    # A change can ship from its merge (its commit when the merge is unknown or earlier).
+    chg = chg.assign(
+        anchor=chg.committed_at.where(~(chg.merged_at > chg.committed_at), chg.merged_at)
+    )
     explicit = prod[["deployment_id", "finished_at"]].rename(columns={"finished_at": "explicit"})
     chg = chg.merge(explicit, on="deployment_id", how="left")
-    valid = chg.explicit >= chg.committed_at
+    valid = chg.explicit >= chg.anchor
     linked = chg.loc[valid, ["service", "committed_at", "explicit"]].rename(
         columns={"explicit": "deployed_at"}
     )
-    unlinked = chg.loc[~valid, ["service", "committed_at"]].sort_values("committed_at")
+    unlinked = chg.loc[~valid, ["service", "committed_at", "anchor"]].sort_values("anchor")
     times = prod[["service", "finished_at"]].sort_values("finished_at")
     attributed = pd.merge_asof(
         unlinked,
         times.rename(columns={"finished_at": "deployed_at"}),
-        left_on="committed_at",
+        left_on="anchor",
         right_on="deployed_at",
         by="service",
         direction="forward",

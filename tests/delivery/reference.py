@@ -19,9 +19,10 @@ The definitions, as this oracle reads them:
   counted deployment finishing at or before its start, if at most ``incident_window_hours``
   earlier.
 - A change (committed before ``until``) ships with the deployment its ``deployment_id`` names
-  when that is a counted deployment finishing at or after the change's start (commit, or merge
-  when ``lead_time_from == "merge"`` and known); otherwise with its service's first counted
-  deployment finishing at or after its start. Lead time = deployment finish − start; the change
+  when that is a counted deployment finishing at or after the change's merge (its commit when
+  the merge is unknown or earlier); otherwise with its service's first counted deployment
+  finishing at or after that instant, whatever ``lead_time_from``. Lead time = deployment
+  finish − start (commit, or merge when ``lead_time_from == "merge"`` and known); the change
   belongs to the deployment's bucket.
 - Time to restore = ``resolved_at − started_at`` of incidents started in the bucket and
   resolved (``resolved_at`` at or after ``started_at``); the others count as unresolved.
@@ -173,13 +174,17 @@ def lead_times(
         start = change["committed_at"]
         if lead_time_from == "merge" and change.get("merged_at") is not None:
             start = change["merged_at"]
+        # Which deployment ships it does not depend on the mode: not before its merge.
+        ships_from = change["committed_at"]
+        if change.get("merged_at") is not None and change["merged_at"] > ships_from:
+            ships_from = change["merged_at"]
         deployed_at = None
         explicit = by_id.get(change.get("deployment_id"))
-        if explicit is not None and explicit["finished_at"] >= start:
+        if explicit is not None and explicit["finished_at"] >= ships_from:
             deployed_at = explicit["finished_at"]
         else:
             for row in per_service.get(change["service"], []):
-                if row["finished_at"] >= start:
+                if row["finished_at"] >= ships_from:
                     deployed_at = row["finished_at"]
                     break
         if deployed_at is not None:

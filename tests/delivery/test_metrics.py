@@ -253,10 +253,10 @@ def test_a_revert_commit_is_just_a_change() -> None:
 
 def test_lead_time_from_merge_or_commit() -> None:
     """From commit: c1 2 Mar 10:00 -> d1 3 Mar 12:00 = 26 h; c2 (no merge time) 3 Mar 06:00 ->
-    d1 = 6 h; c3 3 Mar 11:00 -> d1 = 1 h. From merge: c1 merged 3 Mar 08:00 -> d1 = 4 h; c2
-    falls back to its commit: 6 h; c3 merged 3 Mar 13:00, after d1, so it ships with d2 (5 Mar
-    12:00): 47 h. Commit: [1, 6, 26] p50 6, p90 6 + 0.8 * 20 = 22. Merge: [4, 6, 47] p50 6,
-    p90 6 + 0.8 * 41 = 38.8."""
+    d1 = 6 h; c3 3 Mar 11:00, merged 3 Mar 13:00, after d1, so it ships with d2 (5 Mar 12:00)
+    in both modes: 49 h. From merge: c1 merged 3 Mar 08:00 -> d1 = 4 h; c2 falls back to its
+    commit: 6 h; c3 from its merge: 47 h. Commit: [6, 26, 49] p50 26, p90 26 + 0.8 * 23 =
+    44.4. Merge: [4, 6, 47] p50 6, p90 6 + 0.8 * 41 = 38.8."""
     deployments = [
         dep("d1", "api", "2026-03-03T12:00:00Z"),
         dep("d2", "api", "2026-03-05T12:00:00Z"),
@@ -268,10 +268,48 @@ def test_lead_time_from_merge_or_commit() -> None:
     ]
     commit = totals(deployments, changes, lead_time_from="commit")["api"]
     merge = totals(deployments, changes, lead_time_from="merge")["api"]
-    assert commit["lead_time_p50_hours"] == pytest.approx(6.0)
-    assert commit["lead_time_p90_hours"] == pytest.approx(22.0)
+    assert commit["lead_time_p50_hours"] == pytest.approx(26.0)
+    assert commit["lead_time_p90_hours"] == pytest.approx(44.4)
     assert merge["lead_time_p50_hours"] == pytest.approx(6.0)
     assert merge["lead_time_p90_hours"] == pytest.approx(38.8)
+
+
+ISSUE_17_DEPLOYMENTS = [
+    dep("d1", "s", "2026-03-02T00:00:00Z"),
+    dep("d2", "s", "2026-03-05T00:00:00Z"),
+]
+
+
+@pytest.mark.parametrize(("mode", "hours"), [("commit", 96.0), ("merge", 48.0)])
+def test_a_change_ships_after_its_merge_whatever_the_lead_time_mode(
+    mode: str, hours: float
+) -> None:
+    """Issue 17's case: c1 committed 1 March, merged 3 March, no deployment id; d1 finished
+    2 March (before the merge: it cannot contain c1), d2 5 March. c1 ships in d2 in both
+    modes: 5 Mar − 1 Mar = 96 h from commit, 5 Mar − 3 Mar = 48 h from merge; d2's week (from
+    2 March) holds it either way."""
+    changes = [chg("c1", "s", "2026-03-01T00:00:00Z", merged_at="2026-03-03T00:00:00Z")]
+    row = totals(ISSUE_17_DEPLOYMENTS, changes, [], {"s": "t"}, lead_time_from=mode)["t"]
+    assert (row["changes"], row["lead_time_p50_hours"]) == (1, hours)
+    rows = totals(
+        ISSUE_17_DEPLOYMENTS,
+        changes,
+        [],
+        {"s": "t"},
+        since=t("2026-03-04T00:00:00Z"),
+        lead_time_from=mode,
+    )
+    assert rows["t"]["changes"] == 1  # shipped 5 March, inside a window from 4 March
+
+
+def test_an_explicit_link_to_a_deployment_before_the_merge_falls_back() -> None:
+    """c1 names d1 (2 March) but was merged 3 March: the link is impossible, so c1 ships in
+    the next deployment after its merge, d2: 96 h from its commit (1 March)."""
+    changes = [
+        chg("c1", "s", "2026-03-01T00:00:00Z", merged_at="2026-03-03T00:00:00Z", deployment_id="d1")
+    ]
+    row = totals(ISSUE_17_DEPLOYMENTS, changes, since=t("2026-03-01T00:00:00Z"))["s"]
+    assert (row["changes"], row["lead_time_p50_hours"]) == (1, 96.0)
 
 
 # --- change failure rate and rework -----------------------------------------------------------

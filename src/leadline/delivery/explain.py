@@ -14,7 +14,7 @@ import ibis
 from leadline.catalog.grouping import ORGANISATION, Scope
 from leadline.delivery.metrics import (
     _last_deployment_time,
-    _timeline,
+    change_attributions,
     production_deployments,
     shipped_deployments,
 )
@@ -131,29 +131,10 @@ def _deployments(
 def _changes(
     lake: Lake, changes: ibis.Table, shipped: ibis.Table, observed: ibis.Value, window: Window
 ) -> list[dict[str, Any]]:
-    """Changes shipped in the window, with the deployment that shipped each."""
-    base = changes.filter(changes.committed_at < observed).select(
-        service=changes.service,
-        start=changes.committed_at,
-        deployment_id=changes.deployment_id,
-        ref=changes.change_id,
-    )
-    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
-    linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
-    valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.start)
-    explicit = linked.filter(valid).select(
-        "service", "ref", "start", deployed_at=linked.explicit_time, how=ibis.literal("id")
-    )
-    pending = linked.filter(~valid).select("service", "start", "ref")
-    both = _timeline(shipped, pending, "start")
-    later_first = ibis.window(
-        group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
-    )
-    found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
-    timed = found.filter(found.kind == 1).select(
-        "service", "ref", start=found.t, deployed_at=found.next_deploy, how=ibis.literal("next")
-    )
-    every = explicit.union(timed)
+    """Changes shipped in the window, with the deployment that shipped each (the attribution
+    ``four_keys`` uses: ``metrics.change_attributions``)."""
+    every = change_attributions(changes, shipped, observed, "commit", keep_ref=True)
+    every = every.mutate(how=ibis.ifelse(every.explicit, "id", "next"))
     shipped_now = every.filter(
         every.deployed_at.notnull()
         & (every.deployed_at >= _at(window.since))
@@ -174,7 +155,9 @@ def _changes(
         named.mutate(hours=hours_between(named.deployed_at, named.start))
     ).to_pylist():
         how = (
-            "its deployment id" if c["how"] == "id" else "first deployment of its service after it"
+            "its deployment id"
+            if c["how"] == "id"
+            else "first deployment of its service after its merge (or commit)"
         )
         rows.append(
             {

@@ -11,7 +11,9 @@ DevOps reports 2023 and 2024, dora.dev's guide to the four keys, Google's Four K
   change's service that contains it − the change's ``committed_at`` (or ``merged_at``, selectable);
   the change belongs to that deployment's bucket. "Contains": the change's explicit
   ``deployment_id`` when it names a successful production deployment that finished at or after
-  the change; otherwise the first such deployment of the service finishing at or after the change.
+  the change's merge (its commit when the merge time is unknown); otherwise the first such
+  deployment of the service finishing at or after it. The lead-time mode only moves the start
+  of the clock, never the deployment (issue 17).
 - **Change failure rate** = successful production deployments that failed ÷ successful
   production deployments. A deployment failed when an incident is linked to it (explicit
   ``deployment_id``; else the service's latest successful production deployment finishing at or
@@ -83,41 +85,46 @@ def production_deployments(shipped: ibis.Table) -> ibis.Table:
     )
 
 
-def _timeline(shipped: ibis.Table, events: ibis.Table, at: str, ref: bool = True) -> ibis.Table:
-    """Deployments (kind 0) and events (kind 1, with their ``ref`` when asked) of each service
-    on one time line, so ASOF-style lookups become running aggregates (which Spark can run
-    too). Leaving ``ref`` out keeps the sort narrow when the caller does not need it."""
-    deploy_columns = {
+def _timeline(
+    shipped: ibis.Table, events: ibis.Table, at: str, carry: Sequence[str] = ("ref",)
+) -> ibis.Table:
+    """Deployments (kind 0) and events (kind 1, with their ``carry`` columns, null on
+    deployments) of each service on one time line, so ASOF-style lookups become running
+    aggregates (which Spark can run too). Carrying only what the caller needs keeps the sort
+    narrow."""
+    deploy_columns: dict[str, ibis.Value] = {
         "service": shipped.service,
         "t": shipped.finished_at,
         "kind": ibis.literal(0, "int8"),
         "deploy_time": shipped.finished_at,
     }
-    event_columns = {
+    event_columns: dict[str, ibis.Value] = {
         "service": events.service,
         "t": events[at],
         "kind": ibis.literal(1, "int8"),
         "deploy_time": ibis.null("timestamp(6)"),
     }
-    if ref:
-        deploy_columns["ref"] = ibis.null("string")
-        event_columns["ref"] = events.ref
+    for name in carry:
+        deploy_columns[name] = ibis.null(events[name].type())
+        event_columns[name] = events[name]
     deploys = shipped.select(**deploy_columns)
     wanted = events.select(**event_columns)
     return deploys.union(wanted)
 
 
-def _next_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
-    """For each event (no identity kept), its service, time ``t`` and the finish time of the
-    service's first
-    successful production deployment at or after ``t`` (null if none): a running minimum in
-    descending time order, the forward ASOF join (which Spark lacks)."""
-    both = _timeline(shipped, events, at, ref=False)
+def _next_deployment_time(
+    shipped: ibis.Table, events: ibis.Table, at: str, carry: Sequence[str] = ()
+) -> ibis.Table:
+    """For each event (only its ``carry`` columns kept), its service, time ``t`` and the
+    finish time of the service's first successful production deployment at or after ``t``
+    (null if none): a running minimum in descending time order, the forward ASOF join (which
+    Spark lacks)."""
+    both = _timeline(shipped, events, at, carry)
     later_first = ibis.window(
         group_by=both.service, order_by=[both.t.desc(), both.kind], preceding=None, following=0
     )
     found = both.mutate(next_deploy=both.deploy_time.min().over(later_first))
-    return found.filter(found.kind == 1).select("service", "t", "next_deploy")
+    return found.filter(found.kind == 1).select("service", "t", *carry, "next_deploy")
 
 
 def _last_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> ibis.Table:
@@ -132,6 +139,64 @@ def _last_deployment_time(shipped: ibis.Table, events: ibis.Table, at: str) -> i
     return found.filter(found.kind == 1).select("service", "ref", "t", "last_deploy")
 
 
+def ships_from(changes: ibis.Table) -> ibis.Value:
+    """The instant from which a change can ship: its merge when known (a deployment that
+    finished before the merge cannot contain it), else its commit, never before its commit.
+    Which deployment ships a change depends on this alone, never on the lead-time mode."""
+    merged = changes.merged_at
+    later = merged.notnull() & (merged > changes.committed_at)
+    return ibis.ifelse(later, merged, changes.committed_at)
+
+
+def change_attributions(
+    changes: ibis.Table,
+    shipped: ibis.Table,
+    until: ibis.Value,
+    lead_from: LeadFrom = "commit",
+    since: ibis.Value | None = None,
+    *,
+    keep_ref: bool = False,
+) -> ibis.Table:
+    """Each change committed before ``until`` with ``service``, ``start`` (its commit, or its
+    merge when ``lead_from`` is "merge" and known), ``deployed_at`` (the finish of the
+    deployment that shipped it, null if none yet) and ``explicit`` (shipped by its own
+    ``deployment_id``); with ``keep_ref``, its ``ref`` (change id) too.
+
+    A change ships in the deployment its ``deployment_id`` names when that is a successful
+    production deployment finishing at or after ``ships_from``; otherwise in its service's
+    first one finishing at or after ``ships_from``. With ``since``, see
+    ``change_lead_times``."""
+    start = (
+        changes.committed_at
+        if lead_from == "commit"
+        else changes.merged_at.fill_null(changes.committed_at)
+    )
+    columns: dict[str, ibis.Value] = {
+        "service": changes.service,
+        "anchor": ships_from(changes),
+        "start": start,
+        "deployment_id": changes.deployment_id,
+    }
+    if keep_ref:
+        columns["ref"] = changes.change_id
+    base = changes.filter(changes.committed_at < until).select(**columns)
+    carry = ("start", "ref") if keep_ref else ("start",)
+    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
+    linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
+    valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.anchor)
+    explicit = linked.filter(valid).select(
+        "service", *carry, deployed_at=linked.explicit_time, explicit=ibis.literal(True)
+    )
+    pending, candidates = linked.filter(~valid), shipped
+    if since is not None:
+        pending, candidates = _after_last_before(pending, "anchor", shipped, since)
+    found = _next_deployment_time(candidates, pending, "anchor", carry)
+    attributed = found.select(
+        "service", *carry, deployed_at=found.next_deploy, explicit=ibis.literal(False)
+    )
+    return explicit.union(attributed)
+
+
 def change_lead_times(
     changes: ibis.Table,
     shipped: ibis.Table,
@@ -140,36 +205,15 @@ def change_lead_times(
     since: ibis.Value | None = None,
 ) -> ibis.Table:
     """Each change that reached production: its service, the time of the deployment that
-    shipped it, and its lead time in hours. ``shipped``: successful production deployments.
+    shipped it (``change_attributions``: the same in both lead-time modes), and its lead time
+    in hours from its commit or merge. ``shipped``: successful production deployments.
 
     With ``since``, changes shipped before it may be left out (the caller keeps only
-    ``deployed_at >= since``): a change no later than its service's last deployment before
-    ``since`` was shipped by that one or an earlier one, so only later changes, and only
-    deployments after that last one, go through the attribution (a sort of the service's
-    time line, the costliest step), not the whole history."""
-    start = (
-        changes.committed_at
-        if lead_from == "commit"
-        else changes.merged_at.fill_null(changes.committed_at)
-    )
-    base = changes.filter(changes.committed_at < until).select(
-        service=changes.service,
-        start=start,
-        deployment_id=changes.deployment_id,
-        ref=changes.change_id,
-    )
-    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
-    linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
-    valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.start)
-    explicit = linked.filter(valid).select("service", "start", deployed_at=linked.explicit_time)
-    pending, candidates = linked.filter(~valid), shipped
-    if since is not None:
-        pending, candidates = _after_last_before(pending, "start", shipped, since)
-    attributed = _next_deployment_time(candidates, pending, "start")
-    attributed = attributed.select(
-        "service", start=attributed.t, deployed_at=attributed.next_deploy
-    )
-    both = explicit.union(attributed)
+    ``deployed_at >= since``): a change that could ship no later than its service's last
+    deployment before ``since`` was shipped by that one or an earlier one, so only later
+    changes, and only deployments after that last one, go through the attribution (a sort of
+    the service's time line, the costliest step), not the whole history."""
+    both = change_attributions(changes, shipped, until, lead_from, since)
     result = both.select(
         service=both.service,
         deployed_at=both.deployed_at,
