@@ -14,17 +14,17 @@ if TYPE_CHECKING:
 @hookimpl
 def leadline_sources() -> Iterable[Any]:
     """Modules declaring the pillar's ingest sources."""
-    from leadline.delivery import git, github, github_api, gitlab, ingest, pagerduty
+    from leadline.delivery import git, github, github_api, gitlab, ingest, jira, pagerduty
 
-    return [ingest, github, github_api, gitlab, pagerduty, git]
+    return [ingest, github, github_api, gitlab, pagerduty, git, jira]
 
 
 @hookimpl
 def leadline_fact_tables() -> Iterable[Any]:
     """Modules declaring the pillar's lake tables."""
-    from leadline.delivery import schemas
+    from leadline.delivery import schemas, tickets
 
-    return [schemas]
+    return [schemas, tickets]
 
 
 @hookimpl
