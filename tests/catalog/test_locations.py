@@ -175,7 +175,7 @@ def test_a_url_target_is_a_warning_and_is_not_fetched(app: App, tmp_path: Path) 
     assert "not fetched" in problem.reason
     assert set(by_name(app, Team)) == {"local"}
     assert report.results[0].rows_rejected == 0
-    assert report.exit_code == 1
+    assert report.exit_code == 0  # a warning: the rest landed
 
 
 def test_targets_that_are_not_paths_are_reported(app: App, tmp_path: Path) -> None:

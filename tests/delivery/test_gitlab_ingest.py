@@ -205,7 +205,7 @@ def test_without_a_catalog_entry_the_project_path_names_the_service_with_a_warni
 ) -> None:
     path = write_json(tmp_path / "dep.json", fixture("gitlab", "deployment.json"))
     report = ingest(app, "gitlab", path)
-    assert report.exit_code == 1  # warned, landed
+    assert report.exit_code == 0  # warned, landed
     [problem] = report.results[0].problems
     assert (problem.severity, problem.field, problem.value) == (
         "warning",
@@ -232,7 +232,7 @@ def test_the_cli_ingests_gitlab_files(tmp_path: Path) -> None:
         cli, ["--home", str(home), "ingest", "gitlab", str(path), "--service", "checkout-api"]
     )
     # The override names a service the (empty) catalog does not know: landed with a warning.
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 0, result.output
     assert "checkout-api" in result.output
     again = CliRunner().invoke(
         cli, ["--home", str(home), "ingest", "gitlab", str(path), "--service", "checkout-api"]

@@ -85,6 +85,10 @@ def test_ingest_json_keys_and_values(run: Any, events: Path, tmp_path: Path) -> 
         "rows_rejected": 2,
         "rows_warned": 0,
         "rows_superseded": 0,
+        "outcome": "failed",
+        "strict": False,
+        "summary": "2 files (1 failed); 6 rows read; 4 landed; 2 rejected; 0 warnings: "
+        "exit 1, a batch failed and nothing of it was written",
     }
     first, second = payload["results"]
     assert {k: first[k] for k in first if k != "problems"} == {
@@ -256,3 +260,55 @@ def test_an_ingested_template_lands_nothing_cleanly(
         0,
         "landed",
     )
+
+
+def _deployments_of_an_unknown_service(tmp_path: Path) -> Path:
+    """Two rows that land with one warning: the service is not in the (empty) catalog."""
+    path = tmp_path / "deployments.csv"
+    path.write_text(
+        "deployment_id,service,environment,status,finished_at\n"
+        "d1,Hello-World,production,success,2026-03-03T12:00:00Z\n"
+        "d2,Hello-World,production,success,2026-03-04T12:00:00Z\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_batch_that_landed_with_warnings_exits_0_and_1_with_strict(
+    run: Any, tmp_path: Path
+) -> None:
+    """The nightly job that lands every row succeeds: warnings are printed and recorded, the
+    exit status is 0; ``--strict`` (either side of the source) makes them a failure."""
+    path = _deployments_of_an_unknown_service(tmp_path)
+    result = run("ingest", "deployments-csv", str(path))
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output and "'Hello-World'" in result.output
+    assert (
+        "1 file; 2 rows read; 2 landed; 0 rejected; 1 warning: exit 0, landed with warnings "
+        "(--strict would fail)"
+    ) in result.output.replace("\n", " ")
+    # the same content again: unchanged, and the earlier verdict (warnings) decides
+    assert run("ingest", "deployments-csv", str(path)).exit_code == 0
+    strict = run("ingest", "deployments-csv", str(path), "--strict", "--format", "json")
+    assert strict.exit_code == 1, strict.output
+    payload = json.loads(strict.stdout)
+    assert (payload["exit_code"], payload["outcome"], payload["strict"]) == (1, "warnings", True)
+    assert (payload["rows_read"], payload["rows_accepted"], payload["rows_warned"]) == (2, 2, 1)
+    before = run("ingest", "--strict", "deployments-csv", str(path), "--force")
+    assert before.exit_code == 1, before.output
+
+
+def test_usage_errors_exit_2(run: Any, tmp_path: Path) -> None:
+    assert run("ingest", SOURCE).exit_code == 2  # no path
+    assert run("ingest", SOURCE, str(tmp_path), "--no-such-option").exit_code == 2
+    assert run("ingest", "no-such-source", str(tmp_path)).exit_code == 2
+
+
+def test_csv_output_keeps_stdout_csv_and_says_the_summary_on_stderr(
+    run: Any, tmp_path: Path
+) -> None:
+    path = _deployments_of_an_unknown_service(tmp_path)
+    result = run("ingest", "deployments-csv", str(path), "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "file,status,batch,read,accepted,rejected,warnings"
+    assert "2 rows read; 2 landed; 0 rejected; 1 warning: exit 0" in result.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -456,16 +457,59 @@ def test_a_bug_in_parse_fails_its_unit_only(
     assert [b.status for b in batches(any_app)] == ["failed", "landed"]
 
 
+WARNED = Problem("f", "service 'x' is not in the catalog (1 rows kept)", 2, severity="warning")
+
+
 @pytest.mark.parametrize(
-    ("result", "code"),
+    ("result", "outcome", "code", "strict_code"),
     [
-        (UnitResult("f", "landed", 1, 3, 3), 0),
-        (UnitResult("f", "unchanged", 1, 3, 3), 0),
-        (UnitResult("f", "landed", 1, 3, 3, rows_warned=1), 1),
-        (UnitResult("f", "landed", 1, 3, 2, rows_rejected=1), 1),
-        (UnitResult("f", "failed", 1), 1),
+        (UnitResult("f", "landed", 1, 3, 3), "clean", 0, 0),
+        (UnitResult("f", "unchanged", 1, 3, 3), "clean", 0, 0),
+        # warnings land: 0, as a nightly job that landed every row succeeded; --strict fails
+        (UnitResult("f", "landed", 1, 3, 3, rows_warned=1), "warnings", 0, 1),
+        (UnitResult("f", "unchanged", 1, 3, 3, rows_warned=1), "warnings", 0, 1),
+        # a warning that names no row (rows_warned 0) is a warning still
+        (UnitResult("f", "landed", 1, 3, 3, problems=[WARNED]), "warnings", 0, 1),
+        # a notice (what a batch superseded) is no problem at all
+        (
+            UnitResult("f", "landed", 1, 3, 3, problems=[replace(WARNED, severity="notice")]),
+            "clean",
+            0,
+            0,
+        ),
+        (UnitResult("f", "landed", 1, 3, 2, rows_rejected=1), "rejected", 1, 1),
+        (UnitResult("f", "unchanged", 1, 3, 2, rows_rejected=1), "rejected", 1, 1),
+        (UnitResult("f", "landed", 1, 3, 2, rows_rejected=1, rows_warned=1), "rejected", 1, 1),
+        (UnitResult("f", "failed", 1), "failed", 1, 1),
     ],
 )
-def test_exit_code_is_1_for_rejects_warnings_and_failures(result: UnitResult, code: int) -> None:
+def test_exit_code_is_1_for_rejects_and_failures_and_warnings_only_when_strict(
+    result: UnitResult, outcome: str, code: int, strict_code: int
+) -> None:
     clean = UnitResult("g", "landed", 2, 1, 1)
+    assert IngestReport(SOURCE, [clean, result]).outcome == outcome
     assert IngestReport(SOURCE, [clean, result]).exit_code == code
+    assert IngestReport(SOURCE, [result, clean], strict=True).exit_code == strict_code
+
+
+def test_the_worst_unit_decides_and_the_summary_counts_everything() -> None:
+    report = IngestReport(
+        SOURCE,
+        [
+            UnitResult("a", "landed", 1, 1200, 1199, rows_warned=1),
+            UnitResult("b", "landed", 2, 3, 2, rows_rejected=1),
+            UnitResult("c", "failed", 3),
+        ],
+    )
+    assert (report.outcome, report.exit_code) == ("failed", 1)
+    assert report.summary() == (
+        "3 files (1 failed); 1,203 rows read; 1,201 landed; 1 rejected; 1 warning: "
+        "exit 1, a batch failed and nothing of it was written"
+    )
+    warned = IngestReport(SOURCE, [UnitResult("a", "landed", 1, 2, 2, rows_warned=2)])
+    assert warned.summary() == (
+        "1 file; 2 rows read; 2 landed; 0 rejected; 2 warnings: exit 0, landed with "
+        "warnings (--strict would fail)"
+    )
+    warned.strict = True
+    assert warned.summary().endswith("exit 1, landed with warnings (--strict: a failure)")

@@ -49,7 +49,7 @@ def count_pending(session: Session) -> int:
 
 def normalise_pending(settings: Settings, store: Store, limit: int = 2000) -> dict[str, Any]:
     """Normalise up to ``limit`` pending deliveries (oldest first) in one batch; returns
-    ``{"batch_id", "deliveries", "statuses": {status: n}, "remaining"}``."""
+    ``{"batch_id", "deliveries", "statuses": {status: n}, "warnings", "remaining"}``."""
     from leadline.lake.writer import LakeWriter, sweep_orphans
 
     lake: LakeWriter | None = None
@@ -102,6 +102,7 @@ def normalise_pending(settings: Settings, store: Store, limit: int = 2000) -> di
         "batch_id": batch_id,
         "deliveries": len(events),
         "statuses": dict(sorted(statuses.items())),
+        "warnings": len(warnings),
         "remaining": remaining,
     }
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from leadline.context import App
 from leadline.ingest.models import Batch, Reject
 from leadline.ingest.registry import Source, sources
-from leadline.ingest.runner import IngestReport, run_ingest
+from leadline.ingest.runner import IngestReport, Outcome, exit_code_of, run_ingest
 from leadline.output import OutputFormat, console, emit, err_console, to_json
 
 ingest_app = typer.Typer(
@@ -26,6 +26,11 @@ ingest_app = typer.Typer(
     no_args_is_help=True,
 )
 PROBLEMS_SHOWN = 20
+STRICT_META = "leadline.ingest.strict"
+STRICT_HELP = (
+    "Exit 1 when rows landed with warnings too (as dbt's --warn-error); without it warnings "
+    "are printed and recorded, and exit 0."
+)
 
 
 @ingest_app.callback(invoke_without_command=True)
@@ -37,9 +42,14 @@ def ingest_root(
             "--pending", help="Normalise webhook deliveries still pending (stored, not parsed)."
         ),
     ] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Without a source: ``--pending`` normalises webhook deliveries received by leadline serve."""
+    """Without a source: ``--pending`` normalises webhook deliveries received by leadline serve,
+    with the exit status of a file ingest: 1 when a delivery was rejected (``--strict``: or
+    landed with a warning), else 0."""
     if ctx.invoked_subcommand is not None:
+        # ``leadline ingest --strict SOURCE ...`` means the same as ``... SOURCE --strict``
+        ctx.meta[STRICT_META] = strict
         return
     if not pending:
         console.print(ctx.get_help())
@@ -48,15 +58,22 @@ def ingest_root(
 
     app: App = ctx.obj
     total: dict[str, int] = {}
+    warnings = 0
     for normalise in collected(manager().hook.leadline_pending_normalisers()):
         while True:
             result = normalise(app.settings, app.store)
             for status, count in result["statuses"].items():
                 total[status] = total.get(status, 0) + count
+            warnings += result.get("warnings", 0)
             if not result["remaining"]:
                 break
     shown = ", ".join(f"{n} {s}" for s, n in sorted(total.items())) or "none"
-    console.print(f"pending webhook deliveries normalised: {shown}")
+    outcome: Outcome = "rejected" if total.get("rejected") else "warnings" if warnings else "clean"
+    code = exit_code_of(outcome, strict)
+    console.print(
+        f"pending webhook deliveries normalised: {shown}; {warnings:,} warnings: exit {code}"
+    )
+    raise typer.Exit(code)
 
 
 @contextmanager
@@ -88,6 +105,9 @@ def print_report(report: IngestReport, fmt: OutputFormat) -> None:
                     "source": report.source,
                     "exit_code": report.exit_code,
                     **report.totals(),
+                    "outcome": report.outcome,
+                    "strict": report.strict,
+                    "summary": report.summary(),
                     "results": [
                         {
                             **{k: v for k, v in asdict(r).items() if k != "problems"},
@@ -113,6 +133,8 @@ def print_report(report: IngestReport, fmt: OutputFormat) -> None:
     ]
     emit(rows, fmt, key="results", title=f"ingest {report.source}")
     if fmt is not OutputFormat.table:
+        # after CSV on stdout, the summary goes to stderr so the CSV stays parseable
+        err_console.print(report.summary(), highlight=False, soft_wrap=True)
         return
     for result in report.results:
         if result.message and result.status != "failed":
@@ -130,6 +152,8 @@ def print_report(report: IngestReport, fmt: OutputFormat) -> None:
         more = f"{len(problems) - PROBLEMS_SHOWN} more; " if len(problems) > PROBLEMS_SHOWN else ""
         hint = " ".join(f"leadline rejects --batch {b}" for b in batches[:3])
         console.print(f"[dim]{more}every problem and the rejected rows: {hint}[/dim]")
+    style = {0: "green", 1: "red"}.get(report.exit_code, "yellow")
+    console.print(f"[{style}]{report.summary()}[/{style}]", highlight=False, soft_wrap=True)
 
 
 def _problem_dict(problem: Any) -> dict[str, Any]:
@@ -148,6 +172,7 @@ def _ingest_command(source: Source) -> Callable[..., None]:
         app: App = ctx.obj
         paths: list[Path] = kwargs.pop("paths")
         force: bool = kwargs.pop("force")
+        strict: bool = kwargs.pop("strict") or bool(ctx.meta.get(STRICT_META))
         fmt: OutputFormat = kwargs.pop("fmt")
         with deferred_progress() as progress:
             report = run_ingest(
@@ -158,6 +183,7 @@ def _ingest_command(source: Source) -> Callable[..., None]:
                 options=kwargs,
                 force=force,
                 progress=progress,
+                strict=strict,
             )
         print_report(report, fmt)
         raise typer.Exit(report.exit_code)
@@ -197,6 +223,12 @@ def _ingest_command(source: Source) -> Callable[..., None]:
                     "earlier batch's lake rows are replaced.",
                 ),
             ],
+        ),
+        inspect.Parameter(
+            "strict",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[bool, typer.Option("--strict", help=STRICT_HELP)],
         ),
         inspect.Parameter(
             "fmt",

@@ -29,6 +29,7 @@ from leadline.store.base import utcnow
 
 log = logging.getLogger(__name__)
 Status = Literal["landed", "unchanged", "failed"]
+Outcome = Literal["failed", "rejected", "warnings", "clean"]
 STORED_PROBLEMS_SHOWN = 50
 
 
@@ -48,22 +49,78 @@ class UnitResult:
 
     @property
     def clean(self) -> bool:
-        return self.status != "failed" and self.rows_rejected == 0 and self.rows_warned == 0
+        return self.outcome == "clean"
+
+    @property
+    def outcome(self) -> Outcome:
+        """The worst thing that happened to this unit (an unchanged one: to its batch then)."""
+        if self.status == "failed":
+            return "failed"
+        if self.rows_rejected:
+            return "rejected"
+        if self.rows_warned or any(p.severity == "warning" for p in self.problems):
+            return "warnings"
+        return "clean"
+
+
+# Worst first: the report's outcome is its worst unit's.
+OUTCOMES: tuple[Outcome, ...] = ("failed", "rejected", "warnings", "clean")
+WHY: dict[Outcome, str] = {
+    "failed": "a batch failed and nothing of it was written",
+    "rejected": "rows were rejected",
+    "warnings": "landed with warnings",
+    "clean": "landed",
+}
 
 
 @dataclass
 class IngestReport:
+    """What one ``leadline ingest`` did. The exit status is the contract scripts rely on
+    (docs/ingest.md, "Exit status"): 0 when every batch landed, warnings included (they are
+    printed and recorded); 1 when a row was rejected or a batch failed; with ``strict``
+    (``--strict``, as dbt's ``--warn-error``) warnings are failures too."""
+
     source: str
     results: list[UnitResult]
+    strict: bool = False
+
+    @property
+    def outcome(self) -> Outcome:
+        found = {r.outcome for r in self.results}
+        return next((o for o in OUTCOMES if o in found), "clean")
 
     @property
     def exit_code(self) -> int:
-        """0 when everything landed cleanly; 1 when anything was rejected, warned or failed."""
-        return 0 if all(r.clean for r in self.results) else 1
+        return exit_code_of(self.outcome, self.strict)
 
     def totals(self) -> dict[str, int]:
         keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_warned", "rows_superseded")
         return {k: sum(getattr(r, k) for r in self.results) for k in keys}
+
+    def summary(self) -> str:
+        """One line with every count, whatever happened: read, landed, rejected, warnings."""
+        t = self.totals()
+        files = len(self.results)
+        failed = sum(r.status == "failed" for r in self.results)
+        parts = [
+            f"{files} {'file' if files == 1 else 'files'}"
+            + (f" ({failed} failed)" if failed else ""),
+            f"{t['rows_read']:,} rows read",
+            f"{t['rows_accepted']:,} landed",
+            f"{t['rows_rejected']:,} rejected",
+            f"{t['rows_warned']:,} {'warning' if t['rows_warned'] == 1 else 'warnings'}",
+        ]
+        why = WHY[self.outcome]
+        if self.outcome == "warnings":
+            why += " (--strict: a failure)" if self.strict else " (--strict would fail)"
+        return f"{'; '.join(parts)}: exit {self.exit_code}, {why}"
+
+
+def exit_code_of(outcome: Outcome, strict: bool = False) -> int:
+    """The exit status of an ingest whose worst unit had ``outcome``."""
+    if outcome in ("failed", "rejected"):
+        return 1
+    return 1 if strict and outcome == "warnings" else 0
 
 
 def idempotency_key(source: str, content_hash: str, options: dict[str, Any]) -> str:
@@ -80,8 +137,10 @@ def run_ingest(
     options: dict[str, Any] | None = None,
     force: bool = False,
     progress: Any = None,
+    strict: bool = False,
 ) -> IngestReport:
-    """Ingest ``paths`` with the named source; see the module docstring for the guarantees."""
+    """Ingest ``paths`` with the named source; see the module docstring for the guarantees.
+    ``strict`` only changes the report's exit code: warnings fail it."""
     source = get_source(source_name)
     job = _Job(
         source,
@@ -91,7 +150,7 @@ def run_ingest(
         force,
         progress,
     )
-    report = IngestReport(source.name, [])
+    report = IngestReport(source.name, [], strict=strict)
     with using_limits(settings.ingest):
         for unit_or_problem in _units(source, paths):
             if isinstance(unit_or_problem, Problem):
