@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 @hookimpl
 def leadline_sources() -> Iterable[Any]:
     """Modules declaring the pillar's ingest sources."""
-    from leadline.delivery import git, github, github_api, gitlab, ingest, jira, pagerduty
+    from leadline.delivery import git, github, github_api, gitlab, ingest, jira, linear, pagerduty
 
-    return [ingest, github, github_api, gitlab, pagerduty, git, jira]
+    return [ingest, github, github_api, gitlab, pagerduty, git, jira, linear]
 
 
 @hookimpl
