@@ -275,7 +275,7 @@ def test_a_rest_item_missing_a_field_names_it_at_the_top_level(
     assert ingest(checkout, "github-api", path).exit_code == 1
     assert [(r.row, r.field, r.value) for r in rejects(checkout)] == [
         (1, "created_at", None),
-        (2, "state", None),
+        (2, "state", "exploded"),
     ]
     assert rejects(checkout)[1].reason == (
         "delivery api:status:5002 (api.deployment_status): state is not a GitHub deployment state"

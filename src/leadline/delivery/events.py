@@ -142,6 +142,7 @@ class ParsedDelivery:
     facts: Facts = field(default_factory=Facts)
     reason: str | None = None
     field: str | None = None  # the payload field a rejection is about
+    value: Any = None  # the value it refused, when one was there (absent fields have none)
 
 
 def read_deliveries(name: str, data: bytes) -> Iterator[Delivery | Problem]:
@@ -259,7 +260,13 @@ def _normalise_one(parser: EventParser, delivery: Delivery, ctx: ParseContext) -
     except FieldMissing as error:
         reason = f"{error.field} {error.reason}"
         return ParsedDelivery(
-            delivery, delivery_id, event_type, "rejected", reason=reason, field=error.field
+            delivery,
+            delivery_id,
+            event_type,
+            "rejected",
+            reason=reason,
+            field=error.field,
+            value=error.value,
         )
     except (TypeError, ValueError, KeyError, AttributeError) as error:  # malformed shapes
         return ParsedDelivery(
@@ -309,7 +316,7 @@ def _rejection(result: ParsedDelivery) -> Problem:
         f"delivery {result.delivery_id} ({result.event_type}): {reason}",
         result.delivery.position,
         result.field,
-        None,
+        result.value,
         "error",
         result.delivery.payload,
         result.delivery_id,
