@@ -14,9 +14,19 @@ if TYPE_CHECKING:
 @hookimpl
 def leadline_sources() -> Iterable[Any]:
     """Modules declaring the pillar's ingest sources."""
-    from leadline.delivery import git, github, github_api, gitlab, ingest, jira, linear, pagerduty
+    from leadline.delivery import (
+        git,
+        github,
+        github_api,
+        gitlab,
+        ingest,
+        jira,
+        linear,
+        opsgenie,
+        pagerduty,
+    )
 
-    return [ingest, github, github_api, gitlab, pagerduty, git, jira, linear]
+    return [ingest, github, github_api, gitlab, pagerduty, git, jira, linear, opsgenie]
 
 
 @hookimpl

@@ -137,16 +137,22 @@ def matches(values: Iterable[str], wanted: list[str]) -> bool:
 def epoch_time(value: Any, field_name: str) -> dt.datetime:
     """A UTC time from an epoch number in seconds, milliseconds, microseconds or nanoseconds
     (Opsgenie sends ``createdAt`` in ms and ``updatedAt`` in ns); the unit follows from the
-    magnitude, which is unambiguous for times after 1973."""
+    magnitude, which is unambiguous for times after 1973. Whole numbers are converted exactly
+    (nanoseconds truncated to the microsecond), so two deliveries' versions compare right."""
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise FieldMissing(field_name, "is not an epoch time", value)
-    seconds = float(value)
-    while seconds > 1e11:  # beyond year 5138 in seconds: a finer unit
-        seconds /= 1000
+    scale = 1  # units per second, as a power of 1000
+    while value / scale > 1e11:  # beyond year 5138 in seconds: a finer unit
+        scale *= 1000
+    exact = isinstance(value, int)
+    micros = value * 1_000_000 // scale if exact else round(value * 1_000_000 / scale)
     try:
-        return dt.datetime.fromtimestamp(seconds, dt.UTC)
-    except (OverflowError, OSError, ValueError):
+        return EPOCH + dt.timedelta(microseconds=micros)
+    except OverflowError:
         raise FieldMissing(field_name, "is not an epoch time", value) from None
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class TrackerSource(EventFileSource):
