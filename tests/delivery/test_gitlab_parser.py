@@ -3,6 +3,7 @@ delivery ids, and the fields whose absence rejects a delivery."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -32,11 +33,19 @@ def test_a_push_to_the_default_branch_is_one_change_per_commit() -> None:
         "source": "gitlab",
         "updated_at": push_time,
         "extra": '{"ref":"refs/heads/main"}',
-        "_subject": SUBJECT,
     }
+    # each commit's files (added, modified, removed) ride on its subject: monorepos map by them
+    first = {**common, "_subject": dataclasses.replace(SUBJECT, paths=("app/charge.py",))}
+    second = {**common, "_subject": dataclasses.replace(SUBJECT, paths=("app/retry.py",))}
     assert rows("push", fixture("gitlab", "push.json"), "changes") == [
-        {"change_id": C1, "commit_sha": C1, "committed_at": utc(2026, 3, 2, 7, 15), **common},
-        {"change_id": C2, "commit_sha": C2, "committed_at": push_time, **common},
+        {
+            "change_id": C1,
+            "commit_sha": C1,
+            "committed_at": utc(2026, 3, 2, 7, 15),
+            **common,
+            **first,
+        },
+        {"change_id": C2, "commit_sha": C2, "committed_at": push_time, **second},
     ]
 
 

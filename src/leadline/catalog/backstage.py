@@ -25,6 +25,12 @@ from leadline.catalog.models import (
 )
 from leadline.catalog.records import GROUP_MODELS, Record, Ref
 from leadline.catalog.schemas import ANNOTATION_PREFIX, NAME_PATTERN, EntityRef, TeamType
+from leadline.catalog.services import (
+    PATHS_ANNOTATION,
+    REPOSITORY_ANNOTATIONS,
+    PathsError,
+    parse_paths,
+)
 from leadline.config import CatalogSettings
 from leadline.ingest.files import YamlDocument
 from leadline.ingest.problems import Problem
@@ -317,6 +323,7 @@ def _component(
                 values["value_stream"],
             )
         )
+    problems = _paths_problems(doc, metadata)
     for key, default_kind, targets in (("subcomponentOf", "component", (Service,)),):
         sub = _ref(spec, key, default_kind)
         if sub is not None:
@@ -329,7 +336,27 @@ def _component(
     for i, dep in enumerate(_ref_list(spec, "dependsOn", "component")):
         target = {"resource": (Resource,), "component": (Service,)}.get(dep.kind, (Service,))
         refs.append(Ref(f"spec.dependsOn[{i}]", target, dep.name))
-    return _record(doc, Service, name, values, refs), []
+    return _record(doc, Service, name, values, refs), problems
+
+
+def _paths_problems(doc: YamlDocument, metadata: dict[str, Any]) -> list[Problem]:
+    """Check ``leadline.io/paths`` (monorepos): bad patterns reject the component; patterns
+    without a repository annotation to apply them to are a warning (they map nothing)."""
+    annotations = metadata.get("annotations") or {}
+    if PATHS_ANNOTATION not in annotations:
+        return []
+    field = f"metadata.annotations.{PATHS_ANNOTATION}"
+    try:
+        parse_paths(annotations[PATHS_ANNOTATION])
+    except PathsError as error:
+        raise EntityError(field, f"{field} {error}", annotations[PATHS_ANNOTATION]) from None
+    if any(annotations.get(key) for key in REPOSITORY_ANNOTATIONS):
+        return []
+    reason = (
+        f"{field} maps paths of no repository: add {' or '.join(REPOSITORY_ANNOTATIONS)} "
+        "naming the repository they belong to"
+    )
+    return [Problem(doc.file, reason, doc.index, field, None, "warning")]
 
 
 def _system(

@@ -42,6 +42,8 @@ MODELS: dict[str, type[Base]] = {
     "interactions": TeamInteraction,
 }
 # Native field name -> column name, where they differ, per section.
+# Native fields kept in ``extra["native"]`` rather than columns (monorepo path mapping).
+NATIVE_EXTRA = ("repository", "paths")
 COLUMNS = {"teams": {"type": "team_type"}, "services": {"type": "component_type"}}
 
 
@@ -115,12 +117,15 @@ def _record(doc: YamlDocument, section: str, where: str, item: BaseModel, raw: A
         refs = [Ref("team", (Team,), item.team), Ref("with", (Team,), item.with_team)]
         return Record(model, key, values, doc.file, doc.index, where, refs, raw)
     name = given.pop("name")
+    native = {k: given.pop(k) for k in NATIVE_EXTRA if k in given}
     renames = COLUMNS.get(section, {})
-    values = {renames.get(k, k): getattr(v, "value", v) for k, v in given.items()}
+    columns: dict[str, Any] = {renames.get(k, k): getattr(v, "value", v) for k, v in given.items()}
     refs = _refs(item)
     if isinstance(item, NativeService) and "owner" in given:
-        values["owner_team"] = item.owner
-    return Record(model, name, values, doc.file, doc.index, where, refs, raw)
+        columns["owner_team"] = item.owner
+    if native:  # merged into the stored extra (records.upsert), beside a Backstage document
+        columns["extra"] = {"native": native}
+    return Record(model, name, columns, doc.file, doc.index, where, refs, raw)
 
 
 def _refs(item: BaseModel) -> list[Ref]:

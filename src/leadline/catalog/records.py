@@ -184,10 +184,16 @@ def upsert(session: Session, records: list[Record], batch_id: int) -> None:
                 session.add(obj)
                 existing[record.key] = obj
             for name, value in record.values.items():
-                setattr(obj, name, value)
+                setattr(obj, name, _merged_extra(obj, value) if name == "extra" else value)
             obj.batch_id = batch_id  # type: ignore[attr-defined]
             obj.updated_at = now  # type: ignore[attr-defined]
     session.flush()
+
+
+def _merged_extra(obj: Any, value: dict[str, Any]) -> dict[str, Any]:
+    """Backstage's document and the native catalog's fields live side by side in ``extra``:
+    each import replaces its own key only."""
+    return {**(getattr(obj, "extra", None) or {}), **value}
 
 
 def _upsert_interactions(session: Session, records: list[Record], batch_id: int) -> None:

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from leadline.catalog.services import PathsError, parse_paths
+
 NATIVE_API_VERSION = "leadline.io/v1"
 ANNOTATION_PREFIX = "leadline.io/"
 
@@ -98,6 +100,21 @@ class NativeService(_Item):
     tier: str | None = None
     lifecycle: str | None = None
     type: str | None = None
+    # Monorepos: the repository (``org/repo``, as GitHub or GitLab names it) and the gitignore
+    # patterns of its paths this service owns (catalog.services.path_spec).
+    repository: str | None = None
+    paths: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _paths(self) -> NativeService:
+        if self.paths is not None:
+            try:
+                parse_paths(self.paths)
+            except PathsError as error:
+                raise ValueError(f"paths {error}") from None
+            if not self.repository:
+                raise ValueError("paths need the repository they belong to (repository: org/repo)")
+        return self
 
 
 class NativePerson(_Item):

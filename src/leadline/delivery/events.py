@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from leadline.catalog.services import ServiceResolver, Subject
 from leadline.config import DeliverySettings
+from leadline.delivery.monorepo import assign_changes
 from leadline.delivery.pr_tables import PR_TABLES
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
 from leadline.ingest.files import decode_utf8
@@ -352,13 +353,20 @@ def land_facts(
     assert ctx.lake is not None and ctx.batch is not None
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     unknown: Counter[str] = Counter()
+    changes: list[dict[str, Any]] = []
     for facts in all_facts:
         for name, row in facts.rows():
-            subject: Subject = row.pop(SUBJECT)
-            row["service"] = resolver.resolve(subject)
-            if not resolver.known(row["service"]):
-                unknown[row["service"]] += 1
+            subject: Subject | None = row.pop(SUBJECT, None)  # None: the source set the service
+            if name == "changes" and subject is not None:  # a monorepo's change: by its paths
+                changes.append({**row, SUBJECT: subject})
+                continue
+            if subject is not None:
+                row["service"] = resolver.resolve(subject)
             tables[name].append(row)
+    tables["changes"] += assign_changes(changes, resolver, ctx.lake)
+    for service in (row.get("service") for rows in tables.values() for row in rows):
+        if service is not None and not resolver.known(service):
+            unknown[service] += 1
     for name, rows in tables.items():
         if rows:
             ctx.lake.merge(TABLES[name], pa.Table.from_pylist(rows, schema=TABLES[name].schema))

@@ -19,6 +19,11 @@ it, the way Apache DevLake diffs deployment commits.
   another repository's) is skipped with a warning.
 - Default branch: ``--branch``, else the remote's HEAD (``origin`` first), else the checked-out
   branch. A detached HEAD without a remote HEAD needs ``--branch``.
+- Monorepos: with ``--repository owner/name`` (as the catalog's ``github.com/project-slug`` or
+  ``gitlab.com/project-slug``, or the native ``repository``, names it), each commit's changed files
+  (``gitgraph.changed_paths``; a merge's against its first parent) map it to the path-mapped
+  services (``leadline.io/paths``) they match, one change row per service, attributed to that
+  service's own deployments; a commit matching none belongs to ``--service``.
 - Idempotency: the batch hash covers the repository's state (HEAD, every branch, remote-tracking
   branch and tag with what it points to, the shallow boundary). The deployments in the lake are
   not part of it (the hash is computed before the store is opened), so after new deployments
@@ -81,6 +86,8 @@ class RepoRecords:
     branch: Ref | None  # None: an empty repository
     commits: list[Commit] = field(default_factory=list)
     tags: list[TagDeployment] = field(default_factory=list)
+    repository: str | None = None  # --repository: map commits to services by their files
+    paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def utc(seconds: int) -> dt.datetime:
@@ -166,6 +173,11 @@ class GitSource(Source):
             "branch",
             "Default branch (default: the remote's HEAD, else the checked-out branch).",
         ),
+        CliOption(
+            "repository",
+            "A monorepo's name as the catalog gives it (owner/name): commits go to the "
+            "services whose leadline.io/paths their files match, the rest to --service.",
+        ),
     )
 
     def read(self, paths: list[Path]) -> Unit:
@@ -196,6 +208,8 @@ class GitSource(Source):
             branch = resolve_branch(state, ctx.options.get("branch"))
             commits = gitgraph.read_commits(state.path, branch.sha) if branch else []
             tags, problems = tag_deployments(state, ctx.options.get("deploy_tags"), name)
+            repository = ctx.options.get("repository") or None
+            paths = gitgraph.changed_paths(state.path, branch.sha) if branch and repository else {}
         except GitError as error:
             raise InputError(Problem(name, f"git: {error}")) from None
         if state.shallow:
@@ -205,21 +219,29 @@ class GitSource(Source):
             )
             problems.insert(0, _warning(name, reason, "repository", name, "shallow"))
         ctx.progress(unit.size)
-        records = RepoRecords(state, str(service), branch, commits, tags)
+        records = RepoRecords(state, str(service), branch, commits, tags, repository, paths)
         return Parsed(len(commits) + len(tags), records, problems)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         assert ctx.lake is not None and ctx.batch is not None and ctx.session is not None
         records: RepoRecords = parsed.records
         _supersede_earlier_batches(ctx, records.service)
-        attribution = Attribution.build(records, ctx)
+        resolver = ServiceResolver.load(ctx.session, override=records.service)
+        owners = services_of(records, resolver)
+        by_service = {
+            service: Attribution.build(records, ctx, service)
+            for service in sorted(
+                {s for found in owners.values() for s in found} | {records.service}
+            )
+        }
+        attribution = by_service[records.service]
         facts = Facts(
             deployments=[_tag_row(records.service, t, _production_name(ctx)) for t in records.tags],
-            changes=_change_rows(records, attribution.owner),
+            changes=_change_rows(records, by_service, owners),
         )
-        resolver = ServiceResolver.load(ctx.session, override=records.service)
-        problems = [*attribution.problems, *land_facts([facts], resolver, ctx)]
-        ctx.batch.message = attribution.summary(records)
+        problems = [p for a in by_service.values() for p in a.problems]
+        problems += land_facts([facts], resolver, ctx)
+        ctx.batch.message = attribution.summary(records) + _mapped_summary(owners, records)
         return problems
 
 
@@ -260,11 +282,11 @@ class Attribution:
     problems: list[Problem]
 
     @classmethod
-    def build(cls, records: RepoRecords, ctx: LandContext) -> Attribution:
+    def build(cls, records: RepoRecords, ctx: LandContext, service: str) -> Attribution:
         """Order the service's deployments by finish time, find their commits in the
         repository, and walk the graph once (see gitgraph.attribute)."""
         name = str(records.state.path)
-        ordered = _production_deployments(records, ctx)
+        ordered = _production_deployments(records, ctx, service)
         repo = records.state.path
         graph: dict[str, tuple[str, ...]] = {c.sha: c.parents for c in records.commits}
         wanted = [sha.lower() for _, _, sha in ordered if sha.lower() not in graph]
@@ -304,13 +326,16 @@ class Attribution:
         )
 
 
-def _production_deployments(records: RepoRecords, ctx: LandContext) -> list[tuple[Any, str, str]]:
+def _production_deployments(
+    records: RepoRecords, ctx: LandContext, service: str
+) -> list[tuple[Any, str, str]]:
     """(finished_at, deployment_id, commit sha) of the service's successful production
-    deployments: those in the lake and this repository's tag deployments, in finish order."""
+    deployments: those in the lake and (for ``--service``) this repository's tag deployments,
+    in finish order."""
     assert ctx.lake is not None
     columns = ["deployment_id", "service", "environment", "status", "finished_at", "commit_sha"]
     table = ctx.lake.read_table(DEPLOYMENTS, columns)
-    table = table.filter(pc.equal(table.column("service"), records.service))
+    table = table.filter(pc.equal(table.column("service"), service))
     production = {e.lower() for e in ctx.settings.delivery.production_environments}
     chosen: dict[str, tuple[Any, str]] = {
         row["deployment_id"]: (row["finished_at"], row["commit_sha"])
@@ -319,7 +344,7 @@ def _production_deployments(records: RepoRecords, ctx: LandContext) -> list[tupl
         and str(row["environment"]).lower() in production
         and row["commit_sha"]
     }
-    for tag in records.tags:
+    for tag in records.tags if service == records.service else []:
         chosen[_tag_deployment_id(records.service, tag)] = (tag.finished_at, tag.sha)
     return sorted((at, key, sha) for key, (at, sha) in chosen.items())
 
@@ -350,23 +375,46 @@ def _tag_row(service: str, tag: TagDeployment, environment: str) -> dict[str, An
     }
 
 
-def _change_rows(records: RepoRecords, owner: dict[str, str]) -> list[dict[str, Any]]:
-    """One change per commit on the branch (see the module docstring for the dates)."""
+def services_of(records: RepoRecords, resolver: ServiceResolver) -> dict[str, list[str]]:
+    """Commit -> the path-mapped services its files match (``--repository``); commits matching
+    none are left out (they belong to ``--service``)."""
+    if not records.repository:
+        return {}
+    found = {
+        sha: resolver.path_services(records.repository, paths)
+        for sha, paths in records.paths.items()
+    }
+    return {sha: services for sha, services in found.items() if services}
+
+
+def _mapped_summary(owners: dict[str, list[str]], records: RepoRecords) -> str:
+    if not records.repository:
+        return ""
+    return (
+        f"; {records.repository}: {len(owners)} commits mapped by their paths, "
+        f"{len(records.commits) - len(owners)} to {records.service}"
+    )
+
+
+def _change_rows(
+    records: RepoRecords, by_service: dict[str, Attribution], owners: dict[str, list[str]]
+) -> list[dict[str, Any]]:
+    """One change per commit on the branch and service it belongs to (see the module
+    docstring for the dates); the service is set here, not resolved again."""
     if records.branch is None:
         return []
     graph = {c.sha: c.parents for c in records.commits}
     chain = gitgraph.first_parent_chain(graph, records.branch.sha)
     merged_by = gitgraph.attribute(graph, [(sha, sha) for sha in chain])
     committed = {c.sha: c.committer_time for c in records.commits}
-    subject = Subject(SOURCE_NAME, records.service, records.service)
     return [
         {
-            SUBJECT: subject,
+            "service": service,
             "change_id": c.sha,
             "commit_sha": c.sha,
             "committed_at": utc(c.author_time),
             "merged_at": utc(committed[merged_by.get(c.sha, c.sha)]),
-            "deployment_id": owner.get(c.sha),
+            "deployment_id": by_service[service].owner.get(c.sha),
             "source": SOURCE_NAME,
             "updated_at": utc(c.committer_time),
             "extra": json.dumps(
@@ -375,4 +423,5 @@ def _change_rows(records: RepoRecords, owner: dict[str, str]) -> list[dict[str, 
             ),
         }
         for c in records.commits
+        for service in owners.get(c.sha) or [records.service]
     ]

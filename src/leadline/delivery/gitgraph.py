@@ -35,6 +35,7 @@ _FIELDS = (
 _REF_FORMAT = "%00".join(_FIELDS) + "%00"
 # Subject last: it is the only free text, so it is split off with maxsplit and may hold anything.
 _COMMIT_FORMAT = "%H%x1f%P%x1f%at%x1f%ct%x1f%aL%x1f%s%x00"
+_COMMIT_MARK = re.compile("\x01[0-9a-f]{40}([0-9a-f]{24})?")  # a changed_paths record's head
 
 
 class GitError(Exception):
@@ -239,6 +240,33 @@ def read_commits(repo: Path, tip: str) -> list[Commit]:
             )
         )
     return commits
+
+
+def changed_paths(repo: Path, tip: str) -> dict[str, tuple[str, ...]]:
+    """The files each commit reachable from ``tip`` changed, in one ``git log``: a merge's are
+    its diff against its first parent (what it brought into the branch), a root commit's all
+    its files; renames count as the old and the new path (rename detection off)."""
+    output = run_git(
+        repo,
+        "log",
+        "--format=%x01%H",
+        "--name-only",
+        "-z",
+        "--diff-merges=first-parent",
+        "--no-renames",
+        "--end-of-options",
+        tip,
+        "--",
+    )
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for raw in _text(output).split("\0"):
+        token = raw.lstrip("\n")  # a header's file list starts on the next line
+        if _COMMIT_MARK.fullmatch(token):
+            current = found.setdefault(token[1:], [])
+        elif token and current is not None:
+            current.append(token)
+    return {sha: tuple(paths) for sha, paths in found.items()}
 
 
 def resolve_commits(repo: Path, names: Iterable[str]) -> dict[str, str]:

@@ -36,6 +36,7 @@ from leadline.delivery.events import (
     UnknownEvent,
 )
 from leadline.delivery.github_rows import (
+    PUSH_PATH_KEYS,
     VENDOR,
     change_row,
     change_type_of,
@@ -43,6 +44,7 @@ from leadline.delivery.github_rows import (
     deployment_row,
     extra_json,
     label_names,
+    listed_paths,
     lookup,
     maybe_time,
     need,
@@ -102,7 +104,13 @@ def push_facts(payload: Any, settings: DeliverySettings) -> Facts | None:
         }
         facts.changes.append(
             change_row(
-                repo, sha, committed_at=committed, merged_at=pushed, updated_at=pushed, extra=extra
+                repo,
+                sha,
+                committed_at=committed,
+                merged_at=pushed,
+                updated_at=pushed,
+                extra=extra,
+                paths=listed_paths(commit, PUSH_PATH_KEYS),
             )
         )
     return facts

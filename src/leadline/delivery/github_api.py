@@ -42,6 +42,7 @@ from leadline.delivery.github_rows import (
     at,
     change_row,
     deployment_row,
+    listed_paths,
     lookup,
     maybe_time,
     need,
@@ -149,7 +150,13 @@ def commit_facts(item: Mapping[str, Any], settings: DeliverySettings) -> Facts |
     author = lookup(item, "author.login") or lookup(item, "commit.author.name")
     extra = {"message": message, "author": author, "parents": len(item.get("parents") or [])}
     row = change_row(
-        repo, sha, committed_at=min(times), merged_at=None, updated_at=max(times), extra=extra
+        repo,
+        sha,
+        committed_at=min(times),
+        merged_at=None,
+        updated_at=max(times),
+        extra=extra,
+        paths=listed_paths(item, ("files",)),  # GET .../commits/{sha} lists them; lists do not
     )
     return Facts(changes=[row])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from leadline.catalog.services import Subject
@@ -217,8 +217,10 @@ def change_row(
     merged_at: dt.datetime | None,
     updated_at: dt.datetime,
     extra: Mapping[str, Any],
+    paths: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """One change; its id is a commit sha, so every source of that commit merges into it."""
+    """One change; its id is a commit sha, so every source of that commit merges into it.
+    ``paths``: the files it touched when the payload lists them (monorepos map by them)."""
     return {
         "change_id": change_id,
         "commit_sha": change_id,
@@ -228,8 +230,32 @@ def change_row(
         "source": VENDOR,
         "updated_at": updated_at,
         "extra": extra_json(extra),
-        SUBJECT: repo.subject,
+        SUBJECT: replace(repo.subject, paths=paths),
     }
+
+
+def listed_paths(item: Mapping[str, Any], keys: Iterable[str]) -> tuple[str, ...] | None:
+    """The files a commit touched, from lists of paths (push payloads' ``added``, ``modified``,
+    ``removed``) or of file objects (REST ``files[].filename`` and ``previous_filename``);
+    None when the item lists none of them (the payload does not say)."""
+    found: list[str] = []
+    listed = False
+    for key in keys:
+        values = item.get(key)
+        if not isinstance(values, list):
+            continue
+        listed = True
+        for value in values:
+            names = (
+                [value.get("filename"), value.get("previous_filename")]
+                if isinstance(value, Mapping)
+                else [value]
+            )
+            found += [n for n in names if isinstance(n, str) and n]
+    return tuple(dict.fromkeys(found)) if listed else None
+
+
+PUSH_PATH_KEYS = ("added", "modified", "removed")
 
 
 def pull_row(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from leadline.catalog.services import Subject
@@ -46,6 +47,7 @@ from leadline.delivery.events import (
     ParseContext,
     UnknownEvent,
 )
+from leadline.delivery.github_rows import PUSH_PATH_KEYS, listed_paths
 from leadline.delivery.schemas import CANCELLED, FAILURE, HOTFIX, PENDING, ROLLBACK, SUCCESS
 from leadline.ingest.registry import register
 
@@ -217,9 +219,10 @@ def _push(payload: dict[str, Any], settings: DeliverySettings) -> Facts | None:
             "source": SOURCE,
             "updated_at": pushed,
             "extra": extra_json(ref=ref),
-            SUBJECT: subject,
+            # the files each commit touched (monorepos map changes by them: catalog.services)
+            SUBJECT: replace(subject, paths=listed_paths(commit, PUSH_PATH_KEYS)),
         }
-        for sha, moment in stamped
+        for (sha, moment), commit in zip(stamped, payload.get("commits") or [], strict=True)
     ]
     return Facts(changes=rows)
 
