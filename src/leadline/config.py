@@ -361,6 +361,17 @@ class Settings(BaseSettings):
     pagerduty_webhook_secret: SecretStr | None = Field(
         default=None, description="Secret of PagerDuty v3 signatures (X-PagerDuty-Signature)."
     )
+    jira_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret of Jira Cloud webhook signatures (X-Hub-Signature)."
+    )
+    linear_webhook_secret: SecretStr | None = Field(
+        default=None, description="Signing secret of Linear webhooks (Linear-Signature)."
+    )
+    opsgenie_webhook_token: SecretStr | None = Field(
+        default=None,
+        description="Token an Opsgenie webhook integration sends as the custom header "
+        "X-Leadline-Token (Opsgenie does not sign its webhooks).",
+    )
 
     @classmethod
     def settings_customise_sources(

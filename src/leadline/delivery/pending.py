@@ -28,7 +28,11 @@ from leadline.delivery.events import (
 )
 from leadline.delivery.github import GitHubParser
 from leadline.delivery.gitlab import GitLabParser
+from leadline.delivery.jira import JiraParser
+from leadline.delivery.linear import LinearParser
+from leadline.delivery.opsgenie import OpsgenieParser
 from leadline.delivery.pagerduty import PagerDutyParser
+from leadline.delivery.tickets import land_tickets, tickets_of
 from leadline.ingest.limits import using_limits
 from leadline.ingest.models import Batch, RawEvent, Reject
 from leadline.ingest.registry import LandContext
@@ -39,7 +43,15 @@ from leadline.store.base import utcnow
 PENDING = "pending"
 BATCH_SOURCE = "webhooks"
 PARSERS: dict[str, EventParser] = {
-    parser.source: parser for parser in (GitHubParser(), GitLabParser(), PagerDutyParser())
+    parser.source: parser
+    for parser in (
+        GitHubParser(),
+        GitLabParser(),
+        PagerDutyParser(),
+        JiraParser(),
+        LinearParser(),
+        OpsgenieParser(),
+    )
 }
 
 
@@ -75,7 +87,9 @@ def normalise_pending(settings: Settings, store: Store, limit: int = 2000) -> di
                 results = _parse(events, settings)
             resolver = ServiceResolver.load(session)
             facts = [r.facts for r in results.values() if r.status == "normalised"]
+            tickets = tickets_of(facts)  # before land_facts takes the rows' subjects
             warnings = land_facts(facts, resolver, ctx)
+            land_tickets(tickets, resolver, lake)
             statuses = _mark(session, events, results, batch)
             batch.rows_warned = len(warnings)
             session.add_all(

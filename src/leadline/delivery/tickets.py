@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -41,6 +41,9 @@ from leadline.delivery.schemas import TS
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, InputFile, LandContext, Unit
 from leadline.lake.tables import FactTable, register_table
+
+if TYPE_CHECKING:
+    from leadline.lake.writer import LakeWriter
 
 TICKETS = register_table(
     FactTable(
@@ -175,20 +178,27 @@ class TrackerSource(EventFileSource):
             ctx.session, self.parser.source, [r.delivery_id for r in records]
         )
         landing = records if ctx.force else [r for r in records if r.delivery_id not in known]
-        rows = [
-            row
-            for r in landing
-            if r.status == "normalised" and isinstance(r.facts, TrackerFacts)
-            for row in r.facts.tickets
-        ]
+        rows = tickets_of(r.facts for r in landing if r.status == "normalised")
         problems = land_deliveries(self.parser.source, parsed, ctx)
-        if rows:
-            resolver = ServiceResolver.load(ctx.session, ctx.options.get("service"))
-            for row in rows:
-                subject = row.pop(SUBJECT, None)
-                row["service"] = resolver.resolve(subject) if subject is not None else None
-            ctx.lake.merge(TICKETS, pa.Table.from_pylist(rows, schema=TICKETS.schema))
+        resolver = ServiceResolver.load(ctx.session, ctx.options.get("service"))
+        land_tickets(rows, resolver, ctx.lake)
         return problems
+
+
+def tickets_of(all_facts: Iterable[Facts]) -> list[dict[str, Any]]:
+    """The ticket rows of the facts that carry any (tracker deliveries)."""
+    return [row for f in all_facts if isinstance(f, TrackerFacts) for row in f.tickets]
+
+
+def land_tickets(rows: list[dict[str, Any]], resolver: ServiceResolver, lake: LakeWriter) -> None:
+    """Resolve each ticket's service (null when the issue names none) and merge the rows into
+    ``work_items``; used by file ingest and by the webhooks' pending normalisation."""
+    if not rows:
+        return
+    for row in rows:
+        subject = row.pop(SUBJECT, None)
+        row["service"] = resolver.resolve(subject) if subject is not None else None
+    lake.merge(TICKETS, pa.Table.from_pylist(rows, schema=TICKETS.schema))
 
 
 def ticket_links(changes: ir.Table, tickets: ir.Table) -> ir.Table:

@@ -59,6 +59,8 @@ SECRET_HEADERS = frozenset(
         "x-hub-signature-256",
         "x-gitlab-token",
         "x-pagerduty-signature",
+        "linear-signature",
+        "x-leadline-token",
         "authorization",
         "cookie",
     }

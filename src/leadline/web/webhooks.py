@@ -1,4 +1,5 @@
-"""``POST /webhooks/github|gitlab|pagerduty``: verify, store raw, commit, then answer."""
+"""``POST /webhooks/github|gitlab|pagerduty|jira|linear|opsgenie``: verify, store raw, commit,
+then answer."""
 
 from __future__ import annotations
 
@@ -32,6 +33,15 @@ def _verified(settings: Settings, source: str, request: Request, body: bytes) ->
     if source == "gitlab":
         token = _secret(settings.gitlab_webhook_token, source)
         return signatures.gitlab_valid(token, headers.get("x-gitlab-token"))
+    if source == "jira":
+        secret = _secret(settings.jira_webhook_secret, source)
+        return signatures.jira_valid(secret, body, headers.get("x-hub-signature"))
+    if source == "linear":
+        secret = _secret(settings.linear_webhook_secret, source)
+        return signatures.linear_valid(secret, body, headers.get("linear-signature"))
+    if source == "opsgenie":
+        token = _secret(settings.opsgenie_webhook_token, source)
+        return signatures.gitlab_valid(token, headers.get("x-leadline-token"))
     secret = _secret(settings.pagerduty_webhook_secret, source)
     return signatures.pagerduty_valid(secret, body, headers.get("x-pagerduty-signature"))
 
@@ -76,3 +86,18 @@ async def gitlab(request: Request) -> JSONResponse:
 @router.post("/pagerduty", summary="PagerDuty v3 webhook", include_in_schema=False)
 async def pagerduty(request: Request) -> JSONResponse:
     return await _intake("pagerduty", request)
+
+
+@router.post("/jira", summary="Jira Cloud webhook (X-Hub-Signature)", include_in_schema=False)
+async def jira(request: Request) -> JSONResponse:
+    return await _intake("jira", request)
+
+
+@router.post("/linear", summary="Linear webhook (Linear-Signature)", include_in_schema=False)
+async def linear(request: Request) -> JSONResponse:
+    return await _intake("linear", request)
+
+
+@router.post("/opsgenie", summary="Opsgenie webhook (X-Leadline-Token)", include_in_schema=False)
+async def opsgenie(request: Request) -> JSONResponse:
+    return await _intake("opsgenie", request)
