@@ -32,32 +32,34 @@ def leadline_sources() -> Iterable[Any]:
 @hookimpl
 def leadline_fact_tables() -> Iterable[Any]:
     """Modules declaring the pillar's lake tables."""
-    from leadline.delivery import schemas, tickets
+    from leadline.delivery import pr_tables, schemas, tickets
 
-    return [schemas, tickets]
+    return [schemas, tickets, pr_tables]
 
 
 @hookimpl
 def leadline_cli(app: typer.Typer) -> None:
     """The pillar's commands."""
-    from leadline.delivery.cli import dora_command
+    from leadline.delivery.cycle_cli import dora_app
 
-    app.command("dora")(dora_command)
+    app.add_typer(dora_app, name="dora")  # ``leadline dora`` and ``leadline dora cycle-time``
 
 
 @hookimpl
 def leadline_api_routers() -> Iterable[Any]:
     """The pillar's REST API routes."""
     from leadline.delivery.api import router
+    from leadline.delivery.cycle_api import router as cycle_router
 
-    return [router]
+    return [router, cycle_router]
 
 
 @hookimpl
 def leadline_metrics() -> Iterable[Any]:
+    from leadline.delivery.cycle_measures import CYCLE_METRICS
     from leadline.delivery.measures import METRICS
 
-    return METRICS
+    return [*METRICS, *CYCLE_METRICS]
 
 
 @hookimpl
@@ -70,7 +72,11 @@ def leadline_pending_normalisers() -> Iterable[Any]:
 
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
+    from leadline.delivery.cycle_views import cycle_page
     from leadline.delivery.views import delivery
     from leadline.webkit.registry import PageSpec
 
-    return [PageSpec("/delivery", "Delivery", delivery, order=30)]
+    return [
+        PageSpec("/delivery", "Delivery", delivery, order=30),
+        PageSpec("/delivery/cycle-time", "Cycle time", cycle_page, order=31),
+    ]

@@ -105,6 +105,33 @@ def bars(
     return _spec(chart, rows)
 
 
+def stacked(
+    rows: list[dict[str, Any]],
+    category: str,
+    value: str,
+    part: str,
+    title: str,
+    *,
+    parts: Sequence[str],
+    value_title: str,
+) -> dict[str, Any]:
+    """A horizontal bar per category made of ``parts`` stacked in that order (the phases of a
+    pull request's cycle per team), each part named in the legend and the tooltip."""
+    chart = (
+        _chart(rows, title)
+        .mark_bar()
+        .transform_calculate(order=f"indexof({list(parts)!r}, datum.{part})")
+        .encode(
+            y=alt.Y(f"{category}:N", title=None, sort="ascending"),
+            x=alt.X(f"{value}:Q", title=value_title, stack="zero"),
+            color=alt.Color(f"{part}:N", title=None, sort=list(parts)),
+            order=alt.Order("order:Q"),
+            tooltip=[f"{category}:N", f"{part}:N", alt.Tooltip(f"{value}:Q", format=".1f")],
+        )
+    )
+    return _spec(chart, rows)
+
+
 def heatmap(rows: list[dict[str, Any]], x: str, y: str, value: str, title: str) -> dict[str, Any]:
     """Counts on a grid (risk matrix, CSF function x business unit...), with the numbers."""
     base = alt.Chart(_data(rows), title=title, width=300, height=300)
