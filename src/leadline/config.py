@@ -7,6 +7,7 @@ config file (``$LEADLINE_CONFIG``, else ``$LEADLINE_HOME/leadline.toml``), built
 from __future__ import annotations
 
 import os
+import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
@@ -103,6 +104,37 @@ def _tracker(**values: Any) -> Any:
     return Field(default_factory=lambda: TrackerSettings(**values))
 
 
+class RevertSettings(BaseModel):
+    """Merged revert pull/merge requests as failure signals (docs/delivery.md, "Reverts and
+    rollbacks"). A pull request is a revert when its title or head branch matches a pattern;
+    the body (or branch) names what it reverts with a named group ``number`` (a pull/merge
+    request) or ``sha`` (a commit). Python regular expressions, searched case-sensitively."""
+
+    enabled: bool = Field(default=True, description="Count merged reverts as failures.")
+    title_patterns: list[str] = Field(default_factory=lambda: [r'^Revert "'])
+    branch_patterns: list[str] = Field(default_factory=lambda: [r"^revert-"])
+    target_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"\bReverts [\w.-]+/[\w.-]+#(?P<number>\d+)",  # GitHub's Revert button
+            r"\bReverts #(?P<number>\d+)",
+            r"This reverts merge request !(?P<number>\d+)",  # GitLab's Revert button
+            r"This reverts commit (?P<sha>[0-9a-f]{7,40})",  # git revert
+            r"^revert-(?P<number>\d+)-",  # GitHub's revert branch: revert-123-feature
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _compiles(self) -> RevertSettings:
+        for name in ("title_patterns", "branch_patterns", "target_patterns"):
+            for index, pattern in enumerate(getattr(self, name)):
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    reason = f"{name}[{index}] is not a regular expression: {error}"
+                    raise ValueError(reason) from None
+        return self
+
+
 class DeliverySettings(BaseModel):
     """How delivery data is read: which environments are production, what links incidents to
     deployments, which labels mark incidents and unplanned work."""
@@ -146,6 +178,7 @@ class DeliverySettings(BaseModel):
     jira: TrackerSettings = _tracker(incident_types=["Incident"], incident_labels=["incident"])
     linear: TrackerSettings = _tracker(incident_labels=["incident"], service_field="team")
     opsgenie: TrackerSettings = _tracker(service_field="tags", service_prefix="service:")
+    reverts: RevertSettings = Field(default_factory=RevertSettings)
 
 
 class BurnRateRule(BaseModel):
