@@ -32,6 +32,7 @@ class PeriodOption(StrEnum):
 class LeadFromOption(StrEnum):
     commit = "commit"
     merge = "merge"
+    ticket = "ticket"
 
 
 def dora_command(
@@ -59,7 +60,10 @@ def dora_command(
     ] = None,
     lead_time_from: Annotated[
         LeadFromOption,
-        typer.Option(help="Lead time from the change's first commit or from its merge."),
+        typer.Option(
+            help="Lead time from the change's first commit, its merge, or the start of the "
+            "tickets it names (Jira, Linear keys; docs/delivery.md)."
+        ),
     ] = LeadFromOption.commit,
     engine: Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,

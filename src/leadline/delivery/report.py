@@ -18,7 +18,8 @@ from leadline.catalog.grouping import GroupBy as GroupBy  # noqa: PLC0414 (re-ex
 from leadline.catalog.grouping import Grouping, unplaced_key
 from leadline.context import App
 from leadline.delivery import levels
-from leadline.delivery.metrics import LeadFrom, four_keys
+from leadline.delivery.metrics import four_keys
+from leadline.delivery.tickets import LeadStart, with_ticket_start
 from leadline.lake.engines import Lake
 from leadline.periods import GRAINS, Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
 
@@ -32,7 +33,7 @@ def dora(
     period: Grain | None = None,
     window: Window | None = None,
     engine: str | None = None,
-    lead_time_from: LeadFrom = "commit",
+    lead_time_from: LeadStart = "commit",
     as_of: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The ``leadline dora --format json`` document: the four keys over ``window`` (default:
@@ -71,7 +72,7 @@ def dora_series(
     periods: tuple[Grain, ...],
     window: Window,
     engine: str | None = None,
-    lead_time_from: LeadFrom = "commit",
+    lead_time_from: LeadStart = "commit",
     as_of: dt.datetime | None = None,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """``period -> group key -> buckets`` (each bucket shaped as in ``dora``'s series) for
@@ -98,7 +99,7 @@ def dora_windows(
     by: GroupBy,
     windows: list[Window],
     engine: str | None = None,
-    lead_time_from: LeadFrom = "commit",
+    lead_time_from: LeadStart = "commit",
     as_of: dt.datetime | None = None,
 ) -> list[dict[str, dict[str, Any]]]:
     """For each window, ``group key -> group`` (shaped as ``dora``'s groups), all from one
@@ -151,7 +152,7 @@ def _four_keys_rows(
     grains: dict[str, tuple[Window, Grain | None]],
     *,
     engine: str | None,
-    lead_from: LeadFrom,
+    lead_from: LeadStart,
     as_of: dt.datetime,
 ) -> tuple[dict[str, list[dict[str, Any]]], str]:
     """``four_keys`` rows per label (a window and its bucket grain, None for the whole
@@ -163,6 +164,9 @@ def _four_keys_rows(
         name: lake.table(name, _months_up_to(lake, name, as_of))
         for name in ("deployments", "changes", "incidents")
     }
+    if lead_from == "ticket":  # from the start of the tickets a change names (delivery.tickets)
+        items = lake.table("work_items", _months_up_to(lake, "work_items", as_of))
+        tables["changes"] = with_ticket_start(tables["changes"], items)
     groups = Grouping.of(app).service_pairs(by)
     services = ibis.memtable(
         pa.table(
@@ -194,7 +198,7 @@ def _four_keys_rows(
             period=bucket_period,
             production_environments=app.settings.delivery.production_environments,
             incident_window_hours=app.settings.delivery.incident_window_hours,
-            lead_time_from=lead_from,
+            lead_time_from="commit" if lead_from == "ticket" else lead_from,
             unmapped_key=unplaced_key(by),
             observed_until=ibis.literal(as_of, "timestamp(6)"),
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -72,6 +72,9 @@ TICKETS = register_table(
         description="One row per issue-tracker ticket (Jira, Linear), at its latest state.",
     )
 )
+
+# Where lead time starts: the change's first commit, its merge, or its tickets' start.
+LeadStart = Literal["commit", "merge", "ticket"]
 
 # A ticket key as Jira and Linear write it: a project or team key, a hyphen, a number.
 KEY_PATTERN = r"[A-Z][A-Z0-9_]+-[0-9]+"

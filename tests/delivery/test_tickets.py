@@ -1,0 +1,164 @@
+"""Changes linked to tickets by key, and lead time from ticket start: hand-computed cases on
+DuckDB, a property (rows and columns kept, only linked starts move), and the dora report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadline.context import App
+from leadline.delivery.report import dora
+from leadline.delivery.schemas import CHANGES
+from leadline.delivery.tickets import TICKETS, ticket_links, with_ticket_start
+from leadline.periods import Window
+from tests.delivery.support_events import ingest, ingest_catalog, write_json
+
+T0 = dt.datetime(2026, 3, 1)
+DATA = Path(__file__).resolve().parent.parent / "data" / "trackers"
+
+
+def change(change_id: str, extra: dict[str, Any] | None, hours: float = 48) -> dict[str, Any]:
+    return {
+        "change_id": change_id,
+        "service": "s",
+        "commit_sha": None,
+        "committed_at": T0 + dt.timedelta(hours=hours),
+        "merged_at": None,
+        "deployment_id": None,
+        "source": "github",
+        "updated_at": T0,
+        "extra": None if extra is None else json.dumps(extra),
+    }
+
+
+def ticket(key: str, created: float, started: float | None, source: str = "jira") -> dict[str, Any]:
+    return {
+        "work_item_id": key,
+        "source": source,
+        "service": None,
+        "title": None,
+        "issue_type": None,
+        "status": None,
+        "created_at": T0 + dt.timedelta(hours=created),
+        "started_at": None if started is None else T0 + dt.timedelta(hours=started),
+        "resolved_at": None,
+        "incident": False,
+        "updated_at": T0,
+        "extra": None,
+    }
+
+
+def tables(
+    changes: list[dict[str, Any]], tickets: list[dict[str, Any]]
+) -> tuple[ibis.Table, ibis.Table]:
+    schema = pa.schema(
+        [
+            f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
+            for f in CHANGES.schema
+        ]
+    )
+    ticket_schema = pa.schema(
+        [
+            f.with_type(pa.timestamp("us")) if pa.types.is_timestamp(f.type) else f
+            for f in TICKETS.schema
+        ]
+    )
+    return (
+        ibis.memtable(pa.Table.from_pylist(changes, schema=schema)),
+        ibis.memtable(pa.Table.from_pylist(tickets, schema=ticket_schema)),
+    )
+
+
+def run(expr: ibis.Table) -> list[dict[str, Any]]:
+    return ibis.duckdb.connect().to_pyarrow(expr).to_pylist()
+
+
+def test_keys_in_titles_branches_and_messages_link_any_case() -> None:
+    changes, tickets = tables(
+        [
+            change("c1", {"title": "Faceted filters (ABC-12)", "head": "feature/x"}),
+            change("c2", {"head": "eng-7-fix-login"}),  # a lower-case branch prefix
+            change("c3", {"message": "XABC-12 and ABC-123 are other keys"}),
+            change("c4", None),
+        ],
+        [ticket("ABC-12", 0, 5), ticket("ENG-7", 1, None, "linear")],
+    )
+    found = sorted(
+        (r["change_id"], r["work_item_id"], r["ticket_start"])
+        for r in run(ticket_links(changes, tickets))
+    )
+    assert found == [
+        ("c1", "ABC-12", T0 + dt.timedelta(hours=5)),  # started
+        ("c2", "ENG-7", T0 + dt.timedelta(hours=1)),  # never started: created
+    ]
+
+
+def test_the_earliest_ticket_start_replaces_the_commit_time() -> None:
+    changes, tickets = tables(
+        [change("c1", {"title": "ABC-1 and ABC-2"}), change("c2", {"title": "none"})],
+        [ticket("ABC-1", 0, 10), ticket("ABC-2", 2, 3)],
+    )
+    rows = {r["change_id"]: r for r in run(with_ticket_start(changes, tickets))}
+    assert rows["c1"]["committed_at"] == T0 + dt.timedelta(hours=3)
+    assert rows["c2"]["committed_at"] == T0 + dt.timedelta(hours=48)
+    assert list(rows["c1"]) == CHANGES.schema.names
+
+
+KEYS = st.sampled_from(["AB-1", "AB-2", "CD-3", "ab-1", "zz-9", "plain"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    titles=st.lists(st.lists(KEYS, max_size=3), min_size=1, max_size=5),
+    starts=st.dictionaries(st.sampled_from(["AB-1", "AB-2", "CD-3"]), st.integers(0, 100)),
+)
+def test_only_linked_changes_move_to_their_earliest_ticket_start(
+    titles: list[list[str]], starts: dict[str, int]
+) -> None:
+    changes, tickets = tables(
+        [change(f"c{i}", {"title": " ".join(words)}) for i, words in enumerate(titles)],
+        [ticket(key, hours, None) for key, hours in starts.items()],
+    )
+    rows = {r["change_id"]: r["committed_at"] for r in run(with_ticket_start(changes, tickets))}
+    assert len(rows) == len(titles)
+    for i, words in enumerate(titles):
+        linked = [starts[w.upper()] for w in words if w.upper() in starts]
+        hours = min(linked) if linked else 48
+        assert rows[f"c{i}"] == T0 + dt.timedelta(hours=hours)
+
+
+def test_dora_lead_time_from_ticket(app: App, tmp_path: Path) -> None:
+    """SHOP-101 started 1 March 08:00; its change was committed 2 March 10:00 and shipped by
+    the deployment of 3 March 12:00: 26 h from commit, 52 h from the ticket."""
+    ingest_catalog(app, tmp_path)
+    deployments = tmp_path / "deployments.csv"
+    deployments.write_text(
+        "deployment_id,service,environment,status,finished_at\n"
+        "d1,search,production,success,2026-03-03T12:00:00Z\n"
+    )
+    changes = tmp_path / "changes.csv"
+    changes.write_text(
+        "change_id,service,commit_sha,committed_at,merged_at,deployment_id,title\n"
+        "c1,search,abc,2026-03-02T10:00:00Z,2026-03-02T12:00:00Z,,SHOP-101 faceted filters\n"
+    )
+    for source, path in (("deployments-csv", deployments), ("changes-csv", changes)):
+        assert ingest(app, source, path).exit_code == 0
+    export = json.loads((DATA / "jira_search.json").read_text())
+    assert ingest(app, "jira", write_json(tmp_path / "jira.json", export)).exit_code == 0
+    window = Window.parse("2026-03-01", "2026-03-10")
+    at = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    hours = {
+        mode: dora(app, by="service", window=window, lead_time_from=mode, as_of=at)["groups"]
+        for mode in ("commit", "ticket")
+    }
+    [from_commit] = [g for g in hours["commit"] if g["key"] == "search"]
+    [from_ticket] = [g for g in hours["ticket"] if g["key"] == "search"]
+    assert from_commit["lead_time_hours"]["p50"] == 26.0
+    assert from_ticket["lead_time_hours"]["p50"] == 52.0
