@@ -145,8 +145,16 @@ class DeliverySettings(BaseModel):
     )
     incident_window_hours: float = Field(
         default=24.0,
+        ge=0,
         description="An incident with no explicit deployment is linked to its service's latest "
-        "successful production deployment that finished at most this long before it started.",
+        "successful production deployment that finished at most this long before it started "
+        "(a catalog service may set its own: leadline.io/incident-window-hours).",
+    )
+    incident_attribution: Literal["window", "latest"] = Field(
+        default="window",
+        description="How an incident with no explicit deployment finds its deployment: "
+        "'window' (the latest within the service's incident window) or 'latest' (Apache "
+        "DevLake's rule: the latest successful production deployment before it, no window).",
     )
     incident_labels: list[str] = Field(
         default_factory=lambda: ["incident"],

@@ -16,8 +16,9 @@ The definitions, as this oracle reads them:
 - A deployment *failed* when an incident is linked to it or the service's next deployment is a
   remediation. An incident (started before ``until``) links to the deployment its
   ``deployment_id`` names when that is a counted deployment; otherwise to its service's latest
-  counted deployment finishing at or before its start, if at most ``incident_window_hours``
-  earlier.
+  counted deployment finishing at or before its start, if at most the service's window
+  (``incident_windows``, else ``incident_window_hours``) earlier; with ``incident_attribution``
+  "latest" (DevLake's rule), however long before.
 - A change (committed before ``until``) ships with the deployment its ``deployment_id`` names
   when that is a counted deployment finishing at or after the change's merge (its commit when
   the merge is unknown or earlier); otherwise with its service's first counted deployment
@@ -138,6 +139,9 @@ def linked_deployments(
     incidents: Sequence[Row],
     until: dt.datetime,
     incident_window_hours: float,
+    *,
+    incident_attribution: str = "window",
+    incident_windows: Mapping[str, float] | None = None,
 ) -> set[str]:
     """Ids of counted deployments an incident links to."""
     by_id = {r["deployment_id"]: r for rows in per_service.values() for r in rows}
@@ -154,7 +158,10 @@ def linked_deployments(
                 latest = row  # rows are in order: the last one wins
         if latest is None:
             continue
-        if hours(incident["started_at"], latest["finished_at"]) <= incident_window_hours:
+        limit = (incident_windows or {}).get(incident["service"], incident_window_hours)
+        if incident_attribution == "latest" or (
+            hours(incident["started_at"], latest["finished_at"]) <= limit
+        ):
             linked.add(latest["deployment_id"])
     return linked
 
@@ -206,6 +213,8 @@ def four_keys(
     lead_time_from: str = "commit",
     unmapped_key: str | None = None,
     observed_until: dt.datetime | None = None,
+    incident_attribution: str = "window",
+    incident_windows: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per key and bucket, sorted by key then bucket."""
     observed = until if observed_until is None else observed_until
@@ -220,7 +229,14 @@ def four_keys(
         return since if period is None else bucket_of(moment, period)
 
     per_service = production(deployments, observed, production_environments)
-    linked = linked_deployments(per_service, incidents, observed, incident_window_hours)
+    linked = linked_deployments(
+        per_service,
+        incidents,
+        observed,
+        incident_window_hours,
+        incident_attribution=incident_attribution,
+        incident_windows=incident_windows,
+    )
 
     deploys: dict[tuple[str, dt.datetime], list[dict[str, Any]]] = {}
     for rows in per_service.values():

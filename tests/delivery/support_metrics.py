@@ -192,6 +192,16 @@ def four_keys_expr(
     services and buckets tables made by ``make``; an ``observed_until`` instant as a
     literal)."""
     options.setdefault("production_environments", PROD)
+    if isinstance(options.get("incident_windows"), Mapping):
+        windows = options["incident_windows"]
+        options["incident_windows"] = make(
+            pa.table(
+                {"service": list(windows), "incident_window_hours": list(windows.values())},
+                schema=pa.schema(
+                    [("service", pa.string()), ("incident_window_hours", pa.float64())]
+                ),
+            )
+        )
     if isinstance(options.get("observed_until"), dt.datetime):
         options["observed_until"] = ibis.literal(options["observed_until"], "timestamp(6)")
     return four_keys(
@@ -456,6 +466,8 @@ def datasets(st: Any, *, deployment_ties: bool = False, odd_seconds: bool = True
             "lead_time_from": draw(st.sampled_from(("commit", "merge"))),
             "unmapped_key": draw(st.sampled_from((None, "(none)"))),
             "observed_until": observed,
+            "incident_attribution": draw(st.sampled_from(("window", "window", "latest"))),
+            "incident_windows": draw(st.sampled_from((None, {"api": 1.0}, {"web": 48.0}))),
         }
         return deployments, changes, incidents, mapping, since, until, options
 

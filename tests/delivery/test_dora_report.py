@@ -474,6 +474,40 @@ def test_cli_table(tmp_path: Path) -> None:
     assert "1 incidents are still unresolved" in result.stdout
 
 
+def test_cli_incident_attribution_and_the_failure_counts(tmp_path: Path) -> None:
+    """An extra api incident i3 on 14 March 12:00, 72 h after d3 (11 March 12:00): by the
+    24 h window it links to nothing (api 1 failed of 3, as before); with
+    ``--incident-attribution latest`` (DevLake's rule) it links to d3: 2 of 3, 66.7 %. The
+    table shows the failed count beside the rate and says how incidents were linked."""
+    home = cli_home(tmp_path)
+    extra = ["i3,api,SEV3,2026-03-14T12:00:00Z,2026-03-14T13:00:00Z,"]
+    path = write_csv(tmp_path / "i3.csv", INCIDENTS_HEADER, extra)
+    assert invoke(home, "ingest", "incidents-csv", str(path)).exit_code == 0
+    args = ("dora", "--by", "service", *WINDOW, "--at", "2026-03-16")
+    window = json.loads(invoke(home, *args, "--format", "json").stdout)
+    latest = json.loads(
+        invoke(home, *args, "--incident-attribution", "latest", "--format", "json").stdout
+    )
+    assert window["incident_attribution"] == "window"
+    assert latest["incident_attribution"] == "latest"
+    counts = {
+        name: {g["key"]: (g["failed_deployments"], g["deployments"]) for g in doc["groups"]}
+        for name, doc in (("window", window), ("latest", latest))
+    }
+    assert counts == {
+        "window": {"api": (1, 3), "web": (1, 1)},
+        "latest": {"api": (2, 3), "web": (1, 1)},
+    }
+    table = invoke(home, *args, "--incident-attribution", "latest").stdout
+    api = next(line for line in table.splitlines() if "│ api" in line)
+    cells = [c.strip() for c in api.split("│")]
+    assert cells[cells.index("66.7 %") + 1] == "2"  # Failed deployments beside the rate
+    words = " ".join(table.split())  # notes wrap at the terminal's width
+    assert "Change failure rate = Failed deployments ÷ Deployments" in words
+    assert "Apache DevLake's rule" in words
+    assert invoke(home, *args, "--incident-attribution", "nearest").exit_code == 2
+
+
 def test_cli_table_with_a_series(tmp_path: Path) -> None:
     """``--period`` in the table: each group's total, then one row per bucket; a bucket the
     as-of instant has not finished says so in the Partial column, explained under the

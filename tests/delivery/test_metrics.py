@@ -422,6 +422,62 @@ def test_incident_window_is_configurable() -> None:
     assert wide["change_failure_rate"] == 1.0
 
 
+WINDOW_CASE_DEPLOYMENTS = [
+    dep("a1", "api", "2026-03-03T00:00:00Z"),
+    dep("b1", "batch", "2026-03-03T00:00:00Z"),
+    dep("b2", "batch", "2026-03-10T00:00:00Z"),
+]
+# 30 h after a1 and b1; 5 days and 1 h after b1 (a1 is api's latest); 2 h after b2.
+WINDOW_CASE_INCIDENTS = [
+    inc("i1", "api", "2026-03-04T06:00:00Z", "2026-03-04T07:00:00Z"),
+    inc("i2", "batch", "2026-03-04T06:00:00Z", "2026-03-04T08:00:00Z"),
+    inc("i3", "api", "2026-03-08T01:00:00Z", "2026-03-08T02:00:00Z"),
+    inc("i4", "batch", "2026-03-10T02:00:00Z", "2026-03-10T03:00:00Z"),
+]
+
+
+def test_a_service_window_overrides_the_setting() -> None:
+    """Default window 24 h: i1 and i2 (30 h after a1 and b1) and i3 (5 days after a1) link to
+    nothing; i4 (2 h after b2) links to b2: api 0 of 1 failed, batch 1 of 2. With batch's own
+    window of 36 h, i2 links to b1 too: batch 2 of 2; api keeps 24 h: still 0 of 1."""
+    default = totals(WINDOW_CASE_DEPLOYMENTS, [], WINDOW_CASE_INCIDENTS)
+    assert (default["api"]["failed_deployments"], default["api"]["deployments"]) == (0, 1)
+    assert (default["batch"]["failed_deployments"], default["batch"]["deployments"]) == (1, 2)
+    own = totals(
+        WINDOW_CASE_DEPLOYMENTS, [], WINDOW_CASE_INCIDENTS, incident_windows={"batch": 36.0}
+    )
+    assert (own["api"]["failed_deployments"], own["batch"]["failed_deployments"]) == (0, 2)
+    assert own["batch"]["change_failure_rate"] == 1.0
+
+
+def test_latest_attribution_has_no_window() -> None:
+    """DevLake's rule: each incident links to its service's latest successful production
+    deployment before it, however long before: i1 and i3 -> a1 (30 h, 5 days 1 h), i2 -> b1,
+    i4 -> b2: api 1 of 1, batch 2 of 2. A service's own window does not narrow it."""
+    for windows in (None, {"api": 1.0}):
+        found = totals(
+            WINDOW_CASE_DEPLOYMENTS,
+            [],
+            WINDOW_CASE_INCIDENTS,
+            incident_attribution="latest",
+            incident_windows=windows,
+        )
+        assert (found["api"]["failed_deployments"], found["api"]["deployments"]) == (1, 1)
+        assert (found["batch"]["failed_deployments"], found["batch"]["deployments"]) == (2, 2)
+
+
+def test_latest_attribution_still_needs_a_deployment_before() -> None:
+    """An incident before any deployment of its service links to nothing in either mode, and
+    an explicit id still wins over time (i1 names d1 although d2 is latest)."""
+    deployments = [dep("d1", "api", "2026-03-03T00:00:00Z"), dep("d2", "api", "2026-03-05T00:00:00Z")]
+    incidents = [
+        inc("i0", "api", "2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z"),
+        inc("i1", "api", "2026-03-06T00:00:00Z", "2026-03-06T01:00:00Z", deployment_id="d1"),
+    ]
+    api = totals(deployments, [], incidents, incident_attribution="latest")["api"]
+    assert (api["failed_deployments"], api["deployments"]) == (1, 2)
+
+
 def test_incident_links_to_production_deployments_only() -> None:
     """An incident after a staging deployment links to the latest *production* deployment
     before it (d1, 10 h earlier), not to the staging one (1 h earlier)."""

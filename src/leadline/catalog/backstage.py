@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from leadline.catalog.incident_window import ANNOTATION as INCIDENT_WINDOW_ANNOTATION
+from leadline.catalog.incident_window import parse_incident_window
 from leadline.catalog.models import (
     Api,
     BusinessUnit,
@@ -49,6 +51,7 @@ ANNOTATIONS = {
     "tier": ANNOTATION_PREFIX + "tier",
     "role": ANNOTATION_PREFIX + "role",
     "skills": ANNOTATION_PREFIX + "skills",
+    "incident_window_hours": INCIDENT_WINDOW_ANNOTATION,
 }
 
 
@@ -258,6 +261,14 @@ def _load_score(text: str) -> float:
     return value
 
 
+def _window_hours(text: str) -> float:
+    field = f"metadata.annotations.{INCIDENT_WINDOW_ANNOTATION}"
+    try:
+        return parse_incident_window(text)
+    except ValueError as error:
+        raise EntityError(field, str(error), text) from None
+
+
 def _user(
     doc: YamlDocument,
     name: str,
@@ -315,6 +326,9 @@ def _component(
         annotation = _annotation(metadata, key)
         if annotation is not None:
             values[key] = annotation
+    window = _annotation(metadata, "incident_window_hours")
+    if window is not None:  # checked here; read from the stored document (delivery)
+        _window_hours(window)
     if "value_stream" in values:
         refs.append(
             Ref(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.catalog.backstage import ANNOTATIONS
+from leadline.catalog.incident_window import stored_incident_window
 from leadline.catalog.models import (
     Api,
     BusinessUnit,
@@ -140,6 +141,11 @@ def _components(session: Session) -> list[dict[str, Any]]:
         _set(spec, "system", service.system)
         _annotate(doc, "value_stream", service.value_stream)
         _annotate(doc, "tier", service.tier)
+        hours = stored_incident_window(service.extra)  # a native catalog's field, exported
+        if hours is not None and ANNOTATIONS["incident_window_hours"] not in (
+            doc["metadata"].get("annotations") or {}
+        ):
+            _annotate(doc, "incident_window_hours", f"{hours:g}")
         docs.append(doc)
     return docs
 

@@ -36,6 +36,13 @@ def dora_metrics(
         Query(description="Judge the window with the facts known at this instant (default now)."),
     ] = None,
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
+    incident_attribution: Annotated[
+        Literal["window", "latest"] | None,
+        Query(
+            description="How an incident without a deployment id finds its deployment: "
+            "'window' or 'latest' (Apache DevLake's rule); default: the settings'."
+        ),
+    ] = None,
 ) -> Response:
     """DORA four keys per group (``leadline dora --format json``)."""
     try:
@@ -49,12 +56,20 @@ def dora_metrics(
     encoded = cached_json(
         app,
         "dora",
-        lambda: dora(app, by=by, period=period, window=window, as_of=at),
+        lambda: dora(
+            app,
+            by=by,
+            period=period,
+            window=window,
+            as_of=at,
+            incident_attribution=incident_attribution,
+        ),
         by,
         period,
         window.since,
         window.until,
         at,
+        incident_attribution,
     )
     if key is not None:
         doc = encoded.doc

@@ -32,6 +32,11 @@ class PeriodOption(StrEnum):
 class LeadFromOption(StrEnum):
     commit = "commit"
     merge = "merge"
+
+
+class IncidentAttributionOption(StrEnum):
+    window = "window"
+    latest = "latest"
     ticket = "ticket"
 
 
@@ -65,6 +70,14 @@ def dora_command(
             "tickets it names (Jira, Linear keys; docs/delivery.md)."
         ),
     ] = LeadFromOption.commit,
+    incident_attribution: Annotated[
+        IncidentAttributionOption | None,
+        typer.Option(
+            help="How an incident without a deployment id finds its deployment: 'window' (the "
+            "service's latest within its incident window) or 'latest' (Apache DevLake's rule: "
+            "the latest before it, no window); default: [delivery] incident_attribution.",
+        ),
+    ] = None,
     engine: Annotated[str | None, typer.Option(help="duckdb or spark (default: settings).")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
@@ -87,6 +100,7 @@ def dora_command(
         engine=engine,
         lead_time_from=lead_time_from.value,
         as_of=as_of,
+        incident_attribution=incident_attribution.value if incident_attribution else None,
     )
     if fmt is OutputFormat.json:
         print(to_json(report))

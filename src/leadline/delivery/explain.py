@@ -13,11 +13,13 @@ import ibis
 
 from leadline.catalog.grouping import ORGANISATION, Scope
 from leadline.delivery.metrics import (
-    _last_deployment_time,
+    IncidentAttribution,
     change_attributions,
+    incident_links,
     production_deployments,
     shipped_deployments,
 )
+from leadline.delivery.report import incident_windows_table
 from leadline.lake.engines import Lake
 from leadline.lake.expressions import hours_between
 from leadline.periods import Window
@@ -47,14 +49,28 @@ def facts(ev: Evaluation, scope: Scope, window: Window) -> Report:
     )
     incidents = tables["incidents"].filter(tables["incidents"].started_at < observed)
     inside = _inside(ev, scope)
+    links = incident_links(
+        shipped,
+        incidents,
+        settings.incident_window_hours,
+        attribution=settings.incident_attribution,
+        windows=incident_windows_table(ev.app),
+    )
     rows = [
-        *_deployments(lake, shipped, incidents, window, settings.incident_window_hours),
+        *_deployments(lake, shipped, links, window, settings.incident_attribution),
         *_changes(lake, tables["changes"], shipped, observed, window),
         *_incidents(lake, incidents, window),
     ]
     kept = [r for r in rows if inside(r["service"])]
     kept.sort(key=lambda r: (r["fact"], r["at"], r["id"]))
-    return Report("dora-facts", f"Delivery facts of {scope}", COLUMNS, kept)
+    deployed = [r for r in kept if r["fact"] == "deployment"]
+    failed = sum(1 for r in deployed if r["failed"])
+    rate = f"{failed / len(deployed):.1%}" if deployed else "none (no deployment)"
+    notes = [
+        f"Change failure rate {rate}: {failed} failed of {len(deployed)} successful production "
+        f"deployments in {window.label()}."
+    ]
+    return Report("dora-facts", f"Delivery facts of {scope}", COLUMNS, kept, notes=notes)
 
 
 def _at(value: Any) -> ibis.Value:
@@ -68,44 +84,21 @@ def _inside(ev: Evaluation, scope: Scope) -> Any:
     return lambda service: key(service, scope.kind) == scope.name
 
 
-def _links(shipped: ibis.Table, incidents: ibis.Table, hours: float) -> ibis.Table:
-    """Each incident with the deployment it is linked to (explicit id, else the service's
-    latest deployment at most ``hours`` before it) and how."""
-    ids = shipped.select(known_id=shipped.deployment_id)
-    with_known = incidents.left_join(ids, incidents.deployment_id == ids.known_id)
-    explicit = with_known.filter(with_known.known_id.notnull()).select(
-        incident_id=with_known.incident_id, linked_id=with_known.known_id, how=ibis.literal("id")
-    )
-    by_time = with_known.filter(with_known.known_id.isnull()).select(
-        "service", "started_at", ref=with_known.incident_id
-    )
-    last = _last_deployment_time(shipped, by_time, "started_at")
-    near = last.filter(last.last_deploy.notnull(), hours_between(last.t, last.last_deploy) <= hours)
-    candidates = shipped.select(
-        pid=shipped.deployment_id, pservice=shipped.service, ptime=shipped.finished_at
-    )
-    timed = (
-        near.inner_join(
-            candidates, [near.service == candidates.pservice, near.last_deploy == candidates.ptime]
-        )
-        .group_by("ref")
-        .aggregate(linked_id=candidates.pid.max())
-        .select(incident_id=ibis._.ref, linked_id=ibis._.linked_id, how=ibis.literal("time"))
-    )
-    return explicit.union(timed)
-
-
 def _deployments(
-    lake: Lake, shipped: ibis.Table, incidents: ibis.Table, window: Window, hours: float
+    lake: Lake,
+    shipped: ibis.Table,
+    links: ibis.Table,
+    window: Window,
+    attribution: IncidentAttribution,
 ) -> list[dict[str, Any]]:
     prod = production_deployments(shipped)
     inside = prod.filter(
         (prod.finished_at >= _at(window.since)) & (prod.finished_at < _at(window.until))
     )
-    links = lake.execute(_links(shipped, incidents, hours)).to_pylist()
+    by_time = "incident by time" if attribution == "window" else "incident, latest before it"
     by_deployment: dict[str, list[str]] = {}
-    for link in links:
-        label = "incident" if link["how"] == "id" else "incident by time"
+    for link in lake.execute(links).to_pylist():
+        label = "incident" if link["how"] == "id" else by_time
         by_deployment.setdefault(link["linked_id"], []).append(f"{label} {link['incident_id']}")
     rows = []
     for d in lake.execute(inside).to_pylist():

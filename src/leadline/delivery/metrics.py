@@ -17,7 +17,8 @@ DevOps reports 2023 and 2024, dora.dev's guide to the four keys, Google's Four K
 - **Change failure rate** = successful production deployments that failed ÷ successful
   production deployments. A deployment failed when an incident is linked to it (explicit
   ``deployment_id``; else the service's latest successful production deployment finishing at or
-  before the incident's start, at most ``incident_window_hours`` earlier), or when the service's
+  before the incident's start, at most the service's incident window earlier, or however long
+  before with DevLake's "latest" rule), or when the service's
   next deployment remediates it: a hotfix, or a rollback (labelled, or redeploying a commit the
   service ran before that differs from the one it runs now).
 - **Time to restore service** (failed deployment recovery time) = ``resolved_at − started_at`` of
@@ -45,6 +46,9 @@ from leadline.lake.expressions import hours_between
 from leadline.periods import Grain
 
 LeadFrom = Literal["commit", "merge"]
+# How an incident without a deployment id finds its deployment: the service's latest one within
+# its window, or (Apache DevLake's rule) the latest one before it, however long before.
+IncidentAttribution = Literal["window", "latest"]
 UNIT: dict[Grain, str] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -241,41 +245,70 @@ def _after_last_before(
     return later.drop("last_before"), recent.drop("last_before")
 
 
-def deployment_failures(
+def incident_links(
     shipped: ibis.Table,
-    prod: ibis.Table,
     incidents: ibis.Table,
     incident_window_hours: float,
+    *,
+    attribution: IncidentAttribution = "window",
+    windows: ibis.Table | None = None,
 ) -> ibis.Table:
-    """Each successful production deployment (``prod``, marked by ``production_deployments``)
-    with ``failed``: an incident is linked to it, or the next deployment remediates it."""
+    """Each incident linked to a successful production deployment: ``incident_id``,
+    ``linked_id`` and ``how`` ("id": its explicit ``deployment_id`` names one; "time": its
+    service's latest one finishing at or before its start, the latest by id among those
+    finishing at that instant). With ``attribution`` "window" the time link holds only when
+    that deployment finished at most the service's window before the incident
+    (``windows``: ``service``, ``incident_window_hours``; else ``incident_window_hours``);
+    with "latest" (Apache DevLake's rule) it holds however long before."""
     ids = shipped.select(known_id=shipped.deployment_id)
     with_known = incidents.left_join(ids, incidents.deployment_id == ids.known_id)
     explicit = with_known.filter(with_known.known_id.notnull()).select(
-        linked_id=with_known.known_id
+        incident_id=with_known.incident_id, linked_id=with_known.known_id, how=ibis.literal("id")
     )
     by_time = with_known.filter(with_known.known_id.isnull()).select(
         "service", "started_at", ref=with_known.incident_id
     )
     last = _last_deployment_time(shipped, by_time, "started_at")
-    near = last.filter(
-        last.last_deploy.notnull(),
-        hours_between(last.t, last.last_deploy) <= incident_window_hours,
-    )
+    near = last.filter(last.last_deploy.notnull())
+    if attribution == "window":
+        limit: ibis.Value = ibis.literal(float(incident_window_hours), "float64")
+        if windows is not None:
+            own = windows.select(wservice=windows.service, whours=windows.incident_window_hours)
+            near = near.left_join(own, near.service == own.wservice).drop("wservice")
+            limit = near.whours.cast("float64").fill_null(limit)
+        near = near.filter(hours_between(near.t, near.last_deploy) <= limit)
     candidates = shipped.select(
         pid=shipped.deployment_id, pservice=shipped.service, ptime=shipped.finished_at
     )
     # Of deployments finishing at that same instant, the latest in (finished_at, id) order.
-    by_time_ids = (
+    timed = (
         near.inner_join(
             candidates,
             [near.service == candidates.pservice, near.last_deploy == candidates.ptime],
         )
         .group_by("ref")
         .aggregate(linked_id=candidates.pid.max())
-        .select("linked_id")
+        .select(incident_id=_.ref, linked_id=_.linked_id, how=ibis.literal("time"))
     )
-    linked = explicit.union(by_time_ids).distinct()
+    return explicit.union(timed)
+
+
+def deployment_failures(
+    shipped: ibis.Table,
+    prod: ibis.Table,
+    incidents: ibis.Table,
+    incident_window_hours: float,
+    *,
+    attribution: IncidentAttribution = "window",
+    windows: ibis.Table | None = None,
+) -> ibis.Table:
+    """Each successful production deployment (``prod``, marked by ``production_deployments``)
+    with ``failed``: an incident is linked to it (``incident_links``), or the next deployment
+    remediates it."""
+    links = incident_links(
+        shipped, incidents, incident_window_hours, attribution=attribution, windows=windows
+    )
+    linked = links.select("linked_id").distinct()
     marked = prod.left_join(linked, prod.deployment_id == linked.linked_id)
     return marked.select(
         "deployment_id",
@@ -319,6 +352,8 @@ def four_keys(
     lead_time_from: LeadFrom = "commit",
     unmapped_key: str | None = None,
     observed_until: ibis.Value | None = None,
+    incident_attribution: IncidentAttribution = "window",
+    incident_windows: ibis.Table | None = None,
 ) -> ibis.Table:
     """Per group ``key`` (from ``services``: service -> key) and ``bucket`` (every row of
     ``buckets``: bucket start and its ``days`` inside the window; one row when ``period`` is
@@ -332,14 +367,23 @@ def four_keys(
     incidents (by ``started_at``) belong to the window by their own time, but an incident or
     a remediating deployment after ``until`` still fails a deployment in the window, and a
     resolution counts only once it happened before ``observed_until`` (without it, every
-    recorded resolution counts)."""
+    recorded resolution counts).
+
+    Incidents link to deployments as ``incident_links`` says: ``incident_attribution`` picks
+    the rule, ``incident_windows`` (``service``, ``incident_window_hours``) the services'
+    own windows."""
     observed = until if observed_until is None else observed_until
     shipped = shipped_deployments(
         deployments.filter(deployments.finished_at < observed), production_environments
     )
     prod = production_deployments(shipped)
     failures = deployment_failures(
-        shipped, prod, incidents.filter(incidents.started_at < observed), incident_window_hours
+        shipped,
+        prod,
+        incidents.filter(incidents.started_at < observed),
+        incident_window_hours,
+        attribution=incident_attribution,
+        windows=incident_windows,
     )
     in_window = failures.filter(failures.finished_at >= since, failures.finished_at < until)
     deploys = _keyed(in_window, services, unmapped_key).mutate(

@@ -16,9 +16,10 @@ import pyarrow as pa
 from leadline.catalog.grouping import NO_GROUP as NO_GROUP  # noqa: PLC0414 (re-exported)
 from leadline.catalog.grouping import GroupBy as GroupBy  # noqa: PLC0414 (re-exported)
 from leadline.catalog.grouping import Grouping, unplaced_key
+from leadline.catalog.incident_window import incident_windows
 from leadline.context import App
 from leadline.delivery import levels
-from leadline.delivery.metrics import four_keys
+from leadline.delivery.metrics import IncidentAttribution, four_keys
 from leadline.delivery.tickets import LeadStart, with_ticket_start
 from leadline.lake.engines import Lake
 from leadline.periods import GRAINS, Bucket, Grain, Window, buckets, iso, naive_utc, utc_now
@@ -35,19 +36,22 @@ def dora(
     engine: str | None = None,
     lead_time_from: LeadStart = "commit",
     as_of: dt.datetime | None = None,
+    incident_attribution: IncidentAttribution | None = None,
 ) -> dict[str, Any]:
     """The ``leadline dora --format json`` document: the four keys over ``window`` (default:
     the 90 days to the end of today) judged with every fact known at ``as_of`` (default:
     now), and with ``period`` a series whose buckets say whether the window or the as-of
-    instant cuts them short (``partial``)."""
+    instant cuts them short (``partial``). ``incident_attribution`` (default: settings)
+    picks how incidents find their deployments (``metrics.incident_links``)."""
     window = window or Window.parse(None, None)
     at = naive_utc(as_of) if as_of is not None else utc_now()
+    rule = incident_attribution or app.settings.delivery.incident_attribution
     grains: dict[str, tuple[Window, Grain | None]] = {
         TOTAL: (window, None),
         **({period: (window, period)} if period else {}),
     }
     found, used = _four_keys_rows(
-        app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at
+        app, by, grains, engine=engine, lead_from=lead_time_from, as_of=at, incidents_by=rule
     )
     series = _series(found[period], buckets(window, period, at)) if period else {}
     return {
@@ -58,6 +62,7 @@ def dora(
         "period": period,
         "engine": used,
         "lead_time_from": lead_time_from,
+        "incident_attribution": rule,
         "groups": [
             {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
             for row in sorted(found[TOTAL], key=lambda r: r["key"])
@@ -154,12 +159,14 @@ def _four_keys_rows(
     engine: str | None,
     lead_from: LeadStart,
     as_of: dt.datetime,
+    incidents_by: IncidentAttribution | None = None,
 ) -> tuple[dict[str, list[dict[str, Any]]], str]:
     """``four_keys`` rows per label (a window and its bucket grain, None for the whole
     window), all in one query, judged with the facts known at ``as_of``: their expressions
     share the facts' preparation (the costly part), which the engine computes once (DuckDB
-    materialises the shared subqueries)."""
+    materialises the shared subqueries). ``incidents_by``: default the settings'."""
     lake = Lake(app.settings, app.store, engine)
+    windows = incident_windows_table(app)
     tables = {
         name: lake.table(name, _months_up_to(lake, name, as_of))
         for name in ("deployments", "changes", "incidents")
@@ -201,6 +208,8 @@ def _four_keys_rows(
             lead_time_from="commit" if lead_from == "ticket" else lead_from,
             unmapped_key=unplaced_key(by),
             observed_until=ibis.literal(as_of, "timestamp(6)"),
+            incident_attribution=incidents_by or app.settings.delivery.incident_attribution,
+            incident_windows=windows,
         )
         exprs.append(expr.mutate(grain=ibis.literal(label, "string")))
     query = exprs[0] if len(exprs) == 1 else ibis.union(*exprs, distinct=False)
@@ -208,6 +217,22 @@ def _four_keys_rows(
     for row in lake.execute(query).to_pylist():
         out[row.pop("grain")].append(row)
     return out, lake.engine
+
+
+def incident_windows_table(app: App) -> ibis.Table | None:
+    """The catalog services' own incident windows (``catalog.incident_window``) as the table
+    ``four_keys`` reads (``service``, ``incident_window_hours``); None when no service sets one,
+    so the query has no join to make."""
+    with app.store.session() as session:
+        windows = incident_windows(session)
+    if not windows:
+        return None
+    return ibis.memtable(
+        pa.table(
+            {"service": list(windows), "incident_window_hours": list(windows.values())},
+            schema=pa.schema([("service", pa.string()), ("incident_window_hours", pa.float64())]),
+        )
+    )
 
 
 def _shape(row: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:

@@ -19,7 +19,9 @@ METRICS = (
     Column("lead_time_p90_hours", "Lead time p90", "hours"),
     Column("changes", "Changes", "count", shown=False),
     Column("change_failure_rate", "Change failure rate", "ratio"),
-    Column("failed_deployments", "Failed deployments", "count", shown=False),
+    # The rate's numerator beside it (its denominator is Deployments): 1 of 3 reads differently
+    # from 100 of 300.
+    Column("failed_deployments", "Failed deployments", "count"),
     Column("time_to_restore_p50_hours", "Time to restore p50", "hours"),
     Column("time_to_restore_p90_hours", "Time to restore p90", "hours"),
     Column("incidents", "Incidents", "count", shown=False),
@@ -81,7 +83,10 @@ def dora_report(document: dict[str, Any], *, series: bool = True) -> Report:
     if with_series:
         columns.insert(2, Column("label", "Period"))
         columns.append(Column("partial", "Partial", "bool"))
-    notes = []
+    notes = [
+        "Change failure rate = Failed deployments ÷ Deployments (successful production "
+        f"deployments); incidents link to deployments by {_rule(document)}."
+    ]
     if partial:
         notes.append(
             "Partial: the window or the as-of instant cuts the period short (per-day rates "
@@ -104,6 +109,13 @@ def dora_report(document: dict[str, Any], *, series: bool = True) -> Report:
         window=_window(document),
         notes=notes,
     )
+
+
+def _rule(document: dict[str, Any]) -> str:
+    """How incidents were linked, in words (the document's ``incident_attribution``)."""
+    if document.get("incident_attribution") == "latest":
+        return "the service's latest deployment before each (no window, Apache DevLake's rule)"
+    return "their deployment id, else the service's latest deployment within its window"
 
 
 def _window(document: dict[str, Any]) -> str:
