@@ -37,9 +37,7 @@ def component(name: str, window: str | None) -> str:
     )
 
 
-@pytest.mark.parametrize(
-    ("value", "hours"), [("36", 36.0), ("0.5", 0.5), (6, 6.0), ("1e1", 10.0)]
-)
+@pytest.mark.parametrize(("value", "hours"), [("36", 36.0), ("0.5", 0.5), (6, 6.0), ("1e1", 10.0)])
 def test_parse_accepts_positive_hours(value: object, hours: float) -> None:
     assert parse_incident_window(value) == hours
 
@@ -51,7 +49,9 @@ def test_parse_refuses_what_is_not_positive_hours(value: object) -> None:
 
 
 def test_stored_window_reads_the_annotation_then_the_native_field() -> None:
-    backstage = {"backstage": {"metadata": {"annotations": {"leadline.io/incident-window-hours": "6"}}}}
+    backstage = {
+        "backstage": {"metadata": {"annotations": {"leadline.io/incident-window-hours": "6"}}}
+    }
     assert stored_incident_window(backstage) == 6.0
     assert stored_incident_window({"native": {"incident_window_hours": 2}}) == 2.0
     assert stored_incident_window({**backstage, "native": {"incident_window_hours": 2}}) == 6.0
@@ -108,3 +108,38 @@ def test_dora_uses_the_service_window_and_export_keeps_it(app: App, tmp_path: Pa
         exported = {d["metadata"]["name"]: d for d in to_backstage(session)}
     annotations = exported["batch"]["metadata"]["annotations"]
     assert annotations["leadline.io/incident-window-hours"] == "36"
+
+
+NATIVE = """
+apiVersion: leadline.io/v1
+kind: Catalog
+services:
+  - name: batch
+    incident_window_hours: 36
+  - name: api
+"""
+
+
+def test_the_native_field_sets_the_window_and_is_exported(app: App, tmp_path: Path) -> None:
+    """The native catalog's ``incident_window_hours`` is kept and read as the annotation is;
+    export writes it as the annotation (36 -> "36")."""
+    report = ingest(app, "catalog-yaml", write(tmp_path / "native.yaml", NATIVE))
+    assert report.exit_code == 0, [p.describe() for p in problems(report)]
+    with app.store.session() as session:
+        assert incident_windows(session) == {"batch": 36.0}
+        exported = {d["metadata"]["name"]: d for d in to_backstage(session)}
+    annotations = exported["batch"]["metadata"]["annotations"]
+    assert annotations["leadline.io/incident-window-hours"] == "36"
+    assert "annotations" not in exported["api"]["metadata"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", ".inf"])
+def test_a_bad_native_window_is_refused_naming_the_field(
+    app: App, tmp_path: Path, value: str
+) -> None:
+    text = NATIVE.replace("incident_window_hours: 36", f"incident_window_hours: {value}")
+    report = ingest(app, "catalog-yaml", write(tmp_path / "native.yaml", text))
+    [problem] = [p for p in problems(report) if p.severity == "error"]
+    assert "incident_window_hours" in (problem.field or "") + problem.reason
+    with app.store.session() as session:
+        assert incident_windows(session) == {}

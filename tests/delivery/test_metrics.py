@@ -469,7 +469,10 @@ def test_latest_attribution_has_no_window() -> None:
 def test_latest_attribution_still_needs_a_deployment_before() -> None:
     """An incident before any deployment of its service links to nothing in either mode, and
     an explicit id still wins over time (i1 names d1 although d2 is latest)."""
-    deployments = [dep("d1", "api", "2026-03-03T00:00:00Z"), dep("d2", "api", "2026-03-05T00:00:00Z")]
+    deployments = [
+        dep("d1", "api", "2026-03-03T00:00:00Z"),
+        dep("d2", "api", "2026-03-05T00:00:00Z"),
+    ]
     incidents = [
         inc("i0", "api", "2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z"),
         inc("i1", "api", "2026-03-06T00:00:00Z", "2026-03-06T01:00:00Z", deployment_id="d1"),

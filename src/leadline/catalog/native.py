@@ -43,7 +43,7 @@ MODELS: dict[str, type[Base]] = {
 }
 # Native field name -> column name, where they differ, per section.
 # Native fields kept in ``extra["native"]`` rather than columns (monorepo path mapping).
-NATIVE_EXTRA = ("repository", "paths")
+NATIVE_EXTRA = ("repository", "paths", "incident_window_hours")
 COLUMNS = {"teams": {"type": "team_type"}, "services": {"type": "component_type"}}
 
 

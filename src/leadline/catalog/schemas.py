@@ -104,6 +104,8 @@ class NativeService(_Item):
     # patterns of its paths this service owns (catalog.services.path_spec).
     repository: str | None = None
     paths: list[str] | None = None
+    # The service's own incident window (catalog.incident_window), in hours.
+    incident_window_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _paths(self) -> NativeService:

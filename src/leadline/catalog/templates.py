@@ -50,6 +50,7 @@ BACKSTAGE_TEMPLATE = """\
 #   annotations:
 #     leadline.io/tier: "1"             ## criticality tier, 1 = most critical
 #     leadline.io/value-stream: checkout
+#     leadline.io/incident-window-hours: "6"   ## its own window linking incidents to deployments
 # spec:
 #   type: service
 #   lifecycle: production
@@ -108,6 +109,7 @@ NATIVE_TEMPLATE = """\
 #     value_stream: checkout
 #     tier: "1"
 #     lifecycle: production
+#     incident_window_hours: 6          ## its own window linking incidents to deployments (h)
 # people:
 #   - name: ada.lovelace
 #     title: Ada Lovelace
