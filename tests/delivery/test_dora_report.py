@@ -14,10 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from leadline.cli import app as cli
-from leadline.config import Settings
+from leadline.catalog.grouping import Scope
+from leadline.config import Settings, load_settings
 from leadline.context import App
+from leadline.delivery.explain import facts
 from leadline.delivery.report import dora, dora_series
 from leadline.periods import Grain, Window, buckets
+from leadline.semantic.evaluation import Evaluation
 from tests.delivery.support_metrics import (
     CHANGES_HEADER,
     DEPLOYMENTS_HEADER,
@@ -506,6 +509,34 @@ def test_cli_incident_attribution_and_the_failure_counts(tmp_path: Path) -> None
     assert "Change failure rate = Failed deployments ÷ Deployments" in words
     assert "Apache DevLake's rule" in words
     assert invoke(home, *args, "--incident-attribution", "nearest").exit_code == 2
+
+
+def test_explain_gives_the_failure_counts_and_follows_the_rule(tmp_path: Path) -> None:
+    """``metrics explain dora.change_failure_rate`` for api: 1 failed (d2, incident i1 by
+    time, and remediated by d3) of 3; with the extra incident i3 (72 h after d3) and the
+    "latest" rule, d3 fails too ("incident, latest before it i3"): 2 of 3."""
+    home = cli_home(tmp_path)
+    extra = ["i3,api,SEV3,2026-03-14T12:00:00Z,2026-03-14T13:00:00Z,"]
+    path = write_csv(tmp_path / "i3.csv", INCIDENTS_HEADER, extra)
+    assert invoke(home, "ingest", "incidents-csv", str(path)).exit_code == 0
+    window = Window(t("2026-03-02T00:00:00Z"), t("2026-03-16T00:00:00Z"))
+    settings = load_settings(home=home)
+    for rule, failed, reason in (
+        ("window", 1, None),
+        ("latest", 2, "incident, latest before it i3"),
+    ):
+        settings.delivery.incident_attribution = rule  # type: ignore[assignment]
+        app = App(settings)
+        try:
+            report = facts(
+                Evaluation(app, now=t("2026-03-16T00:00:00Z")), Scope("service", "api"), window
+            )
+        finally:
+            app.close()
+        rows = {r["id"]: r for r in report.rows if r["fact"] == "deployment"}
+        assert sum(r["failed"] for r in rows.values()) == failed
+        assert f"{failed} failed of 3 successful production deployments" in report.notes[0]
+        assert (reason in rows["d3"]["how"]) if reason else not rows["d3"]["failed"]
 
 
 def test_cli_table_with_a_series(tmp_path: Path) -> None:
