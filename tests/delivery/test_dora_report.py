@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from leadline.cli import app as cli
 from leadline.catalog.grouping import Scope
+from leadline.cli import app as cli
 from leadline.config import Settings, load_settings
 from leadline.context import App
 from leadline.delivery.explain import facts
