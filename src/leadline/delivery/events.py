@@ -28,6 +28,8 @@ from leadline.catalog.services import ServiceResolver, Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.monorepo import assign_changes
 from leadline.delivery.pr_tables import PR_TABLES
+from leadline.delivery.reverts import SOURCE as REVERT_SOURCE
+from leadline.delivery.reverts import relink
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
@@ -367,9 +369,13 @@ def land_facts(
     for service in (row.get("service") for rows in tables.values() for row in rows):
         if service is not None and not resolver.known(service):
             unknown[service] += 1
+    reverts = [r for r in tables["incidents"] if r["source"] == REVERT_SOURCE]
+    tables["incidents"] = [r for r in tables["incidents"] if r["source"] != REVERT_SOURCE]
     for name, rows in tables.items():
         if rows:
             ctx.lake.merge(TABLES[name], pa.Table.from_pylist(rows, schema=TABLES[name].schema))
+    if ctx.settings.delivery.reverts.enabled:  # after deployments and changes: see reverts.py
+        _land_reverts(reverts, resolver, ctx)
     return [
         Problem(
             ctx.batch.file_name,
@@ -385,6 +391,18 @@ def land_facts(
         )
         for service, count in sorted(unknown.items())
     ]
+
+
+def _land_reverts(rows: list[dict[str, Any]], resolver: ServiceResolver, ctx: LandContext) -> None:
+    """Revert incidents of this batch and earlier ones still open or unlinked, linked to the
+    reverted change's deployment and resolved by the revert's (delivery.reverts)."""
+    assert ctx.lake is not None
+    linked, removed = relink(rows, ctx.lake, resolver, ctx.settings.delivery)
+    if linked:
+        ctx.lake.merge(INCIDENTS, pa.Table.from_pylist(linked, schema=INCIDENTS.schema))
+    if removed:
+        keys = pa.table({"incident_id": pa.array(removed, pa.string())})
+        ctx.lake.delete_matching(INCIDENTS, ("incident_id",), keys)
 
 
 def _known_delivery_ids(session: Session, source: str, ids: list[str]) -> set[str]:

@@ -50,6 +50,7 @@ from leadline.delivery.github_rows import (
     need,
     pull_row,
     repo_of,
+    revert_rows,
     status_row,
     to_time,
 )
@@ -130,9 +131,10 @@ def pull_request_facts(payload: Any, settings: DeliverySettings) -> Facts | None
     default branch, its change."""
     facts = pull_request_event(payload)
     if payload.get("action") == "closed":
-        pull = need(payload, "pull_request")
-        row = pull_row(repo_of(payload), pull, default_branch_of(payload), settings, "pull_request")
+        pull, repo = need(payload, "pull_request"), repo_of(payload)
+        row = pull_row(repo, pull, default_branch_of(payload), settings, "pull_request")
         facts.changes.extend([row] if row else [])
+        facts.incidents.extend(revert_rows(repo, pull, row, settings))  # a failure signal
     return facts or None
 
 

@@ -47,6 +47,7 @@ from leadline.delivery.github_rows import (
     maybe_time,
     need,
     pull_row,
+    revert_rows,
     status_row,
 )
 from leadline.delivery.pull_requests import rest_pull_facts, rest_review_facts
@@ -118,6 +119,7 @@ def pull_facts(item: Mapping[str, Any], settings: DeliverySettings) -> Facts | N
     row = pull_row(repo, item, default_branch, settings, "", first_commit_at=first)
     facts = rest_pull_facts(repo, item, first)  # the request, for cycle time
     facts.changes.extend([row] if row else [])
+    facts.incidents.extend(revert_rows(repo, item, row, settings))  # a failure signal
     return facts or None
 
 

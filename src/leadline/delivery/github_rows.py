@@ -12,6 +12,7 @@ from typing import Any
 from leadline.catalog.services import Subject
 from leadline.config import DeliverySettings
 from leadline.delivery.events import SUBJECT, FieldMissing
+from leadline.delivery.reverts import detect, revert_incident
 from leadline.delivery.schemas import FAILURE, HOTFIX, PENDING, ROLLBACK, SUCCESS
 
 VENDOR = "github"  # the ``source`` column of every fact from GitHub, webhook or REST export
@@ -292,3 +293,31 @@ def pull_row(
     return change_row(
         repo, sha, committed_at=committed, merged_at=merged_at, updated_at=updated, extra=extra
     )
+
+
+def revert_rows(
+    repo: Repo,
+    pull: Mapping[str, Any],
+    change: Mapping[str, Any] | None,
+    settings: DeliverySettings,
+) -> list[dict[str, Any]]:
+    """The incident a merged revert pull request stands for (delivery.reverts), if it is one."""
+    if change is None:
+        return []
+    title = str(pull.get("title") or "")
+    target = detect(
+        title, str(lookup(pull, "head.ref") or ""), str(pull.get("body") or ""), settings.reverts
+    )
+    if target is None:
+        return []
+    number = pull.get("number")
+    return [
+        revert_incident(
+            change,
+            vendor=VENDOR,
+            repository=repo.full_name,
+            number=number,
+            title=title,
+            target=target,
+        )
+    ]

@@ -48,6 +48,7 @@ from leadline.delivery.events import (
     UnknownEvent,
 )
 from leadline.delivery.github_rows import PUSH_PATH_KEYS, listed_paths
+from leadline.delivery.reverts import detect, revert_incident
 from leadline.delivery.schemas import CANCELLED, FAILURE, HOTFIX, PENDING, ROLLBACK, SUCCESS
 from leadline.ingest.registry import register
 
@@ -166,7 +167,9 @@ class GitLabParser(EventParser):
         def merge_request(payload: dict[str, Any], settings: DeliverySettings) -> Facts | None:
             """The request's facts (cycle time) and, once merged, its change."""
             facts = merge_request_facts(payload)
-            facts.changes.extend(getattr(_merge_request(payload, settings), "changes", []))
+            merged = _merge_request(payload, settings)  # its change, and a revert's incident
+            facts.changes.extend(getattr(merged, "changes", []))
+            facts.incidents.extend(getattr(merged, "incidents", []))
             return facts or None
 
         handlers = {
@@ -270,7 +273,19 @@ def _merge_request(payload: dict[str, Any], settings: DeliverySettings) -> Facts
         ),
         SUBJECT: subject,
     }
-    return Facts(changes=[row])
+    title = str(attrs.get("title") or "")
+    target = detect(title, source_branch, str(attrs.get("description") or ""), settings.reverts)
+    if target is None:
+        return Facts(changes=[row])
+    revert = revert_incident(
+        row,
+        vendor=SOURCE,
+        repository=subject.value,
+        number=attrs.get("iid"),
+        title=title,
+        target=target,
+    )
+    return Facts(changes=[row], incidents=[revert])  # a merged revert: a failure signal
 
 
 def _label_titles(labels: Any) -> list[str]:
