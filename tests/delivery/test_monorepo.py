@@ -335,3 +335,13 @@ def test_git_maps_commits_by_their_diffs_to_each_services_deployments(
     assert sorted((r["service"], r["change_id"], r["deployment_id"]) for r in rows) == sorted(
         [("checkout", a, "co-1"), ("mono", b, "mono-1"), ("checkout", c, None)]
     )
+
+
+def test_the_native_export_keeps_repository_and_paths(mono: App) -> None:
+    from leadline.catalog.export import to_native
+
+    with mono.store.session() as session:
+        services = {s["name"]: s for s in to_native(session)["services"]}
+    assert services["payments"]["repository"] == REPO
+    assert services["payments"]["paths"] == ["services/payments/**", "libs/pay/*.py"]
+    assert "paths" not in services["mono"]

@@ -28,6 +28,7 @@ from leadline.catalog.models import (
     TeamInteraction,
     ValueStream,
 )
+from leadline.catalog.services import stored_paths
 
 API_VERSION = "backstage.io/v1alpha1"
 OTHER_KINDS: dict[type, str] = {
@@ -175,6 +176,15 @@ def _others(session: Session) -> list[dict[str, Any]]:
     return docs
 
 
+def _native_paths(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """A monorepo service's repository and paths (from either catalog format), for the native
+    export; nothing for a service without paths."""
+    repositories, patterns = stored_paths(extra)
+    if not patterns or not repositories:
+        return {}
+    return {"repository": repositories[0], "paths": list(patterns)}
+
+
 def to_native(session: Session) -> dict[str, Any]:
     """Everything the native format can hold, as one ``kind: Catalog`` document."""
 
@@ -222,6 +232,7 @@ def to_native(session: Session) -> dict[str, Any]:
                 tier=s.tier,
                 lifecycle=s.lifecycle,
                 type=s.component_type,
+                **_native_paths(s.extra),
             )
             for s in session.scalars(select(Service).order_by(Service.name))
         ],

@@ -110,6 +110,8 @@ NATIVE_TEMPLATE = """\
 #     tier: "1"
 #     lifecycle: production
 #     incident_window_hours: 6          ## its own window linking incidents to deployments (h)
+#     repository: acme/payments         ## a monorepo (owner/name): with paths, only these are its
+#     paths: ["services/card-authoriser/**"]  ## gitignore patterns of the files it owns
 # people:
 #   - name: ada.lovelace
 #     title: Ada Lovelace
