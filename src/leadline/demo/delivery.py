@@ -1,9 +1,10 @@
 """A year of delivery history for the demo organisation, as the files teams really have.
 
 Each service gets a team-level delivery profile (elite to low, DORA-style) and lives on GitHub,
-GitLab or a CSV export; its deployments, commits, merged pull requests and incidents are written
-as GitHub and GitLab webhook deliveries, PagerDuty v3 webhooks and generic CSV files, one file
-per month and vendor. Deterministic for a seed and an as-of date.
+GitLab or a CSV export; its deployments, commits, merged pull requests (GitHub: opened,
+reviewed, merged) and incidents are written as GitHub and GitLab webhook deliveries, PagerDuty
+v3 webhooks and generic CSV files, one file per month and vendor. Deterministic for a seed and
+an as-of date.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from leadline.demo.generator import OrganisationBuilder
 from leadline.demo.payloads import (
     github_deployment,
+    github_pull_request,
     github_push,
     gitlab_deployment,
     gitlab_push,
@@ -83,6 +85,7 @@ class DeliveryHistory:
         }
         self.out = Outputs()
         self._ids = 0
+        self._pulls: dict[str, int] = {}  # pull request numbers per repository
 
     def build(self) -> Outputs:
         for service in sorted(self.org.services):
@@ -199,11 +202,37 @@ class DeliveryHistory:
             return
         if vendor == "github":
             self.out.add("github", pushed, github_push(service, commits, pushed))
+            self._pull_request(service, commits, pushed)
         else:
             self.out.add(
                 "gitlab", pushed, gitlab_push(self.unit[service], service, commits, pushed)
             )
         del deployed
+
+    def _pull_request(
+        self, service: str, commits: list[tuple[str, dt.datetime]], merged: dt.datetime
+    ) -> None:
+        """The pull request that merged ``commits`` (its merge commit is the earliest one, whose
+        change holds the first commit time): opened after that commit, mostly reviewed by
+        someone other than its author, merged at the push. Its own random stream leaves the
+        rest of the history as the seed always gave it."""
+        merge_sha, first = min(commits, key=lambda item: item[1])
+        rng = random.Random(f"pull-{service}-{merge_sha}")
+        opened = first + (merged - first) * rng.uniform(0.05, 0.4)
+        reviewed = opened + (merged - opened) * rng.uniform(0.1, 0.6)
+        self._pulls[service] = self._pulls.get(service, 0) + 1
+        lines = int(rng.lognormvariate(4.5, 1.0))
+        size = (lines * 3 // 4, lines - lines * 3 // 4, max(1, lines // 40))
+        reviewer = None if rng.random() < 0.08 else rng.choice(["ana", "ben", "chi"])
+        for at, delivery in github_pull_request(
+            service,
+            self._pulls[service],
+            merge_sha=merge_sha,
+            times={"opened": opened, "review": reviewed, "merged": merged},
+            size=size,
+            reviewer=reviewer,
+        ):
+            self.out.add("github", at, delivery)
 
     def _deployment(
         self, service: str, commit: str, finished: dt.datetime, status: str, kind: str | None = None

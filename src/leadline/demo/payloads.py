@@ -1,7 +1,8 @@
-"""The vendor payloads of the demo's delivery history: GitHub push, deployment and
-deployment_status webhooks, GitLab Push and Deployment Hooks and PagerDuty v3 incident webhooks,
-each as a delivery ``{"headers": ..., "body": ...}`` (see delivery.py), plus the ids and
-project slugs the demo catalog's annotations name. Deterministic: ids are hashes of their parts.
+"""The vendor payloads of the demo's delivery history: GitHub push, pull_request,
+pull_request_review, deployment and deployment_status webhooks, GitLab Push and Deployment Hooks
+and PagerDuty v3 incident webhooks, each as a delivery ``{"headers": ..., "body": ...}`` (see
+delivery.py), plus the ids and project slugs the demo catalog's annotations name. Deterministic:
+ids are hashes of their parts.
 """
 
 from __future__ import annotations
@@ -125,6 +126,64 @@ def github_deployment(
             }
         )
     return deliveries
+
+
+def github_pull_request(
+    service: str,
+    number: int,
+    *,
+    merge_sha: str,
+    times: dict[str, dt.datetime],
+    size: tuple[int, int, int],
+    reviewer: str | None,
+) -> list[tuple[dt.datetime, dict[str, Any]]]:
+    """A pull request's life as (time, delivery): ``pull_request`` opened, a
+    ``pull_request_review`` when ``reviewer`` (at ``times["review"]``), and ``closed`` merged
+    at ``times["merged"]`` into ``main`` as ``merge_sha``. ``size``: additions, deletions,
+    files."""
+    opened, merged = times["opened"], times["merged"]
+    pull: dict[str, Any] = {
+        "number": number,
+        "title": f"Change {merge_sha[:7]}",
+        "user": {"login": "dev"},
+        "state": "open",
+        "created_at": iso(opened),
+        "updated_at": iso(opened),
+        "merged_at": None,
+        "merged": False,
+        "merge_commit_sha": None,
+        "base": {"ref": "main"},
+        "head": {"ref": f"change-{merge_sha[:7]}"},
+        "labels": [],
+        "additions": size[0],
+        "deletions": size[1],
+        "changed_files": size[2],
+    }
+
+    def delivery(event: str, at: dt.datetime, body: dict[str, Any]) -> tuple[dt.datetime, Any]:
+        headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": sha(event, service, number, at)}
+        return at, {"headers": headers, "body": {**body, "repository": _repository(service)}}
+
+    out = [delivery("pull_request", opened, {"action": "opened", "pull_request": pull})]
+    if reviewer is not None:
+        review = {
+            "id": int(sha("review", service, number)[:8], 16),
+            "user": {"login": reviewer},
+            "state": "approved",
+            "submitted_at": iso(times["review"]),
+        }
+        body = {"action": "submitted", "review": review, "pull_request": pull}
+        out.append(delivery("pull_request_review", times["review"], body))
+    closed = pull | {
+        "state": "closed",
+        "updated_at": iso(merged),
+        "closed_at": iso(merged),
+        "merged_at": iso(merged),
+        "merged": True,
+        "merge_commit_sha": merge_sha,
+    }
+    out.append(delivery("pull_request", merged, {"action": "closed", "pull_request": closed}))
+    return out
 
 
 def _project(unit: str, service: str) -> dict[str, Any]:
