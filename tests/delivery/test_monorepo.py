@@ -345,3 +345,23 @@ def test_the_native_export_keeps_repository_and_paths(mono: App) -> None:
     assert services["payments"]["repository"] == REPO
     assert services["payments"]["paths"] == ["services/payments/**", "libs/pay/*.py"]
     assert "paths" not in services["mono"]
+
+
+def test_a_rest_pull_request_with_its_files_attached_maps_by_them(
+    mono: App, tmp_path: Path
+) -> None:
+    pull = {
+        "number": 9,
+        "url": f"https://api.github.com/repos/{REPO}/pulls/9",
+        "title": "Cart",
+        "merged_at": "2026-03-05T10:00:00Z",
+        "merge_commit_sha": "p9",
+        "created_at": "2026-03-05T09:00:00Z",
+        "updated_at": "2026-03-05T10:00:00Z",
+        "base": {"ref": "main", "repo": {"full_name": REPO, "default_branch": "main"}},
+        "head": {"ref": "cart"},
+        "files": [{"filename": "services/checkout/cart.py", "additions": 3, "deletions": 1}],
+    }
+    report = ingest(mono, "github-api", write_json(tmp_path / "pulls.json", [pull]))
+    assert report.exit_code == 0, report
+    assert placed(mono) == [("checkout", "p9")]

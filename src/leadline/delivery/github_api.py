@@ -116,7 +116,8 @@ def pull_facts(item: Mapping[str, Any], settings: DeliverySettings) -> Facts | N
         repo = repo_from_urls(item, "url", "html_url")
     default_branch = lookup(item, "base.repo.default_branch")
     first = first_commit_at(item.get("commits"))
-    row = pull_row(repo, item, default_branch, settings, "", first_commit_at=first)
+    files = listed_paths(item, ("files",))  # pulls/{n}/files attached: a monorepo maps by them
+    row = pull_row(repo, item, default_branch, settings, "", first_commit_at=first, paths=files)
     facts = rest_pull_facts(repo, item, first)  # the request, for cycle time
     facts.changes.extend([row] if row else [])
     facts.incidents.extend(revert_rows(repo, item, row, settings))  # a failure signal

@@ -267,8 +267,10 @@ def pull_row(
     path: str,
     *,
     first_commit_at: dt.datetime | None = None,
+    paths: tuple[str, ...] | None = None,
 ) -> dict[str, Any] | None:
-    """A merged pull request into the default branch as a change; None otherwise."""
+    """A merged pull request into the default branch as a change; None otherwise. ``paths``:
+    its files, when an export attaches them (monorepos map by them)."""
     merged_at = maybe_time(pull.get("merged_at"), at(path, "merged_at"))
     if merged_at is None or pull.get("merged") is False:
         return None
@@ -291,7 +293,13 @@ def pull_row(
     committed = min(created, first_commit_at) if first_commit_at else created
     updated = maybe_time(pull.get("updated_at"), at(path, "updated_at")) or merged_at
     return change_row(
-        repo, sha, committed_at=committed, merged_at=merged_at, updated_at=updated, extra=extra
+        repo,
+        sha,
+        committed_at=committed,
+        merged_at=merged_at,
+        updated_at=updated,
+        extra=extra,
+        paths=paths,
     )
 
 
