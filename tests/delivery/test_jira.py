@@ -213,3 +213,14 @@ def test_deliveries_in_reverse_order_give_the_same_ticket(app: App, tmp_path: Pa
         utc(2026, 3, 2, 9, 10),
         utc(2026, 3, 2, 10, 30),
     )
+
+
+def test_a_forced_reingest_keeps_tickets_and_incidents(app: App, tmp_path: Path) -> None:
+    from leadline.ingest.runner import run_ingest
+
+    ingest_catalog(app, tmp_path)
+    path = DATA / "jira_webhooks.ndjson"
+    ingest(app, "jira", path)
+    before = facts(app, "work_items"), facts(app, "incidents")
+    run_ingest("jira", [path], settings=app.settings, store=app.store, force=True)
+    assert (facts(app, "work_items"), facts(app, "incidents")) == before

@@ -162,3 +162,23 @@ def test_dora_lead_time_from_ticket(app: App, tmp_path: Path) -> None:
     [from_ticket] = [g for g in hours["ticket"] if g["key"] == "search"]
     assert from_commit["lead_time_hours"]["p50"] == 26.0
     assert from_ticket["lead_time_hours"]["p50"] == 52.0
+
+
+def test_the_cli_ingests_tickets_and_reports_lead_time_from_ticket(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from leadline.cli import app as cli
+
+    home = str(tmp_path / "home")
+    runner = CliRunner()
+    ingested = runner.invoke(
+        cli, ["--home", home, "ingest", "linear", str(DATA / "linear_issues.json")]
+    )
+    # exit 0 or 1 by the ingest exit contract (ENG is no catalog service: a warning)
+    assert ingested.exit_code in (0, 1) and ingested.exception is None, ingested.output
+    window = ["--since", "2026-03-01", "--until", "2026-03-10", "--format", "json"]
+    answer = runner.invoke(
+        cli, ["--home", home, "dora", "--by", "service", "--lead-time-from", "ticket", *window]
+    )
+    assert answer.exit_code == 0, answer.output
+    assert json.loads(answer.output)["lead_time_from"] == "ticket"
