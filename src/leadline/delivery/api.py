@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from leadline.delivery.levels import NEWEST, Benchmark, rebenchmark
 from leadline.delivery.report import dora
 from leadline.periods import Grain, Window
 from leadline.webkit.api import ERRORS, Reader, bad, bounded_series
@@ -36,6 +37,10 @@ def dora_metrics(
         Query(description="Judge the window with the facts known at this instant (default now)."),
     ] = None,
     key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
+    benchmark: Annotated[
+        Benchmark,
+        Query(description="The DORA report rating the keys (as ``leadline dora --benchmark``)."),
+    ] = NEWEST,
     incident_attribution: Annotated[
         Literal["window", "latest"] | None,
         Query(
@@ -71,9 +76,8 @@ def dora_metrics(
         at,
         incident_attribution,
     )
-    if key is not None:
-        doc = encoded.doc
-        return json_answer(
-            request, {**doc, "groups": [g for g in doc["groups"] if g["key"] == key]}
-        )
+    if key is not None or benchmark != NEWEST:
+        doc = rebenchmark(encoded.doc, benchmark) if benchmark != NEWEST else encoded.doc
+        groups = [g for g in doc["groups"] if key is None or g["key"] == key]
+        return json_answer(request, {**doc, "groups": groups})
     return json_answer(request, encoded)

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
+from leadline.delivery.levels import NEWEST, rebenchmark
 from leadline.delivery.report import dora
 from leadline.delivery.tables import dora_report
-from leadline.output import OutputFormat, err_console, show, to_json
+from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.periods import Window, instant, iso
 
 
@@ -32,12 +33,23 @@ class PeriodOption(StrEnum):
 class LeadFromOption(StrEnum):
     commit = "commit"
     merge = "merge"
+    ticket = "ticket"
+
+
+class BenchmarkOption(StrEnum):
+    """The DORA report whose benchmarks rate the keys (``levels.BENCHMARKS``)."""
+
+    dora2023 = "2023"
+    dora2024 = "2024"
+    dora2025 = "2025"
+
+
+DEFAULT_BENCHMARK = BenchmarkOption(NEWEST)
 
 
 class IncidentAttributionOption(StrEnum):
     window = "window"
     latest = "latest"
-    ticket = "ticket"
 
 
 def dora_command(
@@ -70,6 +82,13 @@ def dora_command(
             "tickets it names (Jira, Linear keys; docs/delivery.md)."
         ),
     ] = LeadFromOption.commit,
+    benchmark: Annotated[
+        BenchmarkOption,
+        typer.Option(
+            help="The DORA report rating the keys: 2023 or 2024 (clusters), 2025 (per-key "
+            "buckets; its levels from the 2024 clusters). Default: the newest."
+        ),
+    ] = DEFAULT_BENCHMARK,
     incident_attribution: Annotated[
         IncidentAttributionOption | None,
         typer.Option(
@@ -102,10 +121,37 @@ def dora_command(
         as_of=as_of,
         incident_attribution=incident_attribution.value if incident_attribution else None,
     )
+    report = rebenchmark(report, benchmark.value)
     if fmt is OutputFormat.json:
         print(to_json(report))
     else:
         show(dora_report(report), fmt)
+        if fmt is OutputFormat.table:
+            print_benchmark(report)
+
+
+def print_benchmark(document: dict[str, Any]) -> None:
+    """Which report the levels come from, and the 2025 report's buckets when asked for."""
+    groups = document["groups"]
+    if not groups:
+        return
+    first = groups[0]
+    console.print(
+        f"[dim]Levels: {first['levels_benchmark']} clusters (benchmark {first['benchmark']}; "
+        "docs/metrics.md#benchmarks).[/dim]"
+    )
+    if first["benchmark_buckets"] is None:
+        return
+    rows = [
+        {
+            "group": g["key"],
+            "deployment frequency": g["benchmark_buckets"]["deployment_frequency"],
+            "lead time": g["benchmark_buckets"]["lead_time"] or "—",
+            "recovery time": g["benchmark_buckets"]["time_to_restore"] or "—",
+        }
+        for g in groups
+    ]
+    emit(rows, OutputFormat.table, key="buckets", title=f"{first['benchmark']} buckets")
 
 
 def print_table(document: dict[str, Any]) -> None:

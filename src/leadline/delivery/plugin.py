@@ -58,8 +58,9 @@ def leadline_api_routers() -> Iterable[Any]:
 def leadline_metrics() -> Iterable[Any]:
     from leadline.delivery.cycle_measures import CYCLE_METRICS
     from leadline.delivery.measures import METRICS
+    from leadline.delivery.rework import METRICS as REWORK_METRICS
 
-    return [*METRICS, *CYCLE_METRICS]
+    return [*METRICS, *REWORK_METRICS, *CYCLE_METRICS]
 
 
 @hookimpl

@@ -63,6 +63,7 @@ def dora(
         "engine": used,
         "lead_time_from": lead_time_from,
         "incident_attribution": rule,
+        "benchmark": levels.label(levels.NEWEST),
         "groups": [
             {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
             for row in sorted(found[TOTAL], key=lambda r: r["key"])
@@ -238,13 +239,6 @@ def incident_windows_table(app: App) -> ibis.Table | None:
 def _shape(row: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:
     """A group's totals (``key``) or one bucket of its series (``bucket``, its ``label``,
     ``days`` inside the window and whether it is ``partial``)."""
-    key_levels = levels.key_levels(
-        row["deployments"],
-        row["deployment_frequency_per_day"],
-        row["lead_time_p50_hours"],
-        row["change_failure_rate"],
-        row["time_to_restore_p50_hours"],
-    )
     shaped: dict[str, Any] = (
         {
             "bucket": iso(row["bucket"]),
@@ -277,10 +271,10 @@ def _shape(row: dict[str, Any], bucket: Bucket | None = None) -> dict[str, Any]:
             "unresolved_incidents": row["unresolved_incidents"],
             "rework_rate": row["rework_rate"],
             "rework_deployments": row["rework_deployments"],
-            "levels": key_levels,
-            "performance_level": levels.overall_level(key_levels),
         }
     )
+    # levels, performance_level and the report they come from (the newest benchmark)
+    shaped.update(levels.rated(shaped))
     return shaped
 
 
