@@ -1,4 +1,4 @@
-"""Tickets of issue trackers (Jira, Linear): the ``tickets`` lake table, what the tracker
+"""Tickets of issue trackers (Jira, Linear): the ``work_items`` lake table, what the tracker
 sources share, and the link from changes to tickets that lets lead time start at ticket start.
 
 A tracker delivery yields a ticket observation (every issue) and, when the issue is an incident
