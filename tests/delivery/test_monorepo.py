@@ -365,3 +365,65 @@ def test_a_rest_pull_request_with_its_files_attached_maps_by_them(
     report = ingest(mono, "github-api", write_json(tmp_path / "pulls.json", [pull]))
     assert report.exit_code == 0, report
     assert placed(mono) == [("checkout", "p9")]
+
+
+class FakeLake:
+    """The two lake calls ``assign_changes`` makes, over a set of (service, change_id) rows;
+    each call of ``land`` is one batch (so every stored row is an earlier batch's)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def read_table(self, table: Any, columns: Any = None) -> Any:
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(list(self.rows.values()), schema=CHANGES.schema)
+
+    def delete_matching(self, table: Any, columns: Any, keys: Any) -> int:
+        for key in keys.to_pylist():
+            self.rows.pop((key["service"], key["change_id"]), None)
+        return len(keys)
+
+    def land(self, rows: list[dict[str, Any]], resolver: ServiceResolver) -> None:
+        from leadline.delivery.monorepo import assign_changes
+
+        for row in assign_changes(rows, resolver, self):  # type: ignore[arg-type]
+            self.rows[(row["service"], row["change_id"])] = row
+
+
+def delivery(change_id: str, paths: tuple[str, ...] | None) -> dict[str, Any]:
+    from leadline.delivery.events import SUBJECT
+
+    at = utc("2026-03-01T10:00:00Z")
+    return {
+        "change_id": change_id,
+        "commit_sha": change_id,
+        "committed_at": at,
+        "merged_at": at,
+        "deployment_id": None,
+        "source": "github",
+        "updated_at": at,
+        "extra": None,
+        SUBJECT: Subject(ANNOTATION, REPO, "mono", paths),
+    }
+
+
+FILES = st.lists(st.sampled_from(["a/1", "b/2", "README"]), min_size=1, max_size=3)
+
+
+@given(st.lists(FILES, min_size=1, max_size=3), st.randoms(use_true_random=False))
+def test_placement_does_not_depend_on_arrival_order(files: list[list[str]], rnd: Any) -> None:
+    """Each change arrives twice, with its files (a push) and without (a pull request), in any
+    order, one batch each: it ends on the services its files name, and nowhere else."""
+    deliveries = [(f"c{i}", tuple(f)) for i, f in enumerate(files)]
+    deliveries += [(f"c{i}", None) for i in range(len(files))]
+    rnd.shuffle(deliveries)
+    lake = FakeLake()
+    for change_id, paths in deliveries:
+        lake.land([delivery(change_id, paths)], resolver())
+    expected = {
+        (service, f"c{i}")
+        for i, f in enumerate(files)
+        for service in resolver().resolve_all(Subject(ANNOTATION, REPO, "mono", tuple(f)))
+    }
+    assert set(lake.rows) == expected
