@@ -100,8 +100,25 @@ class TrackerSettings(BaseModel):
     )
 
 
-def _tracker(**values: Any) -> Any:
-    return Field(default_factory=lambda: TrackerSettings(**values))
+class JiraSettings(TrackerSettings):
+    """``[delivery.jira]``: the defaults hold for any key a partial section leaves out."""
+
+    incident_types: list[str] = Field(default_factory=lambda: ["Incident"])
+    incident_labels: list[str] = Field(default_factory=lambda: ["incident"])
+
+
+class LinearSettings(TrackerSettings):
+    """``[delivery.linear]``."""
+
+    incident_labels: list[str] = Field(default_factory=lambda: ["incident"])
+    service_field: str = "team"
+
+
+class OpsgenieSettings(TrackerSettings):
+    """``[delivery.opsgenie]``."""
+
+    service_field: str = "tags"
+    service_prefix: str = "service:"
 
 
 class RevertSettings(BaseModel):
@@ -183,9 +200,9 @@ class DeliverySettings(BaseModel):
         description="Glob patterns of generated files left out of pull-request size when "
         "per-file line counts are known (** spans directories, * stays within one).",
     )
-    jira: TrackerSettings = _tracker(incident_types=["Incident"], incident_labels=["incident"])
-    linear: TrackerSettings = _tracker(incident_labels=["incident"], service_field="team")
-    opsgenie: TrackerSettings = _tracker(service_field="tags", service_prefix="service:")
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    linear: LinearSettings = Field(default_factory=LinearSettings)
+    opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
     reverts: RevertSettings = Field(default_factory=RevertSettings)
 
 

@@ -151,3 +151,20 @@ def test_an_export_lands_every_node_and_names_a_bad_one(app: App, tmp_path: Path
     assert warnings == ["ENG"]
     assert [t["work_item_id"] for t in facts(app, "work_items")] == ["ENG-9"]
     assert [i["incident_id"] for i in facts(app, "incidents")] == ["linear:ENG-9"]
+
+
+def test_a_partial_settings_section_keeps_the_trackers_own_defaults() -> None:
+    from leadline.config import DeliverySettings
+
+    settings = DeliverySettings.model_validate(
+        {"linear": {"incident_teams": ["OPS"]}, "jira": {"incident_types": ["Outage"]}}
+    )
+    assert (settings.linear.service_field, settings.linear.incident_labels) == (
+        "team",
+        ["incident"],
+    )
+    assert (settings.jira.service_field, settings.jira.incident_labels) == (
+        "components",
+        ["incident"],
+    )
+    assert settings.opsgenie.service_prefix == "service:"

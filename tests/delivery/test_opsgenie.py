@@ -101,7 +101,7 @@ def test_an_alert_without_a_service_tag_is_rejected_naming_the_field() -> None:
     with pytest.raises(FieldMissing) as error:
         normalise(PARSER, "Create", payload)  # default: tags prefixed "service:"
     assert error.value.field == "alert.tags"
-    entity = {"service_field": "entity"}
+    entity = {"service_field": "entity", "service_prefix": ""}
     found = normalise(PARSER, "Create", payload, opsgenie=entity)
     assert found is not None and found.incidents[0]["_subject"].name == "checkout-api"
 
