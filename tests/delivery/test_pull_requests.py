@@ -31,10 +31,16 @@ from tests.delivery.github_fixtures.support import (
     write_json,
     write_ndjson,
 )
-from tests.delivery.support_events import fixture, normalise
+from tests.delivery.support_events import fixture
+from tests.delivery.support_events import normalise as normalise_or_none
 
 GITHUB, GITHUB_API, GITLAB = GitHubParser(), GitHubApiParser(), GitLabParser()
 PR_ID = f"github:{HELLO}#2"
+
+
+def normalise(parser: Any, event_type: str, body: Any) -> Any:
+    """The delivery's facts (None when it carries nothing)."""
+    return normalise_or_none(parser, event_type, body)
 
 
 def _review(state: str = "approved", login: str = "octocat") -> dict[str, Any]:

@@ -110,7 +110,10 @@ def _rows(
         app.settings.delivery.production_environments,
     )
     phases = pull_request_phases(
-        *(tables[n] for n in names),
+        tables["pull_requests"],
+        tables["pull_request_reviews"],
+        tables["pull_request_files"],
+        tables["changes"],
         shipped,
         until=observed,
         generated_paths=app.settings.delivery.generated_paths,
