@@ -427,3 +427,32 @@ def test_placement_does_not_depend_on_arrival_order(files: list[list[str]], rnd:
         for service in resolver().resolve_all(Subject(ANNOTATION, REPO, "mono", tuple(f)))
     }
     assert set(lake.rows) == expected
+
+
+def test_a_revert_in_a_monorepo_fails_the_reverted_changes_service(
+    mono: App, tmp_path: Path
+) -> None:
+    sha = "abcdef1234567"  # the reverted commit, named by its revert's body (git revert)
+    pushed = push(
+        "2026-03-06T10:00:00Z", commit(sha, "2026-03-06T09:00:00Z", "services/checkout/a")
+    )
+    revert = merged_pull(11, "k2", "2026-03-06T11:00:00Z", "2026-03-06T12:00:00Z")
+    revert["pull_request"] |= {
+        "title": 'Revert "checkout"',
+        "head": {"ref": "revert-10-checkout"},
+        "body": f"This reverts commit {sha}.",
+    }
+    send(mono, tmp_path / "a.ndjson", envelope("push", "k", pushed))
+    land_deployments(
+        mono.settings,
+        mono.store,
+        tmp_path,
+        [
+            {"deployment_id": "co-9", "service": "checkout", "finished_at": "2026-03-06T10:30:00Z"}
+            | {"commit_sha": sha}
+        ],
+    )
+    send(mono, tmp_path / "b.ndjson", envelope("pull_request", "r", revert))
+    [incident] = facts(mono, "incidents")
+    assert (incident["service"], incident["deployment_id"]) == ("checkout", "co-9")
+    assert incident["resolved_at"] is None  # the revert is not deployed yet

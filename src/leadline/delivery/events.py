@@ -375,7 +375,8 @@ def land_facts(
         if rows:
             ctx.lake.merge(TABLES[name], pa.Table.from_pylist(rows, schema=TABLES[name].schema))
     if ctx.settings.delivery.reverts.enabled:  # after deployments and changes: see reverts.py
-        _land_reverts(reverts, resolver, ctx)
+        recheck = bool(tables["deployments"] or tables["changes"])  # what could settle one
+        _land_reverts(reverts, resolver, ctx, recheck)
     return [
         Problem(
             ctx.batch.file_name,
@@ -393,11 +394,14 @@ def land_facts(
     ]
 
 
-def _land_reverts(rows: list[dict[str, Any]], resolver: ServiceResolver, ctx: LandContext) -> None:
-    """Revert incidents of this batch and earlier ones still open or unlinked, linked to the
-    reverted change's deployment and resolved by the revert's (delivery.reverts)."""
+def _land_reverts(
+    rows: list[dict[str, Any]], resolver: ServiceResolver, ctx: LandContext, recheck: bool
+) -> None:
+    """Revert incidents of this batch and (``recheck``) earlier ones still open or unlinked,
+    linked to the reverted change's deployment and resolved by the revert's (delivery.reverts)."""
     assert ctx.lake is not None
-    linked, removed = relink(rows, ctx.lake, resolver, ctx.settings.delivery)
+    settings = ctx.settings.delivery
+    linked, removed = relink(rows, ctx.lake, resolver, settings, recheck=recheck)
     if linked:
         ctx.lake.merge(INCIDENTS, pa.Table.from_pylist(linked, schema=INCIDENTS.schema))
     if removed:

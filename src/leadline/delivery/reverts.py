@@ -107,52 +107,57 @@ def relink(
     lake: LakeWriter,
     resolver: ServiceResolver,
     settings: DeliverySettings,
+    *,
+    recheck: bool = True,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Revert incidents (``incoming`` of this batch, and those the lake holds still unlinked
-    or open) with the reverted change's deployment, the revert's deployment as resolution and
-    the reverted change's service. Returns the rows to merge and the ids of incidents that were
-    no failure (to remove). Run after the batch's deployments and changes are merged."""
-    pending = {r["incident_id"]: r for r in _stored_pending(lake)}
+    """Revert incidents (``incoming`` of this batch and, with ``recheck`` (the batch landed
+    deployments or changes), those the lake holds still unlinked or open) with the reverted
+    change's deployment, the revert's deployment as resolution and the reverted change's
+    service. Returns the rows to merge and the ids of incidents that were no failure (to
+    remove). Run after the batch's deployments and changes are merged."""
+    pending = {r["incident_id"]: r for r in (_stored_pending(lake) if recheck else [])}
     pending.update({r["incident_id"]: r for r in incoming if r["source"] == SOURCE})
     if not pending:
         return [], []
-    changes = lake.read_table(CHANGES, CHANGES.schema.names)
-    shipped_rows = lake.read_table(DEPLOYMENTS, DEPLOYMENTS.schema.names)
-    con = ibis.duckdb.connect()
-    shipped = shipped_deployments(engine_table(shipped_rows), settings.production_environments)
-    shipped_table = con.to_pyarrow(shipped).to_pylist()
+    scopes = {key: _services(row, _extra(row), resolver) for key, row in pending.items()}
+    changes = _candidate_changes(lake, set().union(*scopes.values()))
+    found: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+    for key, incident in pending.items():
+        extra = _extra(incident)
+        target = extra.get("reverts") or {}
+        found[key] = (
+            _find(changes, scopes[key], sha=extra.get("revert_change")),
+            _find(
+                changes,
+                scopes[key],
+                sha=target.get("sha"),
+                number=target.get("number"),
+                key=NUMBER_KEYS.get(str(extra.get("vendor")), "number"),
+            ),
+        )
+    shipped_at = _shipped(lake, settings, [c for pair in found.values() for c in pair if c])
     out: list[dict[str, Any]] = []
     removed: list[str] = []
-    for incident in pending.values():
-        extra = json.loads(incident["extra"] or "{}")
-        services = _services(incident, extra, resolver)
-        revert = _find(changes, services, sha=extra.get("revert_change"))
-        target = extra.get("reverts") or {}
-        reverted = _find(
-            changes,
-            services,
-            sha=target.get("sha"),
-            number=target.get("number"),
-            key=NUMBER_KEYS.get(str(extra.get("vendor")), "number"),
-        )
-        revert_at = _shipped_at(con, revert, shipped, shipped_table)
-        reverted_at = _shipped_at(con, reverted, shipped, shipped_table)
-        started = incident["started_at"]
-        if reverted is not None and reverted_at is not None and reverted_at[0] > started:
-            removed.append(incident["incident_id"])  # shipped with (or after) its revert
-            continue
-        if reverted is not None and reverted_at is None and revert_at is not None:
-            removed.append(incident["incident_id"])  # the revert shipped; the change never did
+    for key, incident in pending.items():
+        revert, reverted = found[key]
+        revert_at = shipped_at.get(_ref(revert)) if revert else None
+        reverted_at = shipped_at.get(_ref(reverted)) if reverted else None
+        if reverted is not None and reverted_at is not None:
+            if reverted_at[0] > _as_utc(incident["started_at"]):
+                removed.append(key)  # it shipped with (or after) its revert: no failure
+                continue
+        elif reverted is not None and revert_at is not None:
+            removed.append(key)  # the revert shipped and the change never did before it
             continue
         row = dict(incident)
         if reverted is not None and reverted_at is not None:
             row["deployment_id"], row["service"] = reverted_at[1], reverted["service"]
         if revert_at is not None and row["resolved_at"] is None:
             row["resolved_at"] = revert_at[0]
-        if row != incident or incident in incoming:
-            if row != incident:
-                bumped = _as_utc(incident["updated_at"]) + dt.timedelta(microseconds=1)
-                row["updated_at"] = max([bumped, _as_utc(row["resolved_at"] or bumped)])
+        if row != incident:
+            bumped = _as_utc(incident["updated_at"]) + dt.timedelta(microseconds=1)
+            row["updated_at"] = max(bumped, _as_utc(row["resolved_at"] or bumped))
+        if row != incident or any(r is incident for r in incoming):
             out.append(row)
     return out, removed
 
@@ -183,8 +188,16 @@ def _services(
     return {str(service), *mapped}
 
 
+def _candidate_changes(lake: LakeWriter, services: set[str]) -> list[dict[str, Any]]:
+    """The lake's changes of these services (where reverts and what they revert can be)."""
+    table = lake.read_table(CHANGES, CHANGES.schema.names)
+    wanted = pc.is_in(table.column("service"), value_set=pa.array(sorted(services), pa.string()))
+    rows: list[dict[str, Any]] = table.filter(pc.fill_null(wanted, False)).to_pylist()
+    return rows
+
+
 def _find(
-    changes: pa.Table,
+    changes: list[dict[str, Any]],
     services: set[str],
     *,
     sha: str | None = None,
@@ -195,13 +208,12 @@ def _find(
     merge request number, among the given services' changes; the earliest merged if several."""
     if not sha and not number:
         return None
-    in_services = pc.is_in(changes.column("service"), value_set=pa.array(sorted(services)))
-    candidates = changes.filter(pc.fill_null(in_services, False)).to_pylist()
     found = []
-    for row in candidates:
-        if (sha and str(row["change_id"]).lower().startswith(sha.lower())) or (
-            number and str(_extra(row).get(key)) == str(number)
-        ):
+    for row in changes:
+        if row["service"] not in services:
+            continue
+        by_sha = bool(sha) and str(row["change_id"]).lower().startswith(str(sha).lower())
+        if by_sha or (bool(number) and str(_extra(row).get(key)) == str(number)):
             found.append(row)
     found.sort(key=lambda r: (r["merged_at"] or r["committed_at"], r["service"]))
     return found[0] if found else None
@@ -215,30 +227,41 @@ def _extra(row: Mapping[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _shipped_at(
-    con: Any, change: dict[str, Any] | None, shipped: ibis.Table, rows: list[dict[str, Any]]
-) -> tuple[dt.datetime, str] | None:
-    """(finish, deployment id) of the deployment that shipped ``change``, by the metrics' own
-    rule (``change_attributions``); of deployments finishing at that instant, the latest id
-    (as incident links choose)."""
-    if change is None:
-        return None
-    one = engine_table(pa.Table.from_pylist([change], schema=CHANGES.schema))
-    found = con.to_pyarrow(
-        change_attributions(one, shipped, ibis.literal(FAR_FUTURE), keep_ref=True)
-    ).to_pylist()
-    finished = found[0]["deployed_at"] if found else None
-    if finished is None:
-        return None
-    finished = _as_utc(finished)
-    explicit = change.get("deployment_id")
-    ids = [
-        r["deployment_id"]
-        for r in rows
-        if r["service"] == change["service"] and _as_utc(r["finished_at"]) == finished
-    ]
-    chosen = explicit if explicit in ids else max(ids)
-    return finished, str(chosen)
+def _ref(change: Mapping[str, Any]) -> tuple[str, str]:
+    return str(change["service"]), str(change["change_id"])
+
+
+def _shipped(
+    lake: LakeWriter, settings: DeliverySettings, changes: list[dict[str, Any]]
+) -> dict[tuple[str, str], tuple[dt.datetime, str]]:
+    """(service, change id) -> (finish, deployment id) of the deployment that shipped each
+    change, by the metrics' own rule (``change_attributions``, one query for all); of
+    deployments finishing at that instant, the change's own when it names one, else the
+    latest id (as incident links choose)."""
+    unique = list({_ref(c): c for c in changes}.values())
+    if not unique:
+        return {}
+    deployments = lake.read_table(DEPLOYMENTS, DEPLOYMENTS.schema.names)
+    con = ibis.duckdb.connect()
+    shipped = shipped_deployments(engine_table(deployments), settings.production_environments)
+    rows = con.to_pyarrow(shipped).to_pylist()
+    mine = engine_table(pa.Table.from_pylist(unique, schema=CHANGES.schema))
+    attributed = change_attributions(mine, shipped, ibis.literal(FAR_FUTURE), keep_ref=True)
+    by_ref = {_ref(c): c for c in unique}
+    out: dict[tuple[str, str], tuple[dt.datetime, str]] = {}
+    for found in con.to_pyarrow(attributed).to_pylist():
+        if found["deployed_at"] is None:
+            continue
+        finished = _as_utc(found["deployed_at"])
+        ids = [
+            r["deployment_id"]
+            for r in rows
+            if r["service"] == found["service"] and _as_utc(r["finished_at"]) == finished
+        ]
+        key = (str(found["service"]), str(found["ref"]))
+        explicit = by_ref[key].get("deployment_id") if key in by_ref else None
+        out[key] = (finished, str(explicit if explicit in ids else max(ids)))
+    return out
 
 
 def engine_table(table: pa.Table) -> ibis.Table:
