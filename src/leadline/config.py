@@ -132,7 +132,7 @@ class RevertSettings(BaseModel):
     branch_patterns: list[str] = Field(default_factory=lambda: [r"^revert-"])
     target_patterns: list[str] = Field(
         default_factory=lambda: [
-            r"\bReverts [\w.-]+/[\w.-]+#(?P<number>\d+)",  # GitHub's Revert button
+            r"\bReverts (?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)",  # GitHub's Revert button
             r"\bReverts #(?P<number>\d+)",
             r"This reverts merge request !(?P<number>\d+)",  # GitLab's Revert button
             r"This reverts commit (?P<sha>[0-9a-f]{7,40})",  # git revert

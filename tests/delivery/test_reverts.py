@@ -36,7 +36,9 @@ REPO = "octo/shop"
 ON = RevertSettings()
 
 
-def merged(number: int, sha: str, merged_at: str, title: str, **more: Any) -> dict[str, Any]:
+def merged(
+    number: int, sha: str, merged_at: str, title: str, repo: str = REPO, **more: Any
+) -> dict[str, Any]:
     pull = {
         "number": number,
         "title": title,
@@ -54,9 +56,9 @@ def merged(number: int, sha: str, merged_at: str, title: str, **more: Any) -> di
         "action": "closed",
         "number": number,
         "pull_request": pull,
-        "repository": {"full_name": REPO, "name": "shop", "default_branch": "main"},
+        "repository": {"full_name": repo, "name": repo.split("/")[1], "default_branch": "main"},
     }
-    return envelope("pull_request", f"pr-{number}", body)
+    return envelope("pull_request", f"pr-{repo}-{number}", body)
 
 
 def revert_of(number: int, of: int, sha: str, merged_at: str) -> dict[str, Any]:
@@ -173,7 +175,8 @@ def test_detection_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_detect_reads_github_gitlab_and_git_revert_shapes() -> None:
     assert detect('Revert "Add cart"', "revert-12-add-cart", "Reverts octo/shop#12", ON) == {
-        "number": "12"
+        "number": "12",
+        "repo": "octo/shop",
     }
     assert detect('Revert "Add cart"', "revert-12-add-cart", "", ON) == {"number": "12"}
     body = "This reverts commit 0123456789abcdef0123456789abcdef01234567."
@@ -219,3 +222,36 @@ def test_a_gitlab_revert_merge_request_is_an_incident() -> None:
     assert incident["incident_id"] == "revert:gitlab:acme/shop:8"
     assert incident["started_at"] == utc("2026-03-04T10:00:00Z")
     assert '"reverts": {"number": "7"}' in incident["extra"]
+
+
+def test_a_revert_naming_another_repository_fails_that_repositorys_deployment(
+    app: App, tmp_path: Path
+) -> None:
+    from tests.delivery.test_monorepo import TEAM, component
+
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "---\n".join([TEAM, component("shop", slug=REPO), component("lib", slug="octo/lib")])
+    )
+    assert ingest(app, "backstage", path).exit_code == 0
+    send(
+        app,
+        tmp_path / "p.ndjson",
+        merged(1, "l1", "2026-03-01T10:00:00Z", "Lib 1", repo="octo/lib"),
+        merged(1, "s1", "2026-03-01T10:00:00Z", "Shop 1"),  # the same number in this repository
+    )
+    land_deployments(
+        app.settings,
+        app.store,
+        tmp_path,
+        [
+            {"deployment_id": "dl", "service": "lib", "finished_at": "2026-03-01T11:00:00Z"}
+            | {"commit_sha": "l1"},
+            {"deployment_id": "ds", "service": "shop", "finished_at": "2026-03-01T11:00:00Z"}
+            | {"commit_sha": "s1"},
+        ],
+    )
+    revert = merged(2, "r2", "2026-03-01T12:00:00Z", 'Revert "Lib 1"', body="Reverts octo/lib#1")
+    send(app, tmp_path / "r.ndjson", revert)
+    [incident] = facts(app, "incidents")
+    assert (incident["service"], incident["deployment_id"]) == ("lib", "dl")

@@ -46,6 +46,8 @@ SUBJECT = "_subject"  # as delivery.events.SUBJECT (events imports this module)
 # The key of the reverted pull/merge request's number in each vendor's change ``extra``.
 NUMBER_KEYS = {"github": "number", "gitlab": "merge_request"}
 FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+TARGET_GROUPS = ("number", "sha", "repo")  # named groups of target_patterns leadline reads
+ANNOTATIONS = {"github": "github.com/project-slug", "gitlab": "gitlab.com/project-slug"}
 
 
 def detect(title: str, branch: str, body: str, settings: RevertSettings) -> dict[str, str] | None:
@@ -64,8 +66,8 @@ def detect(title: str, branch: str, body: str, settings: RevertSettings) -> dict
             found = re.search(pattern, text, re.MULTILINE)
             if found is None:
                 continue
-            groups = {k: v for k, v in found.groupdict().items() if v and k in ("number", "sha")}
-            if groups:
+            groups = {k: v for k, v in found.groupdict().items() if v and k in TARGET_GROUPS}
+            if groups.keys() & {"number", "sha"}:
                 return groups
     return {}
 
@@ -120,7 +122,8 @@ def relink(
     if not pending:
         return [], []
     scopes = {key: _services(row, _extra(row), resolver) for key, row in pending.items()}
-    changes = _candidate_changes(lake, set().union(*scopes.values()))
+    targets = {key: _target_services(row, scopes[key], resolver) for key, row in pending.items()}
+    changes = _candidate_changes(lake, set().union(*scopes.values(), *targets.values()))
     found: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
     for key, incident in pending.items():
         extra = _extra(incident)
@@ -129,7 +132,7 @@ def relink(
             _find(changes, scopes[key], sha=extra.get("revert_change")),
             _find(
                 changes,
-                scopes[key],
+                targets[key],
                 sha=target.get("sha"),
                 number=target.get("number"),
                 key=NUMBER_KEYS.get(str(extra.get("vendor")), "number"),
@@ -186,6 +189,21 @@ def _services(
         subject: Subject = incident[SUBJECT]
         service = resolver.resolve(subject)
     return {str(service), *mapped}
+
+
+def _target_services(
+    incident: Mapping[str, Any], own: set[str], resolver: ServiceResolver
+) -> set[str]:
+    """Where the reverted change can be: the revert's own scope, or the services of the other
+    repository the revert names (``Reverts other/repo#12``)."""
+    extra = _extra(incident)
+    named = str((extra.get("reverts") or {}).get("repo") or "")
+    if not named or named.lower() == str(extra.get("repository") or "").lower():
+        return own
+    annotation = ANNOTATIONS.get(str(extra.get("vendor")), "")
+    subject = Subject(annotation, named, named.rsplit("/", 1)[-1])
+    mapped = {s for s, _ in resolver.path_maps.get(named.lower(), [])}
+    return {resolver.resolve(subject), *mapped}
 
 
 def _candidate_changes(lake: LakeWriter, services: set[str]) -> list[dict[str, Any]]:
