@@ -126,6 +126,7 @@ def test_money_percentages_and_labels_are_formatted(viewer: TestClient) -> None:
     delivery = viewer.get("/delivery").text
     assert re.search(r'<td class="number"[^>]*>\d+\.\d %</td>', delivery)  # change failure rate
     assert re.search(r'<td class="text"[^>]*>(Elite|High|Medium|Low)</td>', delivery)
+    assert "Performance levels: DORA 2024 clusters (benchmark DORA 2025" in delivery
     risk = viewer.get("/risk").text
     assert re.search(r'<td class="text"[^>]*>(yes|no)</td>', risk)  # review overdue
     assert "review_overdue" not in risk and "Review overdue" in risk

@@ -62,6 +62,12 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
         f"Window {window.label()} (weekly buckets). A week the window or today cuts short is "
         "partial: a hollow triangle off the line, which joins complete weeks only."
     )
+    if data["groups"]:  # which DORA report the levels come from (docs/metrics.md, Benchmarks)
+        first = data["groups"][0]
+        page.notes.append(
+            f"Performance levels: {first['levels_benchmark']} clusters (benchmark "
+            f"{first['benchmark']}; leadline dora --benchmark 2023|2024|2025)."
+        )
     charted = sorted(groups, key=lambda g: -g["deployments"])[:CHART_TEAMS]
     if len(charted) < len(groups):
         page.notes.append(
