@@ -16,6 +16,7 @@ BENCHMARKS = [
     ["csv_ingest.py", "1000000"],
     ["engines.py", "1000000"],
     ["dora.py", "--scale", "1.0"],
+    ["cycle_time.py", "--scale", "1.0"],
     ["slo.py", "--scale", "1.0"],
     ["finops.py", "--scale", "1.0"],
     ["report.py"],
