@@ -112,41 +112,61 @@ def test_the_earliest_ticket_start_replaces_the_commit_time() -> None:
 
 
 KEYS = st.sampled_from(["AB-1", "AB-2", "CD-3", "ab-1", "zz-9", "plain"])
+MERGES = st.one_of(st.none(), st.integers(0, 100))
+
+
+def ships_from(row: dict[str, Any]) -> dt.datetime:
+    """``metrics.ships_from`` by hand: the merge when later than the commit, else the commit."""
+    merged, committed = row["merged_at"], row["committed_at"]
+    return merged if merged is not None and merged > committed else committed
 
 
 @settings(max_examples=25, deadline=None)
 @given(
-    titles=st.lists(st.lists(KEYS, max_size=3), min_size=1, max_size=5),
+    titles=st.lists(st.tuples(st.lists(KEYS, max_size=3), MERGES), min_size=1, max_size=5),
     starts=st.dictionaries(st.sampled_from(["AB-1", "AB-2", "CD-3"]), st.integers(0, 100)),
 )
-def test_only_linked_changes_move_to_their_earliest_ticket_start(
-    titles: list[list[str]], starts: dict[str, int]
+def test_only_linked_changes_move_and_none_ships_elsewhere(
+    titles: list[tuple[list[str], int | None]], starts: dict[str, int]
 ) -> None:
-    changes, tickets = tables(
-        [change(f"c{i}", {"title": " ".join(words)}) for i, words in enumerate(titles)],
-        [ticket(key, hours, None) for key, hours in starts.items()],
-    )
-    rows = {r["change_id"]: r["committed_at"] for r in run(with_ticket_start(changes, tickets))}
+    """Committed at 48 h: a linked change starts at its earliest ticket's start, never after
+    it was ready to ship; what it ships from (hence its deployment) never moves."""
+    given_rows = []
+    for i, (words, merged) in enumerate(titles):
+        row = change(f"c{i}", {"title": " ".join(words)})
+        row["merged_at"] = None if merged is None else T0 + dt.timedelta(hours=merged)
+        given_rows.append(row)
+    changes, tickets = tables(given_rows, [ticket(k, hours, None) for k, hours in starts.items()])
+    rows = {r["change_id"]: r for r in run(with_ticket_start(changes, tickets))}
     assert len(rows) == len(titles)
-    for i, words in enumerate(titles):
+    for row, (words, _) in zip(given_rows, titles, strict=True):
+        out = rows[row["change_id"]]
+        assert ships_from(out) == ships_from(row)
         linked = [starts[w.upper()] for w in words if w.upper() in starts]
-        hours = min(linked) if linked else 48
-        assert rows[f"c{i}"] == T0 + dt.timedelta(hours=hours)
+        expected = (
+            min(T0 + dt.timedelta(hours=min(linked)), ships_from(row))
+            if linked
+            else row["committed_at"]
+        )
+        assert out["committed_at"] == expected
 
 
 def test_dora_lead_time_from_ticket(app: App, tmp_path: Path) -> None:
-    """SHOP-101 started 1 March 08:00; its change was committed 2 March 10:00 and shipped by
-    the deployment of 3 March 12:00: 26 h from commit, 52 h from the ticket."""
+    """SHOP-101 started 1 March 08:00; its change was committed 2 March 10:00 (no merge time)
+    and shipped by the deployment of 3 March 12:00: 26 h from commit, 52 h from the ticket. The
+    deployment of 1 March 12:00, after the ticket's start but before the commit, cannot ship
+    it in either mode (attribution does not depend on the mode)."""
     ingest_catalog(app, tmp_path)
     deployments = tmp_path / "deployments.csv"
     deployments.write_text(
         "deployment_id,service,environment,status,finished_at\n"
+        "d0,search,production,success,2026-03-01T12:00:00Z\n"
         "d1,search,production,success,2026-03-03T12:00:00Z\n"
     )
     changes = tmp_path / "changes.csv"
     changes.write_text(
         "change_id,service,commit_sha,committed_at,merged_at,deployment_id,title\n"
-        "c1,search,abc,2026-03-02T10:00:00Z,2026-03-02T12:00:00Z,,SHOP-101 faceted filters\n"
+        "c1,search,abc,2026-03-02T10:00:00Z,,,SHOP-101 faceted filters\n"
     )
     for source, path in (("deployments-csv", deployments), ("changes-csv", changes)):
         assert ingest(app, source, path).exit_code == 0

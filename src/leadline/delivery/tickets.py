@@ -226,14 +226,24 @@ def ticket_links(changes: ir.Table, tickets: ir.Table) -> ir.Table:
 
 def with_ticket_start(changes: ir.Table, tickets: ir.Table) -> ir.Table:
     """``changes`` with ``committed_at`` replaced by the earliest start of the tickets the
-    change names, where it names any (unchanged otherwise): the start of lead time from
-    ticket. Same columns, same rows."""
+    change names, where it names any: the start of lead time from ticket. Same columns, same
+    rows.
+
+    Which deployment ships a change must not depend on the mode: attribution starts from the
+    change's merge, else its commit (``metrics.ships_from``). So a linked change's
+    ``merged_at`` becomes that instant, and its start is never later than it (a ticket opened
+    after the work was ready starts the clock when the change was ready): ``ships_from`` of
+    the result is the original one."""
     links = ticket_links(changes, tickets)
     first = links.group_by(["service", "change_id"]).aggregate(
         ticket_start=links.ticket_start.min()
     )
     joined = changes.left_join(first, ["service", "change_id"])
-    start = ibis.coalesce(joined.ticket_start, joined.committed_at)
+    merged, committed = joined.merged_at, joined.committed_at
+    ready = ibis.ifelse(merged.notnull() & (merged > committed), merged, committed)
+    linked = joined.ticket_start.notnull()
+    start = ibis.ifelse(linked, ibis.least(joined.ticket_start, ready), committed)
+    replaced = {"committed_at": start, "merged_at": ibis.ifelse(linked, ready, merged)}
     return joined.select(
-        *[start.name(c) if c == "committed_at" else joined[c] for c in changes.columns]
+        *[replaced[c].name(c) if c in replaced else joined[c] for c in changes.columns]
     )
