@@ -50,12 +50,45 @@ WITH
 services AS (
     SELECT unnest($services) AS service, unnest($keys) AS key
 ),
-deployments AS (
-    SELECT deployment_id, service, finished_at::TIMESTAMP AS finished_at, commit_sha, change_type
+shipped AS (
+    SELECT deployment_id, service, finished_at::TIMESTAMP AS finished_at, commit_sha, change_type,
+           lower(environment) AS environment
     FROM read_parquet($deployment_files, hive_partitioning = false)
     WHERE finished_at::TIMESTAMP < $until
       AND status = 'success'
       AND list_contains($production, lower(environment))
+),
+-- A release counts once per service: a commit's first deployment to a further production
+-- environment, after the service deployed it elsewhere, is a promotion (not counted); it
+-- stands for the latest counted deployment of that commit before it.
+commit_runs AS (
+    SELECT *,
+           row_number() OVER (PARTITION BY service, commit_sha
+                              ORDER BY finished_at, deployment_id) - 1 AS sha_position,
+           row_number() OVER (PARTITION BY service, environment, commit_sha
+                              ORDER BY finished_at, deployment_id) = 1 AS first_here
+    FROM shipped
+),
+promotions AS (
+    SELECT *, commit_sha IS NOT NULL AND first_here AND sha_position > 0 AS promotion
+    FROM commit_runs
+),
+deployments AS (
+    SELECT deployment_id, service, finished_at, commit_sha, change_type
+    FROM promotions WHERE NOT promotion
+),
+aliases AS (
+    SELECT deployment_id, deployment_id AS release_id, finished_at AS release_time
+    FROM promotions WHERE NOT promotion
+    UNION ALL
+    SELECT p.deployment_id, r.deployment_id, r.finished_at
+    FROM (SELECT *, max(CASE WHEN promotion THEN NULL ELSE sha_position END)
+                    OVER (PARTITION BY service, commit_sha ORDER BY finished_at, deployment_id
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS release_position
+          FROM promotions) p
+    JOIN promotions r ON r.service = p.service AND r.commit_sha = p.commit_sha
+                     AND r.sha_position = p.release_position
+    WHERE p.promotion
 ),
 -- A rollback is labelled, or redeploys a commit the service ran before (earlier in
 -- (finished_at, deployment_id) order) that differs from the one it runs now; hotfixes and
@@ -96,9 +129,9 @@ changes AS (
 -- An explicit link counts when it names a successful production deployment finishing at or
 -- after the change can ship; otherwise the service's first such deployment at or after it.
 linked_changes AS (
-    SELECT c.change_id, c.service, c.start, c.anchor, p.finished_at AS deployed_at
+    SELECT c.change_id, c.service, c.start, c.anchor, a.release_time AS deployed_at
     FROM changes c
-    LEFT JOIN prod p ON p.deployment_id = c.deployment_id AND p.finished_at >= c.anchor
+    LEFT JOIN aliases a ON a.deployment_id = c.deployment_id AND a.release_time >= c.anchor
 ),
 leads AS (
     SELECT service, start, deployed_at FROM linked_changes WHERE deployed_at IS NOT NULL
@@ -116,8 +149,8 @@ incidents AS (
 -- An incident's explicit deployment, else its service's latest deployment (by finished_at,
 -- then id) at or before its start, at most $window_hours earlier.
 failed_by_incident AS (
-    SELECT i.deployment_id
-    FROM incidents i SEMI JOIN prod p ON p.deployment_id = i.deployment_id
+    SELECT a.release_id AS deployment_id
+    FROM incidents i JOIN aliases a ON a.deployment_id = i.deployment_id
     WHERE i.started_at < $until
     UNION
     SELECT max(p.deployment_id)
@@ -125,7 +158,7 @@ failed_by_incident AS (
         SELECT i.incident_id, i.service, i.started_at, d.finished_at AS last_deploy
         FROM (SELECT incident_id, service, started_at, deployment_id FROM incidents
               WHERE started_at < $until) i
-        ANTI JOIN prod k ON k.deployment_id = i.deployment_id
+        ANTI JOIN aliases k ON k.deployment_id = i.deployment_id
         ASOF JOIN (SELECT DISTINCT service, finished_at FROM prod) d
             ON i.service = d.service AND i.started_at >= d.finished_at
     ) n
@@ -296,14 +329,49 @@ def _buckets(since: dt.datetime, until: dt.datetime, period: str | None) -> pd.D
     return pd.DataFrame({"bucket": starts.as_unit("us"), "days": np.asarray(days, float)})
 
 
-def _pandas_production(dep: pd.DataFrame, until: Any, production: Any) -> pd.DataFrame:
-    """Successful production deployments with remediation and remediated flags."""
-    prod = dep[
+def _pandas_production(
+    dep: pd.DataFrame, until: Any, production: Any
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Counted successful production deployments (a release once per service: promotions of a
+    commit to a further environment left out) with remediation and remediated flags; and
+    aliases: every successful production deployment's id -> its release's id and time."""
+    shipped = dep[
         (dep.finished_at < until)
         & (dep.status == "success")
         & dep.environment.str.lower().isin(production)
-    ].drop(columns=["environment", "status"])
-    prod = prod.sort_values(["service", "finished_at", "deployment_id"], ignore_index=True)
+    ].drop(columns=["status"])
+    shipped = shipped.assign(environment=shipped.environment.str.lower())
+    shipped = shipped.sort_values(["service", "finished_at", "deployment_id"], ignore_index=True)
+    sha_position = shipped.groupby(["service", "commit_sha"], sort=False, dropna=False).cumcount()
+    first_here = (
+        shipped.groupby(["service", "environment", "commit_sha"], sort=False, dropna=False)
+        .cumcount()
+        .eq(0)
+    )
+    promotion = shipped.commit_sha.notna() & first_here & (sha_position > 0)
+    shipped = shipped.assign(sha_position=sha_position)
+    releases = shipped[~promotion]
+    promoted = pd.merge_asof(
+        shipped.loc[
+            promotion, ["deployment_id", "service", "commit_sha", "sha_position"]
+        ].sort_values("sha_position"),
+        releases[["service", "commit_sha", "sha_position", "deployment_id", "finished_at"]]
+        .rename(columns={"deployment_id": "release_id", "finished_at": "release_time"})
+        .sort_values("sha_position"),
+        on="sha_position",
+        by=["service", "commit_sha"],
+        direction="backward",
+    )
+    aliases = pd.concat(
+        [
+            releases[["deployment_id"]].assign(
+                release_id=releases.deployment_id, release_time=releases.finished_at
+            ),
+            promoted[["deployment_id", "release_id", "release_time"]],
+        ],
+        ignore_index=True,
+    )
+    prod = releases.drop(columns=["environment", "sha_position"]).reset_index(drop=True)
     by_service = prod.groupby("service", sort=False)
     previous_sha = by_service.commit_sha.shift()
     position = by_service.cumcount()
@@ -321,7 +389,7 @@ def _pandas_production(dep: pd.DataFrame, until: Any, production: Any) -> pd.Dat
     ).astype(bool)
     next_remediates = prod.groupby("service", sort=False).remediation.shift(-1)
     prod["remediated"] = next_remediates.fillna(False).astype(bool)
-    return prod
+    return prod, aliases
 
 
 def pandas_four_keys(
@@ -357,7 +425,7 @@ def pandas_four_keys(
             "change_type",
         ],
     )
-    prod = _pandas_production(dep, until, production)
+    prod, aliases = _pandas_production(dep, until, production)
 
     # Lead time: explicit link if valid, else the first deployment at or after the change.
     chg = _read(
@@ -368,7 +436,9 @@ def pandas_four_keys(
     chg = chg.assign(
         anchor=chg.committed_at.where(~(chg.merged_at > chg.committed_at), chg.merged_at)
     )
-    explicit = prod[["deployment_id", "finished_at"]].rename(columns={"finished_at": "explicit"})
+    explicit = aliases[["deployment_id", "release_time"]].rename(
+        columns={"release_time": "explicit"}
+    )
     chg = chg.merge(explicit, on="deployment_id", how="left")
     valid = chg.explicit >= chg.anchor
     linked = chg.loc[valid, ["service", "committed_at", "explicit"]].rename(
@@ -404,8 +474,9 @@ def pandas_four_keys(
         files["incidents"], ["incident_id", "service", "started_at", "resolved_at", "deployment_id"]
     )
     early = inc[inc.started_at < until]
-    known = early.deployment_id.isin(prod.deployment_id)
-    failed_ids = set(early.deployment_id[known])
+    known = early.deployment_id.isin(aliases.deployment_id)
+    release_of = dict(zip(aliases.deployment_id, aliases.release_id, strict=True))
+    failed_ids = {release_of[d] for d in early.deployment_id[known]}
     by_time = early.loc[~known, ["incident_id", "service", "started_at"]].sort_values("started_at")
     last = pd.merge_asof(
         by_time,

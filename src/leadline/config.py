@@ -173,6 +173,13 @@ class DeliverySettings(BaseModel):
         "'window' (the latest within the service's incident window) or 'latest' (Apache "
         "DevLake's rule: the latest successful production deployment before it, no window).",
     )
+    release_scope: Literal["service", "environment"] = Field(
+        default="service",
+        description="Where a service deploys to several production environments (regions, a "
+        "canary): 'service' counts a release once (a commit reaching a further production "
+        "environment is the same release), 'environment' counts each environment's deployment. "
+        "Lead time comes from the first environment to receive a change either way.",
+    )
     incident_labels: list[str] = Field(
         default_factory=lambda: ["incident"],
         description="Issue labels (GitHub) or types (GitLab) that make an issue an incident.",

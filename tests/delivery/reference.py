@@ -9,6 +9,13 @@ The definitions, as this oracle reads them:
 - Only successful (``status == "success"``) deployments to a production environment (name in
   ``production_environments``, case-insensitive) that finished before ``until`` count. A
   service's deployments are ordered by ``finished_at``, then ``deployment_id``.
+- Each production environment name (lower case) is one environment. With ``release_scope``
+  "service" (default), a deployment is a *promotion*, not counted, when its commit is known,
+  an earlier deployment of the service (in that order) deployed the same commit, and it is the
+  first deployment of that commit to its environment; an explicit link to it means the latest
+  counted deployment of that commit before it. With "environment" every one counts, and
+  rollbacks and remediations below are judged within each environment. Changes ship in
+  releases (the "service" reading) whatever the scope.
 - A deployment is a *rollback* when labelled ``rollback``, or when it deploys a commit that an
   earlier deployment of the service (in that order) deployed and that differs from the commit
   of the service's previous deployment. It is a *remediation* when it is a rollback or labelled
@@ -103,10 +110,15 @@ def bucket_of(moment: dt.datetime, period: str) -> dt.datetime:
 
 
 def production(
-    deployments: Sequence[Row], until: dt.datetime, production_environments: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
+    deployments: Sequence[Row],
+    until: dt.datetime,
+    production_environments: Sequence[str],
+    release_scope: str = "service",
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
     """Counted deployments per service, in order, each with ``rollback``, ``remediation`` and
-    ``remediated`` (the next one is a remediation)."""
+    ``remediated`` (the next one is a remediation); and every successful production
+    deployment's id -> the counted deployment it stands for (itself, or for a promotion its
+    release)."""
     names = {name.lower() for name in production_environments}
     per_service: dict[str, list[dict[str, Any]]] = {}
     for row in deployments:
@@ -114,24 +126,49 @@ def production(
             continue
         if row["status"] != "success" or row["environment"].lower() not in names:
             continue
-        per_service.setdefault(row["service"], []).append(dict(row))
-    for rows in per_service.values():
+        per_service.setdefault(row["service"], []).append(
+            {**row, "environment": row["environment"].lower()}
+        )
+    aliases: dict[str, dict[str, Any]] = {}
+    for service, rows in per_service.items():
         rows.sort(key=lambda r: (r["finished_at"], r["deployment_id"]))
+        kept: list[dict[str, Any]] = []
         for index, row in enumerate(rows):
-            earlier_shas = {r["commit_sha"] for r in rows[:index]}
-            previous_sha = rows[index - 1]["commit_sha"] if index > 0 else None
-            redeploys_older = (
-                row["commit_sha"] is not None
-                and previous_sha is not None
-                and row["commit_sha"] != previous_sha
-                and row["commit_sha"] in earlier_shas
-            )
-            row["rollback"] = row.get("change_type") == "rollback" or redeploys_older
-            row["remediation"] = row["rollback"] or row.get("change_type") == "hotfix"
-        for index, row in enumerate(rows):
-            following = rows[index + 1] if index + 1 < len(rows) else None
-            row["remediated"] = bool(following and following["remediation"])
-    return per_service
+            sha = row["commit_sha"]
+            earlier = [r for r in rows[:index] if sha is not None and r["commit_sha"] == sha]
+            first_here = not any(r["environment"] == row["environment"] for r in earlier)
+            if release_scope == "service" and earlier and first_here:
+                # a promotion: the same release reaching another environment
+                aliases[row["deployment_id"]] = [r for r in kept if r["commit_sha"] == sha][-1]
+            else:
+                kept.append(row)
+                aliases[row["deployment_id"]] = row
+        per_service[service] = kept
+        lines: dict[str, list[dict[str, Any]]] = {}
+        for row in kept:
+            line = row["environment"] if release_scope == "environment" else ""
+            lines.setdefault(line, []).append(row)
+        for line_rows in lines.values():
+            _remediations(line_rows)
+    return per_service, aliases
+
+
+def _remediations(rows: list[dict[str, Any]]) -> None:
+    """Mark rollbacks, remediations and what the next one remediates on one ordered line."""
+    for index, row in enumerate(rows):
+        earlier_shas = {r["commit_sha"] for r in rows[:index]}
+        previous_sha = rows[index - 1]["commit_sha"] if index > 0 else None
+        redeploys_older = (
+            row["commit_sha"] is not None
+            and previous_sha is not None
+            and row["commit_sha"] != previous_sha
+            and row["commit_sha"] in earlier_shas
+        )
+        row["rollback"] = row.get("change_type") == "rollback" or redeploys_older
+        row["remediation"] = row["rollback"] or row.get("change_type") == "hotfix"
+    for index, row in enumerate(rows):
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        row["remediated"] = bool(following and following["remediation"])
 
 
 def linked_deployments(
@@ -142,15 +179,16 @@ def linked_deployments(
     *,
     incident_attribution: str = "window",
     incident_windows: Mapping[str, float] | None = None,
+    aliases: Mapping[str, dict[str, Any]] | None = None,
 ) -> set[str]:
     """Ids of counted deployments an incident links to."""
-    by_id = {r["deployment_id"]: r for rows in per_service.values() for r in rows}
+    by_id = aliases or {r["deployment_id"]: r for rows in per_service.values() for r in rows}
     linked: set[str] = set()
     for incident in incidents:
         if incident["started_at"] >= until:
             continue
         if incident.get("deployment_id") in by_id:
-            linked.add(incident["deployment_id"])
+            linked.add(by_id[incident["deployment_id"]]["deployment_id"])
             continue
         latest = None
         for row in per_service.get(incident["service"], []):
@@ -171,9 +209,10 @@ def lead_times(
     changes: Sequence[Row],
     until: dt.datetime,
     lead_time_from: str = "commit",
+    aliases: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[tuple[str, dt.datetime, float]]:
     """(service, deployed_at, lead time hours) of each change that reached production."""
-    by_id = {r["deployment_id"]: r for rows in per_service.values() for r in rows}
+    by_id = aliases or {r["deployment_id"]: r for rows in per_service.values() for r in rows}
     out = []
     for change in changes:
         if change["committed_at"] >= until:
@@ -215,6 +254,7 @@ def four_keys(
     observed_until: dt.datetime | None = None,
     incident_attribution: str = "window",
     incident_windows: Mapping[str, float] | None = None,
+    release_scope: str = "service",
 ) -> list[dict[str, Any]]:
     """One row per key and bucket, sorted by key then bucket."""
     observed = until if observed_until is None else observed_until
@@ -228,7 +268,9 @@ def four_keys(
     def bucket(moment: dt.datetime) -> dt.datetime:
         return since if period is None else bucket_of(moment, period)
 
-    per_service = production(deployments, observed, production_environments)
+    per_service, aliases = production(deployments, observed, production_environments, release_scope)
+    # Lead times come from releases (once per service) whatever the scope.
+    releases, release_aliases = production(deployments, observed, production_environments)
     linked = linked_deployments(
         per_service,
         incidents,
@@ -236,6 +278,7 @@ def four_keys(
         incident_window_hours,
         incident_attribution=incident_attribution,
         incident_windows=incident_windows,
+        aliases=aliases,
     )
 
     deploys: dict[tuple[str, dt.datetime], list[dict[str, Any]]] = {}
@@ -245,7 +288,9 @@ def four_keys(
                 place = (key_of(row["service"]), bucket(row["finished_at"]))
                 deploys.setdefault(place, []).append(row)
     leads: dict[tuple[str, dt.datetime], list[float]] = {}
-    for service, deployed_at, lead in lead_times(per_service, changes, until, lead_time_from):
+    for service, deployed_at, lead in lead_times(
+        releases, changes, until, lead_time_from, release_aliases
+    ):
         if since <= deployed_at < until:
             leads.setdefault((key_of(service), bucket(deployed_at)), []).append(lead)
     restores: dict[tuple[str, dt.datetime], list[float | None]] = {}

@@ -468,6 +468,7 @@ def datasets(st: Any, *, deployment_ties: bool = False, odd_seconds: bool = True
             "observed_until": observed,
             "incident_attribution": draw(st.sampled_from(("window", "window", "latest"))),
             "incident_windows": draw(st.sampled_from((None, {"api": 1.0}, {"web": 48.0}))),
+            "release_scope": draw(st.sampled_from(("service", "service", "environment"))),
         }
         return deployments, changes, incidents, mapping, since, until, options
 

@@ -882,3 +882,85 @@ def test_groups_through_the_catalog(
     assert {k: g["deployments"] for k, g in groups.items()} == expected
     for key, count in expected.items():
         assert groups[key]["deployment_frequency_per_day"] == pytest.approx(count / 14)
+
+
+# --- several production environments (regions, a canary) -------------------------------------
+
+REGIONS = ("prod-eu", "prod-us", "canary")
+# api releases A, B, C in eu; us follows late (u2 brings B after eu already runs C); eu rolls
+# back to B (e4, environment written "PROD-EU": the same environment).
+REGION_DEPLOYMENTS = [
+    dep("e1", "api", "2026-03-02T10:00:00Z", environment="prod-eu", sha="A"),
+    dep("u1", "api", "2026-03-02T12:00:00Z", environment="prod-us", sha="A"),
+    dep("e2", "api", "2026-03-04T10:00:00Z", environment="prod-eu", sha="B"),
+    dep("e3", "api", "2026-03-06T10:00:00Z", environment="prod-eu", sha="C"),
+    dep("u2", "api", "2026-03-06T12:00:00Z", environment="prod-us", sha="B"),
+    dep("u3", "api", "2026-03-07T12:00:00Z", environment="prod-us", sha="C"),
+    dep("e4", "api", "2026-03-08T10:00:00Z", environment="PROD-EU", sha="B"),
+]
+REGION_CHANGES = [
+    chg("c1", "api", "2026-03-01T10:00:00Z", merged_at="2026-03-02T09:00:00Z"),
+    chg("c2", "api", "2026-03-06T11:00:00Z"),
+    chg("c3", "api", "2026-03-03T10:00:00Z", deployment_id="u2"),
+]
+REGION_INCIDENTS = [
+    inc("i1", "api", "2026-03-06T13:00:00Z", "2026-03-06T14:00:00Z"),
+    inc("i2", "api", "2026-03-07T13:00:00Z", "2026-03-07T15:00:00Z", deployment_id="u3"),
+]
+
+
+def test_a_release_counts_once_per_service_across_environments() -> None:
+    """Per service (default): u1, u2, u3 bring A, B, C to prod-us after prod-eu got them, each
+    the first of its commit there: promotions, not counted. Releases e1 A, e2 B, e3 C, e4 B:
+    4 deployments; e4 redeploys B, which eu ran before, after C: a rollback (rework 1/4) that
+    fails e3. i1 (no id, 6 Mar 13:00) links to the latest release before it, e3 (3 h); i2
+    names u3, a promotion of C: e3 again. Failed: e3 only, 1/4. Lead times: c1 merged 2 Mar
+    09:00 ships in e1 (10:00): 24 h from its commit; c2 (6 Mar 11:00) in the next release,
+    e4 (8 Mar 10:00): 47 h, not u2 (6 Mar 12:00), which brings the older B; c3 names u2, whose
+    release is e2 (4 Mar 10:00): 24 h. [24, 24, 47]: p50 24, p90 24 + 0.8 * 23 = 42.4."""
+    api = totals(
+        REGION_DEPLOYMENTS,
+        REGION_CHANGES,
+        REGION_INCIDENTS,
+        production_environments=REGIONS,
+    )["api"]
+    assert (api["deployments"], api["failed_deployments"], api["rework_deployments"]) == (4, 1, 1)
+    assert api["change_failure_rate"] == 0.25 and api["rework_rate"] == 0.25
+    assert api["changes"] == 3
+    assert api["lead_time_p50_hours"] == pytest.approx(24.0)
+    assert api["lead_time_p90_hours"] == pytest.approx(42.4)
+
+
+def test_per_environment_every_deployment_counts_and_lines_are_per_environment() -> None:
+    """Per environment: 7 deployments. Rollbacks are judged in each environment's own line:
+    eu A, B, C, B makes e4 a rollback (e3 failed); us A, B, C has none (on the service's
+    single line u2, B after C, would have been a false rollback). i1 links to the latest
+    deployment of any environment before it, u2 (1 h); i2 names u3. Failed e3, u2, u3: 3/7;
+    rework e4: 1/7. Lead times are the releases' (the first environment to receive each
+    change), as per service: p50 24, p90 42.4."""
+    api = totals(
+        REGION_DEPLOYMENTS,
+        REGION_CHANGES,
+        REGION_INCIDENTS,
+        production_environments=REGIONS,
+        release_scope="environment",
+    )["api"]
+    assert (api["deployments"], api["failed_deployments"], api["rework_deployments"]) == (7, 3, 1)
+    assert api["change_failure_rate"] == pytest.approx(3 / 7)
+    assert api["lead_time_p50_hours"] == pytest.approx(24.0)
+    assert api["lead_time_p90_hours"] == pytest.approx(42.4)
+
+
+def test_a_commit_deployed_to_one_environment_twice_is_not_a_promotion() -> None:
+    """Canary gets A then B, then production gets B (a promotion: not counted) and B again
+    later (a redeploy in production of what it runs: counted, not a rollback; the commit has
+    no other deployment between). Deployments: canary A, canary B, production B (second):
+    3 counted; no remediation."""
+    deployments = [
+        dep("k1", "api", "2026-03-02T10:00:00Z", environment="canary", sha="A"),
+        dep("k2", "api", "2026-03-03T10:00:00Z", environment="canary", sha="B"),
+        dep("p1", "api", "2026-03-03T12:00:00Z", environment="prod-eu", sha="B"),
+        dep("p2", "api", "2026-03-04T12:00:00Z", environment="prod-eu", sha="B"),
+    ]
+    api = totals(deployments, production_environments=REGIONS)["api"]
+    assert (api["deployments"], api["rework_deployments"], api["failed_deployments"]) == (3, 0, 0)

@@ -37,10 +37,17 @@ from tests.delivery.support_metrics import (
     dep,
     four_keys_expr,
     ingest,
+    memtables,
     run,
     spark_tables,
     t,
     write_csv,
+)
+from tests.delivery.test_metrics import (
+    REGION_CHANGES,
+    REGION_DEPLOYMENTS,
+    REGION_INCIDENTS,
+    REGIONS,
 )
 from tests.delivery.test_metrics_property import check
 
@@ -271,3 +278,31 @@ def test_hours_are_not_rounded_on_spark(spark_settings: Settings) -> None:
     spark = run(backend, deployments, changes, [], {}, since=SINCE, until=UNTIL, make=make)
     assert duck[0]["lead_time_p50_hours"] == pytest.approx(1 / 3600, rel=1e-12)
     compare(pa.Table.from_pylist(duck), pa.Table.from_pylist(spark), names=("duckdb", "spark"))
+
+
+def test_attribution_options_agree_on_spark(spark_settings: Settings) -> None:
+    """Issue 17's options on DuckDB and Spark: the regions case of test_metrics.py
+    (promotions, a per-environment rollback, an explicit link to a promotion) counted per
+    environment, with a service's own incident window (api: 2 h); identical rows and the
+    hand-computed counts: 7 deployments, 3 failed (e3 remediated by e4; u2, 1 h before i1,
+    inside the 2 h window; u3, named by i2). Per service is every other test's default."""
+    backend = spark_backend(spark_settings)
+    make = spark_tables(backend, spark_session(spark_settings))
+
+    def case(factory: Any) -> ibis.Table:
+        tables = memtables(REGION_DEPLOYMENTS, REGION_CHANGES, REGION_INCIDENTS, factory)
+        return four_keys_expr(
+            *tables,
+            {},
+            since=t("2026-03-02"),
+            until=t("2026-03-16"),
+            make=factory,
+            production_environments=REGIONS,
+            release_scope="environment",
+            incident_windows={"api": 2.0},
+        )
+
+    duck = duckdb_backend().to_pyarrow(case(ibis.memtable)).to_pylist()
+    spark = backend.to_pyarrow(case(make)).to_pylist()
+    compare(pa.Table.from_pylist(duck), pa.Table.from_pylist(spark), names=("duckdb", "spark"))
+    assert [(r["deployments"], r["failed_deployments"], r["changes"]) for r in duck] == [(7, 3, 3)]

@@ -15,9 +15,9 @@ from leadline.catalog.grouping import ORGANISATION, Scope
 from leadline.delivery.metrics import (
     IncidentAttribution,
     change_attributions,
+    counted_deployments,
     incident_links,
     production_deployments,
-    shipped_deployments,
 )
 from leadline.delivery.report import incident_windows_table
 from leadline.lake.engines import Lake
@@ -43,9 +43,13 @@ def facts(ev: Evaluation, scope: Scope, window: Window) -> Report:
     lake = Lake(ev.app.settings, ev.app.store, ev.engine)
     observed = _at(ev.now)
     tables = {n: lake.table(n) for n in ("deployments", "changes", "incidents")}
-    shipped = shipped_deployments(
-        tables["deployments"].filter(tables["deployments"].finished_at < observed),
-        settings.production_environments,
+    known = tables["deployments"].filter(tables["deployments"].finished_at < observed)
+    releases, release_aliases = counted_deployments(known, settings.production_environments)
+    per_environment = settings.release_scope == "environment"
+    shipped, aliases = (
+        counted_deployments(known, settings.production_environments, "environment")
+        if per_environment
+        else (releases, release_aliases)
     )
     incidents = tables["incidents"].filter(tables["incidents"].started_at < observed)
     inside = _inside(ev, scope)
@@ -55,10 +59,12 @@ def facts(ev: Evaluation, scope: Scope, window: Window) -> Report:
         settings.incident_window_hours,
         attribution=settings.incident_attribution,
         windows=incident_windows_table(ev.app),
+        aliases=aliases,
     )
+    prod = production_deployments(shipped, per_environment=per_environment)
     rows = [
-        *_deployments(lake, shipped, links, window, settings.incident_attribution),
-        *_changes(lake, tables["changes"], shipped, observed, window),
+        *_deployments(lake, prod, links, window, settings.incident_attribution),
+        *_changes(lake, tables["changes"], releases, release_aliases, observed, window),
         *_incidents(lake, incidents, window),
     ]
     kept = [r for r in rows if inside(r["service"])]
@@ -86,12 +92,11 @@ def _inside(ev: Evaluation, scope: Scope) -> Any:
 
 def _deployments(
     lake: Lake,
-    shipped: ibis.Table,
+    prod: ibis.Table,
     links: ibis.Table,
     window: Window,
     attribution: IncidentAttribution,
 ) -> list[dict[str, Any]]:
-    prod = production_deployments(shipped)
     inside = prod.filter(
         (prod.finished_at >= _at(window.since)) & (prod.finished_at < _at(window.until))
     )
@@ -121,12 +126,19 @@ def _deployments(
     return rows
 
 
-def _changes(
-    lake: Lake, changes: ibis.Table, shipped: ibis.Table, observed: ibis.Value, window: Window
+def _changes(  # noqa: PLR0917 (the facts and the window, as its siblings take them)
+    lake: Lake,
+    changes: ibis.Table,
+    shipped: ibis.Table,
+    aliases: ibis.Table,
+    observed: ibis.Value,
+    window: Window,
 ) -> list[dict[str, Any]]:
     """Changes shipped in the window, with the deployment that shipped each (the attribution
     ``four_keys`` uses: ``metrics.change_attributions``)."""
-    every = change_attributions(changes, shipped, observed, "commit", keep_ref=True)
+    every = change_attributions(
+        changes, shipped, observed, "commit", keep_ref=True, aliases=aliases
+    )
     every = every.mutate(how=ibis.ifelse(every.explicit, "id", "next"))
     shipped_now = every.filter(
         every.deployed_at.notnull()

@@ -49,6 +49,8 @@ LeadFrom = Literal["commit", "merge"]
 # How an incident without a deployment id finds its deployment: the service's latest one within
 # its window, or (Apache DevLake's rule) the latest one before it, however long before.
 IncidentAttribution = Literal["window", "latest"]
+# Several production environments: a release counts once per service, or once per environment.
+ReleaseScope = Literal["service", "environment"]
 UNIT: dict[Grain, str] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -62,12 +64,89 @@ def shipped_deployments(
     ).select("deployment_id", "service", "finished_at", "commit_sha", "change_type")
 
 
-def production_deployments(shipped: ibis.Table) -> ibis.Table:
-    """Successful production deployments (from ``shipped_deployments``), each with whether it
-    remediates an earlier one (``remediation``: a hotfix or a rollback) and whether the
-    service's next one remediates it (``remediated``)."""
-    in_service = ibis.window(group_by=_.service, order_by=[_.finished_at, _.deployment_id])
-    same_commit = ibis.window(group_by=[_.service, _.commit_sha])
+def counted_deployments(
+    deployments: ibis.Table,
+    production_environments: Sequence[str],
+    release_scope: ReleaseScope = "service",
+) -> tuple[ibis.Table, ibis.Table]:
+    """The successful production deployments the keys count, and ``aliases``: each successful
+    production deployment's ``deployment_id`` with the ``release_id`` and ``release_time`` of
+    the counted one it stands for (explicit links of changes and incidents go through it).
+
+    Each production environment name (lower case) is one environment. With ``release_scope``
+    "service", a release is counted once per service: a deployment that brings a commit to
+    another production environment (regions, a canary then production) after an earlier
+    deployment of the service deployed it, the first of that commit in its own environment,
+    is a *promotion*, not counted; it stands for the service's latest counted deployment of
+    that commit before it. A redeploy of a commit its environment ran before (a rollback) and
+    a deployment without a commit are counted. With "environment", every one is counted (and
+    carries its ``environment``)."""
+    names = [e.lower() for e in production_environments]
+    shipped = deployments.filter(
+        deployments.status == SUCCESS, deployments.environment.lower().isin(names)
+    ).select(
+        "deployment_id",
+        "service",
+        "finished_at",
+        "commit_sha",
+        "change_type",
+        environment=deployments.environment.lower(),
+    )
+    if release_scope == "environment":
+        aliases = shipped.select(
+            "deployment_id", release_id=shipped.deployment_id, release_time=shipped.finished_at
+        )
+        return shipped, aliases
+    order = [_.finished_at, _.deployment_id]
+    in_commit = ibis.window(group_by=[_.service, _.commit_sha], order_by=order)
+    in_environment = ibis.window(group_by=[_.service, _.environment, _.commit_sha], order_by=order)
+    marked = shipped.mutate(
+        position=ibis.row_number().over(in_commit),
+        first_here=ibis.row_number().over(in_environment) == 0,
+    )
+    promotion = marked.commit_sha.notnull() & marked.first_here & (marked.position > 0)
+    marked = marked.mutate(promotion=promotion)
+    up_to = ibis.window(
+        group_by=[_.service, _.commit_sha], order_by=order, preceding=None, following=0
+    )
+    marked = marked.mutate(
+        release_position=ibis.ifelse(marked.promotion, ibis.null("int64"), marked.position)
+        .max()
+        .over(up_to)
+    )
+    counted = marked.filter(~marked.promotion)
+    ends = counted.select(
+        rservice=counted.service,
+        rsha=counted.commit_sha,
+        rposition=counted.position,
+        release_id=counted.deployment_id,
+        release_time=counted.finished_at,
+    )
+    promoted = marked.filter(marked.promotion)
+    found = promoted.inner_join(
+        ends,
+        [
+            promoted.service == ends.rservice,
+            promoted.commit_sha == ends.rsha,
+            promoted.release_position == ends.rposition,
+        ],
+    ).select("deployment_id", "release_id", "release_time")
+    own = counted.select(
+        "deployment_id", release_id=counted.deployment_id, release_time=counted.finished_at
+    )
+    columns = ("deployment_id", "service", "finished_at", "commit_sha", "change_type")
+    return counted.select(*columns), own.union(found)
+
+
+def production_deployments(shipped: ibis.Table, per_environment: bool = False) -> ibis.Table:
+    """Successful production deployments (from ``shipped_deployments`` or
+    ``counted_deployments``), each with whether it remediates an earlier one
+    (``remediation``: a hotfix or a rollback) and whether the service's next one remediates it
+    (``remediated``); with ``per_environment``, each environment of a service is its own line
+    (the next deployment to the same environment, a commit that environment ran before)."""
+    line = [_.service, _.environment] if per_environment else [_.service]
+    in_service = ibis.window(group_by=line, order_by=[_.finished_at, _.deployment_id])
+    same_commit = ibis.window(group_by=[*line, _.commit_sha])
     ordered = shipped.mutate(position=ibis.row_number().over(in_service))
     marked = ordered.mutate(
         previous_sha=ordered.commit_sha.lag().over(in_service),
@@ -160,6 +239,7 @@ def change_attributions(
     since: ibis.Value | None = None,
     *,
     keep_ref: bool = False,
+    aliases: ibis.Table | None = None,
 ) -> ibis.Table:
     """Each change committed before ``until`` with ``service``, ``start`` (its commit, or its
     merge when ``lead_from`` is "merge" and known), ``deployed_at`` (the finish of the
@@ -168,7 +248,8 @@ def change_attributions(
 
     A change ships in the deployment its ``deployment_id`` names when that is a successful
     production deployment finishing at or after ``ships_from``; otherwise in its service's
-    first one finishing at or after ``ships_from``. With ``since``, see
+    first one finishing at or after ``ships_from``. ``aliases`` (``counted_deployments``)
+    turns an explicit id of a promotion into its release. With ``since``, see
     ``change_lead_times``."""
     start = (
         changes.committed_at
@@ -185,7 +266,11 @@ def change_attributions(
         columns["ref"] = changes.change_id
     base = changes.filter(changes.committed_at < until).select(**columns)
     carry = ("start", "ref") if keep_ref else ("start",)
-    targets = shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
+    targets = (
+        shipped.select(explicit_id=shipped.deployment_id, explicit_time=shipped.finished_at)
+        if aliases is None
+        else aliases.select(explicit_id=aliases.deployment_id, explicit_time=aliases.release_time)
+    )
     linked = base.left_join(targets, base.deployment_id == targets.explicit_id)
     valid = linked.explicit_time.notnull() & (linked.explicit_time >= linked.anchor)
     explicit = linked.filter(valid).select(
@@ -207,6 +292,8 @@ def change_lead_times(
     until: ibis.Value,
     lead_from: LeadFrom = "commit",
     since: ibis.Value | None = None,
+    *,
+    aliases: ibis.Table | None = None,
 ) -> ibis.Table:
     """Each change that reached production: its service, the time of the deployment that
     shipped it (``change_attributions``: the same in both lead-time modes), and its lead time
@@ -217,7 +304,7 @@ def change_lead_times(
     deployment before ``since`` was shipped by that one or an earlier one, so only later
     changes, and only deployments after that last one, go through the attribution (a sort of
     the service's time line, the costliest step), not the whole history."""
-    both = change_attributions(changes, shipped, until, lead_from, since)
+    both = change_attributions(changes, shipped, until, lead_from, since, aliases=aliases)
     result = both.select(
         service=both.service,
         deployed_at=both.deployed_at,
@@ -252,6 +339,7 @@ def incident_links(
     *,
     attribution: IncidentAttribution = "window",
     windows: ibis.Table | None = None,
+    aliases: ibis.Table | None = None,
 ) -> ibis.Table:
     """Each incident linked to a successful production deployment: ``incident_id``,
     ``linked_id`` and ``how`` ("id": its explicit ``deployment_id`` names one; "time": its
@@ -259,11 +347,16 @@ def incident_links(
     finishing at that instant). With ``attribution`` "window" the time link holds only when
     that deployment finished at most the service's window before the incident
     (``windows``: ``service``, ``incident_window_hours``; else ``incident_window_hours``);
-    with "latest" (Apache DevLake's rule) it holds however long before."""
-    ids = shipped.select(known_id=shipped.deployment_id)
+    with "latest" (Apache DevLake's rule) it holds however long before. ``aliases``
+    (``counted_deployments``) turns an explicit id of a promotion into its release."""
+    ids = (
+        shipped.select(known_id=shipped.deployment_id, release_id=shipped.deployment_id)
+        if aliases is None
+        else aliases.select(known_id=aliases.deployment_id, release_id=aliases.release_id)
+    )
     with_known = incidents.left_join(ids, incidents.deployment_id == ids.known_id)
     explicit = with_known.filter(with_known.known_id.notnull()).select(
-        incident_id=with_known.incident_id, linked_id=with_known.known_id, how=ibis.literal("id")
+        incident_id=with_known.incident_id, linked_id=with_known.release_id, how=ibis.literal("id")
     )
     by_time = with_known.filter(with_known.known_id.isnull()).select(
         "service", "started_at", ref=with_known.incident_id
@@ -301,12 +394,18 @@ def deployment_failures(
     *,
     attribution: IncidentAttribution = "window",
     windows: ibis.Table | None = None,
+    aliases: ibis.Table | None = None,
 ) -> ibis.Table:
     """Each successful production deployment (``prod``, marked by ``production_deployments``)
     with ``failed``: an incident is linked to it (``incident_links``), or the next deployment
     remediates it."""
     links = incident_links(
-        shipped, incidents, incident_window_hours, attribution=attribution, windows=windows
+        shipped,
+        incidents,
+        incident_window_hours,
+        attribution=attribution,
+        windows=windows,
+        aliases=aliases,
     )
     linked = links.select("linked_id").distinct()
     marked = prod.left_join(linked, prod.deployment_id == linked.linked_id)
@@ -354,6 +453,7 @@ def four_keys(
     observed_until: ibis.Value | None = None,
     incident_attribution: IncidentAttribution = "window",
     incident_windows: ibis.Table | None = None,
+    release_scope: ReleaseScope = "service",
 ) -> ibis.Table:
     """Per group ``key`` (from ``services``: service -> key) and ``bucket`` (every row of
     ``buckets``: bucket start and its ``days`` inside the window; one row when ``period`` is
@@ -371,12 +471,21 @@ def four_keys(
 
     Incidents link to deployments as ``incident_links`` says: ``incident_attribution`` picks
     the rule, ``incident_windows`` (``service``, ``incident_window_hours``) the services'
-    own windows."""
+    own windows. ``release_scope`` says what is counted where a service has several production
+    environments (``counted_deployments``): deployments, failures and rework once per release
+    or once per environment; lead times, in both, from the first environment to receive each
+    change (its release)."""
     observed = until if observed_until is None else observed_until
-    shipped = shipped_deployments(
-        deployments.filter(deployments.finished_at < observed), production_environments
+    known = deployments.filter(deployments.finished_at < observed)
+    # Releases (once per service) ship changes in both scopes: the first environment to receive
+    # a change decides its lead time; a later promotion of an older commit ships nothing.
+    releases, release_aliases = counted_deployments(known, production_environments)
+    shipped, aliases = (
+        (releases, release_aliases)
+        if release_scope == "service"
+        else counted_deployments(known, production_environments, release_scope)
     )
-    prod = production_deployments(shipped)
+    prod = production_deployments(shipped, per_environment=release_scope == "environment")
     failures = deployment_failures(
         shipped,
         prod,
@@ -384,6 +493,7 @@ def four_keys(
         incident_window_hours,
         attribution=incident_attribution,
         windows=incident_windows,
+        aliases=aliases,
     )
     in_window = failures.filter(failures.finished_at >= since, failures.finished_at < until)
     deploys = _keyed(in_window, services, unmapped_key).mutate(
@@ -394,7 +504,9 @@ def four_keys(
         failed_deployments=_.failed.cast("int64").sum(),
         rework_deployments=_.remediation.cast("int64").sum(),
     )
-    leads = change_lead_times(changes, shipped, until, lead_time_from, since)
+    leads = change_lead_times(
+        changes, releases, until, lead_time_from, since, aliases=release_aliases
+    )
     leads = leads.filter(leads.deployed_at >= since, leads.deployed_at < until)
     leads = _keyed(leads, services, unmapped_key).mutate(
         bucket=_bucket(leads.deployed_at, period, since)

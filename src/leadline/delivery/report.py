@@ -63,6 +63,7 @@ def dora(
         "engine": used,
         "lead_time_from": lead_time_from,
         "incident_attribution": rule,
+        "release_scope": app.settings.delivery.release_scope,
         "benchmark": levels.label(levels.NEWEST),
         "groups": [
             {**_shape(row), **({"series": series.get(row["key"], [])} if period else {})}
@@ -211,6 +212,7 @@ def _four_keys_rows(
             observed_until=ibis.literal(as_of, "timestamp(6)"),
             incident_attribution=incidents_by or app.settings.delivery.incident_attribution,
             incident_windows=windows,
+            release_scope=app.settings.delivery.release_scope,
         )
         exprs.append(expr.mutate(grain=ibis.literal(label, "string")))
     query = exprs[0] if len(exprs) == 1 else ibis.union(*exprs, distinct=False)
