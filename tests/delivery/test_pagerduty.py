@@ -257,7 +257,8 @@ def test_the_cli_ingests_pagerduty_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["--home", str(home), "ingest", "pagerduty", str(path), "--format", "json"]
     )
-    assert result.exit_code == 1, result.output  # Checkout API is not in the empty catalog
+    # Checkout API is not in the empty catalog: a warning, the rows landed
+    assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["results"][0]["rows_read"] == 4
 

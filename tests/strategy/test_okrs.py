@@ -243,7 +243,9 @@ def test_cli_okr_json_checkin_and_metrics(tmp_path: Path) -> None:
     home = str(tmp_path / "home")
     runner = CliRunner()
     path = write(tmp_path / "o.yaml", objective("obj", ADOPTION))
-    assert runner.invoke(cli, ["--home", home, "ingest", "okrs-yaml", str(path)]).exit_code == 1
+    landed = runner.invoke(cli, ["--home", home, "ingest", "okrs-yaml", str(path)])
+    assert landed.exit_code == 0, landed.output  # warnings only: the objective landed
+    assert "0 rejected" in landed.output and "warning" in landed.output
     result = runner.invoke(
         cli,
         [
