@@ -8,6 +8,8 @@ from typing import Any
 
 import ibis
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadline.context import App
 from leadline.delivery.rework import incident_rework
@@ -18,6 +20,8 @@ from leadline.semantic.evaluation import Evaluation
 from tests.delivery.support_metrics import (
     DEPLOYMENTS_HEADER,
     INCIDENTS_HEADER,
+    PROD,
+    datasets,
     dep,
     inc,
     ingest,
@@ -142,3 +146,40 @@ def test_the_registered_metric_reads_the_lake(app: App, tmp_path: Path) -> None:
         "dora.incident_rework_rate", "service", [Window.parse("2025-01-01", "2025-02-01")]
     )
     assert before == {}
+
+
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(data=datasets(st))
+def test_incident_rework_is_bounded_and_grows_with_the_window(data: Any) -> None:
+    """For random facts: 0 <= incident rework <= deployments; a longer incident window never
+    finds fewer; without incidents there is none."""
+    deployments, _, incidents, mapping, since, until, options = data
+    con = duckdb_backend()
+
+    tables = memtables(deployments, [], incidents)
+    no_incidents = memtables([], [], [])[2]
+    observed = options["observed_until"]
+    cases = [("0.5", 0.5, True), ("24", 24.0, True), ("ever", 1e6, True), ("none", 1e6, False)]
+    exprs = [
+        incident_rework(
+            tables[0],
+            tables[2] if with_incidents else no_incidents,
+            services_table(mapping),
+            since=ibis.literal(since, "timestamp(6)"),
+            until=ibis.literal(until, "timestamp(6)"),
+            production_environments=PROD,
+            incident_window_hours=hours,
+            observed_until=None if observed is None else ibis.literal(observed, "timestamp(6)"),
+            unmapped_key=options["unmapped_key"],
+        ).mutate(case=ibis.literal(name))
+        for name, hours, with_incidents in cases
+    ]
+    found: dict[str, dict[str, tuple[int, int]]] = {name: {} for name, _, _ in cases}
+    for r in con.to_pyarrow(ibis.union(*exprs, distinct=False)).to_pylist():
+        found[r["case"]][r["key"]] = (r["deployments"], r["incident_rework_deployments"])
+    short, day, ever = found["0.5"], found["24"], found["ever"]
+    assert set(short) == set(day) == set(ever)
+    for key, (total, rework_ever) in ever.items():
+        assert 0 <= short[key][1] <= day[key][1] <= rework_ever <= total
+        assert short[key][0] == day[key][0] == total
+    assert all(rework == 0 for _, rework in found["none"].values())
