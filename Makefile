@@ -33,8 +33,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Two workers (the CI machine's cores); a module stays on one worker and the Spark tests share
+# one (tests/conftest.py), so servers, demo copies and the JVM start once each.
+TEST_WORKERS ?= 2
 test: $(STAMP) $(FOCUS_STAMP) system-deps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

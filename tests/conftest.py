@@ -101,23 +101,45 @@ def spark_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(autouse=True)
 def _time_spark_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each Spark test's time (and the session's start-up) rides on its report, so the
+    summary adds them up in the process that prints it, with or without xdist workers."""
     if request.node.get_closest_marker("spark") is None:
         yield
         return
+    from leadline.lake.engines import spark_startup_seconds
+
     started = time.perf_counter()
     yield
-    _spark_timing["tests"] += time.perf_counter() - started
-    _spark_timing["count"] += 1
+    request.node.user_properties.append(("spark_seconds", time.perf_counter() - started))
+    request.node.user_properties.append(("spark_startup", spark_startup_seconds() or 0.0))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (``make test`` runs two workers, ``--dist loadgroup``): a module's tests
+    stay on one worker, so its module fixtures (servers, demo copies) start once, and every
+    Spark test goes to the same worker, so one JVM starts for the run."""
+    for item in items:
+        group = "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "teardown":  # the timing fixture's teardown adds the properties
+        return
+    for name, value in report.user_properties:
+        if name == "spark_seconds":
+            _spark_timing["tests"] += float(value)
+            _spark_timing["count"] += 1
+        elif name == "spark_startup":
+            _spark_timing["startup"] = max(_spark_timing.get("startup", 0.0), float(value))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from leadline.lake.engines import spark_startup_seconds
-
-    startup = spark_startup_seconds()
-    if startup is None and not _spark_timing["count"]:
+    if not _spark_timing["count"]:
         return
     terminalreporter.write_sep("-", "Spark engine")
     terminalreporter.write_line(
-        f"Spark session start-up: {startup or 0:.1f} s; {int(_spark_timing['count'])} "
-        f"Spark tests took {_spark_timing['tests']:.1f} s (budget: 180 s)"
+        f"Spark session start-up: {_spark_timing.get('startup', 0.0):.1f} s; "
+        f"{int(_spark_timing['count'])} Spark tests took {_spark_timing['tests']:.1f} s "
+        "(budget: 180 s)"
     )
