@@ -154,6 +154,21 @@ def test_dora_is_the_cli_document(demo: Any) -> None:
     assert [g["key"] for g in one["groups"]] == [key]
 
 
+def test_dora_takes_the_incident_attribution_rule(demo: Any) -> None:
+    """``/api/v1/dora?incident_attribution=latest`` is ``leadline dora --incident-attribution
+    latest``'s document (DevLake's rule); an unknown rule is 422."""
+    client, app, reader = demo
+    window = Window.parse("2026-06-01", "2026-09-01")
+    at = dt.datetime(2026, 10, 1, 12)
+    query = "/api/v1/dora?by=service&since=2026-06-01&until=2026-09-01&at=2026-10-01T12:00:00Z"
+    answer = client.get(f"{query}&incident_attribution=latest", headers=reader)
+    expected = dora(app, by="service", window=window, as_of=at, incident_attribution="latest")
+    assert answer.json() == _cli_json(expected)
+    assert answer.json()["incident_attribution"] == "latest"
+    wrong = client.get(f"{query}&incident_attribution=nearest", headers=reader)
+    assert wrong.status_code == 422
+
+
 def test_dora_groups_by_every_level_the_cli_accepts(demo: Any) -> None:
     """``/api/v1/dora?by=`` takes the values of ``leadline dora --by`` (the catalog's levels
     below the organisation), business unit included, and answers the CLI's document."""
