@@ -22,12 +22,18 @@ WITH shipped AS (
       AND status = 'success'
       AND list_contains($production, lower(environment))
 ),
+merged AS (
+    SELECT * FROM read_parquet($pr_files, hive_partitioning = false)
+    WHERE merged_at IS NOT NULL AND merged_at::TIMESTAMP < $until
+),
+-- the merge commit's change, probed with the pull requests (not every change grouped)
 merge_changes AS (
-    SELECT service, commit_sha, min(committed_at::TIMESTAMP) AS c_committed,
-           max(deployment_id) AS c_deployment
-    FROM read_parquet($change_files, hive_partitioning = false)
-    WHERE commit_sha IS NOT NULL
-    GROUP BY service, commit_sha
+    SELECT p.service, p.pr_id, min(c.committed_at::TIMESTAMP) AS c_committed,
+           max(c.deployment_id) AS c_deployment
+    FROM merged p
+    JOIN read_parquet($change_files, hive_partitioning = false) c
+      ON c.service = p.service AND c.commit_sha = p.merge_commit_sha
+    GROUP BY p.service, p.pr_id
 ),
 prs AS (
     SELECT p.pr_id, p.service, p.author, p.created_at::TIMESTAMP AS created_at,
@@ -36,9 +42,8 @@ prs AS (
                     CASE WHEN m.c_committed < p.created_at::TIMESTAMP THEN m.c_committed END)
                AS first_commit_at,
            m.c_deployment
-    FROM read_parquet($pr_files, hive_partitioning = false) p
-    LEFT JOIN merge_changes m ON m.service = p.service AND m.commit_sha = p.merge_commit_sha
-    WHERE p.merged_at IS NOT NULL AND p.merged_at::TIMESTAMP < $until
+    FROM merged p
+    LEFT JOIN merge_changes m ON m.service = p.service AND m.pr_id = p.pr_id
 ),
 timed AS (
     SELECT *, least(coalesce(first_commit_at, created_at), created_at) AS start

@@ -108,15 +108,19 @@ def pull_request_phases(
     hours, and its size. ``shipped``: successful production deployments
     (``metrics.shipped_deployments``), known before ``until``."""
     merged = prs.filter(prs.merged_at.notnull(), prs.merged_at < until)
-    # The merge commit's change: an earlier commit time, and an explicit deployment link.
-    merge_changes = (
-        changes.filter(changes.commit_sha.notnull())
-        .group_by(c_service=_.service, c_sha=_.commit_sha)
-        .aggregate(c_committed=_.committed_at.min(), c_deployment=_.deployment_id.max())
+    # The merge commit's change: an earlier commit time, and an explicit deployment link
+    # (joined first, then grouped: the changes are probed against the pull requests, not all
+    # grouped by commit).
+    keys = merged.select(k_service=merged.service, k_pr=merged.pr_id, k_sha=merged.merge_commit_sha)
+    matched = keys.inner_join(
+        changes, [keys.k_service == changes.service, keys.k_sha == changes.commit_sha]
+    )
+    merge_changes = matched.group_by(c_service=_.k_service, c_pr=_.k_pr).aggregate(
+        c_committed=_.committed_at.min(), c_deployment=_.deployment_id.max()
     )
     with_change = merged.left_join(
         merge_changes,
-        [merged.service == merge_changes.c_service, merged.merge_commit_sha == merge_changes.c_sha],
+        [merged.service == merge_changes.c_service, merged.pr_id == merge_changes.c_pr],
     )
     change_first = ibis.ifelse(
         with_change.c_committed < with_change.created_at,
@@ -124,32 +128,35 @@ def pull_request_phases(
         ibis.null("timestamp(6)"),
     )
     first_commit = with_change.first_commit_at.fill_null(change_first)
-    base = with_change.select(
-        "service",
-        "pr_id",
-        "author",
-        "created_at",
-        "merged_at",
-        "additions",
-        "deletions",
-        first_commit_at=first_commit,
-        start=ibis.least(first_commit.fill_null(with_change.created_at), with_change.created_at),
-        explicit_deployment=with_change.c_deployment,
+    # The DORA attribution: a change from the start, merged at the merge. Everything below
+    # reads its output (each pull request once, with its ``start``) joined to the pull requests
+    # themselves, so the changes are read once.
+    as_changes = with_change.select(
+        service=with_change.service,
+        change_id=with_change.pr_id,
+        committed_at=ibis.least(
+            first_commit.fill_null(with_change.created_at), with_change.created_at
+        ),
+        merged_at=with_change.merged_at,
+        deployment_id=with_change.c_deployment,
     )
-    # The DORA attribution: a change from the start, merged at the merge.
-    as_changes = base.select(
-        service=base.service,
-        change_id=base.pr_id,
-        committed_at=base.start,
-        merged_at=base.merged_at,
-        deployment_id=base.explicit_deployment,
+    # "commit": the carried ``start`` is the first commit (the deployment is the same in both
+    # lead-time modes).
+    shipped_at = change_attributions(as_changes, shipped, until, "commit", keep_ref=True)
+    shipped_at = shipped_at.select(
+        d_service=_.service, d_ref=_.ref, start=_.start, deployed_at=_.deployed_at
     )
-    shipped_at = change_attributions(as_changes, shipped, until, "merge", keep_ref=True)
-    shipped_at = shipped_at.select(d_service=_.service, d_ref=_.ref, deployed_at=_.deployed_at)
     first = first_reviews(merged, reviews)
     sizes = pr_sizes(files, generated_paths)
-    out = base.left_join(
-        shipped_at, [base.service == shipped_at.d_service, base.pr_id == shipped_at.d_ref]
+    out = merged.inner_join(
+        shipped_at, [merged.service == shipped_at.d_service, merged.pr_id == shipped_at.d_ref]
+    )
+    # start < opened only when a first commit before the opening is known (then it is that
+    # commit); the request's own first commit may also be after its opening.
+    out = out.mutate(
+        first_commit_at=out.first_commit_at.fill_null(
+            ibis.ifelse(out.start < out.created_at, out.start, ibis.null("timestamp(6)"))
+        )
     )
     out = out.left_join(first, [out.service == first.r_service, out.pr_id == first.r_pr_id])
     out = out.left_join(sizes, [out.service == sizes.file_service, out.pr_id == sizes.file_pr_id])
