@@ -202,3 +202,19 @@ def test_the_budget_chart_keeps_the_worst_slos_when_there_are_many(
     )
     assert sorted(shown) == [round(v, 1) for v in every[:5]]
     assert "The chart shows the 5 SLOs with the least error budget left" in html
+
+
+def test_the_change_failure_rate_tile_says_what_it_divides(viewer: TestClient) -> None:
+    """Issue 17: the Delivery page's change failure rate tile gives its numerator and
+    denominator ("N failed of M deployments"), and N / M is the rate it shows."""
+    html = viewer.get("/delivery").text
+    tile = re.search(
+        r'data-metric="dora.change_failure_rate"[^>]*data-value="([^"]*)"(.*?)</div>\s*</div>',
+        html,
+        re.S,
+    )
+    assert tile is not None
+    found = re.search(r"([\d,]+) failed of ([\d,]+) deployments", unescape(tile.group(2)))
+    assert found is not None, tile.group(2)
+    failed, deployed = (int(g.replace(",", "")) for g in found.groups())
+    assert deployed > 0 and 100 * failed / deployed == pytest.approx(float(tile.group(1)))

@@ -178,6 +178,16 @@ METRICS = (
         scale=100.0,
     ),
     _metric(
+        "dora.failed_deployments",
+        "Failed deployments",
+        "count",
+        "lower",
+        ("failed_deployments",),
+        anchor="change-failure-rate",
+        description="The change failure rate's numerator: successful production deployments "
+        "that failed (its denominator is dora.deployments).",
+    ),
+    _metric(
         "dora.time_to_restore_p50",
         "Time to restore service (median)",
         "hours",

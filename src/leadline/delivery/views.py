@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadline.catalog.grouping import Scope as MetricScope
 from leadline.context import App
 from leadline.delivery.report import dora
 from leadline.delivery.tables import dora_report
 from leadline.periods import Window
+from leadline.semantic import registry
+from leadline.semantic.evaluation import Evaluation
 from leadline.webkit import charts, tiles
 from leadline.webkit.cache import cached
 from leadline.webkit.filters import Filters, Scope, rows_where
-from leadline.webkit.viewdata import Page, Table
+from leadline.webkit.viewdata import Page, Table, Tile
 
 CHART_TEAMS = 10
 
@@ -45,6 +48,20 @@ def dora_table(data: dict[str, Any], groups: list[dict[str, Any]]) -> Table:
     return Table("dora", dora_report({**data, "groups": groups}, series=False))
 
 
+def _with_counts(tile: Tile, ev: Evaluation, scope: MetricScope, window: Window) -> None:
+    """The change failure rate's tile says what it divides: its numerator and denominator,
+    from the registry (the same computation as the rate), for the tile's scope and window."""
+    kind = scope.kind if scope.kind in registry.get("dora.failed_deployments").scopes else None
+    if kind is None or tile.raw is None:
+        return
+    failed = ev.values("dora.failed_deployments", kind, [window])[0].get(scope.name)
+    deployed = ev.values("dora.deployments", kind, [window])[0].get(scope.name)
+    if failed is None or deployed is None:
+        return
+    counts = f"{failed:,.0f} failed of {deployed:,.0f} deployments"
+    tile.window = f"{tile.window} · {counts}" if tile.window else counts
+
+
 def delivery(app: App, filters: Filters, scope: Scope) -> Page:
     page = Page("Delivery")
     data, groups = delivery_rows(app, filters, scope, "week")
@@ -58,6 +75,7 @@ def delivery(app: App, filters: Filters, scope: Scope) -> Page:
             "dora.time_to_restore_p50",
         )
     ]
+    _with_counts(page.kpis[2], ev, chosen, window)
     page.notes.append(
         f"Window {window.label()} (weekly buckets). A week the window or today cuts short is "
         "partial: a hollow triangle off the line, which joins complete weeks only."
