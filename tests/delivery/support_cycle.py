@@ -10,7 +10,7 @@ from typing import Any
 import ibis
 
 from leadline.delivery.cycle_time import cycle_time, pull_request_phases
-from leadline.delivery.metrics import shipped_deployments
+from leadline.delivery.metrics import counted_deployments, shipped_deployments
 from leadline.delivery.pr_tables import PULL_REQUEST_FILES, PULL_REQUEST_REVIEWS, PULL_REQUESTS
 from leadline.delivery.schemas import CHANGES, DEPLOYMENTS
 from tests.delivery.support_metrics import (
@@ -90,8 +90,16 @@ def phases_expr(
     deployments: Sequence[Fact] = (),
     until: dt.datetime,
     generated: Sequence[str] = GENERATED,
+    releases: bool = False,
 ) -> ibis.Table:
-    shipped = shipped_deployments(make(arrow(DEPLOYMENTS, deployments)), PROD)
+    """``pull_request_phases`` over tables of the rows; with ``releases``, deployments counted
+    once per service as ``leadline dora cycle-time`` does (``counted_deployments``)."""
+    deployed = make(arrow(DEPLOYMENTS, deployments))
+    shipped, aliases = (
+        counted_deployments(deployed, PROD)
+        if releases
+        else (shipped_deployments(deployed, PROD), None)
+    )
     return pull_request_phases(
         make(arrow(PULL_REQUESTS, prs)),
         make(arrow(PULL_REQUEST_REVIEWS, reviews)),
@@ -100,6 +108,7 @@ def phases_expr(
         shipped,
         until=ibis.literal(until, "timestamp(6)"),
         generated_paths=generated,
+        aliases=aliases,
     )
 
 

@@ -110,6 +110,22 @@ def test_the_explicit_deployment_of_the_merge_commit_wins() -> None:
     assert row["deploy_hours"] == 90.0  # 2 Mar 06:00 -> 6 Mar 00:00, not d2
 
 
+def test_a_promotion_of_an_older_commit_ships_nothing() -> None:
+    """Two production environments: X reached production on 2 March and prod on 4 March (a
+    promotion of X, which does not contain p1); Y on 5 March 12:00 ships p1 (merged 3 March),
+    as it ships p1's change for the DORA lead time."""
+    deployments = [
+        dep("x1", "api", "2026-03-02T00:00:00Z", sha="X"),
+        dep("x2", "api", "2026-03-04T00:00:00Z", sha="X", environment="prod"),
+        dep("y1", "api", "2026-03-05T12:00:00Z", sha="Y"),
+    ]
+    expr = phases_expr(
+        ibis.memtable, prs=PRS[:1], deployments=deployments, until=UNTIL, releases=True
+    )
+    [row] = duckdb_backend().to_pyarrow(expr).to_pylist()
+    assert row["deploy_hours"] == 60.0  # 3 March 00:00 -> 5 March 12:00, not x2's 48 h
+
+
 def test_percentiles_per_team_by_hand() -> None:
     phases = phases_expr(
         ibis.memtable,

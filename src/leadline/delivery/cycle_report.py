@@ -18,7 +18,7 @@ import pyarrow as pa
 from leadline.catalog.grouping import GroupBy, Grouping, unplaced_key
 from leadline.context import App
 from leadline.delivery.cycle_time import PHASES, cycle_time, pull_request_phases
-from leadline.delivery.metrics import shipped_deployments
+from leadline.delivery.metrics import counted_deployments
 from leadline.lake.engines import Lake
 from leadline.periods import Bucket, Grain, Window, buckets, instant, iso, naive_utc, utc_now
 from leadline.present.model import Column, Report, humanise
@@ -105,7 +105,9 @@ def _rows(
     }
     observed = ibis.literal(as_of, "timestamp(6)")
     deployments = tables["deployments"]
-    shipped = shipped_deployments(
+    # Releases ship changes, as for the DORA lead time (the first production environment to
+    # receive a change decides; a promotion's explicit id stands for its release).
+    shipped, aliases = counted_deployments(
         deployments.filter(deployments.finished_at < observed),
         app.settings.delivery.production_environments,
     )
@@ -117,6 +119,7 @@ def _rows(
         shipped,
         until=observed,
         generated_paths=app.settings.delivery.generated_paths,
+        aliases=aliases,
     )
     pairs = Grouping.of(app).service_pairs(by)
     services = ibis.memtable(

@@ -103,10 +103,12 @@ def pull_request_phases(
     *,
     until: ibis.Value,
     generated_paths: Sequence[str] = (),
+    aliases: ibis.Table | None = None,
 ) -> ibis.Table:
     """Each pull request merged before ``until``: its times, the four phases and the cycle in
-    hours, and its size. ``shipped``: successful production deployments
-    (``metrics.shipped_deployments``), known before ``until``."""
+    hours, and its size. ``shipped``: the successful production deployments known before
+    ``until`` that ship changes, and ``aliases`` their explicit ids, as the DORA lead time
+    takes them (``metrics.counted_deployments``: releases; or ``shipped_deployments``)."""
     merged = prs.filter(prs.merged_at.notnull(), prs.merged_at < until)
     # The merge commit's change: an earlier commit time, and an explicit deployment link
     # (joined first, then grouped: the changes are probed against the pull requests, not all
@@ -142,7 +144,9 @@ def pull_request_phases(
     )
     # "commit": the carried ``start`` is the first commit (the deployment is the same in both
     # lead-time modes).
-    shipped_at = change_attributions(as_changes, shipped, until, "commit", keep_ref=True)
+    shipped_at = change_attributions(
+        as_changes, shipped, until, "commit", keep_ref=True, aliases=aliases
+    )
     shipped_at = shipped_at.select(
         d_service=_.service, d_ref=_.ref, start=_.start, deployed_at=_.deployed_at
     )
