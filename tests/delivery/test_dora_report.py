@@ -608,3 +608,37 @@ def test_cli_json_on_spark(tmp_path: Path, spark_settings: Settings) -> None:
     duck.pop("as_of"), spark.pop("as_of")  # now, a moment apart
     assert_matches(spark, duck)
     assert_matches(spark["groups"][0], API_TOTAL)
+
+
+def test_dora_counts_releases_by_the_release_scope_setting(app: App, tmp_path: Path) -> None:
+    """The regions case of test_metrics.py through the CSV sources and ``dora()``: 4
+    deployments with ``[delivery] release_scope = "service"`` (promotions left out), 7 with
+    "environment"; the document says which; lead time p50 24 h either way."""
+    rows = [
+        "e1,api,prod-eu,success,2026-03-02T10:00:00Z,A,",
+        "u1,api,prod-us,success,2026-03-02T12:00:00Z,A,",
+        "e2,api,prod-eu,success,2026-03-04T10:00:00Z,B,",
+        "e3,api,prod-eu,success,2026-03-06T10:00:00Z,C,",
+        "u2,api,prod-us,success,2026-03-06T12:00:00Z,B,",
+        "u3,api,prod-us,success,2026-03-07T12:00:00Z,C,",
+        "e4,api,PROD-EU,success,2026-03-08T10:00:00Z,B,",
+    ]
+    changes = [
+        "c1,api,,2026-03-01T10:00:00Z,2026-03-02T09:00:00Z,",
+        "c2,api,,2026-03-06T11:00:00Z,,",
+        "c3,api,,2026-03-03T10:00:00Z,,u2",
+    ]
+    for source, path in (
+        ("deployments-csv", write_csv(tmp_path / "d.csv", DEPLOYMENTS_HEADER, rows)),
+        ("changes-csv", write_csv(tmp_path / "c.csv", CHANGES_HEADER, changes)),
+    ):
+        assert ingest(app, source, path).totals()["rows_rejected"] == 0
+    app.settings.delivery.production_environments = ["prod-eu", "prod-us", "canary"]
+    window = Window(t("2026-03-02T00:00:00Z"), t("2026-03-16T00:00:00Z"))
+    found = {}
+    for scope in ("service", "environment"):
+        app.settings.delivery.release_scope = scope  # type: ignore[assignment]
+        document = dora(app, by="service", window=window, as_of=t("2026-03-16T00:00:00Z"))
+        [api] = document["groups"]
+        found[document["release_scope"]] = (api["deployments"], api["lead_time_hours"]["p50"])
+    assert found == {"service": (4, 24.0), "environment": (7, 24.0)}
