@@ -229,8 +229,9 @@ class GitHubApiParser(EventParser):
 class GitHubApiSource(EventFileSource):
     name = "github-api"
     summary = (
-        "GitHub REST API exports: JSON arrays of deployments, deployment statuses, closed "
-        "pull requests and commits, as the API returns them."
+        "GitHub REST API exports: JSON arrays of deployments, deployment statuses, pull "
+        "requests (with their commits and files attached), reviews and review comments, and "
+        "commits, as the API returns them."
     )
     parser = GitHubApiParser()
 
