@@ -249,6 +249,11 @@ def test_cycle_time_end_to_end(app: App, tmp_path: Path) -> None:
     assert group["size_lines"]["p50"] == 32.0
     assert [group[c] for c in ("unreviewed", "undeployed", "size_unfiltered")] == [0, 0, 0]
     assert doc["reference"]["elite_below"]["cycle_hours"] == 48.0
+    weekly = cycle_document(app, by="service", window=window, period="week")
+    [series] = [g["series"] for g in weekly["groups"]]
+    merged_week = [b for b in series if b["pull_requests"]]
+    assert [(b["label"], b["review_hours"]["p50"]) for b in merged_week] == [("2019-W20", 22.0)]
+    assert series[0]["partial"] and not merged_week[0]["partial"]  # May 2019 starts on a Wednesday
 
     from leadline.cli import app as cli
 
