@@ -57,8 +57,6 @@ def test_an_app_installation_deployment_and_its_status(app: App) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "pull_request/opened.with-null-body.json",  # body: null; not merged
-        "pull_request/closed.with-organization.payload.json",  # closed, merged: false
         "issues/opened.with-empty-body.payload.json",  # no incident label
         "issues/unlabeled.payload.json",
         "workflow_run/completed.with-pull-requests.payload.json",  # test.yml: no deployment
@@ -68,4 +66,22 @@ def test_shapes_that_carry_nothing_measured_are_ignored(app: App, name: str) -> 
     assert errors(ingest(app, "github", EXTRA / name)) == []
     [raw] = raw_events(app, "github")
     assert (raw.event_type, raw.status) == (name.split("/", maxsplit=1)[0], "ignored")
+    assert facts(app, "changes") == facts(app, "incidents") == facts(app, "deployments") == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pull_request/opened.with-null-body.json",  # body: null; not merged
+        "pull_request/closed.with-organization.payload.json",  # closed, merged: false
+    ],
+)
+def test_unmerged_pull_requests_land_as_pull_requests_not_changes(app: App, name: str) -> None:
+    """For cycle time every pull request into the default branch lands (docs/delivery.md,
+    "Pull requests and reviews"); only a merged one is a change."""
+    assert errors(ingest(app, "github", EXTRA / name)) == []
+    [raw] = raw_events(app, "github")
+    assert (raw.event_type, raw.status) == ("pull_request", "normalised")
+    [request] = facts(app, "pull_requests")
+    assert request["merged_at"] is None and request["merge_commit_sha"] is None
     assert facts(app, "changes") == facts(app, "incidents") == facts(app, "deployments") == []

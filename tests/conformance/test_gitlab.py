@@ -47,10 +47,13 @@ def test_a_successful_deployment(app: App) -> None:
 
 
 def test_events_that_carry_nothing_measured_are_ignored(app: App) -> None:
-    """An opened merge request (not merged), an issue that is no incident (label API), a
-    pipeline and a tag push are known and ignored."""
+    """An issue that is no incident (label API), a pipeline and a tag push are known and
+    ignored; an opened merge request (not merged) lands as a pull request, not a change."""
+    assert errors(ingest(app, "gitlab", HOOKS / "merge_request.json")) == []
+    assert raw_events(app, "gitlab")[-1].status == "normalised"
+    [request] = facts(app, "pull_requests")
+    assert request["merged_at"] is None
     for name, kind in (
-        ("merge_request.json", "merge_request"),
         ("issue.json", "issue"),
         ("pipeline.json", "pipeline"),
         ("tag_push.json", "tag_push"),

@@ -84,7 +84,7 @@ def facts(app: App, table: str) -> list[dict[str, Any]]:
                 for k, v in row.items()
             }
         )
-    key = "change_id" if table == "changes" else table[:-1] + "_id"
+    key = {"changes": "change_id", "pull_requests": "pr_id"}.get(table, table[:-1] + "_id")
     return sorted(rows, key=lambda r: str(r[key]))
 
 
