@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from leadline.catalog.grouping import Scope
 from leadline.catalog.services import Subject
 from leadline.context import App
 from leadline.delivery.cycle_report import cycle_document
@@ -21,6 +22,8 @@ from leadline.delivery.github import GitHubParser
 from leadline.delivery.github_api import GitHubApiParser
 from leadline.delivery.gitlab import GitLabParser
 from leadline.periods import Window
+from leadline.semantic import registry
+from leadline.semantic.evaluation import Evaluation
 from tests.delivery.github_fixtures.support import (
     HELLO,
     catalog,
@@ -249,6 +252,13 @@ def test_cycle_time_end_to_end(app: App, tmp_path: Path) -> None:
     assert group["size_lines"]["p50"] == 32.0
     assert [group[c] for c in ("unreviewed", "undeployed", "size_unfiltered")] == [0, 0, 0]
     assert doc["reference"]["elite_below"]["cycle_hours"] == 48.0
+    ev = Evaluation(app)
+    metric = registry.get("delivery.cycle_time")  # the alias of delivery.cycle_time_p50
+    greeter = Scope("service", "greeter")
+    assert ev.value(metric.key, greeter, window) == group["cycle_hours"]["p50"]
+    assert metric.explain is not None
+    [fact] = metric.explain(ev, greeter, window, {}).rows
+    assert (fact["pr_id"], fact["review_hours"], fact["size"]) == (PR_ID, 22.0, 32)
     weekly = cycle_document(app, by="service", window=window, period="week")
     [series] = [g["series"] for g in weekly["groups"]]
     merged_week = [b for b in series if b["pull_requests"]]

@@ -8,8 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from leadline.catalog.grouping import GROUP_BY, ScopeKind
-from leadline.present.model import Kind
+import ibis
+
+from leadline.catalog.grouping import GROUP_BY, ORGANISATION, Scope, ScopeKind
+from leadline.periods import Window
+from leadline.present.model import Column, Kind, Report
 from leadline.semantic.evaluation import Evaluation
 from leadline.semantic.registry import Metric, MetricError, Values
 
@@ -32,6 +35,45 @@ def documents(ev: Evaluation, kind: ScopeKind, windows: Sequence[Any]) -> list[d
 
         out.append(ev.cached(("cycle-groups", kind, window), compute))
     return out
+
+
+EXPLAIN_COLUMNS = [
+    Column("pr_id", "Pull request", "name"),
+    Column("service", "Service", "name"),
+    Column("merged_at", "Merged", "datetime"),
+    Column("deployed_at", "Deployed", "datetime"),
+    Column("coding_hours", "Coding", "hours"),
+    Column("pickup_hours", "Pickup", "hours"),
+    Column("review_hours", "Review", "hours"),
+    Column("deploy_hours", "Deploy", "hours"),
+    Column("cycle_hours", "Cycle", "hours"),
+    Column("size", "Size", "number", digits=0, unit="lines"),
+]
+
+
+def _explain(ev: Evaluation, scope: Scope, window: Window, params: Mapping[str, str]) -> Report:
+    """The pull requests merged in the window in the scope, with their phases: the facts
+    behind every cycle-time figure (the same expression as ``leadline dora cycle-time``)."""
+    from leadline.delivery.cycle_report import phases_of
+
+    lake, phases = phases_of(ev.app, ev.engine, ev.now)
+    since, until = (ibis.literal(t, "timestamp(6)") for t in (window.since, window.until))
+    merged = phases.filter(phases.merged_at >= since, phases.merged_at < until)
+    found = lake.execute(merged.order_by(["merged_at", "pr_id"])).to_pylist()
+    key = ev.grouping.service_key
+    rows = [
+        {c.key: row[c.key] for c in EXPLAIN_COLUMNS}
+        for row in found
+        if scope.kind == ORGANISATION or key(row["service"], scope.kind) == scope.name
+    ]
+    return Report(
+        "cycle-time-facts",
+        f"Pull requests merged by {scope.name}",
+        EXPLAIN_COLUMNS,
+        rows,
+        window=window.label(),
+        notes=["An empty phase is unknown: no review, not deployed yet, or no first commit."],
+    )
 
 
 def _pick(figure: str, percentile: str) -> Callable[..., list[Values]]:
@@ -65,6 +107,7 @@ def _metric(key: str, title: str, figure: str, percentile: str, unit: Kind, *, t
         pillar="delivery",
         description=text,
         evaluate=_pick(figure, percentile),
+        explain=_explain,
         source=SOURCE,
         unit_label="lines" if unit == "number" else None,
         aliases=("delivery.cycle_time",) if key == "delivery.cycle_time_p50" else (),

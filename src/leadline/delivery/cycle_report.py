@@ -86,16 +86,9 @@ def cycle_document(
     }
 
 
-def _rows(
-    app: App,
-    by: GroupBy,
-    window: Window,
-    period: Grain | None,
-    *,
-    engine: str | None,
-    as_of: dt.datetime,
-) -> tuple[dict[str, list[dict[str, Any]]], str]:
-    """``cycle_time`` rows for the whole window and, with ``period``, per bucket (one query)."""
+def phases_of(app: App, engine: str | None, as_of: dt.datetime) -> tuple[Lake, ibis.Table]:
+    """The lake and every pull request's phases (``pull_request_phases``) with the facts
+    known at ``as_of``: the one expression the report and the metrics' explanation read."""
     lake = Lake(app.settings, app.store, engine)
     last = (as_of - dt.timedelta(microseconds=1)).strftime("%Y-%m")
     names = ("pull_requests", "pull_request_reviews", "pull_request_files", "changes")
@@ -121,6 +114,20 @@ def _rows(
         generated_paths=app.settings.delivery.generated_paths,
         aliases=aliases,
     )
+    return lake, phases
+
+
+def _rows(
+    app: App,
+    by: GroupBy,
+    window: Window,
+    period: Grain | None,
+    *,
+    engine: str | None,
+    as_of: dt.datetime,
+) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """``cycle_time`` rows for the whole window and, with ``period``, per bucket (one query)."""
+    lake, phases = phases_of(app, engine, as_of)
     pairs = Grouping.of(app).service_pairs(by)
     services = ibis.memtable(
         pa.table(
