@@ -272,3 +272,14 @@ def test_cli_exit_status_and_summary(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--home", home, "ingest", "backstage", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}, row 1, field 'apiVersion'" in " ".join(result.output.split())
+
+
+def test_a_native_document_refused_for_its_header_counts_as_read(app: App, tmp_path: Path) -> None:
+    """The summary's counts add up: a document refused whole (no apiVersion) is one read and
+    one rejected, not '0 rows read; 1 rejected'; and one row is 'row', not 'rows'."""
+    path = write(tmp_path / "native.yaml", "kind: Catalog\nteams:\n  - name: t\n")
+    result = CliRunner().invoke(
+        cli, ["ingest", "catalog-yaml", str(path)], env={"LEADLINE_HOME": str(app.settings.home)}
+    )
+    assert result.exit_code == 1
+    assert "1 file; 1 row read; 0 landed; 1 rejected; 0 warnings: exit 1" in result.output

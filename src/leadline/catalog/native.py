@@ -51,11 +51,11 @@ def parse_document(doc: YamlDocument) -> tuple[list[Record], list[Problem], int]
     """Records for one native document, the problems found, and the number of items read."""
     content = doc.content
     if not isinstance(content, dict):
-        return [], [Problem(doc.file, "a catalog document must be a mapping", doc.index)], 0
+        return [], [Problem(doc.file, "a catalog document must be a mapping", doc.index)], 1
     try:
         NativeHeader.model_validate(content)
-    except ValidationError as error:
-        return [], [_problem(doc, "", error, content)], 0
+    except ValidationError as error:  # a refused document is read, as its items would be
+        return [], [_problem(doc, "", error, content)], 1
     unknown = sorted(set(content) - set(SECTIONS) - {"apiVersion", "kind"})
     problems = [
         Problem(

@@ -105,7 +105,7 @@ class IngestReport:
         parts = [
             f"{files} {'file' if files == 1 else 'files'}"
             + (f" ({failed} failed)" if failed else ""),
-            f"{t['rows_read']:,} rows read",
+            f"{t['rows_read']:,} {'row' if t['rows_read'] == 1 else 'rows'} read",
             f"{t['rows_accepted']:,} landed",
             f"{t['rows_rejected']:,} rejected",
             f"{t['rows_warned']:,} {'warning' if t['rows_warned'] == 1 else 'warnings'}",
