@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from leadline.context import App
-from leadline.reliability import report
+from leadline.reliability import budget_time, report
 from leadline.reliability.models import Slo
 from tests.delivery.support_metrics import load_catalog
 from tests.reliability import slo_reference as ref
@@ -232,6 +232,42 @@ def test_status_of_one_slo(org: App) -> None:
     assert [r["slo"] for r in data["slos"]] == ["ledger-availability"]
 
 
+def test_budget_left_as_time(org: App) -> None:
+    """The budget left as time is remaining × (1 − objective) × the whole window:
+    api-availability 0.75 × 0.01 × 28 d = 18,144 s (5 h 2 m 24 s); ledger 0.2 × 0.01 × 28 d =
+    4,838.4 s (1 h 20 m); web-latency (calendar March, 31 days, not the 9 days elapsed)
+    −4 × 0.1 × 31 d = −1,071,360 s (12 d 9 h 36 m overspent); ghost: none."""
+    rows = {r["slo"]: r for r in report.status(org, at=AT)["slos"]}
+    api, ledger, web = rows["api-availability"], rows["ledger-availability"], rows["web-latency"]
+    assert api["budget_left_time_seconds"] == pytest.approx(18_144.0)
+    assert api["budget_left_time"] == "5 h 2 m left in the last 28 d"
+    assert ledger["budget_left_time_seconds"] == pytest.approx(4_838.4)
+    assert ledger["budget_left_time"] == "1 h 20 m left in the last 28 d"
+    assert web["budget_left_time_seconds"] == pytest.approx(-1_071_360.0)
+    assert web["budget_left_time"] == "overspent by 12 d 9 h this month"
+    assert (rows["ghost"]["budget_left_time_seconds"], rows["ghost"]["budget_left_time"]) == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (8_040.0, "2 h 14 m"),
+        (8_099.9, "2 h 14 m"),  # rounded down to the minute
+        (2_592.0, "43 m"),  # the workbook's 99.9 % over 30 days: 43.2 minutes
+        (7_200.0, "2 h"),
+        (59.0, "0 m"),
+        (86_400.0 * 3 + 3_600 * 4 + 60, "3 d 4 h"),
+        (-3_900.0, "1 h 5 m"),
+    ],
+)
+def test_budget_duration_text(seconds: float, text: str) -> None:
+    """Durations in the two largest of days, hours and minutes."""
+    assert budget_time.duration_text(seconds) == text
+
+
 def test_calendar_month_at_month_start_is_the_previous_month(app: App, tmp_path: Path) -> None:
     """At 1 March 00:00 a calendar-month SLO reports February: the samples at 1 February 00:00
     (5/10) and 28 February 23:59 (10/10) count, those at 31 January 23:59 and 1 March 00:00
@@ -255,6 +291,10 @@ def test_calendar_month_at_month_start_is_the_previous_month(app: App, tmp_path:
     assert month["coverage"] == pytest.approx(2 / (28 * 1440))
     (quarter,) = report.status(app, at=t("2026-04-01T00:00:00Z"), slo="q")["slos"]
     assert (quarter["window_start"], quarter["sli"]) == ("2026-01-01T00:00:00Z", 1.0)
+    # The budget resets at the month start: February's 28 days, half of its budget left:
+    # 0.5 × (1 − 0.5) × 28 d = 7 days.
+    assert month["budget_left_time_seconds"] == pytest.approx(7 * 86_400.0)
+    assert month["budget_left_time"] == "7 d left this month"
 
 
 def test_alert_episodes_report(org: App) -> None:

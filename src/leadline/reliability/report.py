@@ -19,6 +19,7 @@ from leadline.context import App
 from leadline.lake.engines import Lake
 from leadline.periods import Grain, Period, instant, iso, months_between
 from leadline.reliability import metrics
+from leadline.reliability.budget_time import budget_left_seconds, budget_left_text
 from leadline.reliability.durations import label, seconds
 from leadline.reliability.models import Slo
 
@@ -169,6 +170,7 @@ def _status_row(
     total = row.get("total") or 0.0
     bad = total - (row.get("good") or 0.0)
     allowed = (1 - slo.objective) * total
+    left_seconds = budget_left_seconds(remaining, slo.objective, (end - start).total_seconds())
     return {
         "slo": slo.name,
         "service": slo.service,
@@ -178,6 +180,10 @@ def _status_row(
         "budgeting": slo.budgeting,
         "sli": row.get("sli"),
         "error_budget_remaining": remaining,
+        "budget_left_time_seconds": left_seconds,
+        "budget_left_time": budget_left_text(
+            left_seconds, slo.window_kind, slo.calendar_unit, slo.window_days
+        ),
         "burn_rate_1h": row.get("burn_rate_1h"),
         "burn_rate_6h": row.get("burn_rate_6h"),
         "burn_rates": {

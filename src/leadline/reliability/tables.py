@@ -17,6 +17,8 @@ STATUS_COLUMNS = (
     Column("budgeting", "Budgeting", "label", shown=False),
     Column("sli", "SLI", "ratio", digits=3),
     Column("error_budget_remaining", "Error budget left", "ratio"),
+    Column("budget_left_time", "Budget left as time"),
+    Column("budget_left_time_seconds", "Budget left (seconds)", "number", digits=0, shown=False),
     Column("burn_rate_1h", "Burn rate 1 h", "number", digits=2),
     Column("burn_rate_6h", "Burn rate 6 h", "number", digits=2),
     Column("alert", "Alert", "label"),
@@ -33,10 +35,10 @@ STATUS_COLUMNS = (
 
 def slo_status_report(document: dict[str, Any]) -> Report:
     """One row per SLO. CSV columns: slo, service, objective, window, window_start,
-    budgeting, sli, error_budget_remaining, burn_rate_1h, burn_rate_6h, alert, policy_state,
-    policy_action, good, bad, total, allowed_bad, coverage, projected_exhaustion (objective,
-    SLI, budget left and coverage as ratios: 0.999 is 99.9 %; budget left is negative when
-    overspent)."""
+    budgeting, sli, error_budget_remaining, budget_left_time, budget_left_time_seconds,
+    burn_rate_1h, burn_rate_6h, alert, policy_state, policy_action, good, bad, total,
+    allowed_bad, coverage, projected_exhaustion (objective, SLI, budget left and coverage as
+    ratios: 0.999 is 99.9 %; budget left is negative when overspent, as is its time)."""
     rows = [{**s, **(s.get("events") or {})} for s in document["slos"]]
     return Report(
         "slos",
@@ -60,6 +62,8 @@ def budget_columns() -> list[Column]:
         "bad",
         "total",
         "error_budget_remaining",
+        "budget_left_time",
+        "budget_left_time_seconds",
         "projected_exhaustion",
         "policy_state",
         "policy_action",
