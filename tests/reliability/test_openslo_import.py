@@ -16,6 +16,7 @@ from leadline.ingest.problems import Problem
 from leadline.ingest.registry import get_source
 from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.reliability.models import Slo, SloDocument
+from leadline.reliability.specs import generate_openslo
 
 FIXTURES = Path(__file__).parent / "fixtures_specs"
 BOOKKEEPING = frozenset({"id", "batch_id", "updated_at"})
@@ -300,6 +301,56 @@ def test_each_rule_of_the_mapping(
     [problem] = found
     assert (problem.row, problem.field, problem.severity) == (1, field, "error")
     assert reason is not None and reason in problem.reason
+
+
+LATENCY_SPEC = """\
+  service: checkout
+  indicator:
+    metadata: {name: fast}
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec: {query: 'rpc_duration_seconds{job="api"}', histogram: HISTOGRAM}
+  timeWindow:
+    - {duration: 1M, isRolling: false, calendar: {startTime: "2026-01-01 00:00:00", timeZone: UTC}}
+  budgetingMethod: Occurrences
+  objectives: [{op: lt, value: 0.3, target: 0.95}]
+"""
+
+
+def test_latency_slo_on_a_native_or_classic_histogram(catalog_app: App, tmp_path: Path) -> None:
+    """A thresholdMetric's metricSource spec may say which histogram it reads: ``histogram:
+    native`` (histogram_fraction) or ``classic`` (``_bucket`` series, the default); the
+    indicator keeps it, with a calendar-month window; anything else is refused naming the
+    field; the generated OpenSLO document gives it back."""
+    docs = [
+        slo("native-latency", LATENCY_SPEC.replace("HISTOGRAM", "native")),
+        slo("classic-latency", LATENCY_SPEC.replace("HISTOGRAM", "classic")),
+        slo("odd-latency", LATENCY_SPEC.replace("HISTOGRAM", "sparse")),
+    ]
+    report = ingest(catalog_app, "openslo", write(tmp_path / "lat.yaml", "---\n".join(docs)))
+    [problem] = problems(report)
+    assert problem.field == "spec.indicator.spec.thresholdMetric.metricSource.spec.histogram"
+    assert (problem.row, problem.value) == (3, "sparse")
+    assert "classic" in problem.reason and "native" in problem.reason
+    rows = slo_rows(catalog_app)
+    assert set(rows) == {"native-latency", "classic-latency"}
+    native = rows["native-latency"]
+    assert native["indicator"] == {
+        "datasource": None,
+        "metric": 'rpc_duration_seconds{job="api"}',
+        "op": "lt",
+        "threshold": 0.3,
+        "histogram": "native",
+    }
+    assert (native["window_kind"], native["calendar_unit"]) == ("calendar", "month")
+    assert rows["classic-latency"]["indicator"]["histogram"] == "classic"
+    with catalog_app.store.session() as session:
+        stored = session.scalars(select(Slo).where(Slo.name == "native-latency")).one()
+        generated = generate_openslo(stored)
+    metric = generated["spec"]["indicator"]["spec"]["thresholdMetric"]["metricSource"]
+    assert metric["spec"] == {"query": 'rpc_duration_seconds{job="api"}', "histogram": "native"}
 
 
 def test_unknown_catalog_service_is_kept_with_a_warning(catalog_app: App, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from leadline.reliability import prometheus
 from leadline.reliability.models import SliWatermark, Slo, SloDocument
 from leadline.reliability.promql import (
     QueryShapeError,
+    bound_problem,
     histogram_queries,
     increase_query,
     indicator_queries,
@@ -283,6 +284,85 @@ def test_a_bad_query_is_rejected_and_the_other_slos_land(
     }
     assert watermarks(app) == {"checkout-availability": ORIGIN + 3600}
     assert "not pulled (see rejects): shapeless, broken" in (result.message or "")
+
+
+def test_threshold_off_the_bucket_bounds_is_refused(
+    prometheus_server: PrometheusServer, tmp_path: Path, clock: list[int]
+) -> None:
+    """A classic histogram's threshold must be a bucket bound: 0.3 s is none of the fixture's
+    (0.1, 0.25, 0.5, 1.0, +Inf), so that SLO is refused naming the value and the bounds (no
+    gaps pretending to be data), while the 0.25 s SLO on the same histogram lands: 30 of 40
+    observations per 15 s at or under 0.25 s in the first (even) hour: 600 of 800 per 5 min."""
+    app = app_with(tmp_path)
+    off = {**SLOS["checkout-latency"], "threshold": 0.3}
+    add_slos(app, "checkout-latency", off_bound=off)
+    report = pull(app, prometheus_server.url, since=iso(ORIGIN), until=iso(ORIGIN + 600))
+    (result,) = report.results
+    assert result.status == "landed" and report.exit_code == 1
+    (problem,) = result.problems
+    assert problem.item == "off_bound"
+    assert (
+        "threshold 0.3 is not a bucket boundary of the histogram; its boundaries (le) are "
+        "0.1, 0.25, 0.5, 1, +Inf" in problem.reason
+    )
+    assert samples(app) == {"checkout-latency": {ORIGIN: (600, 800), ORIGIN + 300: (600, 800)}}
+    assert set(watermarks(app)) == {"checkout-latency"}
+
+
+def test_native_histogram_queries() -> None:
+    """A native histogram (``histogram: native``): the interval's summed increase h, total =
+    histogram_count(h), the count at or under x = histogram_fraction(-Inf, x, h) × total; good
+    for lt/lte, bad for gt/gte; no ``_bucket``/``_count`` suffixes are added or removed."""
+    lte = {"metric": 'rpc_seconds{job="api"}', "op": "lte", "threshold": 0.3, "histogram": "native"}
+    h = 'sum(increase(rpc_seconds{job="api"}[60s]))'
+    assert indicator_queries(lte, 60) == {
+        "good": f"histogram_fraction(-Inf, 0.3, {h}) * histogram_count({h})",
+        "total": f"histogram_count({h})",
+    }
+    gt = {**lte, "op": "gt", "threshold": 2}
+    assert indicator_queries(gt, 60) == {
+        "bad": f"histogram_fraction(-Inf, 2, {h}) * histogram_count({h})",
+        "total": f"histogram_count({h})",
+    }
+    with pytest.raises(QueryShapeError, match="classic or native, got 'sparse'"):
+        indicator_queries({**lte, "histogram": "sparse"}, 60)
+
+
+def test_native_histogram_queries_parse_in_promtool(tmp_path: Path) -> None:
+    """Debian's promtool (Prometheus 2.42, whose PromQL has histogram_fraction and
+    histogram_count) parses the generated native-histogram queries as recording rules."""
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    if not Path(promtool).exists():
+        pytest.skip("promtool is not installed (scripts/system-deps.sh installs it)")
+    native = {"metric": "rpc_seconds", "op": "lt", "threshold": 0.25, "histogram": "native"}
+    queries = indicator_queries(native, 300)
+    assert queries is not None
+    rules = [{"record": f"leadline:test_{role}", "expr": q} for role, q in queries.items()]
+    path = tmp_path / "rules.yaml"
+    path.write_text(json.dumps({"groups": [{"name": "native", "rules": rules}]}))
+    done = subprocess.run(
+        [promtool, "check", "rules", str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS: 2 rules found" in done.stdout
+
+
+def test_bound_problem() -> None:
+    """Bounds compare as numbers (1 = 1.0); no bucket series found: no refusal (gaps)."""
+    assert bound_problem(1.0, ["0.5", "1", "+Inf"]) is None
+    assert bound_problem(0.25, ["0.250", "+Inf"]) is None
+    assert bound_problem(0.3, []) is None
+    assert bound_problem(2.0, ["1.0", "+Inf"]) == (
+        "threshold 2 is not a bucket boundary of the histogram; its boundaries (le) are 1, "
+        "+Inf: use one of them, or a native histogram"
+    )
 
 
 def test_good_above_total_is_rejected_per_sample(

@@ -133,7 +133,9 @@ def _query(metric: Metric) -> Any:
     return source  # not a query language leadline pulls from; kept as the data source spells it
 
 
-def _indicator(sli: SliSpec, objective: Objective, path: str, record: SpecRecord) -> Any:
+def _indicator(
+    sli: SliSpec, objective: Objective, path: str, record: SpecRecord, sli_path: str = "spec"
+) -> Any:
     """(sli_kind, indicator) in leadline's normalised shape, or a problem."""
     if sli.thresholdMetric is not None:
         for name in ("op", "value"):
@@ -143,12 +145,20 @@ def _indicator(sli: SliSpec, objective: Objective, path: str, record: SpecRecord
         source = sli.thresholdMetric.metricSource
         ds = source.metricSourceRef or source.dataSourceRef
         metric = _query(sli.thresholdMetric)
-        return "threshold", {
+        indicator = {
             "datasource": ds,
             "metric": metric,
             "op": objective.op,
             "threshold": objective.value,
         }
+        histogram = source.spec.get("histogram")
+        if histogram is not None:
+            if histogram not in ("classic", "native"):
+                reason = "must be classic (_bucket series) or native (a native histogram)"
+                field = f"{sli_path}.thresholdMetric.metricSource.spec.histogram"
+                return record.problem(reason, field, histogram)
+            indicator["histogram"] = histogram
+        return "threshold", indicator
     ratio = sli.ratioMetric
     assert ratio is not None
     parts = {"good": ratio.good, "bad": ratio.bad, "total": ratio.total}
@@ -282,13 +292,15 @@ def resolve(record: SpecRecord, lookup: Lookup) -> list[Problem]:
     holder_path = path if objective.has_indicator else "spec"
     if holder.indicator is not None:
         sli = holder.indicator.spec
+        sli_path = f"{holder_path}.indicator.spec"
     else:
+        sli_path = f"SLI {holder.indicatorRef!r}: spec"
         found = lookup.get("SLI", holder.indicatorRef)
         if found is None:
             reason = "refers to unknown SLI; define it (kind: SLI) in this batch or ingest it first"
             return [record.problem(reason, f"{holder_path}.indicatorRef", holder.indicatorRef)]
         sli = SliSpec.model_validate(found.get("spec"))
-    indicator = _indicator(sli, objective, path, record)
+    indicator = _indicator(sli, objective, path, record, sli_path)
     window = _window(spec, record)
     budgeting = _budgeting(spec, objective, path, record)
     if isinstance(indicator, Problem) or isinstance(window, Problem):

@@ -1,4 +1,5 @@
-"""A small client for Prometheus's HTTP API range queries (``GET /api/v1/query_range``).
+"""A small client for Prometheus's HTTP API range queries (``GET /api/v1/query_range``), and
+label values (``GET /api/v1/label/<name>/values``: a classic histogram's bucket bounds).
 
 Only what pulling SLIs needs, with the failure handling a scheduled pull must have:
 
@@ -38,6 +39,7 @@ import httpx
 
 MAX_POINTS_PER_SERIES = 11_000  # Prometheus's hard limit per series and request
 QUERY_RANGE_PATH = "/api/v1/query_range"
+LABEL_VALUES_PATH = "/api/v1/label/{label}/values"
 
 
 class PrometheusError(Exception):
@@ -154,15 +156,25 @@ class PrometheusClient:
             _add_matrix(self.base_url, query, data, result)
         return result
 
+    def label_values(self, label: str, match: str, start: int, end: int) -> list[str]:
+        """The values ``label`` takes on the series ``match`` selects in ``[start, end]``
+        (``GET /api/v1/label/<label>/values``): a histogram's bucket bounds, for instance."""
+        params = {"match[]": match, "start": start, "end": end}
+        path = LABEL_VALUES_PATH.format(label=label)
+        data = self._get_json(match, params, RangeResult(), path)
+        return [str(v) for v in data] if isinstance(data, list) else []
+
     # --- HTTP ---------------------------------------------------------------------------------
 
-    def _get_json(self, query: str, params: dict[str, Any], result: RangeResult) -> Any:
+    def _get_json(
+        self, query: str, params: dict[str, Any], result: RangeResult, path: str = QUERY_RANGE_PATH
+    ) -> Any:
         last_error = ""
         for attempt in range(1, self.attempts + 1):
             retry_after: float | None = None
             result.requests += 1
             try:
-                response = self._http.get(QUERY_RANGE_PATH, params=params)
+                response = self._http.get(path, params=params)
             except httpx.TimeoutException as error:
                 last_error = f"timed out ({type(error).__name__})"
             except httpx.TransportError as error:

@@ -64,8 +64,10 @@ from leadline.reliability.promql import (
     QueryShapeError,
     SloPlan,
     SloPull,
+    bound_problem,
     indicator_queries,
     iso,
+    parse_histogram,
     pull_slo,
 )
 from leadline.reliability.schemas import SLI_SAMPLES
@@ -207,6 +209,11 @@ class PrometheusSource(Source):
             for plan in plans:
                 client = clients.get(plan.url) or clients.setdefault(plan.url, _client(ctx, plan))
                 try:
+                    refused = _refused_threshold(client, plan)
+                    if refused:
+                        problems.append(_slo_problem(name, plan.slo, refused))
+                        records.failed.append(plan.slo)
+                        continue
                     pull, rejected = pull_slo(client, plan, name)
                 except PrometheusQueryError as error:
                     problems.append(_slo_problem(name, plan.slo, f"query rejected: {error}"))
@@ -293,7 +300,11 @@ class PrometheusSource(Source):
             else:
                 start = until - lookback * 86400
             start -= start % step
-            plans.append(SloPlan(slo.name, url.rstrip("/"), queries, start, until, step))
+            plans.append(
+                SloPlan(
+                    slo.name, url.rstrip("/"), queries, start, until, step, _bucket_check(indicator)
+                )
+            )
         return plans, problems
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
@@ -371,6 +382,26 @@ def _client(ctx: Context, plan: SloPlan) -> PrometheusClient:
         timeout=reliability.http_timeout_seconds,
         backoff=reliability.http_backoff_seconds,
     )
+
+
+def _bucket_check(indicator: dict[str, Any]) -> tuple[str, float] | None:
+    """(bucket selector, threshold) of a classic histogram threshold indicator, else None."""
+    if not (indicator.get("metric") and indicator.get("threshold") is not None):
+        return None
+    histogram = parse_histogram(indicator)  # its shape was checked by indicator_queries
+    if histogram.kind != "classic":
+        return None
+    return histogram.bucket_selector, histogram.threshold
+
+
+def _refused_threshold(client: PrometheusClient, plan: SloPlan) -> str | None:
+    """Why the plan's classic histogram threshold is refused (not a bucket bound of the series
+    in the pulled range), or None."""
+    if plan.bucket_check is None:
+        return None
+    selector, threshold = plan.bucket_check
+    bounds = client.label_values("le", selector, plan.start, plan.until)
+    return bound_problem(threshold, bounds)
 
 
 def _slo_problem(file: str, slo: str, reason: str, indicator: Any = None) -> Problem:

@@ -19,7 +19,13 @@ holds exactly the events of that window). Per indicator (Slo.indicator):
   ``sum(increase(m_bucket{labels,le=~`x`}[<step>s]))`` (``le`` matched numerically as
   ``1``/``1.0``, ``0.25``/``0.250``), good = bucket for ``lt``/``lte`` (buckets are ``<=``:
   ``lt`` counts observations equal to x as good), good = total - bucket for ``gt``/``gte``.
-  x must be a bucket bound.
+  x must be a bucket bound: before pulling, the ``le`` values of the bucket series are asked
+  for and a threshold that is none of them is refused naming it and the bounds.
+- threshold on a **native histogram** (``"histogram": "native"``; ``m`` the histogram's name):
+  with ``h = sum(increase(m{labels}[<step>s]))``, total = ``histogram_count(h)`` and the count
+  at or under x = ``histogram_fraction(-Inf, x, h) * histogram_count(h)`` (good for
+  ``lt``/``lte``, bad for ``gt``/``gte``). Exact when x is a bucket boundary of the
+  histogram's schema; otherwise Prometheus interpolates within the bucket holding x.
 
 Prometheus extrapolates ``increase`` to the window's edges; when samples sit on the window's
 edges (scrape interval dividing ``step``, aligned times) the result is the exact counter delta,
@@ -85,32 +91,102 @@ def le_pattern(threshold: float) -> str:
     return re.escape(repr(threshold)) + "0*"
 
 
-def histogram_queries(indicator: dict[str, Any], step: int) -> dict[str, str]:
-    """good (or bad) and total queries of a threshold indicator on a histogram."""
+HISTOGRAM_KINDS = ("classic", "native")
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """A threshold indicator on a histogram: base name, label matchers (``le`` dropped),
+    threshold, comparison and kind (classic ``_bucket`` series or a native histogram)."""
+
+    base: str
+    matchers: tuple[str, ...]
+    threshold: float
+    op: str
+    kind: str
+
+    @property
+    def labels(self) -> str:
+        return ",".join(self.matchers)
+
+    @property
+    def bucket_selector(self) -> str:
+        """The classic histogram's bucket series (all bounds)."""
+        return f"{self.base}_bucket{{{self.labels}}}"
+
+
+def parse_histogram(indicator: dict[str, Any]) -> Histogram:
+    """The histogram of a threshold indicator; QueryShapeError naming the field otherwise."""
     metric = str(indicator.get("metric") or "")
     found = _SELECTOR.match(metric)
     if not found or not found.group("name"):
         raise QueryShapeError(f"indicator.metric is not a histogram selector: {metric!r}")
-    base = re.sub(r"_(bucket|count|sum)$", "", found.group("name"))
-    matchers = [
+    kind = str(indicator.get("histogram") or "classic").lower()
+    if kind not in HISTOGRAM_KINDS:
+        raise QueryShapeError(f"indicator.histogram must be classic or native, got {kind!r}")
+    name = found.group("name")
+    base = re.sub(r"_(bucket|count|sum)$", "", name) if kind == "classic" else name
+    matchers = tuple(
         m.group(0).strip()
         for m in _MATCHER_RE.finditer(found.group("matchers") or "")
         if m.group("label") != "le"
-    ]
+    )
     try:
         threshold = float(indicator["threshold"])
     except (KeyError, TypeError, ValueError):
         raise QueryShapeError(
             f"indicator.threshold is not a number: {indicator.get('threshold')!r}"
         ) from None
+    if math.isnan(threshold):
+        raise QueryShapeError("indicator.threshold is not a number: nan")
     op = str(indicator.get("op") or "lte").lower()
     if op not in ("lt", "lte", "gt", "gte"):
         raise QueryShapeError(f"indicator.op must be lt, lte, gt or gte, got {op!r}")
-    labels = ",".join(matchers)
-    bucket_labels = ",".join([*matchers, f"le=~`{le_pattern(threshold)}`"])
-    bucket = f"sum(increase({base}_bucket{{{bucket_labels}}}[{step}s]))"
-    total = f"sum(increase({base}_count{{{labels}}}[{step}s]))"
-    return {"good" if op in ("lt", "lte") else "bad": bucket, "total": total}
+    return Histogram(base, matchers, threshold, op, kind)
+
+
+def _number(value: float) -> str:
+    """A PromQL number literal (``0.25``, ``1``, ``Inf``)."""
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    return str(int(value)) if value == int(value) and abs(value) < 1e15 else repr(value)
+
+
+def histogram_queries(indicator: dict[str, Any], step: int) -> dict[str, str]:
+    """good (or bad) and total queries of a threshold indicator on a histogram: classic
+    (``_bucket{le=x}`` against ``_count``) or native (``histogram_fraction(-Inf, x, h)`` ×
+    ``histogram_count(h)`` against ``histogram_count(h)``, ``h`` the interval's summed
+    increase)."""
+    h = parse_histogram(indicator)
+    role = "good" if h.op in ("lt", "lte") else "bad"
+    if h.kind == "native":
+        summed = f"sum(increase({h.base}{{{h.labels}}}[{step}s]))"
+        total = f"histogram_count({summed})"
+        below = f"histogram_fraction(-Inf, {_number(h.threshold)}, {summed}) * {total}"
+        return {role: below, "total": total}
+    bucket_labels = ",".join([*h.matchers, f"le=~`{le_pattern(h.threshold)}`"])
+    bucket = f"sum(increase({h.base}_bucket{{{bucket_labels}}}[{step}s]))"
+    total = f"sum(increase({h.base}_count{{{h.labels}}}[{step}s]))"
+    return {role: bucket, "total": total}
+
+
+def bound_problem(threshold: float, bounds: list[str]) -> str | None:
+    """Why ``threshold`` cannot be a classic histogram's cut: it is not one of its bucket
+    bounds (the ``le`` values found); None when it is, or when no bucket series were found
+    (then the pull reports gaps). Bounds compare as numbers (``1`` = ``1.0``)."""
+    numbers: list[float] = []
+    for text in bounds:
+        try:
+            numbers.append(float(text))
+        except ValueError:
+            continue  # not a bound Prometheus clients write; ignored
+    if not numbers or threshold in numbers:
+        return None
+    shown = ", ".join(_number(b).replace("Inf", "+Inf") for b in sorted(set(numbers)))
+    return (
+        f"threshold {_number(threshold)} is not a bucket boundary of the histogram; its "
+        f"boundaries (le) are {shown}: use one of them, or a native histogram"
+    )
 
 
 def indicator_queries(indicator: dict[str, Any], step: int) -> dict[str, str] | None:
@@ -146,6 +222,9 @@ class SloPlan:
     start: int
     until: int
     step: int
+    # A classic histogram's (bucket series selector, threshold): the bound checked before
+    # pulling (see bound_problem).
+    bucket_check: tuple[str, float] | None = None
 
     @property
     def intervals(self) -> int:

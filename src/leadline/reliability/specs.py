@@ -313,7 +313,10 @@ def _sli_spec(slo: Slo) -> dict[str, Any]:
     ind = slo.indicator or {}
     ds = ind.get("datasource")
     if slo.sli_kind == "threshold":
-        return {"thresholdMetric": _metric(ds, ind.get("metric"))}
+        query = ind.get("metric")
+        if ind.get("histogram") and isinstance(query, str):
+            query = {"query": query, "histogram": ind["histogram"]}
+        return {"thresholdMetric": _metric(ds, query)}
     for key, raw_type in (("error_ratio", "failure"), ("good_ratio", "success")):
         if key in ind:
             return {"ratioMetric": {"rawType": raw_type, "raw": _metric(ds, ind[key])}}
