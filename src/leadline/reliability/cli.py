@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +11,7 @@ from leadline.context import App
 from leadline.output import OutputFormat, console, emit, err_console, show, to_json
 from leadline.periods import PeriodError
 from leadline.reliability import report
+from leadline.reliability.export_cli import export_app
 from leadline.reliability.tables import budget_columns, slo_status_report
 
 slo_app = typer.Typer(
@@ -135,22 +135,4 @@ def kpi_command(
         console.print("[dim]no SLO data yet[/dim]")
 
 
-@slo_app.command("export")
-def export_command(
-    ctx: typer.Context,
-    *,
-    out: Annotated[
-        Path | None, typer.Option(help="File to write; default: standard output.")
-    ] = None,
-) -> None:
-    """SLO specifications as OpenSLO v1 documents (as imported, or generated)."""
-    from leadline.reliability.openslo import export_openslo
-
-    app: App = ctx.obj
-    with app.store.session() as session:
-        text = export_openslo(session)
-    if out is None:
-        print(text, end="")
-    else:
-        out.write_text(text, encoding="utf-8")
-        console.print(f"wrote {out}")
+slo_app.add_typer(export_app, name="export")
