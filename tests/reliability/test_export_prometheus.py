@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
 from leadline.cli import app as cli
-from leadline.context import App
-from leadline.demo.reliability import DemoSlo, openslo_documents
-from leadline.ingest.files import dump_yaml
-from tests.conftest import make_settings
-from tests.delivery.support_metrics import ingest, load_catalog
-from tests.reliability.support_slo import add_slo
+from tests.reliability.support_export import home
+
+__all__ = ["home"]  # the fixture
 
 runner = CliRunner()
 IDS = 'sloth_id="api-availability", sloth_service="api", sloth_slo="availability"'
@@ -39,25 +34,6 @@ def promtool() -> str:
         "as make test does"
     )
     return found
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    """The demo's availability and latency SLO shapes on service api (OpenSLO, as the demo
-    writes them) and an SLO fed by sli-csv only (no query: skipped)."""
-    home = tmp_path / "home"
-    app = App(make_settings(home))
-    load_catalog(app, tmp_path)
-    slos = [
-        DemoSlo("api-availability", "api", "availability", 0.999),
-        DemoSlo("api-latency", "api", "latency", 0.99),
-    ]
-    specs = tmp_path / "slos.yaml"
-    specs.write_text(dump_yaml(openslo_documents(slos)), encoding="utf-8")
-    assert ingest(app, "openslo", specs).exit_code == 0
-    add_slo(app, "web-csv", "web", 0.99)
-    app.close()
-    yield home
 
 
 def export(home: Path, *args: str) -> tuple[str, str]:
