@@ -254,6 +254,12 @@ class ReliabilitySettings(BaseModel):
         default=30, description="How far back the first pull of an SLO's samples reaches."
     )
     http_timeout_seconds: float = Field(default=30.0, description="Per request.")
+    gate_override_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long an override of the deploy gate (leadline slo gate) lasts.",
+    )
 
 
 class RiskBand(BaseModel):

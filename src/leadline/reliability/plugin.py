@@ -30,9 +30,9 @@ def leadline_fact_tables() -> Iterable[Any]:
 @hookimpl
 def leadline_store_models() -> Iterable[Any]:
     """Modules declaring the pillar's store models."""
-    from leadline.reliability import agreement_models, models
+    from leadline.reliability import agreement_models, gate_models, models
 
-    return [models, agreement_models]
+    return [models, agreement_models, gate_models]
 
 
 @hookimpl
