@@ -51,8 +51,9 @@ def leadline_cli(app: typer.Typer) -> None:
 def leadline_api_routers() -> Iterable[Any]:
     """The pillar's REST API routes."""
     from leadline.reliability.api import router
+    from leadline.reliability.gate_api import router as gate_router
 
-    return [router]
+    return [router, gate_router]
 
 
 @hookimpl

@@ -8,6 +8,8 @@ from typing import Any
 from leadline.context import App
 from leadline.periods import Period, PeriodAsOf
 from leadline.reliability.agreement_tables import sla_status_report, xla_status_report
+from leadline.reliability.gate import recent
+from leadline.reliability.gate_tables import DECISION_STATES, decisions_report
 from leadline.reliability.report import status as slo_status
 from leadline.reliability.sla_report import sla_status
 from leadline.reliability.tables import slo_status_report
@@ -64,6 +66,11 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
         )
     )
     page.tables.append(slo_table(data, slos))
+    decisions = recent(app, services=scope.services)
+    if decisions:  # the deploy gate's latest decisions and overrides (leadline slo gate)
+        page.tables.append(
+            Table("gate", decisions_report(decisions), rag={"decision": DECISION_STATES})
+        )
     agreements = agreement_tables(app, scope)
     if not agreements:
         page.notes.append(
