@@ -66,6 +66,7 @@ def test_import_export_import_round_trips(tmp_path: Path) -> None:
     exported = tmp_path / "export.yaml"
     invoke(first, "export", "openslo", "--out", str(exported))
     docs = documents(exported.read_text("utf-8"))
+    assert invoke(first, "export") == exported.read_text("utf-8")  # plain `slo export` too
     kinds = [d["kind"] for d in docs]
     # definitions before uses; a Service per SLO service (checkout's as imported, the others
     # from the catalog); Sloth's two SLOs generated

@@ -11,10 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from leadline.cli import app as cli
+from leadline.context import App
+from leadline.reliability.export_prometheus import export_rules
+from leadline.reliability.models import Slo
+from tests.conftest import make_settings
 from tests.reliability.support_export import home
+from tests.reliability.support_slo import add_slo
 
 __all__ = ["home"]  # the fixture
 
@@ -200,3 +206,44 @@ def test_promtool_checks_and_unit_tests(home: Path, tmp_path: Path) -> None:
 
 def _labels(labels: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in labels.items()) + "}"
+
+
+def test_configured_rules_and_calendar_window(home: Path) -> None:
+    """The export uses [reliability] burn_rate_rules (here one page rule, 10x over 2h and
+    10m): windows 10m and 2h, the 5m ratio the meta rules need, no ticket alert; an SLO's own
+    rules win; a calendar month's period rules use 30 rolling days, with a note."""
+    rules = [{"severity": "page", "long_window": "120m", "short_window": "10m", "factor": 10}]
+    app = App(make_settings(home, reliability={"burn_rate_rules": rules}))
+    try:
+        add_slo(app, "cal", "web", 0.99, window_kind="calendar", calendar_unit="month")
+        add_slo(
+            app,
+            "own",
+            "web",
+            0.95,
+            alerting=[
+                {"severity": "ticket", "long_window": "1d", "short_window": "1h", "factor": 2}
+            ],
+        )
+        with app.store.session() as session:
+            for name in ("cal", "own"):
+                slo = session.scalars(select(Slo).where(Slo.name == name)).one()
+                slo.indicator = {"bad": "errors_total", "total": "requests_total"}
+        export = export_rules(app, ["api-availability", "cal", "own"])
+    finally:
+        app.close()
+    groups = {g["name"]: g["rules"] for g in export.groups}
+    sli = groups["sloth-slo-sli-recordings-api-availability"]
+    assert [r["labels"]["sloth_window"] for r in sli] == ["5m", "10m", "2h", "28d"]
+    (page,) = groups["sloth-slo-alerts-api-availability"]
+    assert page["labels"] == {"sloth_severity": "page"}
+    assert "ratio_rate10m" in page["expr"] and "ratio_rate2h" in page["expr"]
+    assert "(10 * 0.001)" in page["expr"]
+    (ticket,) = groups["sloth-slo-alerts-own"]
+    assert ticket["labels"] == {"sloth_severity": "ticket"}
+    assert "(2 * 0.05)" in ticket["expr"]
+    own = groups["sloth-slo-sli-recordings-own"]
+    assert own[1]["expr"] == "(sum(rate(errors_total[1h])))\n/\n(sum(rate(requests_total[1h])))\n"
+    cal = groups["sloth-slo-sli-recordings-cal"]
+    assert cal[-1]["record"] == "slo:sli_error:ratio_rate30d"
+    assert export.notes == ["cal: calendar month window; its period rules use a rolling 30d window"]
