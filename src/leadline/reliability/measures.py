@@ -70,13 +70,18 @@ def slos_met(
 
 
 def status_at(ev: Evaluation, at: dt.datetime) -> list[dict[str, Any]]:
-    """``leadline slo status`` at ``at`` (cut at the as-of instant), once per evaluation."""
+    """``leadline slo status`` at ``at`` (cut at the as-of instant), once per evaluation;
+    SLOs only (composite SLOs summarise SLOs already counted)."""
     from leadline.reliability.report import status
 
     moment = min(at, ev.now)
     rows: list[dict[str, Any]] = ev.cached(
         ("slo-status", moment),
-        lambda: status(ev.app, at=moment, engine=ev.engine)["slos"],
+        lambda: [
+            s
+            for s in status(ev.app, at=moment, engine=ev.engine)["slos"]
+            if s["budgeting"] != "composite"
+        ],
     )
     return rows
 

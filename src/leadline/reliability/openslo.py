@@ -25,7 +25,7 @@ from leadline.catalog.records import storable_problems
 from leadline.ingest.files import YamlDocument, dump_yaml
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
-from leadline.reliability import specs
+from leadline.reliability import composite, specs
 from leadline.reliability.models import Slo, SloDocument
 from leadline.reliability.openslo_models import (
     SPEC_MODELS,
@@ -91,6 +91,8 @@ def _parse_document(
     base = SpecRecord(Slo, None, {}, doc.file, doc.index, prefix, prefix[:-1] or None, content)
     if not isinstance(content, dict):
         return [], [base.problem("a document must be a mapping (apiVersion, kind, metadata, spec)")]
+    if content.get("apiVersion") == composite.API_VERSION:  # leadline's own CompositeSLO
+        return composite.parse_document(content, base)
     if content.get("apiVersion") != API_VERSION:
         got = content.get("apiVersion")
         return [], [base.problem(f"apiVersion must be {API_VERSION!r}", "apiVersion", got)]

@@ -20,6 +20,7 @@ from leadline.lake.engines import Lake
 from leadline.periods import Grain, Period, instant, iso, months_between
 from leadline.reliability import metrics
 from leadline.reliability.budget_time import budget_left_seconds, budget_left_text
+from leadline.reliability.composite_report import composite_rows, load_composites
 from leadline.reliability.durations import label, seconds
 from leadline.reliability.models import Slo
 
@@ -129,15 +130,22 @@ def status(
 ) -> dict[str, Any]:
     """Every SLO's state at ``at``: SLI, budget, burn rates, alert and policy."""
     at = at or now()
-    slos = load_slos(app, slo)
+    composites = load_composites(app)
+    if slo is not None and slo in composites:  # a composite: it and its components
+        composites = {slo: composites[slo]}
+        members = {c.slo for c in composites[slo][0].components}
+        slos = [s for s in load_slos(app) if s.name in members]
+    else:
+        composites = composites if slo is None else {}
+        slos = load_slos(app, slo)
     rules = {s.name: rules_for(app, s) for s in slos}
     windows = dict(metrics.STATUS_WINDOWS)
     for rule in (r for rs in rules.values() for r in rs):
         windows.setdefault(rule.long_window, seconds(rule.long_window))
         windows.setdefault(rule.short_window, seconds(rule.short_window))
     rows: dict[str, dict[str, Any]] = {}
+    lake = Lake(app.settings, app.store, engine)
     if slos:
-        lake = Lake(app.settings, app.store, engine)
         expr = metrics.slo_status(
             metrics.finite_samples(
                 lake.table("sli_samples", _sample_months(slos, at, max(windows.values())))
@@ -148,7 +156,20 @@ def status(
         )
         rows = {r["slo"]: r for r in lake.execute(expr).to_pylist()}
     out = [_status_row(app, s, rows.get(s.name, {}), rules[s.name], at) for s in slos]
-    return {"at": iso(at), "slos": out}
+    at_risk = app.settings.reliability.at_risk_remaining
+    joint = composite_rows(
+        lake,
+        composites,
+        slos=slos,
+        slo_rows=out,
+        at=at,
+        bounds=window_bounds,
+        label=window_label,
+        policy=lambda remaining: policy_state(remaining, None, at_risk),
+    )
+    for row in joint:
+        row["policy_action"] = POLICY_ACTIONS[row["policy_state"]]
+    return {"at": iso(at), "slos": out + joint}
 
 
 def _sample_months(slos: list[Slo], at: dt.datetime, longest_window: int) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leadline.present import formats
 from leadline.present.model import Column, Report
 
 STATUS_COLUMNS = (
@@ -30,6 +31,7 @@ STATUS_COLUMNS = (
     Column("allowed_bad", "Bad events allowed", "number", digits=1, shown=False),
     Column("coverage", "Coverage", "ratio"),
     Column("projected_exhaustion", "Budget runs out", "datetime", shown=False),
+    Column("components", "Components"),
 )
 
 
@@ -37,9 +39,13 @@ def slo_status_report(document: dict[str, Any]) -> Report:
     """One row per SLO. CSV columns: slo, service, objective, window, window_start,
     budgeting, sli, error_budget_remaining, budget_left_time, budget_left_time_seconds,
     burn_rate_1h, burn_rate_6h, alert, policy_state, policy_action, good, bad, total,
-    allowed_bad, coverage, projected_exhaustion (objective, SLI, budget left and coverage as
-    ratios: 0.999 is 99.9 %; budget left is negative when overspent, as is its time)."""
-    rows = [{**s, **(s.get("events") or {})} for s in document["slos"]]
+    allowed_bad, coverage, projected_exhaustion, components (objective, SLI, budget left and
+    coverage as ratios: 0.999 is 99.9 %; budget left is negative when overspent, as is its
+    time; a composite SLO's row lists its components with weights and SLIs)."""
+    rows = [
+        {**s, **(s.get("events") or {}), "components": components_text(s.get("components"))}
+        for s in document["slos"]
+    ]
     return Report(
         "slos",
         "SLOs, error budgets and burn-rate alerts",
@@ -47,6 +53,25 @@ def slo_status_report(document: dict[str, Any]) -> Report:
         rows,
         window=f"at {str(document['at'])[:16].replace('T', ' ')} UTC",
     )
+
+
+def components_text(components: list[dict[str, Any]] | None) -> str | None:
+    """A composite's components in words: ``checkout-availability ×3 (SLI 99.75 %),
+    payments-latency ×1 (no data)``; None for an SLO that is not a composite."""
+    if not components:
+        return None
+    parts = []
+    for c in components:
+        sli = c.get("sli")
+        if not c.get("known"):
+            shown = "not defined"
+        elif sli is None:
+            shown = "no data"
+        else:
+            shown = f"SLI {formats.number(100 * sli, 3)} %"
+        weight = formats.number(c["weight"], 0 if float(c["weight"]).is_integer() else 2)
+        parts.append(f"{c['slo']} ×{weight} ({shown})")
+    return ", ".join(parts)
 
 
 def budget_columns() -> list[Column]:
