@@ -139,12 +139,19 @@ def test_budget_json_and_csv(home: Path) -> None:
     assert (api["bad"], api["total"]) == (10.0, 4000.0)
     assert api["projected_exhaustion"] == "2026-03-31T00:00:00Z"
     assert api["policy_action"] == "ship as usual"
+    # As time: 0.75 × 0.01 × 28 days = 18,144 s; checkout −4 × 0.1 × 28 days = −967,680 s.
+    assert api["budget_left_time_seconds"] == pytest.approx(18_144.0)
+    assert api["budget_left_time"] == "5 h 2 m left in the last 28 d"
     checkout = rows["checkout"]
+    assert checkout["budget_left_time_seconds"] == pytest.approx(-967_680.0)
+    assert checkout["budget_left_time"] == "overspent by 11 d 4 h in the last 28 d"
     assert checkout["allowed_bad"] == pytest.approx(2.0)
     assert (checkout["bad"], checkout["projected_exhaustion"]) == (10.0, None)
     assert checkout["policy_state"] == "exhausted"
     text = invoke(home, "budget", "--at", AT, "--format", "csv")
-    assert next(csv.DictReader(io.StringIO(text)))["slo"] == "api-availability"
+    first = next(csv.DictReader(io.StringIO(text)))
+    assert first["slo"] == "api-availability"
+    assert float(first["budget_left_time_seconds"]) == pytest.approx(18_144.0)
 
 
 def test_alerts_json_table_csv(home: Path) -> None:

@@ -85,6 +85,8 @@ def _budget_row(r: dict[str, Any]) -> dict[str, Any]:
         "bad": events["bad"],
         "total": events["total"],
         "error_budget_remaining": r["error_budget_remaining"],
+        "budget_left_time": r["budget_left_time"],
+        "budget_left_time_seconds": r["budget_left_time_seconds"],
         "projected_exhaustion": r["projected_exhaustion"],
         "policy_state": r["policy_state"],
         "policy_action": r["policy_action"],
