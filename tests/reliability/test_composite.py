@@ -11,6 +11,8 @@ from typing import Any
 import ibis
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadline.config import Settings
 from leadline.context import App
@@ -167,3 +169,45 @@ def test_composite_in_slo_status(app: App, tmp_path: Path) -> None:
         "ledger-availability"
     )
     assert len(report.status(app, at=AT, slo="ledger-availability")["slos"]) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    parts=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.floats(0.0, 1.0)),
+            st.floats(0.01, 100.0),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    objective=st.floats(0.5, 0.999),
+)
+def test_composite_sli_is_the_weighted_mean(
+    parts: list[tuple[float | None, float]], objective: float
+) -> None:
+    """Whatever the SLIs and weights: the composite SLI is Σ w·SLI ÷ Σ w over the components
+    with data (so it lies between their lowest and highest SLI), none without data."""
+    slis = pa.table(
+        {"slo": [f"s{i}" for i in range(len(parts))], "sli": [p[0] for p in parts]},
+        schema=pa.schema([("slo", pa.string()), ("sli", pa.float64())]),
+    )
+    spec = CompositeSpec.model_validate(
+        {
+            "service": "x",
+            "objective": objective,
+            "components": [{"slo": f"s{i}", "weight": w} for i, (_, w) in enumerate(parts)],
+        }
+    )
+    (row,) = (
+        composite_status(ibis.memtable(slis), composite_table({"j": spec})).to_pyarrow().to_pylist()
+    )
+    measured = [(s, w) for s, w in parts if s is not None]
+    if not measured:
+        assert row["sli"] is None
+        return
+    expected = sum(s * w for s, w in measured) / sum(w for _, w in measured)
+    assert row["sli"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    low, high = min(s for s, _ in measured), max(s for s, _ in measured)
+    assert low - 1e-12 <= row["sli"] <= high + 1e-12
+    assert row["weight_with_data"] == pytest.approx(sum(w for _, w in measured))
