@@ -246,3 +246,25 @@ def _os_user() -> str:
     from leadline.audit import actor_name
 
     return actor_name(None)
+
+
+def test_an_override_expires_after_the_setting(home: Path, url: str) -> None:
+    """Granted at T0 with gate_override_hours = 2: overridden at T0 + 1 h 59 m 59 s, frozen
+    again at T0 + 2 h (by the wall clock; the SLOs are still judged at AT)."""
+    import datetime as dt
+
+    from leadline.reliability.gate import cli_principal, evaluate, grant_override
+    from leadline.reliability.report import parse_instant
+
+    app = App(make_settings(home, url, reliability={"gate_override_hours": 2}))
+    try:
+        granted = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+        grant_override(app, "web", cli_principal(app, "rel"), "hotfix", now=granted)
+        at = parse_instant(AT)
+        before = evaluate(app, "web", at=at, now=granted + dt.timedelta(hours=2, seconds=-1))
+        after = evaluate(app, "web", at=at, now=granted + dt.timedelta(hours=2))
+        assert before["decision"] == "overridden"
+        assert before["override"]["until"] == "2026-12-01T11:00:00Z"
+        assert (after["decision"], after["override"]) == ("freeze", None)
+    finally:
+        app.close()
