@@ -84,7 +84,7 @@ def composite_rows(
         window = _window(members) if members else None
         remaining = row.get("error_budget_remaining")
         start = end = None
-        label_text = "mixed"
+        label_text = "mixed" if members else None  # None: no component is defined
         if window is not None:
             start, end = bounds(members[0], at)
             label_text = label(members[0])
