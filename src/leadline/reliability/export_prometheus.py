@@ -13,13 +13,14 @@ Apache-2.0; its ``pkg/common/conventions`` and ``alert_rules_v1`` plugin):
 - ``sloth-slo-alerts-<id>``: one alert per severity (page, ticket), the ``or`` of its
   multiwindow rules, each ``max(short > factor × budget) and max(long > factor × budget)``.
 
-Labels ``sloth_id`` (the leadline SLO name), ``sloth_service`` and ``sloth_slo`` (the name
-without the ``<service>-`` prefix, as Sloth's IDs are built). The rules are leadline's own
-(:func:`leadline.reliability.report.rules_for`: the SLO's, else ``[reliability]
-burn_rate_rules``). Alerts are named after Sloth's ``alerting.name`` when the SLO came from
-Sloth, else ``<SloNameInCamelCase>ErrorBudgetBurn``. Burn rates count events whatever the
-budgeting method, as leadline's own alerts do. A calendar window's period rules use a rolling
-window of its length (a month 30 days), noted in the export.
+Labels ``sloth_id`` (the leadline SLO name), ``sloth_service`` and ``sloth_slo`` (the name without
+the ``<service>-`` prefix, as Sloth's IDs are built), and a Sloth spec's ``labels``; alerts carry
+its ``alerting`` labels and annotations, so Sloth's examples give Sloth's rules. The rules are
+leadline's own (:func:`leadline.reliability.report.rules_for`: the SLO's, else ``[reliability]
+burn_rate_rules``). Alerts are named after Sloth's ``alerting.name`` when the SLO came from Sloth,
+else ``<SloNameInCamelCase>ErrorBudgetBurn``. Burn rates count events whatever the budgeting method,
+as leadline's own alerts do. A calendar window's period rules use a rolling window of its length (a
+month 30 days), noted in the export.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from leadline.reliability.report import rules_for
 CALENDAR_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 SEVERITIES = ("page", "ticket")
 CRD_API_VERSION = "monitoring.coreos.com/v1"
+SPECS = {"sloth/v1": "prometheus/v1", "openslo/v1": "openslo/v1"}  # Slo.source_format
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,41 @@ def period_days(slo: Slo) -> int:
     return slo.window_days or 28
 
 
+def _sloth_entry(slo: Slo) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the Sloth spec, the SLO's entry in it) when the SLO came from Sloth, else empty."""
+    document = slo.document or {}
+    entries = document.get("slos") if slo.source_format == "sloth/v1" else None
+    entry = entries[0] if isinstance(entries, list) and entries else None
+    return (document, entry) if isinstance(entry, dict) else ({}, {})
+
+
+def _texts(*mappings: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for mapping in mappings:
+        if isinstance(mapping, dict):
+            out.update({str(k): str(v) for k, v in mapping.items() if v is not None})
+    return out
+
+
+def spec_labels(slo: Slo) -> dict[str, str]:
+    """The Sloth spec's and SLO's ``labels``, which Sloth puts on every rule."""
+    spec, entry = _sloth_entry(slo)
+    return _texts(spec.get("labels"), entry.get("labels"))
+
+
+def alert_meta(slo: Slo, severity: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(labels, annotations) of a Sloth SLO's alert: ``alerting`` and its ``<severity>_alert``."""
+    _spec, entry = _sloth_entry(slo)
+    alerting = entry.get("alerting") or {}
+    specific = alerting.get(f"{severity}_alert") or {}
+    labels = _texts(alerting.get("labels"), specific.get("labels"))
+    return labels, _texts(alerting.get("annotations"), specific.get("annotations"))
+
+
 def alert_name(slo: Slo) -> str:
-    if slo.source_format == "sloth/v1":
-        for entry in (slo.document or {}).get("slos") or []:
-            name = ((entry or {}).get("alerting") or {}).get("name")
-            if isinstance(name, str) and name:
-                return name
+    name = (_sloth_entry(slo)[1].get("alerting") or {}).get("name")
+    if isinstance(name, str) and name:
+        return name
     words = re.split(r"[^A-Za-z0-9]+", slo.name)
     return "".join(w[:1].upper() + w[1:] for w in words if w) + "ErrorBudgetBurn"
 
@@ -105,7 +136,7 @@ def windows(rules: list[BurnRateRule]) -> list[str]:
 
 
 def sli_group(slo: Slo, documents: dict[str, dict[str, Any]], rules: list[BurnRateRule]) -> Any:
-    ids = sloth_labels(slo)
+    ids = {**spec_labels(slo), **sloth_labels(slo)}
     out = [
         {
             "record": f"slo:sli_error:ratio_rate{w}",
@@ -137,7 +168,8 @@ def sli_group(slo: Slo, documents: dict[str, dict[str, Any]], rules: list[BurnRa
 
 
 def meta_group(slo: Slo) -> dict[str, Any]:
-    ids, flt, days = sloth_labels(slo), _filter(slo), period_days(slo)
+    ids = {**spec_labels(slo), **sloth_labels(slo)}
+    flt, days = _filter(slo), period_days(slo)
     per = "/ on(sloth_id, sloth_slo, sloth_service) group_left\n"
     rules: list[dict[str, Any]] = [
         {"record": "slo:objective:ratio", "expr": f"vector({slo.objective!r})"},
@@ -162,7 +194,7 @@ def meta_group(slo: Slo) -> dict[str, Any]:
         **ids,
         "sloth_mode": "cli-gen-prom",
         "sloth_objective": f"{slo.objective * 100:.10g}",
-        "sloth_spec": slo.source_format or "leadline",
+        "sloth_spec": SPECS.get(slo.source_format or "", "leadline"),
         "sloth_version": f"leadline-{__version__}",
     }
     rules.append({"record": "sloth_slo_info", "expr": "vector(1)", "labels": info})
@@ -191,17 +223,19 @@ def alert_group(slo: Slo, rules: list[BurnRateRule]) -> dict[str, Any]:
         own = [r for r in rules if r.severity == severity]
         if not own:
             continue
+        labels, annotations = alert_meta(slo, severity)
+        defaults = {
+            "summary": "{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error "
+            "budget burn rate is over expected.",
+            "title": f"({severity}) {{{{$labels.sloth_service}}}} "
+            "{{$labels.sloth_slo}} SLO error budget burn rate is too fast.",
+        }
         alerts.append(
             {
                 "alert": alert_name(slo),
                 "expr": alert_expr(slo, own),
-                "labels": {"sloth_severity": severity},
-                "annotations": {
-                    "summary": "{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error "
-                    "budget burn rate is over expected.",
-                    "title": f"({severity}) {{{{$labels.sloth_service}}}} "
-                    "{{$labels.sloth_slo}} SLO error budget burn rate is too fast.",
-                },
+                "labels": {"sloth_severity": severity, **labels},
+                "annotations": {**defaults, **annotations},
             }
         )
     return {"name": f"sloth-slo-alerts-{slo.name}", "rules": alerts}
@@ -229,7 +263,9 @@ def export_rules(app: App, names: list[str] | None = None) -> RuleExport:
             out.skipped.append(Skipped(slo.name, str(error)))
             continue
         rules = rules_for(app, slo)
-        out.groups += [sli_group(slo, documents, rules), meta_group(slo), alert_group(slo, rules)]
+        alerts = alert_group(slo, rules)
+        out.groups += [sli_group(slo, documents, rules), meta_group(slo)]
+        out.groups += [alerts] if alerts["rules"] else []  # as Sloth: no empty group
         out.exported.append((slo, rules))
         if slo.window_kind == "calendar":
             out.notes.append(

@@ -95,6 +95,8 @@ def error_ratio(slo: Slo, documents: dict[str, dict[str, Any]], window: str) -> 
     if kind and kind.lower() not in PROMETHEUS_TYPES:
         raise NotPrometheus(f"its data source is {kind}, not Prometheus")
     ind = slo.indicator or {}
+    if slo.sli_kind not in ("ratio", "threshold"):
+        raise NotPrometheus(f"its SLI is {slo.sli_kind}, not one Prometheus ratio query")
     if slo.sli_kind == "threshold":
         if not ind.get("metric"):
             raise NotPrometheus("it has no metric query (samples come from sli-csv)")
