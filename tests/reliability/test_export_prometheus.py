@@ -5,11 +5,13 @@ promtool is installed by ``make test`` (scripts/system-deps.sh, Debian's ``prome
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -17,6 +19,7 @@ from typer.testing import CliRunner
 from leadline.cli import app as cli
 from leadline.context import App
 from leadline.reliability.export_prometheus import export_rules
+from leadline.reliability.export_promql import NotPrometheus, error_ratio
 from leadline.reliability.models import Slo
 from tests.conftest import make_settings
 from tests.reliability.support_export import home
@@ -247,3 +250,43 @@ def test_configured_rules_and_calendar_window(home: Path) -> None:
     cal = groups["sloth-slo-sli-recordings-cal"]
     assert cal[-1]["record"] == "slo:sli_error:ratio_rate30d"
     assert export.notes == ["cal: calendar month window; its period rules use a rolling 30d window"]
+
+
+def _slo(indicator: dict[str, Any], kind: str = "ratio") -> Slo:
+    return Slo(name="s", service="api", objective=0.99, sli_kind=kind, indicator=indicator)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "expected"),
+    [
+        (
+            {"bad": "errors_total", "total": "sum(rate(req_total[{{ .window }}]))"},
+            "(sum(rate(errors_total[2h])))\n/\n(sum(rate(req_total[2h])))\n",
+        ),
+        (
+            {"error_ratio": "sum(rate(e[{{.window}}])) / sum(rate(t[{{.window}}]))"},
+            "(sum(rate(e[2h])) / sum(rate(t[2h])))\n",
+        ),
+        ({"good_ratio": "avg_over_time(up[{{.window}}])"}, "1 - (avg_over_time(up[2h]))\n"),
+    ],
+)
+def test_error_ratio_shapes(indicator: dict[str, Any], expected: str) -> None:
+    assert error_ratio(_slo(indicator), {}, "2h") == expected
+
+
+@pytest.mark.parametrize(
+    ("indicator", "documents", "reason"),
+    [
+        (
+            {"datasource": "dd", "good": "a", "total": "b"},
+            {"dd": {"spec": {"type": "Datadog"}}},
+            "its data source is Datadog, not Prometheus",
+        ),
+        ({"good": {"metric": "x"}, "total": {"metric": "y"}}, {}, "not PromQL text"),
+        ({"error_ratio": "sum(rate(e[5m]))"}, {}, "has no {{.window}}"),
+        ({}, {}, "it has no queries"),
+    ],
+)
+def test_not_prometheus(indicator: dict[str, Any], documents: dict[str, Any], reason: str) -> None:
+    with pytest.raises(NotPrometheus, match=re.escape(reason)):
+        error_ratio(_slo(indicator), documents, "5m")
