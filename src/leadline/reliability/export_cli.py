@@ -28,7 +28,8 @@ export_app = typer.Typer(
     invoke_without_command=True,
 )
 Slos = Annotated[
-    list[str] | None, typer.Option("--slo", help="Only this SLO (repeat for several).")
+    list[str] | None,
+    typer.Option("--slo", metavar="<name>", help="Only this SLO (repeat for several)."),
 ]
 OutFile = Annotated[Path | None, typer.Option(help="File to write; default: standard output.")]
 
