@@ -86,12 +86,22 @@ def build(home: Path, url: str) -> None:
         app.close()
 
 
-@pytest.fixture(scope="module")
+_templates: list[Path] = []
+
+
+def template_home(factory: pytest.TempPathFactory) -> Path:
+    """The SQLite home, built once a run (this module's tests and the API's copy it: the
+    store file and the lake live in it)."""
+    if not _templates:
+        home = factory.mktemp("gate") / "home"
+        build(home, f"sqlite:///{home / 'leadline.db'}")
+        _templates.append(home)
+    return _templates[0]
+
+
+@pytest.fixture
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once; each SQLite test gets a copy (the store file and the lake live in it)."""
-    home = tmp_path_factory.mktemp("gate") / "home"
-    build(home, f"sqlite:///{home / 'leadline.db'}")
-    return home
+    return template_home(tmp_path_factory)
 
 
 @pytest.fixture
@@ -131,7 +141,6 @@ def records(home: Path, url: str) -> list[GateRecord]:
         app.close()
 
 
-@BOTH
 def test_exhausted_budget_freezes_and_is_recorded(home: Path, url: str) -> None:
     document = gate_json(home, "web", "--as", "ci-bot", code=1)
     assert (document["decision"], document["policy"], document["at"]) == ("freeze", "freeze", AT)

@@ -17,7 +17,7 @@ from leadline.audit import AuditEntry
 from leadline.context import App
 from leadline.reliability.gate_models import GateRecord
 from tests.conftest import make_settings
-from tests.reliability.test_slo_gate import AT, build, gate_json
+from tests.reliability.test_slo_gate import AT, gate_json, template_home
 from tests.web.page_tables import read_page
 from tests.web.support import csrf_of, login, token_for
 
@@ -25,19 +25,14 @@ ROUTE = "/api/v1/slo/gate"
 DECISIONS = ["Allow", "Allow", "Override", "Freeze"]  # after the colour's symbol
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("gate-api") / "home"
-    build(home, f"sqlite:///{home / 'leadline.db'}")
-    return home
-
-
 @pytest.fixture
-def site(template: Path, tmp_path: Path) -> Iterator[tuple[TestClient, App]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> Iterator[tuple[TestClient, App]]:
     from leadline.web.app import create_app
 
     home = tmp_path / "home"
-    shutil.copytree(template, home)
+    shutil.copytree(template_home(tmp_path_factory), home)
     settings = make_settings(home)
     app = App(settings)
     with TestClient(create_app(settings, background=False)) as client:
