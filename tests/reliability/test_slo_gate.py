@@ -1,6 +1,6 @@
-"""``leadline slo gate`` end to end, on SQLite and PostgreSQL: an exhausted budget or a page alert
-freezes (exit 1, decision recorded), a healthy service deploys (exit 0), an override by an editor
-of reliability lets the frozen one through (exit 0, 'overridden', audit entry), a viewer's is
+"""``leadline slo gate`` end to end: an exhausted budget or a page alert freezes (exit 1, decision
+recorded), a healthy service deploys (exit 0), an override by an editor of reliability lets the
+frozen one through (exit 0, 'overridden', audit entry; on SQLite and PostgreSQL), a viewer's is
 refused, an override without a reason is a usage error, an unknown service exits 2.
 
 Hand-built data, judged at 2026-03-10T00:00:00Z (28-day windows, the workbook's rules):
