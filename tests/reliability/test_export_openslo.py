@@ -20,6 +20,17 @@ from tests.reliability.test_openslo_import import FIXTURES, ingest, problems
 
 runner = CliRunner()
 AT = "2026-03-10T00:00:00Z"
+JOURNEY = """\
+apiVersion: leadline.io/v1
+kind: CompositeSLO
+metadata: {name: checkout-journey}
+spec:
+  service: checkout
+  objective: 0.99
+  components:
+    - {slo: checkout-availability, weight: 3}
+    - {slo: myservice-requests-availability, weight: 1}
+"""
 SAMPLES = [
     smp("checkout-availability", "2026-03-09T22:00:00Z", 995, 1000),
     smp("checkout-availability", "2026-03-09T23:30:00Z", 900, 1000),
@@ -57,11 +68,14 @@ def status(home: Path) -> dict[str, Any]:
 
 
 def test_import_export_import_round_trips(tmp_path: Path) -> None:
+    journey = tmp_path / "journey.yaml"
+    journey.write_text(JOURNEY, encoding="utf-8")
     first = make_home(
         tmp_path,
         "first",
         ("openslo", FIXTURES / "openslo.yaml"),
         ("sloth", FIXTURES / "sloth.yaml"),
+        ("openslo", journey),
     )
     exported = tmp_path / "export.yaml"
     invoke(first, "export", "openslo", "--out", str(exported))
@@ -71,6 +85,7 @@ def test_import_export_import_round_trips(tmp_path: Path) -> None:
     # definitions before uses; a Service per SLO service (checkout's as imported, the others
     # from the catalog); Sloth's two SLOs generated
     assert kinds.index("SLI") < kinds.index("SLO")
+    assert kinds[-1] == "CompositeSLO"  # leadline's own document, after the SLOs it names
     services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
     assert services == {"checkout", "search", "web", "myservice"}
     slos = {d["metadata"]["name"] for d in docs if d["kind"] == "SLO"}
@@ -85,6 +100,7 @@ def test_import_export_import_round_trips(tmp_path: Path) -> None:
     before, after = status(first), status(second)
     assert before == after
     figures = {r["slo"]: r for r in after["slos"]}
+    assert "checkout-journey" in figures  # the composite came through too
     # hand-computed: checkout-availability (99.9 %, 28 days, occurrences): 1895/2000 = 0.9475;
     # myservice-requests-availability (Sloth, 30 days): 7/10
     assert figures["checkout-availability"]["sli"] == 0.9475

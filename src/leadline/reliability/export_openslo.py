@@ -118,7 +118,10 @@ def slo_documents(session: Session, names: list[str] | None = None) -> list[dict
     documents = [d.document for d in {d.id: d for d in others}.values()]
     documents += [_service_document(catalog.get(s), s) for s in sorted(services - have)]
     documents.sort(key=_order)
-    return [written(d) for d in documents + slos]
+    # leadline's own documents (a CompositeSLO, leadline.io/v1) name SLOs: after them
+    own = [d for d in documents if d.get("apiVersion") != API_VERSION]
+    documents = [d for d in documents if d.get("apiVersion") == API_VERSION]
+    return [written(d) for d in documents + slos + own]
 
 
 def _order(document: dict[str, Any]) -> tuple[int, str]:
