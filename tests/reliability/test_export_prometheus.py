@@ -22,6 +22,7 @@ from leadline.reliability.export_prometheus import export_rules
 from leadline.reliability.export_promql import NotPrometheus, error_ratio
 from leadline.reliability.models import Slo
 from tests.conftest import make_settings
+from tests.delivery.support_metrics import ingest
 from tests.reliability.support_export import home
 from tests.reliability.support_slo import add_slo
 
@@ -103,8 +104,21 @@ def test_rule_expressions_by_hand(home: Path) -> None:
 
 
 def test_skipped_listed_and_crd(home: Path, tmp_path: Path) -> None:
+    journey = tmp_path / "journey.yaml"
+    journey.write_text(
+        "apiVersion: leadline.io/v1\nkind: CompositeSLO\nmetadata: {name: journey}\n"
+        "spec: {service: api, objective: 0.99, components: [{slo: api-availability}]}\n",
+        encoding="utf-8",
+    )
+    app = App(make_settings(home))
+    try:
+        assert ingest(app, "openslo", journey).exit_code == 0
+    finally:
+        app.close()
     out, err = export(home)
     assert "skipped web-csv: it has no queries" in err
+    assert "skipped journey: a composite SLO has no query of its own" in err
+    assert export(home, "--slo", "journey")[0] == "groups: []\n"
     names = [g["name"] for g in yaml.safe_load(out)["groups"]]
     assert "sloth-slo-alerts-api-latency" in names
     assert not any("web-csv" in n for n in names)

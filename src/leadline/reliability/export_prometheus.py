@@ -34,6 +34,7 @@ from sqlalchemy import select
 from leadline import __version__
 from leadline.config import BurnRateRule
 from leadline.context import App
+from leadline.reliability.composite import KIND as COMPOSITE
 from leadline.reliability.durations import label, seconds
 from leadline.reliability.export_promql import NotPrometheus, check_prometheus, error_ratio
 from leadline.reliability.models import Slo, SloDocument
@@ -241,21 +242,38 @@ def alert_group(slo: Slo, rules: list[BurnRateRule]) -> dict[str, Any]:
     return {"name": f"sloth-slo-alerts-{slo.name}", "rules": alerts}
 
 
-def selected(app: App, names: list[str] | None) -> tuple[list[Slo], dict[str, Any], list[str]]:
-    """(SLOs, DataSource documents by name, unknown names asked for)."""
+@dataclass
+class Selection:
+    slos: list[Slo]
+    documents: dict[str, Any]  # DataSource documents by name
+    composites: list[str]  # CompositeSLO names asked for
+    unknown: list[str]  # names asked for that the store does not hold
+
+
+def selected(app: App, names: list[str] | None) -> Selection:
     with app.store.session() as session:
         slos = list(session.scalars(select(Slo).order_by(Slo.name)))
-        docs = session.scalars(select(SloDocument).where(SloDocument.kind == "DataSource"))
-        documents = {d.name: d.document for d in docs}
+        kinds = ("DataSource", COMPOSITE)
+        docs = list(session.scalars(select(SloDocument).where(SloDocument.kind.in_(kinds))))
         session.expunge_all()
     wanted = set(names or [])
-    unknown = sorted(wanted - {s.name for s in slos})
-    return [s for s in slos if not wanted or s.name in wanted], documents, unknown
+    composites = sorted(d.name for d in docs if d.kind == COMPOSITE)
+    return Selection(
+        [s for s in slos if not wanted or s.name in wanted],
+        {d.name: d.document for d in docs if d.kind == "DataSource"},
+        [c for c in composites if not wanted or c in wanted],
+        sorted(wanted - {s.name for s in slos} - set(composites)),
+    )
 
 
 def export_rules(app: App, names: list[str] | None = None) -> RuleExport:
-    slos, documents, unknown = selected(app, names)
-    out = RuleExport(unknown=unknown)
+    selection = selected(app, names)
+    slos, documents = selection.slos, selection.documents
+    out = RuleExport(unknown=selection.unknown)
+    out.skipped += [
+        Skipped(name, "a composite SLO has no query of its own (export its component SLOs)")
+        for name in selection.composites
+    ]
     for slo in slos:
         try:
             check_prometheus(slo, documents)
