@@ -304,3 +304,28 @@ def test_error_ratio_shapes(indicator: dict[str, Any], expected: str) -> None:
 def test_not_prometheus(indicator: dict[str, Any], documents: dict[str, Any], reason: str) -> None:
     with pytest.raises(NotPrometheus, match=re.escape(reason)):
         error_ratio(_slo(indicator), documents, "5m")
+
+
+def test_native_histogram_error_ratio(tmp_path: Path) -> None:
+    """A latency SLO on a native histogram: the share above 0.3 s is
+    1 - fraction(-Inf, 0.3) (the count cancels); promtool parses it."""
+    indicator = {
+        "metric": 'rpc_seconds{job="api"}',
+        "threshold": 0.3,
+        "op": "lte",
+        "histogram": "native",
+    }
+    expr = error_ratio(_slo(indicator, "threshold"), {}, "1h")
+    summed = 'sum(rate(rpc_seconds{job="api"}[1h]))'
+    total = f"histogram_count({summed})"
+    good = f"histogram_fraction(-Inf, 0.3, {summed}) * {total}"
+    assert expr == f"1 - (\n  ({good})\n  /\n  ({total})\n)\n"
+    rules = tmp_path / "native.yml"
+    rules.write_text(
+        yaml.safe_dump({"groups": [{"name": "g", "rules": [{"record": "r", "expr": expr}]}]}),
+        encoding="utf-8",
+    )
+    check = subprocess.run(
+        [promtool(), "check", "rules", str(rules)], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
