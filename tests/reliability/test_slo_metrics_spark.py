@@ -123,7 +123,13 @@ def test_slo_status_engines_agree(lake_app: App) -> None:
 
 def test_burn_rate_history_and_alerts_engines_agree(lake_app: App) -> None:
     """History, alert states and episodes (workbook rules) agree and are the reference's; the
-    data fires both pages and tickets."""
+    data fires both pages and tickets. "avail" and "latency" (with gaps) are on the minute grid
+    and take the running sums of ``burn_history``, "errors" (odd seconds) the RANGE frames."""
+    assert {(s["slo"], s["timestamp"].second == 0) for s in SAMPLES} == {
+        ("avail", True),
+        ("latency", True),
+        ("errors", False),
+    }
 
     def history(samples: ibis.Table) -> ibis.Table:
         return history_expr(samples, _specs(samples), SINCE, UNTIL)

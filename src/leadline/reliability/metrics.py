@@ -30,6 +30,7 @@ import ibis
 from ibis import _
 
 from leadline.config import BurnRateRule
+from leadline.reliability.burn_history import window_sums
 from leadline.reliability.durations import seconds
 
 # Windows the status needs: the contract's 1h and 6h, and every window the default rules use.
@@ -175,8 +176,8 @@ def burn_rate_history(
     windows: Mapping[str, int],
 ) -> ibis.Table:
     """Per SLO and evaluation time ``T`` (the start of every sample in ``[since, until)``), the
-    burn rate over each window ``[T − w, T)``: a running sum over a RANGE frame of ``w`` on the
-    timestamp, minus the current sample (so gaps in the data never shift a window)."""
+    burn rate over each window ``[T − w, T)``: differences of running sums on a dense per-minute
+    grid (``burn_history``; linear time, gaps never shift a window)."""
     horizon = max(windows.values())
     spec = slos.select("slo", "objective")
     rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").inner_join(
@@ -185,18 +186,7 @@ def burn_rate_history(
     rows = rows.filter(
         rows.timestamp < until, rows.timestamp >= since - ibis.interval(seconds=horizon)
     )
-    columns = {}
-    for name, width in windows.items():
-        # RANGE over the timestamp itself: exact to the microsecond on both engines.
-        frame = ibis.range_window(
-            group_by=_.slo,
-            order_by=_.timestamp,
-            preceding=ibis.interval(seconds=width),
-            following=0,
-        )
-        columns[f"good_{name}"] = rows.good.sum().over(frame) - rows.good
-        columns[f"total_{name}"] = rows.total.sum().over(frame) - rows.total
-    summed = rows.mutate(**columns).filter(_.timestamp >= since)
+    summed = window_sums(rows, windows).filter(_.timestamp >= since)
     burns = {
         f"burn_rate_{name}": burn_rate(
             summed[f"good_{name}"], summed[f"total_{name}"], summed.objective
