@@ -273,6 +273,71 @@ def duckdb_episodes(
     return con.execute(episodes_sql(windows, rules), params).to_arrow_table()
 
 
+RUNNING_SQL = """
+WITH
+spec AS (SELECT slo, objective FROM slo_specs),
+samples AS (
+    SELECT s.slo, epoch(s."timestamp")::BIGINT // 60 AS minute,
+           make_timestamp(epoch_us(s."timestamp")) AS ts, s.good, s.total, p.objective
+    FROM read_parquet($files, hive_partitioning = false) s
+    JOIN spec p USING (slo)
+    WHERE s."timestamp" < $until::TIMESTAMPTZ AND s."timestamp" >= $first::TIMESTAMPTZ
+),
+-- A dense per-minute grid per SLO: missing minutes are rows of zero events and no sample.
+bounds AS (SELECT slo, min(minute) AS lo, max(minute) AS hi FROM samples GROUP BY slo),
+grid AS (SELECT slo, unnest(range(lo, hi + 1)) AS minute FROM bounds),
+running AS (
+    SELECT g.slo, g.minute, s.ts, s.objective,
+           sum(coalesce(s.good, 0)) OVER c AS c_good, sum(coalesce(s.total, 0)) OVER c AS c_total
+    FROM grid g LEFT JOIN samples s USING (slo, minute)
+    WINDOW c AS (PARTITION BY slo ORDER BY g.minute ROWS UNBOUNDED PRECEDING)
+),
+-- Events over [T - w, T) = C(T) - C(T - w), C(T) the events before T: lags over grid rows.
+lagged AS (
+    SELECT slo, ts, objective,
+           {window_sums}
+    FROM running
+    WINDOW o AS (PARTITION BY slo ORDER BY minute)
+),
+sums AS (SELECT * FROM lagged WHERE ts IS NOT NULL),
+burns AS ("""
+
+
+def running_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> str:
+    """(a') the same formulation as leadline's ``burn_history``: running sums on a dense
+    per-minute grid, window sums as lags (the benchmark's samples are all on whole minutes)."""
+    _names(windows)
+    sums = ",\n           ".join(
+        f"lag(c_{x}, 1, 0) OVER o - lag(c_{x}, {w // 60 + 1}, 0) OVER o AS {x}_{n}"
+        for n, w in windows.items()
+        for x in ("good", "total")
+    )
+    tail = episodes_sql(windows, rules).split("burns AS (", 1)[1]
+    return RUNNING_SQL.replace("{window_sums}", sums) + tail
+
+
+def duckdb_running_episodes(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[Path],
+    slos: pa.Table,
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    windows: Mapping[str, int],
+    rules: Sequence[BurnRateRule],
+) -> pa.Table:
+    con.register("slo_specs", slos.select(["slo", "objective"]))
+    params: dict[str, Any] = {
+        "files": [str(f) for f in files],
+        "since": since,
+        "until": until,
+        "first": since - dt.timedelta(seconds=max(windows.values())),
+    }
+    for index, rule in enumerate(rules):
+        params[f"factor_{index}"] = rule.factor
+    return con.execute(running_sql(windows, rules), params).to_arrow_table()
+
+
 # --- (b) pandas ----------------------------------------------------------------------------------
 
 
