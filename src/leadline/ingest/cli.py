@@ -138,7 +138,8 @@ def print_report(report: IngestReport, fmt: OutputFormat) -> None:
         return
     for result in report.results:
         if result.message and result.status != "failed":
-            console.print(f"[dim]{result.file_name}: {result.message}[/dim]")
+            # soft wrap: a line naming a file keeps the path whole (the terminal wraps it)
+            console.print(f"[dim]{result.file_name}: {result.message}[/dim]", soft_wrap=True)
     problems = [p for r in report.results for p in r.problems]
     for problem in problems[:PROBLEMS_SHOWN]:
         style = {"error": "red", "warning": "yellow"}.get(problem.severity, "cyan")
@@ -316,7 +317,12 @@ def templates(
         for template in source.templates():
             target = directory / template.file_name
             if target.exists() and not overwrite:
-                console.print(f"[yellow]kept[/yellow] {target} (exists; --overwrite replaces)")
+                console.print(
+                    f"[yellow]kept[/yellow] {target} (exists; --overwrite replaces)",
+                    soft_wrap=True,
+                )
                 continue
             target.write_text(template.text, encoding="utf-8")
-            console.print(f"wrote {target}  [dim]leadline ingest {name} {target}[/dim]")
+            console.print(
+                f"wrote {target}  [dim]leadline ingest {name} {target}[/dim]", soft_wrap=True
+            )
