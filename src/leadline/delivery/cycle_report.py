@@ -19,6 +19,7 @@ from leadline.catalog.grouping import GroupBy, Grouping, unplaced_key
 from leadline.context import App
 from leadline.delivery.cycle_time import PHASES, cycle_time, pull_request_phases
 from leadline.delivery.metrics import counted_deployments
+from leadline.delivery.tables import grouped_columns, grouped_rows
 from leadline.lake.engines import Lake
 from leadline.periods import Bucket, Grain, Window, buckets, instant, iso, naive_utc, utc_now
 from leadline.present.model import Column, Report, humanise
@@ -211,29 +212,8 @@ def cycle_report(document: dict[str, Any], *, series: bool = True) -> Report:
     without_first_commit, size_unfiltered[, partial]. Durations in hours, sizes in lines."""
     by = str(document.get("by") or "group")
     with_series = series and document.get("period") is not None
-    rows: list[dict[str, Any]] = []
-    for group in document["groups"]:
-        rows.append({"key": group["key"], "bucket": TOTAL, **_flat(group)})
-        if with_series:
-            rows[-1]["label"] = TOTAL
-            for bucket in group.get("series", []):
-                rows.append(
-                    {
-                        "key": group["key"],
-                        "bucket": bucket["bucket"],
-                        "label": bucket["label"],
-                        **_flat(bucket),
-                        "partial": bool(bucket["partial"]),
-                    }
-                )
-    columns = [
-        Column("key", humanise(by), "name"),
-        Column("bucket", "Bucket", "text", shown=False),
-        *cycle_columns(),
-    ]
-    if with_series:
-        columns.insert(2, Column("label", "Period"))
-        columns.append(Column("partial", "Partial", "bool"))
+    rows = grouped_rows(document, _flat, with_series=with_series)
+    columns = grouped_columns(by, cycle_columns(), with_series=with_series)
     return Report(
         "cycle-time",
         f"Pull-request cycle time by {humanise(by).lower()}",

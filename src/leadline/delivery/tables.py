@@ -4,6 +4,7 @@ and the Delivery and home pages show (their "Download CSV" is the same bytes).""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from leadline.periods import Window, instant
@@ -53,36 +54,9 @@ def dora_report(document: dict[str, Any], *, series: bool = True) -> Report:
     Rates are ratios (0.25 is 25 %), durations hours."""
     by = str(document.get("by") or "group")
     with_series = series and document.get("period") is not None
-    rows: list[dict[str, Any]] = []
-    partial = False
-    for group in document["groups"]:
-        rows.append(
-            {
-                "key": group["key"],
-                "bucket": TOTAL,
-                **_flat(group),
-                **({"label": TOTAL} if with_series else {}),
-            }
-        )
-        for bucket in group.get("series", []) if with_series else []:
-            partial = partial or bool(bucket["partial"])
-            rows.append(
-                {
-                    "key": group["key"],
-                    "bucket": bucket["bucket"],
-                    **_flat(bucket),
-                    "label": bucket["label"],
-                    "partial": bool(bucket["partial"]),
-                }
-            )
-    columns = [
-        Column("key", humanise(by), "name"),
-        Column("bucket", "Bucket", "text", shown=False),
-        *METRICS,
-    ]
-    if with_series:
-        columns.insert(2, Column("label", "Period"))
-        columns.append(Column("partial", "Partial", "bool"))
+    rows = grouped_rows(document, _flat, with_series=with_series)
+    partial = any(row.get("partial") for row in rows)
+    columns = grouped_columns(by, METRICS, with_series=with_series)
     notes = [
         "Change failure rate = Failed deployments ÷ Deployments (successful production "
         f"deployments); incidents link to deployments by {_rule(document)}."
@@ -109,6 +83,46 @@ def dora_report(document: dict[str, Any], *, series: bool = True) -> Report:
         window=_window(document),
         notes=notes,
     )
+
+
+def grouped_rows(
+    document: dict[str, Any],
+    flat: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    with_series: bool,
+) -> list[dict[str, Any]]:
+    """The rows of a grouped delivery document (DORA, cycle time): per group its totals
+    (bucket ``total``) and, ``with_series``, one row per bucket with its ``label`` and whether
+    it is ``partial``; ``flat`` turns a group's or bucket's figures into columns."""
+    rows: list[dict[str, Any]] = []
+    for group in document["groups"]:
+        rows.append({"key": group["key"], "bucket": TOTAL, **flat(group)})
+        if not with_series:
+            continue
+        rows[-1]["label"] = TOTAL
+        for bucket in group.get("series", []):
+            rows.append(
+                {
+                    "key": group["key"],
+                    "bucket": bucket["bucket"],
+                    "label": bucket["label"],
+                    **flat(bucket),
+                    "partial": bool(bucket["partial"]),
+                }
+            )
+    return rows
+
+
+def grouped_columns(by: str, figures: Iterable[Column], *, with_series: bool) -> list[Column]:
+    """The columns of :func:`grouped_rows`: the group, its bucket (CSV only), the period label
+    with a series, the ``figures``, and whether the bucket is partial."""
+    columns = [Column("key", humanise(by), "name"), Column("bucket", "Bucket", "text", shown=False)]
+    if with_series:
+        columns.append(Column("label", "Period"))
+    columns += figures
+    if with_series:
+        columns.append(Column("partial", "Partial", "bool"))
+    return columns
 
 
 def _rule(document: dict[str, Any]) -> str:
