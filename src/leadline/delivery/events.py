@@ -34,7 +34,15 @@ from leadline.delivery.schemas import CHANGES, DEPLOYMENTS, INCIDENTS
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.models import RawEvent
 from leadline.ingest.problems import InputError, Parsed, Problem
-from leadline.ingest.registry import CliOption, Context, LandContext, Source, Template, Unit
+from leadline.ingest.registry import (
+    CliOption,
+    Context,
+    InputFile,
+    LandContext,
+    Source,
+    Template,
+    Unit,
+)
 from leadline.ingest.values import Column, control_character_reason, length_reason, max_chars
 from leadline.lake.tables import FactTable
 from leadline.store.base import utcnow
@@ -454,24 +462,26 @@ class EventFileSource(Source):
         ),
     )
     example_file: ClassVar[str] = "events.ndjson"
+    # the template's one delivery (default: an envelope of headers and the vendor's body)
+    template_event: ClassVar[dict[str, Any] | None] = None
 
     def templates(self) -> list[Template]:
-        text = (
-            json.dumps(
-                {
-                    "headers": {
-                        self.parser.event_header: "<event type>",
-                        self.parser.delivery_header: "<delivery id>",
-                    },
-                    "body": {"...": "the payload exactly as the vendor sent it"},
-                }
-            )
-            + "\n"
-        )
-        return [Template(f"{self.name}-{self.example_file}", text)]
+        event = self.template_event or {
+            "headers": {
+                self.parser.event_header: "<event type>",
+                self.parser.delivery_header: "<delivery id>",
+            },
+            "body": {"...": "the payload exactly as the vendor sent it"},
+        }
+        return [Template(f"{self.name}-{self.example_file}", json.dumps(event) + "\n")]
+
+    def expand(self, input_file: InputFile) -> InputFile:
+        """A vendor's REST or GraphQL list export as one delivery per item (default: as is)."""
+        return input_file
 
     def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        return parse_deliveries(self.parser, unit, ctx.settings.delivery)
+        expanded = Unit([self.expand(f) for f in unit.files])
+        return parse_deliveries(self.parser, expanded, ctx.settings.delivery)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         return land_deliveries(self.parser.source, parsed, ctx)

@@ -53,7 +53,7 @@ from leadline.delivery.tickets import (
 )
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.problems import InputError
-from leadline.ingest.registry import InputFile, Template, register
+from leadline.ingest.registry import InputFile, register
 
 SOURCE = "jira"
 SNAPSHOT = "api.issue"  # event type of a REST issue (not a Jira webhook event)
@@ -261,8 +261,7 @@ class JiraSource(TrackerSource):
     )
     parser = JiraParser()
 
-    def templates(self) -> list[Template]:
-        return [Template(f"{self.name}-{self.example_file}", json.dumps(TEMPLATE_EVENT) + "\n")]
+    template_event = TEMPLATE_EVENT
 
     def expand(self, input_file: InputFile) -> InputFile:
         return expand_export(input_file)

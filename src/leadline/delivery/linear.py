@@ -47,7 +47,7 @@ from leadline.delivery.tickets import (
 )
 from leadline.ingest.files import decode_utf8
 from leadline.ingest.problems import InputError
-from leadline.ingest.registry import InputFile, Template, register
+from leadline.ingest.registry import InputFile, register
 
 SOURCE = "linear"
 SNAPSHOT = "api.issue"  # event type of a GraphQL issue node (not a Linear webhook)
@@ -268,8 +268,7 @@ class LinearSource(TrackerSource):
     )
     parser = LinearParser()
 
-    def templates(self) -> list[Template]:
-        return [Template(f"{self.name}-{self.example_file}", json.dumps(TEMPLATE_EVENT) + "\n")]
+    template_event = TEMPLATE_EVENT
 
     def expand(self, input_file: InputFile) -> InputFile:
         return expand_export(input_file)

@@ -41,13 +41,12 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
-    parse_deliveries,
 )
 from leadline.delivery.gitlab import extra_json, optional_time, utc_time
 from leadline.delivery.tickets import as_list, epoch_time, matches, names, service_subject
 from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError, Parsed
-from leadline.ingest.registry import Context, InputFile, Template, Unit, register
+from leadline.ingest.problems import InputError
+from leadline.ingest.registry import InputFile, register
 
 SOURCE = "opsgenie"
 ALERT, INCIDENT = "api.alert", "api.incident"  # event types of REST items
@@ -247,9 +246,8 @@ class OpsgenieSource(EventFileSource):
     )
     parser = OpsgenieParser()
 
-    def templates(self) -> list[Template]:
-        return [Template(f"{self.name}-{self.example_file}", json.dumps(TEMPLATE_EVENT) + "\n")]
+    template_event = TEMPLATE_EVENT
 
-    def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        expanded = Unit([expand_export(f) for f in unit.files])
-        return parse_deliveries(self.parser, expanded, ctx.settings.delivery)
+    def expand(self, input_file: InputFile) -> InputFile:
+        """A REST list export as one delivery per item."""
+        return expand_export(input_file)

@@ -42,12 +42,11 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
-    parse_deliveries,
 )
 from leadline.delivery.gitlab import extra_json, need, optional_time, utc_time
 from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError, Parsed
-from leadline.ingest.registry import Context, InputFile, Template, Unit, register
+from leadline.ingest.problems import InputError
+from leadline.ingest.registry import InputFile, register
 
 SOURCE = "pagerduty"
 ANNOTATION = "pagerduty.com/service-id"
@@ -240,10 +239,8 @@ class PagerDutySource(EventFileSource):
     )
     parser = PagerDutyParser()
 
-    def templates(self) -> list[Template]:
-        return [Template(f"{self.name}-{self.example_file}", json.dumps(TEMPLATE_EVENT) + "\n")]
+    template_event = TEMPLATE_EVENT
 
-    def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        """Expand REST list exports into one delivery per incident, then parse as events."""
-        expanded = Unit([expand_export(f) for f in unit.files])
-        return parse_deliveries(self.parser, expanded, ctx.settings.delivery)
+    def expand(self, input_file: InputFile) -> InputFile:
+        """A REST list export as one delivery per item."""
+        return expand_export(input_file)

@@ -34,12 +34,11 @@ from leadline.delivery.events import (
     ParsedDelivery,
     _known_delivery_ids,
     land_deliveries,
-    parse_deliveries,
     refused_value,
 )
 from leadline.delivery.schemas import TS
 from leadline.ingest.problems import Parsed, Problem
-from leadline.ingest.registry import Context, InputFile, LandContext, Unit
+from leadline.ingest.registry import LandContext
 from leadline.lake.tables import FactTable, register_table
 
 if TYPE_CHECKING:
@@ -164,13 +163,6 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 class TrackerSource(EventFileSource):
     """An event-file source whose deliveries also carry tickets (Jira, Linear) and whose REST
     or GraphQL exports are expanded into one delivery per item first."""
-
-    def expand(self, input_file: InputFile) -> InputFile:
-        return input_file
-
-    def parse(self, unit: Unit, ctx: Context) -> Parsed:
-        expanded = Unit([self.expand(f) for f in unit.files])
-        return parse_deliveries(self.parser, expanded, ctx.settings.delivery)
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         """Land incidents as every event source does, then merge the tickets of the
