@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -19,24 +20,41 @@ from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
+# The parameters every grouped delivery route (DORA, cycle time) takes, as the CLI's options.
+GroupBy = Annotated[
+    Literal["service", "team", "value-stream", "business-unit"],
+    Query(description="Group by (as ``leadline dora --by``; the catalog's grouping)."),
+]
+AsOf = Annotated[
+    Moment | None,
+    Query(description="Judge the window with the facts known at this instant (default now)."),
+]
+OnlyKey = Annotated[str | None, Query(description="Only this group (team, service...).")]
+
+
+def series_window(since: dt.date | None, until: dt.date | None, period: Grain | None) -> Window:
+    """The window of ``since``/``until`` (a 400 when it is not one), its series bounded."""
+    try:
+        window = Window.parse(
+            since.isoformat() if since else None, until.isoformat() if until else None
+        )
+    except ValueError as error:
+        raise bad(error) from None
+    bounded_series(window, period)
+    return window
+
 
 @router.get("/dora", responses=ERRORS)
 def dora_metrics(
     request: Request,
     *,
     _who: Reader,
-    by: Annotated[
-        Literal["service", "team", "value-stream", "business-unit"],
-        Query(description="Group by (as ``leadline dora --by``; the catalog's grouping)."),
-    ] = "team",
+    by: GroupBy = "team",
     period: Grain | None = None,
     since: Day | None = None,
     until: Day | None = None,
-    at: Annotated[
-        Moment | None,
-        Query(description="Judge the window with the facts known at this instant (default now)."),
-    ] = None,
-    key: Annotated[str | None, Query(description="Only this group (team, service...).")] = None,
+    at: AsOf = None,
+    key: OnlyKey = None,
     benchmark: Annotated[
         Benchmark,
         Query(description="The DORA report rating the keys (as ``leadline dora --benchmark``)."),
@@ -50,13 +68,7 @@ def dora_metrics(
     ] = None,
 ) -> Response:
     """DORA four keys per group (``leadline dora --format json``)."""
-    try:
-        window = Window.parse(
-            since.isoformat() if since else None, until.isoformat() if until else None
-        )
-    except ValueError as error:
-        raise bad(error) from None
-    bounded_series(window, period)
+    window = series_window(since, until, period)
     app = leadline_app(request)
     encoded = cached_json(
         app,
