@@ -37,7 +37,7 @@ lint: $(STAMP)
 # one (tests/conftest.py), so servers, demo copies and the JVM start once each.
 TEST_WORKERS ?= 2
 test: $(STAMP) $(FOCUS_STAMP) system-deps lint
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

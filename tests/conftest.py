@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,13 +115,28 @@ def _time_spark_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     request.node.user_properties.append(("spark_startup", spark_startup_seconds() or 0.0))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist (``make test`` runs two workers, ``--dist loadgroup``): a module's tests
-    stay on one worker, so its module fixtures (servers, demo copies) start once, and every
-    Spark test goes to the same worker, so one JVM starts for the run."""
-    for item in items:
-        group = "spark" if item.get_closest_marker("spark") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+# Modules whose Spark tests do not say "spark" in their names.
+SPARK_MODULES = {"tests/lake/test_conformance.py"}
+
+
+def spark_or_module(nodeid: str) -> str:
+    """The xdist scope of a test: "spark" for Spark tests, else its module."""
+    module = nodeid.split("::", 1)[0]
+    return "spark" if "spark" in nodeid.lower() or module in SPARK_MODULES else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``make test`` runs two xdist workers. A module's tests stay on one worker, so its
+    module fixtures (servers, demo copies) start once, and the Spark tests all run on one
+    worker, so one JVM starts per run. (xdist's own ``loadgroup`` marks do not reach pytest 9's
+    node ids, so the scopes are chosen here from the node id.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndSparkScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return spark_or_module(nodeid)
+
+    return ModuleAndSparkScheduling(config, log)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
