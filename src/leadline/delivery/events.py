@@ -16,7 +16,7 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -485,3 +485,22 @@ class EventFileSource(Source):
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
         return land_deliveries(self.parser.source, parsed, ctx)
+
+
+def expand_pages(
+    input_file: InputFile, items_of: Callable[[Any], list[Any] | None], wrap: str
+) -> InputFile:
+    """A vendor's list export (one page or a JSON array of pages; ``items_of`` gives a page's
+    items, None when it is not such a page) as a JSON array of ``{wrap: item}`` payloads, one
+    delivery per item in file order; any other file, or unreadable JSON (left for the generic
+    reader to report), as it is."""
+    try:
+        whole = json.loads(decode_utf8(input_file.name, input_file.data))
+    except (InputError, json.JSONDecodeError):
+        return input_file
+    pages = whole if isinstance(whole, list) else [whole]
+    found = [items_of(page) for page in pages]
+    if not pages or any(items is None for items in found):
+        return input_file
+    payloads = [{wrap: item} for items in found for item in items or []]
+    return InputFile(input_file.path, json.dumps(payloads).encode())

@@ -28,7 +28,6 @@ service named by ``service_field`` (components, labels, or a custom field id), t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from leadline.config import TrackerSettings
@@ -39,6 +38,7 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
+    expand_pages,
 )
 from leadline.delivery.gitlab import extra_json, need, optional_time, utc_time
 from leadline.delivery.tickets import (
@@ -51,8 +51,6 @@ from leadline.delivery.tickets import (
     names,
     service_subject,
 )
-from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError
 from leadline.ingest.registry import InputFile, register
 
 SOURCE = "jira"
@@ -208,25 +206,19 @@ def issue_facts(
 
 
 def expand_export(input_file: InputFile) -> InputFile:
-    """A REST search export (one page ``{"issues": [...]}`` or an array of pages) as a JSON
-    array of ``{"issue": ...}`` payloads, one delivery per issue; any other file as it is."""
-    try:
-        whole = json.loads(decode_utf8(input_file.name, input_file.data))
-    except (InputError, json.JSONDecodeError):
-        return input_file
-    pages = whole if isinstance(whole, list) else [whole]
-    if not pages or not all(_is_search_page(page) for page in pages):
-        return input_file
-    items = [{"issue": issue} for page in pages for issue in page["issues"]]
-    return InputFile(input_file.path, json.dumps(items).encode())
+    """A REST search export (one page ``{"issues": [...]}`` or an array of pages) as one
+    ``{"issue": ...}`` delivery per issue; any other file as it is."""
+    return expand_pages(input_file, _search_items, "issue")
 
 
-def _is_search_page(page: Any) -> bool:
-    return (
+def _search_items(page: Any) -> list[Any] | None:
+    if (
         isinstance(page, dict)
         and isinstance(page.get("issues"), list)
         and "webhookEvent" not in page
-    )
+    ):
+        return list(page["issues"])
+    return None
 
 
 TEMPLATE_EVENT = {

@@ -23,7 +23,6 @@ catalog's names; its severity is the priority label.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from leadline.config import TrackerSettings
@@ -34,6 +33,7 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
+    expand_pages,
 )
 from leadline.delivery.gitlab import extra_json, optional_time, utc_time
 from leadline.delivery.tickets import (
@@ -45,8 +45,6 @@ from leadline.delivery.tickets import (
     names,
     service_subject,
 )
-from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError
 from leadline.ingest.registry import InputFile, register
 
 SOURCE = "linear"
@@ -215,18 +213,9 @@ def _severity(issue: dict[str, Any]) -> str | None:
 
 
 def expand_export(input_file: InputFile) -> InputFile:
-    """A GraphQL ``issues`` export (one page or an array of pages) as a JSON array of
-    ``{"issue": ...}`` payloads, one delivery per node; any other file as it is."""
-    try:
-        whole = json.loads(decode_utf8(input_file.name, input_file.data))
-    except (InputError, json.JSONDecodeError):
-        return input_file
-    pages = whole if isinstance(whole, list) else [whole]
-    nodes = [_nodes(page) for page in pages]
-    if not pages or any(found is None for found in nodes):
-        return input_file
-    items = [{"issue": node} for found in nodes for node in found or []]
-    return InputFile(input_file.path, json.dumps(items).encode())
+    """A GraphQL ``issues`` export (one page or an array of pages) as one ``{"issue": ...}``
+    delivery per node; any other file as it is."""
+    return expand_pages(input_file, _nodes, "issue")
 
 
 def _nodes(page: Any) -> list[Any] | None:

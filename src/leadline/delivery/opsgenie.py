@@ -28,7 +28,6 @@ severity is the priority (``P1``...``P5``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from leadline.config import TrackerSettings
@@ -41,11 +40,10 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
+    expand_pages,
 )
 from leadline.delivery.gitlab import extra_json, optional_time, utc_time
 from leadline.delivery.tickets import as_list, epoch_time, matches, names, service_subject
-from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError
 from leadline.ingest.registry import InputFile, register
 
 SOURCE = "opsgenie"
@@ -203,22 +201,15 @@ def _incident(
 
 
 def expand_export(input_file: InputFile) -> InputFile:
-    """A REST list export (``{"data": [...], "paging"}`` or an array of such pages) as a JSON
-    array of ``{"item": ...}`` payloads, one delivery per alert or incident; any other file
-    as it is."""
-    try:
-        whole = json.loads(decode_utf8(input_file.name, input_file.data))
-    except (InputError, json.JSONDecodeError):
-        return input_file
-    pages = whole if isinstance(whole, list) else [whole]
-    if not pages or not all(_is_list_page(page) for page in pages):
-        return input_file
-    items = [{"item": item} for page in pages for item in page["data"]]
-    return InputFile(input_file.path, json.dumps(items).encode())
+    """A REST list export (``{"data": [...], "paging"}`` or an array of such pages) as one
+    ``{"item": ...}`` delivery per alert or incident; any other file as it is."""
+    return expand_pages(input_file, _list_items, "item")
 
 
-def _is_list_page(page: Any) -> bool:
-    return isinstance(page, dict) and isinstance(page.get("data"), list) and "action" not in page
+def _list_items(page: Any) -> list[Any] | None:
+    if isinstance(page, dict) and isinstance(page.get("data"), list) and "action" not in page:
+        return list(page["data"])
+    return None
 
 
 TEMPLATE_EVENT = {

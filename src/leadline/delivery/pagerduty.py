@@ -29,7 +29,6 @@ Severity is the incident's priority name (``P1``) when it has one, else its urge
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from leadline.catalog.services import Subject
@@ -42,10 +41,9 @@ from leadline.delivery.events import (
     FieldMissing,
     ParseContext,
     UnknownEvent,
+    expand_pages,
 )
 from leadline.delivery.gitlab import extra_json, need, optional_time, utc_time
-from leadline.ingest.files import decode_utf8
-from leadline.ingest.problems import InputError
 from leadline.ingest.registry import InputFile, register
 
 SOURCE = "pagerduty"
@@ -184,23 +182,15 @@ def snapshot_row(incident: dict[str, Any]) -> dict[str, Any]:
 
 
 def expand_export(input_file: InputFile) -> InputFile:
-    """A REST list export (one page ``{"incidents": [...]}`` or an array of pages) as a JSON
-    array of ``{"incident": ...}`` payloads, one delivery per incident, in file order; any
-    other file is returned as it is. Unreadable JSON is left for the generic reader to report.
-    """
-    try:
-        whole = json.loads(decode_utf8(input_file.name, input_file.data))
-    except (InputError, json.JSONDecodeError):
-        return input_file
-    pages = whole if isinstance(whole, list) else [whole]
-    if not pages or not all(_is_list_page(page) for page in pages):
-        return input_file
-    items = [{"incident": incident} for page in pages for incident in page["incidents"]]
-    return InputFile(input_file.path, json.dumps(items).encode())
+    """A REST list export (one page ``{"incidents": [...]}`` or an array of pages) as one
+    ``{"incident": ...}`` delivery per incident; any other file as it is."""
+    return expand_pages(input_file, _list_items, "incident")
 
 
-def _is_list_page(page: Any) -> bool:
-    return isinstance(page, dict) and isinstance(page.get("incidents"), list)
+def _list_items(page: Any) -> list[Any] | None:
+    if isinstance(page, dict) and isinstance(page.get("incidents"), list):
+        return list(page["incidents"])
+    return None
 
 
 TEMPLATE_EVENT = {
