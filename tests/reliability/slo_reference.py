@@ -14,7 +14,9 @@ Ibis metrics can be checked against it row by row. A sample is a mapping with ``
   a slice without events (total 0) is not counted; a slice is good when its good ÷ total is at
   least ``timeslice_target``. No events (or no slices): SLI is None.
 - **Error budget remaining** = 1 − (1 − SLI) ÷ (1 − objective) (None when the SLI is).
-- **SLI** of ratio time slices (``ratio_timeslices``): the mean of the slices' good ÷ total.
+- **SLI** of ratio time slices (``ratio_timeslices``): the mean of the slices' good ÷ total,
+  each ratio taken to 12 decimal places (whole pico-units, half away from zero) so that the sum
+  is exact: float sums depend on the order a parallel engine adds them in.
 - **Coverage** = the seconds the window's samples cover (the sum of their ``step_seconds``) ÷
   the window's seconds (whole seconds); None when the window is empty. Samples of different
   steps are thus handled; nothing else reads a sample's step.
@@ -37,6 +39,7 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -86,8 +89,14 @@ def in_window(samples: Iterable[Sample], start: dt.datetime, end: dt.datetime) -
     return chosen
 
 
-def slice_counts(samples: Iterable[Sample], spec: Spec) -> tuple[int, int, float]:
-    """(good slices, slices with events, sum of their ratios) of the samples."""
+def ratio_units(ratio: float) -> int:
+    """A slice ratio as whole pico-units, rounded half away from zero (the metrics sum these
+    integers so the mean ratio is exact on any engine)."""
+    return int(Decimal(ratio * 1e12).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def slice_counts(samples: Iterable[Sample], spec: Spec) -> tuple[int, int, int]:
+    """(good slices, slices with events, sum of their ratios in pico-units) of the samples."""
     per_slice: dict[int, list[float]] = {}
     for sample in samples:
         second = whole_seconds(sample["timestamp"])
@@ -97,11 +106,11 @@ def slice_counts(samples: Iterable[Sample], spec: Spec) -> tuple[int, int, float
         sums[1] += sample["total"]
     good_slices = 0
     slices = 0
-    ratios = 0.0
+    ratios = 0
     for good, total in per_slice.values():
         if total > 0:
             slices += 1
-            ratios += good / total
+            ratios += ratio_units(good / total)
             if good / total >= spec.timeslice_target:
                 good_slices += 1
     return good_slices, slices, ratios
@@ -120,7 +129,7 @@ def sli(samples: Sequence[Sample], spec: Spec) -> dict[str, Any]:
         value = good_slices / slices if slices > 0 else None
     elif spec.budgeting == "ratio_timeslices":
         good_slices, slices, ratios = slice_counts(samples, spec)
-        value = ratios / slices if slices > 0 else None
+        value = float(ratios) / slices / 1e12 if slices > 0 else None
     else:
         value = good / total if total > 0 else None
     return {

@@ -215,6 +215,29 @@ def test_ratio_time_slices_sli_is_the_mean_slice_ratio() -> None:
     assert row["error_budget_remaining"] == pytest.approx(0.475)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 8])
+def test_ratio_time_slices_exactly_on_the_objective_meet_it_on_any_engine(threads: int) -> None:
+    """21 two-minute slices, each 90/100 = 0.9, objective 0.9: the mean slice ratio is 0.9, so
+    the SLO is met with budget 0. Adding 21 floats of 0.9 in order gives 18.899999999999995
+    (mean 0.8999999999999999, "not met"), and a parallel engine's order varies from run to run;
+    the ratios are summed as integers (pico-units), so the answer is exact and the same for
+    any thread count."""
+    at = t("2026-03-09T10:00:00Z")
+    first = t("2026-03-09T08:00:00Z")
+    samples = [smp("r", first + MINUTE * 2 * i, 90, 100) for i in range(21)]
+    spec = Spec("r", 0.9, t("2026-03-09T00:00:00Z"), "ratio_timeslices", 1.0, 120)
+    BACKEND.raw_sql(f"SET threads = {threads}")
+    try:
+        row = status_of(samples, spec, at)
+        (month,) = run_monthly(BACKEND, samples, [spec])
+    finally:
+        BACKEND.raw_sql("RESET threads")
+    assert row["slices"] == 21
+    assert row["sli"] == 0.9
+    assert row["error_budget_remaining"] == 0.0
+    assert month["sli"] == 0.9 and month["met"] is True
+
+
 def test_no_data_gives_null_figures_and_zero_coverage() -> None:
     """An SLO without samples (and one whose samples all lie outside every window) appears
     with zero events, null SLI, budget and burn rates, and coverage 0."""

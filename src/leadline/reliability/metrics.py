@@ -142,10 +142,16 @@ def _slice_start(rows: ibis.Table) -> ibis.Value:
 
 SLICED = ("timeslices", "ratio_timeslices")
 
+# Slice ratios are summed as whole pico-units (ratio × 10¹², rounded half away from zero): an
+# integer sum is exact, so the mean slice ratio, and whether it meets its objective, does not
+# depend on the order a parallel engine adds floats in (a float sum of 27 slices at 0.9 can be
+# 0.8999999999999999 on one run and 0.9 on the next). 12 places are far below any objective's.
+RATIO_UNITS = 1e12
+
 
 def _slice_counts(rows: ibis.Table, by: Sequence[str] = ("slo",)) -> ibis.Table:
     """Per SLO (and ``by``): observed time slices, good slices (ratio reaching the slice
-    target) and the sum of the slices' ratios (for ratio time slices)."""
+    target) and the sum of the slices' ratios in ``RATIO_UNITS`` (for ratio time slices)."""
     sliced = rows.filter(rows.budgeting.isin(SLICED)).mutate(slice_start=_slice_start(rows))
     per_slice = sliced.group_by([*by, "slice_start"]).aggregate(
         good=_.good.sum(), total=_.total.sum(), target=_.timeslice_target.max()
@@ -155,7 +161,7 @@ def _slice_counts(rows: ibis.Table, by: Sequence[str] = ("slo",)) -> ibis.Table:
     return per_slice.group_by(list(by)).aggregate(
         good_slices=(ratio >= per_slice.target).cast("int64").sum(),
         slices=_.count(),
-        ratio_sum=ratio.sum(),
+        ratio_units=(ratio * RATIO_UNITS).round().cast("int64").sum(),
     )
 
 
@@ -163,7 +169,10 @@ def _sli(out: ibis.Table) -> ibis.Value:
     """The SLI by budgeting method: events, good slices, or the mean slice ratio."""
     return ibis.cases(
         (out.budgeting == "timeslices", _ratio(out.good_slices, out.slices)),
-        (out.budgeting == "ratio_timeslices", _ratio(out.ratio_sum, out.slices)),
+        (
+            out.budgeting == "ratio_timeslices",
+            _ratio(out.ratio_units, out.slices) / RATIO_UNITS,
+        ),
         else_=_ratio(out.good, out.total),
     )
 
