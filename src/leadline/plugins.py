@@ -41,6 +41,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "leadline.people.plugin",
     "leadline.scorecard.plugin",
     "leadline.maturity.plugin",
+    "leadline.connect.plugin",
 )
 
 

@@ -1,0 +1,1 @@
+"""Connector kinds, one module each (``github``, ``gitlab``...); see ``kinds.base``."""
