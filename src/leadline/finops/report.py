@@ -29,6 +29,7 @@ from leadline.finops.apportion import (
     minor_units,
     round_conserving,
 )
+from leadline.finops.labour import mark_labour, spread_labour
 from leadline.finops.rules import AllocationRules
 from leadline.finops.rules_source import active_rules
 from leadline.lake.engines import Lake
@@ -167,14 +168,20 @@ def allocate_months(
         )
         inputs = Inputs(
             rules,
-            allocation.tower_names(rules.towers),
+            mark_labour(allocation.tower_names(rules.towers)),
             catalog.service_teams,
             catalog.teams,
             {name: values.get(month.label, {}) for name, values in drivers.items()},
         )
         count = sum(int(r["lines"]) for r in sums)
         out[month.label] = MonthAllocation(
-            month, cost_type, chosen, allocate(sums, inputs), rules, catalog, count
+            month,
+            cost_type,
+            chosen,
+            spread_labour(allocate(sums, inputs), rules.labour),
+            rules,
+            catalog,
+            count,
         )
     return out
 

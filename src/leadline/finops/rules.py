@@ -140,6 +140,8 @@ class AllocationRules(_Strict):
     shared: list[SharedPool] = Field(default_factory=list)
     towers: list[TowerRule] = Field(default_factory=list)
     rates: Rates = Field(default_factory=Rates)
+    # TBM: team -> tower -> weight, how the team's labour splits (default: like its cost)
+    labour: dict[str, dict[str, Annotated[float, Field(gt=0)]]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> AllocationRules:

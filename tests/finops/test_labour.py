@@ -1,0 +1,134 @@
+"""TBM labour spread: a team's Labor-pool cost lands on the towers of its work (its explicit
+split, else its own cost mix), IT Management only without a team or other cost; exact, so the
+towers still add up to the input (hand-computed cases and a hypothesis property)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadline.finops.allocation import tower_names
+from leadline.finops.apportion import Inputs, allocate, group
+from leadline.finops.labour import LABOUR_MARKER, LABOUR_SLOT, mark_labour, spread_labour
+from leadline.finops.rules import AllocationRules, parse_rules
+
+TOWERS = mark_labour(tower_names([]))
+LABOUR = TOWERS.index((LABOUR_MARKER, LABOUR_SLOT[1]))
+
+
+def _slot(name: str) -> int:
+    return next(i for i, t in enumerate(TOWERS) if t[0] == name)
+
+
+def _rules(labour: dict[str, dict[str, float]] | None = None) -> AllocationRules:
+    return parse_rules(
+        {
+            "kind": "AllocationRules",
+            "spec": {
+                "rules": [
+                    {"name": "to-a", "match": {"provider": "a"}, "to": {"team": "a"}},
+                    {"name": "to-b", "match": {"provider": "b"}, "to": {"team": "b"}},
+                    {"name": "svc-c", "match": {"provider": "s"}, "to": {"service": "svc-c"}},
+                    {"name": "to-d", "match": {"provider": "d"}, "to": {"team": "d"}},
+                ],
+                "labour": labour or {},
+            },
+        }
+    )
+
+
+def _towers(rows: list[tuple[int, int, str]], rules: AllocationRules) -> dict[str, Fraction]:
+    inputs = Inputs(rules, TOWERS, {"svc-c": "c"}, {"a", "b", "c", "d"})
+    sums = [{"rule": r, "tower": t, "cost": Decimal(c), "lines": 1} for r, t, c in rows]
+    result = spread_labour(allocate(sums, inputs), rules.labour)
+    return group(result, lambda p: p.tower)
+
+
+def test_labour_follows_the_team_cost_mix_or_its_explicit_split() -> None:
+    rows = [
+        (1, _slot("Compute"), "300"),  # team a: 3/4 compute, 1/4 storage
+        (1, _slot("Storage"), "100"),
+        (1, LABOUR, "1000"),  # a's labour: 750 compute, 250 storage
+        (2, _slot("Compute"), "50"),  # team b's cost is ignored: it has an explicit split
+        (2, LABOUR, "400"),  # b: Application 3 : Platform 1 -> 300, 100
+        (3, _slot("Network"), "20"),  # service svc-c (team c): all network
+        (3, LABOUR, "90"),  # -> network 90
+        (4, LABOUR, "70"),  # team d has no other cost: IT Management
+        (0, LABOUR, "5"),  # unallocated labour: IT Management, in the unallocated group
+    ]
+    groups = _towers(rows, _rules({"b": {"Application": 3, "Platform": 1}}))
+    assert groups == {
+        "Compute": Fraction(300 + 750 + 50),
+        "Storage": Fraction(100 + 250),
+        "Application": Fraction(300),
+        "Platform": Fraction(100),
+        "Network": Fraction(20 + 90),
+        "IT Management": Fraction(70),
+        "unallocated": Fraction(5),
+    }
+    assert LABOUR_MARKER not in groups
+
+
+def test_a_third_is_kept_exact() -> None:
+    rows = [
+        (1, _slot("Compute"), "1"),
+        (1, _slot("Storage"), "1"),
+        (1, _slot("Network"), "1"),
+        (1, LABOUR, "100"),
+    ]
+    groups = _towers(rows, _rules())
+    assert groups["Compute"] == 1 + Fraction(100, 3)
+    assert sum(groups.values(), Fraction(0)) == 103
+
+
+def test_credits_and_unmapped_cost_do_not_attract_labour() -> None:
+    rows = [
+        (1, _slot("Compute"), "40"),
+        (1, _slot("Storage"), "-10"),  # a credit: no positive cost on Storage
+        (1, _slot("Unmapped"), "500"),
+        (1, LABOUR, "60"),
+    ]
+    groups = _towers(rows, _rules())
+    assert groups["Compute"] == 100
+    assert groups["Storage"] == -10
+    assert groups["Unmapped"] == 500
+
+
+def test_the_labour_split_is_validated() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="greater than 0"):
+        _rules({"b": {"Application": 0}})
+
+
+cost = st.decimals(min_value=Decimal("-50"), max_value=Decimal("5000"), places=6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from(range(len(TOWERS))), cost), max_size=20
+    ),
+    split=st.dictionaries(
+        st.sampled_from("abcd"),
+        st.dictionaries(st.sampled_from(("Application", "Compute")), st.integers(1, 9)),
+        max_size=2,
+    ),
+)
+def test_the_spread_conserves_every_team_and_the_total(
+    rows: list[tuple[int, int, Decimal]], split: dict[str, Any]
+) -> None:
+    rules = _rules(split)
+    inputs = Inputs(rules, TOWERS, {"svc-c": "c"}, {"a", "b", "c", "d"})
+    sums = [{"rule": r, "tower": t, "cost": c, "lines": 1} for r, t, c in rows]
+    before = allocate(sums, inputs)
+    after = spread_labour(before, rules.labour)
+    assert after.total == before.total == sum((Fraction(c) for *_, c in rows), Fraction(0))
+    by_team = group(after, lambda p: p.team or "-")
+    assert by_team == group(before, lambda p: p.team or "-")
+    assert all(p.tower != LABOUR_MARKER for p in after.portions)
