@@ -28,6 +28,7 @@ READ_ROUTES = [
     "/api/v1/catalog/services",
     "/api/v1/catalog/interactions",
     "/api/v1/dora",
+    "/api/v1/dora?at=2026-11-01T00:00:00Z",
     "/api/v1/slo/status",
     "/api/v1/finops/showback?month=2026-01",
     "/api/v1/risk/register",
@@ -53,6 +54,7 @@ READ_ROUTES = [
     "/api/v1/scorecard?by=business-unit",
 ]
 NOW_DEPENDENT = {
+    "/api/v1/dora",  # judged at now: its tag moves once the report cache recomputes it
     "/api/v1/slo/status",
     "/api/v1/okrs",
     "/api/v1/strategy",
