@@ -1,0 +1,298 @@
+"""A GitLab REST API v4 test server (GitLab.com or self-managed), as GitLab documents it:
+
+- auth: ``PRIVATE-TOKEN: <token>`` or ``Authorization: Bearer <token>``, else 401
+  ``{"message": "401 Unauthorized"}``;
+- offset pagination: ``page``/``per_page`` (default 20, at most 100), answered with ``Link``
+  (``rel="next"``, ``"prev"``, ``"first"``, ``"last"``) and ``x-next-page``, ``x-page``,
+  ``x-per-page``, ``x-prev-page``, ``x-total``, ``x-total-pages``;
+- rate limits: ``RateLimit-Limit``, ``RateLimit-Observed``, ``RateLimit-Remaining``,
+  ``RateLimit-Reset`` (epoch seconds) and ``RateLimit-ResetTime`` on every answer; over the
+  budget, 429 with ``Retry-After`` and the same headers;
+- ``GET /groups/:id/projects`` (``include_subgroups``), ``GET /projects/:id`` (id or
+  URL-encoded path), and per project ``deployments``, ``merge_requests`` and ``issues``
+  filtered by ``updated_after`` and ordered by ``order_by=updated_at&sort=asc``; issues by
+  ``issue_type``; merge requests by ``state``.
+
+Payloads follow the documentation's example responses (``deployment``, ``merge_request``,
+``incident`` build them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import math
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from tests.connect.servers.vendor import VendorServer, iso, json_response, parse_time
+
+TOKEN = "glpat-test-token-0001"
+_GROUP = re.compile(r"^/api/v4/groups/(?P<group>.+)/projects$")
+_LIST = re.compile(
+    r"^/api/v4/projects/(?P<project>.+)/(?P<kind>deployments|merge_requests|issues)$"
+)
+_PROJECT = re.compile(r"^/api/v4/projects/(?P<project>.+)$")
+
+
+class GitLabServer(VendorServer):
+    name = "gitlab"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.projects: dict[str, dict[str, Any]] = {}  # path_with_namespace -> project
+        self.groups: dict[str, list[str]] = {}  # group path -> project paths
+        self.items: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (project, kind) -> items
+        self.limit = 2000  # requests per window (RateLimit-Limit)
+        self.remaining: int | None = None  # None: never runs out
+        self.window = 60.0
+        self.now: Callable[[], float] = time.time
+        self.reset_at = 0.0
+
+    # --- data -------------------------------------------------------------------------------
+
+    def add_project(self, path: str, project_id: int, default_branch: str = "main") -> None:
+        self.projects[path] = project(path, project_id, self.url, default_branch)
+        self.groups.setdefault(path.rsplit("/", 1)[0], []).append(path)
+
+    def add(self, path: str, kind: str, *items: dict[str, Any]) -> None:
+        self.items.setdefault((path, kind), []).extend(items)
+
+    # --- protocol ---------------------------------------------------------------------------
+
+    def authorised(self, request: Request) -> bool:
+        given = request.headers.get("PRIVATE-TOKEN") or ""
+        bearer = request.headers.get("Authorization") or ""
+        return given == TOKEN or bearer == f"Bearer {TOKEN}"
+
+    def rate_headers(self) -> dict[str, str]:
+        now = self.now()
+        if now >= self.reset_at:
+            self.reset_at = math.floor(now) + self.window
+        remaining = self.limit if self.remaining is None else self.remaining
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Observed": str(self.limit - remaining),
+            "RateLimit-Remaining": str(remaining),
+            "RateLimit-Reset": str(int(self.reset_at)),
+            "RateLimit-ResetTime": email.utils.formatdate(self.reset_at, usegmt=True),
+        }
+
+    def rate_limited(self) -> tuple[int, dict[str, str], Any]:
+        headers = self.rate_headers() | {"RateLimit-Remaining": "0"}
+        headers["Retry-After"] = str(max(int(self.reset_at - self.now()), 1))
+        return 429, headers, {"message": "Retry later"}
+
+    def route(self, request: Request) -> Response:
+        if self.remaining is not None:
+            if self.remaining <= 0 and self.now() < self.reset_at:
+                status, headers, body = self.rate_limited()
+                return json_response(body, status, headers)
+            if self.remaining <= 0:
+                self.remaining = self.limit
+            self.remaining -= 1
+        path = request.path
+        if match := _GROUP.match(path):
+            paths = self.groups.get(match["group"])
+            if paths is None:
+                return json_response({"message": "404 Group Not Found"}, 404)
+            return self.paged(request, [self.projects[p] for p in paths])
+        if match := _LIST.match(path):
+            found = self.find(match["project"])
+            if found is None:
+                return json_response({"message": "404 Project Not Found"}, 404)
+            items = self.items.get((found["path_with_namespace"], match["kind"]), [])
+            return self.paged(request, self.filtered(request, match["kind"], items))
+        if match := _PROJECT.match(path):
+            found = self.find(match["project"])
+            if found is None:
+                return json_response({"message": "404 Project Not Found"}, 404)
+            return json_response(found, headers=self.rate_headers())
+        return json_response({"error": "404 Not Found"}, 404)
+
+    def find(self, key: str) -> dict[str, Any] | None:
+        if key.isdigit():
+            return next((p for p in self.projects.values() if p["id"] == int(key)), None)
+        return self.projects.get(key)
+
+    def filtered(self, request: Request, kind: str, items: list[dict[str, Any]]) -> list[Any]:
+        after = request.args.get("updated_after")
+        out = list(items)
+        if after:
+            moment = parse_time(after)
+            out = [i for i in out if parse_time(i["updated_at"]) > moment]
+        if kind == "issues" and request.args.get("issue_type"):
+            out = [i for i in out if i["issue_type"] == request.args["issue_type"]]
+        state = request.args.get("state")
+        if kind == "merge_requests" and state and state != "all":
+            out = [i for i in out if i["state"] == state]
+        if request.args.get("order_by") == "updated_at":
+            out.sort(key=lambda i: (parse_time(i["updated_at"]), i["id"]))
+            if request.args.get("sort", "desc") == "desc":
+                out.reverse()
+        return out
+
+    def paged(self, request: Request, items: list[Any]) -> Response:
+        per_page = min(max(int(request.args.get("per_page", 20)), 1), 100)
+        page = max(int(request.args.get("page", 1)), 1)
+        total_pages = max(math.ceil(len(items) / per_page), 1)
+        chunk = items[(page - 1) * per_page : page * per_page]
+        base = f"{self.url}{request.path}"
+
+        def link(number: int) -> str:
+            query = {**request.args.to_dict(), "page": number, "per_page": per_page}
+            return f"{base}?{urlencode(query)}"
+
+        rels = [(page + 1, "next")] if page < total_pages else []
+        rels += [(page - 1, "prev")] if page > 1 else []
+        rels += [(1, "first"), (total_pages, "last")]
+        headers = self.rate_headers() | {
+            "Link": ", ".join(f'<{link(n)}>; rel="{rel}"' for n, rel in rels),
+            "x-next-page": str(page + 1) if page < total_pages else "",
+            "x-page": str(page),
+            "x-per-page": str(per_page),
+            "x-prev-page": str(page - 1) if page > 1 else "",
+            "x-total": str(len(items)),
+            "x-total-pages": str(total_pages),
+        }
+        return json_response(chunk, headers=headers)
+
+
+# --- payloads shaped like GitLab's documented examples -----------------------------------------
+
+
+def project(path: str, project_id: int, base: str, default_branch: str = "main") -> dict[str, Any]:
+    namespace, name = path.rsplit("/", 1)
+    return {
+        "id": project_id,
+        "description": None,
+        "name": name,
+        "name_with_namespace": f"{namespace} / {name}",
+        "path": name,
+        "path_with_namespace": path,
+        "created_at": "2025-01-10T09:00:00.000Z",
+        "default_branch": default_branch,
+        "web_url": f"{base}/{path}",
+        "namespace": {"id": 9, "name": namespace, "path": namespace, "kind": "group"},
+        "last_activity_at": "2026-03-02T12:00:00.000Z",
+        "archived": False,
+    }
+
+
+def deployment(
+    deployment_id: int,
+    iid: int,
+    sha: str,
+    status: str,
+    updated: dt.datetime,
+    *,
+    environment: str = "production",
+    title: str = "Deploy",
+) -> dict[str, Any]:
+    """A ``GET /projects/:id/deployments`` item (the documented example's fields)."""
+    created = updated - dt.timedelta(minutes=3)
+    return {
+        "id": deployment_id,
+        "iid": iid,
+        "ref": "main",
+        "sha": sha,
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "finished_at": iso(updated) if status in ("success", "failed", "canceled") else None,
+        "status": status,
+        "user": {"id": 1, "name": "Administrator", "username": "root", "state": "active"},
+        "environment": {"id": 9, "name": environment, "tier": "production"},
+        "deployable": {
+            "id": 7000 + deployment_id,
+            "status": status,
+            "stage": "deploy",
+            "name": "deploy",
+            "ref": "main",
+            "tag": False,
+            "created_at": iso(created),
+            "finished_at": iso(updated),
+            "commit": {
+                "id": sha,
+                "short_id": sha[:8],
+                "title": title,
+                "message": title,
+                "author_name": "Administrator",
+                "created_at": iso(created),
+            },
+            "pipeline": {"id": 36, "ref": "main", "sha": sha, "status": status},
+        },
+    }
+
+
+def merge_request(
+    iid: int,
+    path: str,
+    state: str,
+    created: dt.datetime,
+    updated: dt.datetime,
+    *,
+    mr_id: int | None = None,
+    merge_sha: str | None = None,
+    title: str = "Add feature",
+    labels: list[str] | None = None,
+) -> dict[str, Any]:
+    """A ``GET /projects/:id/merge_requests`` item."""
+    merged = state == "merged"
+    return {
+        "id": mr_id or 5000 + iid,
+        "iid": iid,
+        "project_id": 3,
+        "title": title,
+        "description": "",
+        "state": state,
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "merged_at": iso(updated) if merged else None,
+        "closed_at": iso(updated) if state == "closed" else None,
+        "target_branch": "main",
+        "source_branch": f"feature-{iid}",
+        "author": {"id": 12, "username": "ana", "name": "Ana"},
+        "labels": labels or [],
+        "draft": False,
+        "sha": f"{iid:040x}",
+        "merge_commit_sha": merge_sha if merged else None,
+        "squash_commit_sha": None,
+        "reference": f"!{iid}",
+        "references": {"short": f"!{iid}", "relative": f"!{iid}", "full": f"{path}!{iid}"},
+        "web_url": f"https://gitlab.example.com/{path}/-/merge_requests/{iid}",
+    }
+
+
+def incident(
+    iid: int,
+    path: str,
+    created: dt.datetime,
+    updated: dt.datetime,
+    *,
+    closed: dt.datetime | None = None,
+    severity: str = "CRITICAL",
+    title: str = "Checkout down",
+) -> dict[str, Any]:
+    """A ``GET /projects/:id/issues?issue_type=incident`` item."""
+    return {
+        "id": 9000 + iid,
+        "iid": iid,
+        "project_id": 3,
+        "title": title,
+        "description": "",
+        "state": "closed" if closed else "opened",
+        "created_at": iso(created),
+        "updated_at": iso(updated),
+        "closed_at": iso(closed) if closed else None,
+        "labels": [],
+        "type": "INCIDENT",
+        "issue_type": "incident",
+        "severity": severity,
+        "author": {"id": 12, "username": "ana", "name": "Ana"},
+        "web_url": f"https://gitlab.example.com/{path}/-/issues/{iid}",
+        "references": {"short": f"#{iid}", "relative": f"#{iid}", "full": f"{path}#{iid}"},
+    }
