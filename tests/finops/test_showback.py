@@ -123,9 +123,17 @@ def test_mixed_currencies_are_never_summed(month_app: App, tmp_path: Path) -> No
     assert report.showback(month_app, "2026-01", currency="USD")["total"] == "230.00"
 
 
-def test_without_rules_everything_is_explained(month_app: App) -> None:
-    with pytest.raises(report.FinOpsError, match="no allocation rules"):
-        report.showback(month_app, "2026-01")
+def test_without_rules_the_default_rule_runs_and_says_so(month_app: App) -> None:
+    """No rules ingested: tag team names a catalog team. payments 100 and browse 50 land on
+    their teams; legacy 10 (no such team) and the untagged 30 + 40 are unallocated = 80."""
+    data = report.showback(month_app, "2026-01")
+    assert groups(data) == {"payments": "100.00", "browse": "50.00", "unallocated": "80.00"}
+    assert data["default_rule"] is True and "tag team names a catalog team" in data["notes"][0]
+    assert data["warnings"] == [
+        "rule tag-team: 1 value of tag team names no team of the catalog, so its cost is "
+        "unallocated: 'legacy' (1 line)"
+    ]
+    assert report.chargeback(month_app, "2026-01")["default_rule"] is True
     with pytest.raises(report.FinOpsError, match="YYYY-MM"):
         report.parse_month("2026-13")
 
@@ -164,6 +172,7 @@ def test_cli_json_contract(month_app: App, tmp_path: Path) -> None:
     assert {"month", "cost_type", "currency", "total", "groups"} <= set(data)
     assert all(set(g) == {"key", "cost", "share"} for g in data["groups"])
     assert isinstance(data["total"], str) and data["groups"][-1]["key"] == "unallocated"
+    assert data["default_rule"] is False and data["notes"] == []
     table = CliRunner().invoke(
         cli,
         ["--home", str(home), "finops", "chargeback", "--month", "2026-01"],

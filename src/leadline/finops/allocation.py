@@ -19,13 +19,15 @@ from typing import Any
 import ibis
 from ibis import _
 
-from leadline.finops.rules import (
-    AllocationRules,
-    Match,
-    TowerRule,
-    glob_to_like,
-    glob_to_regex,
+from leadline.finops.conditions import (
+    condition,
+    rule_condition,
+    tag_column,
+    tag_target_rules,
+    tag_value,
+    with_tags,
 )
+from leadline.finops.rules import AllocationRules, Rule, TowerRule, glob_to_like
 
 COST_TYPES = {"effective": "effective_cost", "billed": "billed_cost"}
 UNALLOCATED = 0  # rule index of lines no rule matches
@@ -64,61 +66,15 @@ POOL_TOWERS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def matches(value: ibis.StringValue, pattern: str) -> ibis.BooleanValue:
-    """``value`` equals ``pattern``, or matches it as a glob (LIKE when it can, else a regex);
-    null never matches."""
-    like, wildcard = glob_to_like(pattern)
-    if not wildcard:
-        return (value == pattern).fill_null(False)
-    if like:
-        return value.like(like).fill_null(False)
-    return value.re_search(glob_to_regex(pattern)).fill_null(False)
-
-
-def _tag(lines: ibis.Table, key: str) -> ibis.StringValue:
-    """A tag's value: its extracted column (see ``with_tags``) when present, else a lookup."""
-    column = tag_column(key)
-    return lines[column] if column in lines.columns else lines.tags.get(key)
-
-
-def tag_column(key: str) -> str:
-    return "_tag_" + "".join(ch if ch.isalnum() else f"_{ord(ch):x}_" for ch in key)
-
-
-def with_tags(lines: ibis.Table, rules: AllocationRules) -> ibis.Table:
-    """The lines with one column per tag key the rules use: each tag is looked up once per
-    line instead of once per rule that names it (hundreds of rules often test one tag)."""
-    keys = sorted(
-        {k for r in rules.rules for k in (*r.match.tags, *r.match.tags_missing)}
-        | {k for t in rules.towers for k in (*t.match.tags, *t.match.tags_missing)}
-    )
-    if not keys:
-        return lines
-    return lines.mutate(**{tag_column(k): lines.tags.get(k) for k in keys})
-
-
-def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
-    """True for the lines that satisfy every condition of ``match`` (nulls never match)."""
-    parts: list[ibis.BooleanValue] = [
-        matches(lines[column], pattern) for column, pattern in match.columns().items()
-    ]
-    parts += [matches(_tag(lines, key), pattern) for key, pattern in match.tags.items()]
-    for key in match.tags_missing:
-        parts.append(_tag(lines, key).isnull())
-    if not parts:
-        return ibis.literal(True)
-    out = parts[0]
-    for part in parts[1:]:
-        out = out & part
-    return out
-
-
 LOOKUP_RUN = 8  # consecutive one-equality rules on one column worth a hash lookup
 
 
-def _equality(match: Match) -> tuple[str, str] | None:
+def _equality(rule: Rule) -> tuple[str, str] | None:
     """(column, value) when a rule's whole condition is one exact equality, else None."""
+    match = rule.match
     columns = match.columns()
+    if rule.to is not None and rule.to.from_tag is not None:
+        return None  # it also needs its tag set
     if match.tags_missing or len(columns) + len(match.tags) != 1:
         return None
     if columns:
@@ -150,7 +106,7 @@ def rule_plan(rules: AllocationRules) -> list[int | Lookup]:
         run.clear()
 
     for index, rule in enumerate(rules.rules, 1):
-        equality = _equality(rule.match)
+        equality = _equality(rule)
         if equality is not None and (not run or run[0][1] == equality[0]):
             run.append((index, *equality))
             continue
@@ -163,12 +119,16 @@ def rule_plan(rules: AllocationRules) -> list[int | Lookup]:
     return steps
 
 
-def with_rule(lines: ibis.Table, rules: AllocationRules, name: str = "rule") -> ibis.Table:
-    """The lines with ``name``: the 1-based index of the first matching rule, 0 when none.
-    Long runs of equality rules (hundreds of team tags or accounts) become one hash join on a
-    small lookup table instead of hundreds of CASE branches; the rest stay CASE branches, in
-    rule order."""
-    lines = with_tags(lines, rules)
+def with_rule(
+    lines: ibis.Table, rules: AllocationRules, name: str = "rule", dimension: str | None = None
+) -> ibis.Table:
+    """The lines with ``name``: the 1-based index of the first matching rule, 0 when none,
+    and ``target``: the tag value naming the team or service for rules that allocate to a
+    tag's value (null otherwise; resolved against the catalog on the small aggregate, in
+    ``finops.apportion``). Long runs of equality rules (hundreds of team tags or accounts)
+    become one hash join on a small lookup table instead of hundreds of CASE branches; the
+    rest stay CASE branches, in rule order."""
+    lines = with_tags(lines, rules, dimension)
     plan = rule_plan(rules)
     found_columns: list[str] = []
     for step in plan:
@@ -186,18 +146,31 @@ def with_rule(lines: ibis.Table, rules: AllocationRules, name: str = "rule") -> 
     lookups = iter(found_columns)
     for step in plan:
         if isinstance(step, int):
-            branches.append((condition(lines, rules.rules[step - 1].match), step))
+            branches.append((rule_condition(lines, rules.rules[step - 1]), step))
         else:
             found = next(lookups)
             branches.append((lines[found].notnull(), lines[found]))
     rule = ibis.cases(*branches, else_=UNALLOCATED).cast("int32")
-    return lines.mutate(**{name: rule}).drop(*found_columns)
+    lines = lines.mutate(**{name: rule}).drop(*found_columns)
+    return lines.mutate(target=target_value(lines, rules, name))
+
+
+def target_value(lines: ibis.Table, rules: AllocationRules, rule: str) -> ibis.StringValue:
+    """The value of the tag naming the target, on lines allocated by a tag-value rule."""
+    branches = [
+        (lines[rule] == index, tag_value(lines, r.to.from_tag.tag))
+        for index, r in tag_target_rules(rules)
+        if r.to is not None and r.to.from_tag is not None
+    ]
+    if not branches:
+        return ibis.null("string")
+    return ibis.cases(*branches, else_=ibis.null("string"))
 
 
 def rule_index(lines: ibis.Table, rules: AllocationRules) -> ibis.IntegerValue:
     """1-based index of the first matching rule, 0 when none matches (one CASE; see
     ``with_rule`` for the faster form that may join)."""
-    branches = [(condition(lines, rule.match), i) for i, rule in enumerate(rules.rules, 1)]
+    branches = [(rule_condition(lines, rule), i) for i, rule in enumerate(rules.rules, 1)]
     return ibis.cases(*branches, else_=UNALLOCATED).cast("int32")
 
 
@@ -257,18 +230,24 @@ def custom_tower_index(lines: ibis.Table, towers: Sequence[TowerRule]) -> ibis.I
 
 
 def allocation_sums(
-    lines: ibis.Table, rules: AllocationRules, cost_type: str = "effective", by_month: bool = False
+    lines: ibis.Table,
+    rules: AllocationRules,
+    cost_type: str = "effective",
+    by_month: bool = False,
+    dimension: str | None = None,
 ) -> ibis.Table:
-    """Cost and line count per (rule, tower rule, cost pool, service category): the whole
-    allocation in one pass. The default tower mapping (by cost pool and service category) is
-    applied to this small aggregate by ``fold_towers``, not to every line. ``by_month`` adds
-    the charge month and the billing currency to the keys, so several months are allocated
-    from one pass."""
-    ruled = with_rule(lines, rules)
+    """Cost and line count per (rule, target, tower rule, cost pool, service category): the
+    whole allocation in one pass. The default tower mapping (by cost pool and service
+    category) is applied to this small aggregate by ``fold_towers``, not to every line.
+    ``by_month`` adds the charge month and the billing currency to the keys, so several months
+    are allocated from one pass; ``dimension`` (a tag key, real or virtual) adds its value."""
+    ruled = with_rule(lines, rules, dimension=dimension)
     tagged = ruled.mutate(
-        tower_rule=custom_tower_index(ruled, rules.towers), cost=ruled[COST_TYPES[cost_type]]
+        tower_rule=custom_tower_index(ruled, rules.towers),
+        cost=ruled[COST_TYPES[cost_type]],
+        dimension=tag_value(ruled, dimension) if dimension else ibis.null("string"),
     )
-    keys = ["rule", "tower_rule", "cost_pool", "service_category"]
+    keys = ["rule", "target", "dimension", "tower_rule", "cost_pool", "service_category"]
     if by_month:
         tagged = tagged.mutate(month=tagged.charge_period_start.truncate("M"))
         keys += ["month", "billing_currency"]
@@ -276,11 +255,12 @@ def allocation_sums(
 
 
 def fold_towers(sums: list[dict[str, Any]], towers: Sequence[TowerRule]) -> list[dict[str, Any]]:
-    """(rule, tower index into ``tower_names``, cost, lines) from ``allocation_sums`` rows, with
+    """(rule, tower index into ``tower_names``, target, dimension, cost, lines) from
+    ``allocation_sums`` rows, with
     the same precedence as ``tower_index``: tower rule, cost pool, service category, Unmapped."""
     names = tower_names(towers)
     position = {name: i for i, name in enumerate(names)}
-    out: dict[tuple[int, int], dict[str, Any]] = {}
+    out: dict[tuple[int, int, str | None, str | None], dict[str, Any]] = {}
     for row in sums:
         custom = int(row["tower_rule"])
         if custom >= 0:
@@ -291,8 +271,18 @@ def fold_towers(sums: list[dict[str, Any]], towers: Sequence[TowerRule]) -> list
             tower = position[DEFAULT_TOWERS[row["service_category"]]]
         else:
             tower = position[(UNMAPPED_TOWER, None)]
-        key = (int(row["rule"]), tower)
-        slot = out.setdefault(key, {"rule": key[0], "tower": tower, "cost": Decimal(0), "lines": 0})
+        key = (int(row["rule"]), tower, row.get("target"), row.get("dimension"))
+        slot = out.setdefault(
+            key,
+            {
+                "rule": key[0],
+                "tower": tower,
+                "target": key[2],
+                "dimension": key[3],
+                "cost": Decimal(0),
+                "lines": 0,
+            },
+        )
         slot["cost"] += Decimal(row["cost"] or 0)
         slot["lines"] += int(row["lines"])
     return list(out.values())

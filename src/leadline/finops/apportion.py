@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from leadline.finops.rules import AllocationRules, SharedPool
+from leadline.finops.rules import AllocationRules, FromTag, Rule, SharedPool
 
 # The one table of ISO 4217 minor units, re-exported for the FinOps modules.
 from leadline.present.formats import minor_units as minor_units  # noqa: PLC0414
@@ -36,6 +36,7 @@ class Portion:
     amount: Fraction
     rule: str | None = None
     pool: str | None = None
+    dimension: str | None = None  # the value of showback's ``--by tag:KEY`` tag, if asked
 
 
 @dataclass
@@ -64,31 +65,49 @@ class Inputs:
     drivers: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
 
 
+Place = tuple[str, str | None]  # (tower, dimension value)
+LISTED = 20  # unknown tag values named in a warning
+
+
 def allocate(sums: Iterable[Mapping[str, object]], inputs: Inputs) -> Allocation:
-    """Turn (rule, tower, cost) sums into portions: direct, split shared pools, unallocated."""
+    """Turn (rule, tower, target, cost) sums into portions: direct, split shared pools,
+    unallocated. A tag-value rule's target is the tag value resolved against the catalog."""
     out = Allocation()
-    pools: dict[str, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    pools: dict[str, dict[Place, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    resolver = _Resolver(inputs)
+    unknown: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    warned: set[int] = set()
     for row in sums:
         cost = Fraction(Decimal(str(row["cost"]))) if row["cost"] is not None else Fraction(0)
         tower = inputs.towers[int(str(row["tower"]))][0]
+        dimension = row.get("dimension")
+        place = (tower, None if dimension is None else str(dimension))
         index = int(str(row["rule"]))
         if index == 0:
-            out.portions.append(Portion("unallocated", None, None, tower, cost))
+            out.portions.append(Portion("unallocated", None, None, tower, cost, dimension=place[1]))
             continue
         rule = inputs.rules.rules[index - 1]
         if rule.shared is not None:
-            pools[rule.shared][tower] += cost
+            pools[rule.shared][place] += cost
             continue
         assert rule.to is not None
-        team, service = _target(rule.to.team, rule.to.service, inputs)
+        target = row.get("target")
+        team, service = resolver.target(rule.to.team, rule.to.service, target)
         if team is None:
-            out.warnings.append(
-                f"rule {rule.name} allocates to {rule.to.team or rule.to.service}, "
-                "which the catalog does not know: its cost is unallocated"
-            )
-            out.portions.append(Portion("unallocated", None, None, tower, cost, rule.name))
+            if rule.to.from_tag is not None:
+                unknown[index][str(target)] += int(str(row.get("lines") or 0))
+            elif index not in warned:
+                warned.add(index)
+                out.warnings.append(
+                    f"rule {rule.name} allocates to {rule.to.team or rule.to.service}, "
+                    "which the catalog does not know: its cost is unallocated"
+                )
+            kind, service = "unallocated", None
         else:
-            out.portions.append(Portion("direct", team, service, tower, cost, rule.name))
+            kind = "direct"
+        out.portions.append(Portion(kind, team, service, tower, cost, rule.name, None, place[1]))
+    for index in sorted(unknown):
+        out.warnings.append(_unknown_warning(inputs.rules.rules[index - 1], unknown[index]))
     direct_by_team: dict[str, Fraction] = defaultdict(Fraction)
     for p in out.portions:
         if p.kind == "direct" and p.team is not None:
@@ -98,19 +117,69 @@ def allocate(sums: Iterable[Mapping[str, object]], inputs: Inputs) -> Allocation
     return out
 
 
-def _target(team: str | None, service: str | None, inputs: Inputs) -> tuple[str | None, str | None]:
-    if team is not None:
-        return (team if team in inputs.known_teams else None), None
-    assert service is not None
-    owner = inputs.service_teams.get(service)
-    return (owner, service) if owner else (None, service)
+def _unknown_warning(rule: Rule, values: Mapping[str, int]) -> str:
+    assert rule.to is not None and rule.to.from_tag is not None
+    names = sorted(values, key=lambda v: (-values[v], v))
+    listed = ", ".join(
+        f"{v!r} ({values[v]:,} line{'s' if values[v] != 1 else ''})" for v in names[:LISTED]
+    )
+    more = f" and {len(names) - LISTED:,} more" if len(names) > LISTED else ""
+    return (
+        f"rule {rule.name}: {len(names):,} value{'s' if len(names) != 1 else ''} of tag "
+        f"{rule.to.from_tag.tag} name{'s' if len(names) == 1 else ''} no {rule.to.kind} of "
+        f"the catalog, so {'its' if len(names) == 1 else 'their'} cost is unallocated: "
+        f"{listed}{more}"
+    )
+
+
+class _Resolver:
+    """Catalog names for rule targets: fixed names exactly, tag values through the rule's
+    aliases and case-insensitively (an exact spelling wins over a case-folded one)."""
+
+    def __init__(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self.teams = _folded(inputs.known_teams)
+        self.services = _folded(inputs.service_teams)
+
+    def target(
+        self, team: str | FromTag | None, service: str | FromTag | None, value: object
+    ) -> tuple[str | None, str | None]:
+        if isinstance(team, FromTag):
+            team = self._name(team, value, self.inputs.known_teams, self.teams)
+            if team is None:
+                return None, None
+        if team is not None:
+            return (team if team in self.inputs.known_teams else None), None
+        if isinstance(service, FromTag):
+            service = self._name(service, value, self.inputs.service_teams, self.services)
+            if service is None:
+                return None, None
+        assert service is not None
+        owner = self.inputs.service_teams.get(service)
+        return (owner, service) if owner else (None, service)
+
+    @staticmethod
+    def _name(
+        source: FromTag, value: object, exact: Iterable[str], folded: Mapping[str, str]
+    ) -> str | None:
+        if value is None:
+            return None
+        name = source.canonical(str(value))
+        return name if name in exact else folded.get(name.lower())
+
+
+def _folded(names: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        out.setdefault(name.lower(), name)
+    return out
 
 
 def _split(
     out: Allocation,
     inputs: Inputs,
     name: str,
-    amounts: Mapping[str, Fraction],
+    amounts: Mapping[Place, Fraction],
     direct_by_team: Mapping[str, Fraction],
 ) -> None:
     pool = inputs.rules.pool(name)
@@ -118,13 +187,19 @@ def _split(
     total_weight = sum(weights.values(), Fraction(0))
     if not weights or total_weight <= 0:
         out.warnings.append(f"shared pool {name} has nobody to split among: unallocated")
-        for tower, amount in amounts.items():
-            out.portions.append(Portion("unallocated", None, None, tower, amount, pool=name))
+        for (tower, dim), amount in amounts.items():
+            out.portions.append(
+                Portion("unallocated", None, None, tower, amount, pool=name, dimension=dim)
+            )
         return
-    for tower, amount in sorted(amounts.items()):
+    for (tower, dim), amount in sorted(
+        amounts.items(), key=lambda item: (item[0][0], str(item[0][1]))
+    ):
         for team, weight in sorted(weights.items()):
             share = amount * weight / total_weight
-            out.portions.append(Portion("shared", team, None, tower, share, pool=name))
+            out.portions.append(
+                Portion("shared", team, None, tower, share, pool=name, dimension=dim)
+            )
 
 
 def _weights(

@@ -49,7 +49,8 @@ def showback_command(
     *,
     month: MonthOpt,
     by: Annotated[
-        str, typer.Option("--by", help="team, business-unit, value-stream, service or tower")
+        str,
+        typer.Option("--by", help="team, business-unit, value-stream, service, tower or tag:KEY"),
     ] = "team",
     cost: CostOpt = "effective",
     currency: Currency = None,
@@ -58,8 +59,13 @@ def showback_command(
 ) -> None:
     """A month's cost per group; 'unallocated' makes the groups add up to the total."""
     app: App = ctx.obj
-    if by not in report.GROUPS:
-        raise typer.BadParameter(f"must be one of {', '.join(report.GROUPS)}", param_hint="--by")
+    try:
+        report.check_by(by)
+    except report.FinOpsError:
+        choices = ", ".join(report.GROUPS)
+        raise typer.BadParameter(
+            f"must be one of {choices} or tag:KEY", param_hint="--by"
+        ) from None
     try:
         data = report.showback(
             app, month, by=by, cost_type=_cost_type(cost), currency=currency, engine=engine

@@ -60,7 +60,7 @@ def _allocated(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
                     ev.app, [Period.parse(m) for m in wanted], "effective", None, ev.engine
                 )
             )
-        except FinOpsError as error:  # no allocation rules
+        except FinOpsError as error:  # e.g. a month in several currencies
             return dict.fromkeys(wanted, error)
 
     result: dict[str, Any] = ev.cached(("allocations", wanted), compute)
@@ -69,8 +69,8 @@ def _allocated(ev: Evaluation, months: Sequence[str]) -> dict[str, Any]:
 
 def unavailable(ev: Evaluation, window: Window) -> str | None:
     """Why the window's cost has no value: its months have not started, a month cannot be
-    allocated (no allocation rules yet, costs in several currencies: that error's words), no
-    cost lines, or months in different currencies. None when it has a value."""
+    allocated (costs in several currencies: that error's words), no cost lines, or months in
+    different currencies. None when it has a value."""
     from leadline.finops.report import FinOpsError
 
     months = ev.months_started(window)

@@ -30,7 +30,7 @@ from leadline.finops.apportion import (
     round_conserving,
 )
 from leadline.finops.labour import mark_labour, spread_labour
-from leadline.finops.rules import AllocationRules
+from leadline.finops.rules import DEFAULT_RULES_NOTE, AllocationRules, default_rules
 from leadline.finops.rules_source import active_rules
 from leadline.lake.engines import Lake
 from leadline.periods import Period, PeriodError
@@ -38,6 +38,7 @@ from leadline.periods import Period, PeriodError
 GroupBy = Literal["team", "business-unit", "value-stream", "service", "tower"]
 CostType = Literal["effective", "billed"]
 GROUPS: tuple[str, ...] = ("team", "business-unit", "value-stream", "service", "tower")
+TAG_PREFIX = "tag:"  # --by tag:KEY groups by a tag's value (real or virtual)
 NONE = org.NO_GROUP
 
 
@@ -92,17 +93,25 @@ class MonthAllocation:
     rules: AllocationRules
     catalog: Catalog
     lines: int
+    default_rules: bool = False  # no rules ingested: the default rule is in force
+    dimension: str | None = None  # the tag key portions carry values of (``--by tag:KEY``)
 
 
-def _rules(app: App) -> AllocationRules:
+def _rules(app: App) -> tuple[AllocationRules, bool]:
+    """The rules in force, and whether they are the default (none ingested yet)."""
     with app.store.session() as session:
         rules = active_rules(session)
-    if rules is None:
-        raise FinOpsError(
-            "no allocation rules yet: leadline ingest allocation-rules FILE.yaml "
-            "(leadline templates DIR writes a starting allocation-rules.yaml)"
-        )
-    return rules
+    return (default_rules(), True) if rules is None else (rules, False)
+
+
+def tag_dimension(by: str) -> str | None:
+    """The tag key of ``--by tag:KEY`` (None for the catalog and tower groupings)."""
+    if not by.startswith(TAG_PREFIX):
+        return None
+    key = by.removeprefix(TAG_PREFIX).strip()
+    if not key:
+        raise FinOpsError("--by tag:KEY needs a tag key, e.g. tag:env")
+    return key
 
 
 def _currency(lake: Lake, lines: Any, asked: str | None) -> str | None:
@@ -118,9 +127,13 @@ def allocate_month(
     cost_type: CostType = "effective",
     currency: str | None = None,
     engine: str | None = None,
+    *,
+    dimension: str | None = None,
 ) -> MonthAllocation:
-    """Allocate one month's cost lines (one currency) with the rules in force."""
-    result = allocate_months(app, [month], cost_type, currency, engine)[month.label]
+    """Allocate one month's cost lines (one currency) with the rules in force; with
+    ``dimension`` (a tag key) each portion carries the tag's value too."""
+    found = allocate_months(app, [month], cost_type, currency, engine, dimension=dimension)
+    result = found[month.label]
     if isinstance(result, FinOpsError):
         raise result
     return result
@@ -132,19 +145,22 @@ def allocate_months(
     cost_type: CostType = "effective",
     currency: str | None = None,
     engine: str | None = None,
+    *,
+    dimension: str | None = None,
 ) -> dict[str, MonthAllocation | FinOpsError]:
     """Allocate several months with one pass over their cost lines (one query for the sums,
     one per business driver), each month exactly as ``allocate_month`` would: a month whose
     currency cannot be chosen gets its FinOpsError instead of an allocation. Reports that
     span months (scorecard, QBR, budgets) use it to avoid a query per month."""
-    rules = _rules(app)
+    rules, default = _rules(app)
     lake = Lake(app.settings, app.store, engine)
     catalog = Catalog.load(app)
     if not months:
         return {}
     start, end = min(m.start for m in months), max(m.end for m in months)
     lines = allocation.month_lines(lake.table("cost_lines"), start, end)
-    rows = lake.execute(allocation.allocation_sums(lines, rules, cost_type, by_month=True))
+    sums = allocation.allocation_sums(lines, rules, cost_type, by_month=True, dimension=dimension)
+    rows = lake.execute(sums)
     by_month: dict[str, list[dict[str, Any]]] = {}
     for row in rows.to_pylist():
         by_month.setdefault(row["month"].strftime("%Y-%m"), []).append(row)
@@ -160,7 +176,7 @@ def allocate_months(
         if chosen is None:
             empty = Allocation()
             out[month.label] = MonthAllocation(
-                month, cost_type, currency or "USD", empty, rules, catalog, 0
+                month, cost_type, currency or "USD", empty, rules, catalog, 0, default, dimension
             )
             continue
         sums = allocation.fold_towers(
@@ -182,6 +198,8 @@ def allocate_months(
             rules,
             catalog,
             count,
+            default_rules=default,
+            dimension=dimension,
         )
     return out
 
@@ -218,6 +236,12 @@ def _driver_months(
     return out
 
 
+def check_by(by: str) -> None:
+    """A FinOpsError unless ``by`` is one of GROUPS or ``tag:KEY``."""
+    if by not in GROUPS and tag_dimension(by) is None:
+        raise FinOpsError(f"--by must be one of {', '.join(GROUPS)} or tag:KEY")
+
+
 def group_key(by: str, catalog: Catalog) -> Callable[[Portion], str]:
     """The group of an allocated portion (``unallocated`` portions never reach it)."""
     if by in ("team", "business-unit", "value-stream"):
@@ -227,7 +251,9 @@ def group_key(by: str, catalog: Catalog) -> Callable[[Portion], str]:
         return lambda p: p.service or (f"team:{p.team}" if p.team else NONE)
     if by == "tower":
         return lambda p: p.tower
-    raise FinOpsError(f"--by must be one of {', '.join(GROUPS)}")
+    if tag_dimension(by) is not None:
+        return lambda p: NONE if p.dimension is None else p.dimension
+    raise FinOpsError(f"--by must be one of {', '.join(GROUPS)} or tag:KEY")
 
 
 def _share(part: Fraction, total: Fraction) -> float | None:
@@ -244,7 +270,9 @@ def showback(
     engine: str | None = None,
 ) -> dict[str, Any]:
     """The showback of a month as JSON-ready data (money as exact decimal strings)."""
-    result = allocate_month(app, parse_month(month), cost_type, currency, engine)
+    check_by(by)  # refuse a bad --by before any query
+    parsed = parse_month(month)
+    result = allocate_month(app, parsed, cost_type, currency, engine, dimension=tag_dimension(by))
     return shape(result, by)
 
 
@@ -268,6 +296,15 @@ def shape(result: MonthAllocation, by: str) -> dict[str, Any]:
         "lines": result.lines,
         "allocation_coverage": _share(direct, total_exact),
         "warnings": result.allocation.warnings,
+        **rule_notes(result),
+    }
+
+
+def rule_notes(result: MonthAllocation) -> dict[str, Any]:
+    """``default_rule`` (true while no rules are ingested) and ``notes`` saying so."""
+    return {
+        "default_rule": result.default_rules,
+        "notes": [DEFAULT_RULES_NOTE] if result.default_rules else [],
     }
 
 
@@ -337,6 +374,7 @@ def shape_chargeback(result: MonthAllocation) -> dict[str, Any]:
         "unallocated": str(parts["unallocated"]),
         "statements": statements,
         "warnings": result.allocation.warnings,
+        **rule_notes(result),
     }
 
 
@@ -359,7 +397,7 @@ def line_detail(
     of showback: why a line went where it went). ``rule`` keeps one rule's lines,
     ``unallocated`` the lines no rule matched."""
     parsed = parse_month(month)
-    rules = _rules(app)
+    rules, _default = _rules(app)
     lake = Lake(app.settings, app.store, engine)
     lines = allocation.month_lines(lake.table("cost_lines"), parsed.start, parsed.end)
     chosen = _currency(lake, lines, currency)

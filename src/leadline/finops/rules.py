@@ -7,11 +7,17 @@ records that rule's name. Conditions compare one column with a value or a shell-
 ``resource_id``, ``region_id``, ``charge_category``, ``gl_account``, ``cost_center``,
 ``cost_pool``; ``tags`` compares tag values (all listed tags must match) and ``tags_missing``
 holds when none of the listed tags is set. A rule allocates ``to`` a team or service of the
-catalog, or to a ``shared`` pool. Shared pools split among teams like OpenCost's shared-cost
-modes: ``even`` (equal parts), ``proportional`` (to each team's direct cost that month) or
-``driver`` (to each team's value of a business driver that month), among the listed teams or, by
-default, every team with direct cost (or with driver values). Lines no rule matches, and pools
-with nobody to split among, are ``unallocated``.
+catalog, or to a ``shared`` pool; ``to: {team: {tag: team}}`` allocates to the team (or service)
+a tag's value names (an optional alias map; case-insensitive), and unknown values are
+unallocated. ``virtual_tags`` derive tag values from rules of their own (first match, else
+other tags' values through an alias map, else a default), like Vantage's virtual tags; later
+virtual tags, the rules, the tower rules and showback's ``--by tag:KEY`` see them as tags.
+
+Shared pools split among teams like OpenCost's shared-cost modes: ``even`` (equal parts),
+``proportional`` (to each team's direct cost that month) or ``driver`` (to each team's value of
+a business driver that month), among the listed teams or, by default, every team with direct
+cost (or with driver values). Lines no rule matches, and pools with nobody to split among, are
+``unallocated``.
 """
 
 from __future__ import annotations
@@ -71,15 +77,56 @@ class Match(_Strict):
         return {c: getattr(self, c) for c in MATCH_COLUMNS if getattr(self, c) is not None}
 
 
+TagKey = Annotated[str, Field(min_length=1, max_length=512)]
+
+
+def fold_aliases(aliases: dict[str, str]) -> dict[str, str]:
+    """Alias keys compared case-insensitively: two keys equal but for case are ambiguous."""
+    folded: dict[str, str] = {}
+    for key, value in aliases.items():
+        if key.lower() in folded and folded[key.lower()] != value:
+            raise ValueError(f"aliases {key!r} differ only in case but name different values")
+        folded[key.lower()] = value
+    return folded
+
+
+class FromTag(_Strict):
+    """The catalog name is a tag's value: ``{tag: team, aliases: {pay: payments}}``. Matching
+    ignores case; an alias (its key also case-insensitive) maps a value to a catalog name."""
+
+    tag: TagKey
+    aliases: dict[str, Pattern] = Field(default_factory=dict)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: dict[str, str]) -> dict[str, str]:
+        fold_aliases(value)
+        return value
+
+    def canonical(self, value: str) -> str:
+        """The catalog name ``value`` stands for (an alias's target, else itself)."""
+        return fold_aliases(self.aliases).get(value.lower(), value)
+
+
 class Target(_Strict):
-    team: str | None = None
-    service: str | None = None
+    team: str | FromTag | None = None
+    service: str | FromTag | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Target:
         if (self.team is None) == (self.service is None):
             raise ValueError("give exactly one of team or service")
         return self
+
+    @property
+    def from_tag(self) -> FromTag | None:
+        """The tag whose value names the target, for ``{tag: ...}`` targets."""
+        value = self.team if self.team is not None else self.service
+        return value if isinstance(value, FromTag) else None
+
+    @property
+    def kind(self) -> str:
+        return "team" if self.team is not None else "service"
 
 
 class Rule(_Strict):
@@ -133,10 +180,37 @@ class Rates(_Strict):
         return self.towers.get(tower or "", self.default)
 
 
+class VirtualValue(_Strict):
+    value: Pattern
+    match: Match
+
+
+class VirtualTag(_Strict):
+    """A derived tag: the value of the first of ``values`` whose match holds; else the first
+    of ``from_tags`` that is set, mapped through ``aliases`` (keys case-insensitive); else
+    ``default`` (none: the tag is not set). It replaces a real tag of the same key."""
+
+    key: TagKey
+    values: list[VirtualValue] = Field(default_factory=list, max_length=10_000)
+    from_tags: list[TagKey] = Field(default_factory=list)
+    aliases: dict[str, Pattern] = Field(default_factory=dict)
+    default: Pattern | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> VirtualTag:
+        if not (self.values or self.from_tags or self.default is not None):
+            raise ValueError("give values, from_tags or a default")
+        if self.aliases and not self.from_tags:
+            raise ValueError("aliases map the values of from_tags: give from_tags")
+        fold_aliases(self.aliases)
+        return self
+
+
 class AllocationRules(_Strict):
     """The whole rule set (one document)."""
 
     rules: list[Rule] = Field(min_length=1, max_length=10_000)
+    virtual_tags: list[VirtualTag] = Field(default_factory=list, max_length=100)
     shared: list[SharedPool] = Field(default_factory=list)
     towers: list[TowerRule] = Field(default_factory=list)
     rates: Rates = Field(default_factory=Rates)
@@ -153,10 +227,26 @@ class AllocationRules(_Strict):
         unknown = sorted({r.shared for r in self.rules if r.shared and r.shared not in pools})
         if unknown:
             raise ValueError(f"rules use undeclared shared pool(s): {', '.join(unknown)}")
+        keys = [v.key for v in self.virtual_tags]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ValueError(f"virtual tag keys must be unique: {', '.join(twice)}")
         return self
 
     def pool(self, name: str) -> SharedPool:
         return next(p for p in self.shared if p.name == name)
+
+
+DEFAULT_RULE = Rule(name="tag-team", to=Target(team=FromTag(tag="team")))
+DEFAULT_RULES_NOTE = (
+    'No allocation rules ingested: the default rule "tag team names a catalog team" is in '
+    "force (leadline ingest allocation-rules FILE.yaml replaces it)."
+)
+
+
+def default_rules() -> AllocationRules:
+    """The rules in force before any are ingested: tag ``team`` names a catalog team."""
+    return AllocationRules(rules=[DEFAULT_RULE])
 
 
 def parse_rules(document: Any) -> AllocationRules:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadline.catalog.models import Service, Team
 from leadline.finops.models import AllocationRuleSet
-from leadline.finops.rules import AllocationRules, parse_rules
+from leadline.finops.rules import AllocationRules, Target, parse_rules
 from leadline.ingest.files import YamlDocument, decode_utf8, load_yaml_documents
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Template, Unit, register
@@ -23,16 +23,26 @@ TEMPLATE = """\
 # publisher, invoice_issuer, service_name, service_category, sub_account_id,
 # billing_account_id, resource_id, resource_type, region_id, charge_category, gl_account,
 # cost_center, cost_pool (values or globs with * and ?), tags (tag: value or glob) and
-# tags_missing (none of these tags set).
+# tags_missing (none of these tags set). Without any rules, the default rule is in force:
+# the tag team names a catalog team (the tag-team rule below).
 apiVersion: leadline.io/v1
 kind: AllocationRules
 metadata:
   name: allocation
 spec:
+  virtual_tags:                              # optional: derived tags, usable like real ones
+    - key: env                               # (in later rules, and showback --by tag:env)
+      values:                                # first match wins...
+        - {value: production, match: {sub_account_id: "1111*"}}
+      from_tags: [env, Environment]          # ...else the first of these set...
+      aliases: {prd: production, prod: production}   # (keys case-insensitive)
+      default: unknown                       # ...else this
   rules:
     - name: payments-tagged
       match: {tags: {team: payments}}
       to: {team: payments}
+    - name: tag-team                         # the team the tag team names (any case)
+      to: {team: {tag: team, aliases: {pay: payments}}}   # unknown values: unallocated
     - name: checkout-account
       match: {sub_account_id: "1111*"}
       to: {service: checkout-api}          # the service's owner team pays
@@ -86,6 +96,10 @@ def catalog_warnings(session: Session, file: str, rules: AllocationRules) -> lis
         target = rule.to
         if target is None:
             continue
+        if target.from_tag is not None:
+            known = teams if target.kind == "team" else services
+            out += _alias_warnings(file, index, rule.name, target, known)
+            continue
         if target.team is not None and target.team not in teams:
             field, name, kind = "team", target.team, "team"
         elif target.service is not None and target.service not in services:
@@ -121,6 +135,29 @@ def catalog_warnings(session: Session, file: str, rules: AllocationRules) -> lis
                     )
                 )
     return out
+
+
+def _alias_warnings(
+    file: str, index: int, rule: str, target: Target, names: set[str]
+) -> list[Problem]:
+    """Aliases of a tag-value rule that name nothing in the catalog (case-insensitively)."""
+    assert target.from_tag is not None
+    known = {n.lower() for n in names}
+    return [
+        Problem(
+            file,
+            f"rule {rule}: alias {alias!r} names {name!r}, which is no {target.kind} of the "
+            "catalog; its cost stays unallocated until it is",
+            None,
+            f"spec.rules.{index}.to.{target.kind}.aliases",
+            name,
+            "warning",
+            None,
+            f"rule:{rule}",
+        )
+        for alias, name in sorted(target.from_tag.aliases.items())
+        if name.lower() not in known
+    ]
 
 
 @register

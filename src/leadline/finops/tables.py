@@ -18,20 +18,21 @@ def showback_report(document: dict[str, Any]) -> Report:
     columns: key, cost (an exact decimal in the document's currency), share (of the total,
     a ratio: 0.25 is 25 %)."""
     by = str(document.get("by") or "team")
+    title = f"Tag {by[4:]}" if by.startswith("tag:") else TITLES.get(by, humanise(by))
     currency = document.get("currency")
     rows = [
         {"key": g["key"], "cost": Decimal(str(g["cost"])), "share": g["share"]}
         for g in document["groups"]
     ]
-    notes = []
+    notes = list(document.get("notes") or [])
     if document.get("allocation_coverage") is not None:
         share = 100 * float(document["allocation_coverage"])
         notes.append(f"Allocation coverage: {share:,.1f} %.")
     return Report(
         "showback",
-        f"Showback by {TITLES.get(by, humanise(by)).lower()}",
+        f"Showback by {title[0].lower()}{title[1:]}",
         [
-            Column("key", TITLES.get(by, humanise(by)), "name"),
+            Column("key", title, "name"),
             Column("cost", "Cost", "money", currency),
             Column("share", "Share", "ratio"),
         ],

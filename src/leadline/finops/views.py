@@ -34,6 +34,7 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
             return page
         groups = data["groups"]
         if by == "team":
+            page.notes += data.get("notes", [])  # e.g. the default rule is in force
             groups = [g for g in groups if scope.team_ok(g["key"]) or g["key"] == "unallocated"]
             ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
             window = Period.parse(month, ("month",)).window
@@ -55,6 +56,6 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
                 )
             )
         # ``leadline finops showback --by B``'s report (the team rows narrowed by the filters)
-        report = showback_report({**data, "groups": groups})
+        report = showback_report({**data, "groups": groups, "notes": []})
         page.tables.append(Table(by.replace("-", "_"), report, f"{caption} — {report.window}"))
     return page
