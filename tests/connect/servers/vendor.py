@@ -35,7 +35,8 @@ class Seen:
 
 @dataclass
 class Fault:
-    """An answer served instead of the next real one (``path`` limits it to one route)."""
+    """An answer served instead of the next real one (``path``, a part of the request's path
+    and query, limits it to some requests)."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
@@ -121,7 +122,7 @@ class VendorServer:
         )
         with self._lock:
             self.seen.append(seen)
-            fault = self._take_fault(request.path)
+            fault = self._take_fault(request.full_path)
         if fault is not None:
             response = json_response(fault.body, fault.status, fault.headers)
         elif not self.authorised(request):
