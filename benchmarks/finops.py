@@ -12,7 +12,12 @@ Ingest: ``leadline ingest focus`` of a 2M-row FOCUS CSV against DuckDB's own CSV
 of the same file (``COPY (FROM read_csv(...)) TO ... (FORMAT parquet)``). Goal: leadline at
 least 70 % of DuckDB's speed (time ratio <= 1.43).
 
-Usage: ``finops.py [--scale 1.0] [--repeats 3] [--ingest-rows 2000000]``.
+``--rules tag-value`` runs the showback with one tag-value rule (``to: {team: {tag: team}}``)
+in place of the 200 team-tag rules (issue 19; the baselines join the tag's value with the
+catalog's teams); ``--modes`` limits the implementations run.
+
+Usage: ``finops.py [--scale 1.0] [--repeats 3] [--ingest-rows 2000000] [--rules tag-value]
+[--modes leadline,duckdb-sql]``.
 """
 
 from __future__ import annotations
@@ -37,8 +42,8 @@ from sqlalchemy import select
 
 from common import child_result, peak_rss_mib, report, spawn
 from finops_baselines import duckdb_showback, pandas_showback
-from finops_data import MONTH, ensure_lake
-from leadline.catalog.models import Service
+from finops_data import MONTH, VARIANTS, ensure_lake, variant_settings
+from leadline.catalog.models import Service, Team
 from leadline.config import load_settings
 from leadline.context import App
 from leadline.finops import report as finops
@@ -54,11 +59,12 @@ START = MONTH.replace(tzinfo=None)
 END = dt.datetime(2026, 4, 1)
 
 
-def run_mode(mode: str, home: Path, repeats: int) -> dict[str, Any]:
-    app = App(load_settings(home=home))
+def run_mode(mode: str, home: Path, repeats: int, variant: str) -> dict[str, Any]:
+    app = App(variant_settings(home, variant))
     with app.store.session() as session:
         rules = active_rules(session)
         owners = {s.name: s.owner_team for s in session.scalars(select(Service))}
+        teams = list(session.scalars(select(Team.name)))
     assert rules is not None
     files = Lake(app.settings, app.store).files("cost_lines")
     con = duckdb.connect()
@@ -72,9 +78,11 @@ def run_mode(mode: str, home: Path, repeats: int) -> dict[str, Any]:
                 return {**groups, "(total)": Decimal(data["total"])}
             if mode == "duckdb-sql":
                 return duckdb_showback(
-                    con, files, rules=rules, owners=owners, start=START, end=END, by=by
+                    con, files, rules=rules, owners=owners, start=START, end=END, by=by, teams=teams
                 )
-            return pandas_showback(files, rules=rules, owners=owners, start=START, end=END, by=by)
+            return pandas_showback(
+                files, rules=rules, owners=owners, start=START, end=END, by=by, teams=teams
+            )
 
         times, result = [], {}
         for _ in range(1 if mode == "pandas" else repeats):
@@ -87,6 +95,7 @@ def run_mode(mode: str, home: Path, repeats: int) -> dict[str, Any]:
             "groups": {k: str(v) for k, v in result.items()},
         }
     out["peak_rss_mib"] = peak_rss_mib()
+    out["rules"] = len(rules.rules)
     app.close()
     return out
 
@@ -183,6 +192,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ingest-rows", type=int, default=2_000_000)
+    parser.add_argument("--rules", choices=VARIANTS, default="team-rules")
+    parser.add_argument(
+        "--modes", default=",".join(MODES), help="comma-separated: " + ", ".join(MODES)
+    )
     parser.add_argument("--mode", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--generated", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -207,14 +220,23 @@ def main() -> int:
     if args.generated:
         return 0
     if args.mode:
-        child_result(run_mode(args.mode, home, args.repeats))
+        child_result(run_mode(args.mode, home, args.repeats, args.rules))
         return 0
-    size = f"{meta['rows']:,} lines, {meta['rules']} rules"
-    report("finops", f"generate lake ({size}), not measured", float(meta["generate_seconds"]))
+    report(
+        "finops",
+        f"generate lake ({meta['rows']:,} lines), not measured",
+        float(meta["generate_seconds"]),
+    )
+    modes = [m for m in MODES if m in args.modes.split(",")]
+    assert modes[0] == "leadline", "--modes must include leadline"
     common = ["--scale", str(args.scale), "--seed", str(args.seed), "--repeats", str(args.repeats)]
-    runs = {mode: spawn(Path(__file__).resolve(), [*common, "--mode", mode]) for mode in MODES}
+    common += ["--rules", args.rules]
+    runs = {mode: spawn(Path(__file__).resolve(), [*common, "--mode", mode]) for mode in modes}
+    size = f"{meta['rows']:,} lines, {runs['leadline']['rules']} rules"
+    if args.rules != "team-rules":
+        size += f", {args.rules} rule"
     problems = []
-    for other in MODES[1:]:
+    for other in modes[1:]:
         for by in BY:
             problems += compare(
                 runs["leadline"][by]["groups"], runs[other][by]["groups"], f"{other} by {by}"
@@ -224,7 +246,7 @@ def main() -> int:
         "pandas": ("<= 0.25", "(b) pandas, masks per rule"),
     }
     for by in BY:
-        for other in MODES[1:]:
+        for other in modes[1:]:
             goal, label = goals[other]
             report(
                 "finops",

@@ -38,8 +38,9 @@ def _q(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _sql_condition(rule_match: object) -> str:
-    parts = []
+def _sql_condition(rule_match: object, tag: str | None = None) -> str:
+    """A rule's condition; a rule allocating to a tag's value also needs the tag set."""
+    parts = [f"tag_{tag} IS NOT NULL"] if tag else []
     for column, pattern in rule_match.columns().items():  # type: ignore[attr-defined]
         parts.append(_sql_match(column, pattern))
     for key, pattern in rule_match.tags.items():  # type: ignore[attr-defined]
@@ -63,12 +64,25 @@ def _targets(
     for i, rule in enumerate(rules.rules, 1):
         if rule.shared is not None:
             out.append((i, "pool", rule.shared))
-        elif rule.to is not None and rule.to.team is not None:
+        elif rule.to is not None and rule.to.from_tag is not None:
+            assert rule.to.kind == "team", "the baselines resolve team tags only"
+            out.append((i, "tag", rule.to.from_tag.tag))
+        elif rule.to is not None and isinstance(rule.to.team, str):
             out.append((i, "team", rule.to.team))
-        elif rule.to is not None and rule.to.service is not None:
+        elif rule.to is not None and isinstance(rule.to.service, str):
             owner = owners.get(rule.to.service)
             out.append((i, "team" if owner else "none", owner or ""))
     return out
+
+
+def _from_tag(rule: object) -> str | None:
+    to = rule.to  # type: ignore[attr-defined]
+    return to.from_tag.tag if to is not None and to.from_tag is not None else None
+
+
+def _tag_keys(rules: AllocationRules) -> list[str]:
+    keys = {k for r in rules.rules for k in (*r.match.tags, *r.match.tags_missing)}
+    return sorted(keys | {k for r in rules.rules if (k := _from_tag(r))})
 
 
 def tower_case() -> str:
@@ -88,15 +102,31 @@ def duckdb_showback(
     start: dt.datetime,
     end: dt.datetime,
     by: str,
+    teams: Sequence[str] = (),
 ) -> dict[str, Decimal]:
-    """Cost per team (or tower) and ``unallocated``, rounded to cents, in one query."""
-    tag_keys = sorted({k for r in rules.rules for k in (*r.match.tags, *r.match.tags_missing)})
-    tags = ", ".join(f"tags[{_q(k)}] AS tag_{k}" for k in tag_keys)
+    """Cost per team (or tower) and ``unallocated``, rounded to cents, in one query. A rule
+    allocating to a tag's value joins the value, lower-cased, with the catalog's ``teams``."""
+    tags = ", ".join(f"tags[{_q(k)}] AS tag_{k}" for k in _tag_keys(rules))
     rule_case = (
         "CASE "
-        + " ".join(f"WHEN {_sql_condition(r.match)} THEN {i}" for i, r in enumerate(rules.rules, 1))
+        + " ".join(
+            f"WHEN {_sql_condition(r.match, _from_tag(r))} THEN {i}"
+            for i, r in enumerate(rules.rules, 1)
+        )
         + " ELSE 0 END"
     )
+    target_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN rule = {i} THEN tag_{k}"
+            for i, r in enumerate(rules.rules, 1)
+            if (k := _from_tag(r))
+        )
+        + " END"
+        if any(_from_tag(r) for r in rules.rules)
+        else "NULL::VARCHAR"
+    )
+    known = ", ".join(f"({_q(t.lower())}, {_q(t)})" for t in sorted(teams)) or "(NULL, NULL)"
     targets = ", ".join(f"({i}, {_q(k)}, {_q(n)})" for i, k, n in _targets(rules, owners))
     pools = {p.name: p for p in rules.shared}
     even = (
@@ -115,12 +145,18 @@ WITH lines AS (
     WHERE charge_period_start >= $start AND charge_period_start < $end
       AND billing_currency = 'USD'
 ),
-ruled AS (SELECT {rule_case} AS rule, {tower_case()} AS tower, cost FROM lines),
-sums AS (SELECT rule, tower, sum(cost) AS cost FROM ruled GROUP BY rule, tower),
+ruled0 AS (SELECT *, {rule_case} AS rule, {tower_case()} AS tower FROM lines),
+ruled AS (SELECT rule, tower, cost, {target_case} AS target FROM ruled0),
+sums AS (SELECT rule, tower, target, sum(cost) AS cost FROM ruled GROUP BY rule, tower, target),
 targets(rule, kind, name) AS (VALUES {targets}),
+known(team_key, team) AS (VALUES {known}),
 tagged AS (
-    SELECT s.tower, s.cost, coalesce(t.kind, 'none') AS kind, t.name
+    SELECT s.tower, s.cost,
+           CASE WHEN t.kind = 'tag' THEN (CASE WHEN k.team IS NULL THEN 'none' ELSE 'team' END)
+                ELSE coalesce(t.kind, 'none') END AS kind,
+           coalesce(k.team, t.name) AS name
     FROM sums s LEFT JOIN targets t USING (rule)
+    LEFT JOIN known k ON t.kind = 'tag' AND k.team_key = lower(s.target)
 ),
 direct AS (SELECT name AS team, tower, cost FROM tagged WHERE kind = 'team'),
 direct_team AS (SELECT team, sum(cost) AS cost FROM direct GROUP BY team),
@@ -168,6 +204,7 @@ def pandas_showback(
     start: dt.datetime,
     end: dt.datetime,
     by: str,
+    teams: Sequence[str] = (),
 ) -> dict[str, Decimal]:
     columns = [
         "effective_cost",
@@ -190,7 +227,7 @@ def pandas_showback(
         pc.equal(table.column("billing_currency"), "USD"),
     )
     table = table.filter(keep)
-    tag_keys = sorted({k for r in rules.rules for k in (*r.match.tags, *r.match.tags_missing)})
+    tag_keys = _tag_keys(rules)
     frame = pd.DataFrame(
         {
             "cost": table.column("effective_cost").cast(pa.float64()).to_numpy(),
@@ -208,20 +245,7 @@ def pandas_showback(
         }
     )
     del table
-    rule = np.zeros(len(frame), dtype=np.int32)
-    for i, r in enumerate(rules.rules, 1):
-        open_rows = rule == 0
-        if not open_rows.any():
-            break
-        mask = open_rows.copy()
-        for column, pattern in r.match.columns().items():
-            mask &= _pandas_match(frame[column], pattern, mask)
-        for key, pattern in r.match.tags.items():
-            mask &= _pandas_match(frame[f"tag_{key}"], pattern, mask)
-        for key in r.match.tags_missing:
-            mask &= frame[f"tag_{key}"].isna().to_numpy()
-        rule[mask] = i
-    frame["rule"] = rule
+    frame["rule"], frame["target"] = _pandas_rules(frame, rules, teams)
     tower = np.full(len(frame), UNMAPPED_TOWER, dtype=object)
     assigned = np.zeros(len(frame), dtype=bool)
     for column, mapping in (("cost_pool", POOL_TOWERS), ("service_category", DEFAULT_TOWERS)):
@@ -230,13 +254,15 @@ def pandas_showback(
             tower[hit] = name
             assigned |= hit
     frame["tower"] = tower
-    sums = frame.groupby(["rule", "tower"], observed=True)["cost"].sum()
+    sums = frame.groupby(["rule", "tower", "target"], observed=True)["cost"].sum()
     targets = {i: (k, n) for i, k, n in _targets(rules, owners)}
     direct: dict[tuple[str, str], float] = defaultdict(float)
     pooled: dict[tuple[str, str], float] = defaultdict(float)
     out: dict[str, float] = defaultdict(float)
-    for (index, tower_name), cost in sums.items():
+    for (index, tower_name, found), cost in sums.items():
         kind, name = targets.get(int(index), ("none", ""))
+        if kind == "tag":
+            kind, name = ("team", found) if found else ("none", "")
         if kind == "team":
             direct[(name, tower_name)] += cost
         elif kind == "pool":
@@ -260,6 +286,32 @@ def pandas_showback(
     result = {k: Decimal(str(round(v, 2))).quantize(Decimal("0.01")) for k, v in out.items()}
     result["(total)"] = Decimal(str(round(float(sums.sum()), 2))).quantize(Decimal("0.01"))
     return result
+
+
+def _pandas_rules(
+    frame: pd.DataFrame, rules: AllocationRules, teams: Sequence[str]
+) -> tuple[np.ndarray, pd.Series]:
+    """Each row's first matching rule (0: none), with boolean masks on the rows still open,
+    and the catalog team a tag-value rule's tag names ("" otherwise or when unknown)."""
+    rule = np.zeros(len(frame), dtype=np.int32)
+    target = np.full(len(frame), None, dtype=object)
+    for i, r in enumerate(rules.rules, 1):
+        open_rows = rule == 0
+        if not open_rows.any():
+            break
+        mask = open_rows.copy()
+        for column, pattern in r.match.columns().items():
+            mask &= _pandas_match(frame[column], pattern, mask)
+        for key, pattern in r.match.tags.items():
+            mask &= _pandas_match(frame[f"tag_{key}"], pattern, mask)
+        for key in r.match.tags_missing:
+            mask &= frame[f"tag_{key}"].isna().to_numpy()
+        if (key := _from_tag(r)) is not None:
+            mask &= frame[f"tag_{key}"].notna().to_numpy()
+            target[mask] = frame[f"tag_{key}"].to_numpy()[mask]
+        rule[mask] = i
+    known = {t.lower(): t for t in teams}
+    return rule, pd.Series(target).str.lower().map(known).fillna("")
 
 
 def _pandas_match(values: pd.Series, pattern: str, rows: np.ndarray) -> np.ndarray:

@@ -11,6 +11,10 @@ customers); support and tax lines stay unallocated. Costs are decimals with 12 p
 Rules (300): 200 team-tag rules, 60 account rules, 30 resource-id glob rules (to services), 9
 service-name rules to shared pools, and one ``tags_missing`` rule. The lake and the rules are
 cached in ``benchmarks/output/`` keyed by scale and seed.
+
+The ``tag-value`` variant (issue 19) replaces the 200 team-tag rules with one rule allocating to
+the team the ``team`` tag names (``to: {team: {tag: team}}``); the other 100 rules stay. Its
+home holds a copy of the store with that rule set newest and reads the same lake files.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute
+from sqlalchemy import select
 
 from leadline.catalog.models import Service, Team
-from leadline.config import load_settings
+from leadline.config import DATABASE_FILE_NAME, LAKE_DIR_NAME, Settings, load_settings
 from leadline.finops.models import AllocationRuleSet
 from leadline.finops.rules import AllocationRules
 from leadline.finops.schemas import COST_LINES, TAGS
@@ -131,6 +136,46 @@ def rules_document() -> dict[str, Any]:
             ],
         },
     }
+
+
+VARIANTS = ("team-rules", "tag-value")
+
+
+def tag_value_document() -> dict[str, Any]:
+    """The rules with one tag-value rule in place of the 200 team-tag rules."""
+    document = rules_document()
+    rules = document["spec"]["rules"]
+    kept = [r for r in rules if not r["name"].startswith("tag-team-")]
+    tag_rule = {"name": "tag-team", "to": {"team": {"tag": "team"}}}
+    document["spec"]["rules"] = [tag_rule, *kept]
+    return document
+
+
+def variant_settings(home: Path, variant: str) -> Settings:
+    """Settings of a variant: the lake's home itself (``team-rules``), or a copy of its store
+    whose newest rule set is the variant's, over the same lake files."""
+    if variant == "team-rules":
+        return load_settings(home=home)
+    target = home.parent / f"{home.name}-{variant}"
+    database = target / DATABASE_FILE_NAME
+    if not database.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(home / DATABASE_FILE_NAME, database)
+        rules = AllocationRules.model_validate(tag_value_document()["spec"])
+        store = Store(f"sqlite:///{database}")
+        with store.session() as session:
+            batch = session.scalar(select(Batch.id).order_by(Batch.id.desc()).limit(1))
+            session.add(
+                AllocationRuleSet(
+                    name=variant,
+                    document=rules.model_dump(mode="json"),
+                    rules=len(rules.rules),
+                    loaded_at=utcnow(),
+                    batch_id=batch,
+                )
+            )
+        store.dispose()
+    return load_settings(home=target, lake=str(home / LAKE_DIR_NAME))
 
 
 def _decimals(unscaled: np.ndarray) -> pa.Array:
