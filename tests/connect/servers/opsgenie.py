@@ -19,9 +19,8 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.wrappers import Request, Response
-
 from tests.connect.servers.vendor import VendorServer, iso, json_response
+from werkzeug.wrappers import Request, Response
 
 TOKEN = "eb24alp-faa2-4ba2-a551q-1alpf565c889"
 LISTS = {"/v2/alerts": "alerts", "/v1/incidents": "incidents"}
@@ -126,6 +125,7 @@ def incident(
     *,
     status: str = "resolved",
     service_id: str = "9f1c2d3e-0000-4000-8000-0000000000aa",
+    service: str = "search",
 ) -> dict[str, Any]:
     """A ``GET /v1/incidents`` item."""
     return {
@@ -134,7 +134,7 @@ def incident(
         "tinyId": str(number),
         "message": f"Search unavailable ({number})",
         "status": status,
-        "tags": [],
+        "tags": [f"service:{service}"],
         "createdAt": iso(created),
         "updatedAt": iso(updated),
         "priority": "P1",
