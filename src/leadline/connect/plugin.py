@@ -14,3 +14,19 @@ def leadline_store_models() -> Iterable[Any]:
     from leadline.connect import models
 
     return [models]
+
+
+@hookimpl
+def leadline_api_routers() -> Iterable[Any]:
+    """``GET /api/v1/connectors`` and an admin's run now."""
+    from leadline.connect.api import router
+
+    return [router]
+
+
+@hookimpl
+def leadline_pages() -> Iterable[Any]:
+    """The admins' Connections page (its own routes: admins only, not in the pillars' nav)."""
+    from leadline.connect.views import router
+
+    return [router]

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadline.audit import record
+from leadline.config import Settings
 from leadline.connect.models import Connection, ConnectionRun
 from leadline.store import Store
 from leadline.store.base import utcnow
@@ -40,6 +41,9 @@ ERROR_CHARS = 2000  # an error kept longer than this is cut (a page of text is e
 # A run still marked running after this long was interrupted (the process was killed).
 STALE_AFTER = dt.timedelta(hours=2)
 RECENT_RUNS = 30  # failures in a row are counted among this many runs at most
+# A scheduled run ends (partial: what landed stays, cursors included) after this long, so a
+# worker is never held for ever; a long back-fill goes on at the next slot from its cursors.
+SCHEDULED_TIME_BOX = 3600.0
 
 
 @dataclass(frozen=True)
@@ -304,6 +308,19 @@ class Scheduler:
         if left:
             log.warning("stopping with connection runs still going: %s", ", ".join(left))
         return left
+
+
+def sync_runner(settings: Settings, store: Store) -> RunConnection:
+    """The scheduler's run: ``connect.sync.sync_connection`` with the trigger and time box."""
+
+    def run(name: str, trigger: str) -> object:
+        from leadline.connect.sync import sync_connection
+
+        return sync_connection(
+            name, settings=settings, store=store, trigger=trigger, time_box=SCHEDULED_TIME_BOX
+        )
+
+    return run
 
 
 def request_run(store: Store, scheduler: Scheduler, name: str, *, actor: str, via: str) -> str:
