@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import time
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
-
 from tests.connect.servers.vendor import VendorServer, json_response
+from werkzeug.wrappers import Request, Response
 
 EMAIL, TOKEN = "bot@acme.example", "ATATT3xFfGF0-jira-test-token"
 PAT = "NjQ2-jira-dc-personal-access-token"
@@ -44,6 +45,7 @@ class JiraServer(VendorServer):
         self.issues: list[dict[str, Any]] = []
         self.time_zone = "Europe/Berlin"
         self.tokens: dict[str, int] = {}  # nextPageToken -> offset
+        self.now: Callable[[], float] = time.time
 
     def authorised(self, request: Request) -> bool:
         given = request.headers.get("Authorization") or ""
@@ -58,9 +60,10 @@ class JiraServer(VendorServer):
         return {"errorMessages": ["Bad gateway"], "errors": {}}
 
     def rate_limited(self) -> tuple[int, dict[str, str], Any]:
+        reset = dt.datetime.fromtimestamp(self.now() + 5, dt.UTC)  # the request's time + 5 s
         headers = {
             "Retry-After": "5",
-            "X-RateLimit-Reset": "2026-03-10T10:01Z",
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%MZ"),
             "X-RateLimit-Limit": "100",
             "X-RateLimit-Remaining": "0",
             "RateLimit-Reason": "jira-burst-based",
