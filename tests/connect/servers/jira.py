@@ -26,8 +26,9 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-from tests.connect.servers.vendor import VendorServer, json_response
 from werkzeug.wrappers import Request, Response
+
+from tests.connect.servers.vendor import VendorServer, json_response
 
 EMAIL, TOKEN = "bot@acme.example", "ATATT3xFfGF0-jira-test-token"
 PAT = "NjQ2-jira-dc-personal-access-token"

@@ -19,8 +19,9 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.connect.servers.vendor import VendorServer, iso, json_response
 from werkzeug.wrappers import Request, Response
+
+from tests.connect.servers.vendor import VendorServer, iso, json_response
 
 TOKEN = "eb24alp-faa2-4ba2-a551q-1alpf565c889"
 LISTS = {"/v2/alerts": "alerts", "/v1/incidents": "incidents"}
