@@ -1,5 +1,5 @@
-"""``leadline finops budget|anomalies|unit-cost|vendors``: thin layers over the core functions
-(the same data the web app returns), registered on the lead's ``finops_app``."""
+"""``leadline finops budget|anomalies|unit-cost|vendors|reconcile``: thin layers over the core
+functions (the same data the web app returns), registered on the lead's ``finops_app``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from leadline.context import App
-from leadline.finops import anomalies, budgets, unit_cost, vendors
+from leadline.finops import anomalies, budgets, reconcile, unit_cost, vendors
 from leadline.finops.cli import (
     CostOpt,
     Currency,
@@ -155,3 +155,26 @@ def vendors_command(
         _fail(ValueError(f"--at: {error}"))
     data = vendors.vendors_report(app, at=day, cost_type=_cost_type(cost), engine=engine)
     _show(data, fmt, vendors_table(data))
+
+
+@finops_app.command("reconcile")
+def reconcile_command(
+    ctx: typer.Context,
+    *,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Billing periods of this month, YYYY-MM.")
+    ] = None,
+    engine: Engine = None,
+    fmt: Fmt = OutputFormat.table,
+) -> None:
+    """Read vs landed BilledCost and EffectiveCost of every FOCUS batch, per billing period and
+    currency; lists any difference (exit 1 when there is one)."""
+    app: App = ctx.obj
+    try:
+        data = reconcile.reconcile(app, month, engine=engine)
+    except ValueError as error:
+        _fail(error)
+        return
+    _show(data, fmt, reconcile.reconcile_table(data))
+    if data["differences"]:
+        raise typer.Exit(1)

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 from leadline.ingest.tabular import Column, CsvFormat
 
-COST_SCALE = 12  # decimal places kept for money and quantities (cloud prices go to 1e-10)
+# Decimal places of the lake's typed money and quantities (cloud prices go to 1e-10). FOCUS sets
+# no precision: a value with more places lands rounded half-to-even to this scale, and the
+# file's text of it is kept on the line (``verbatim``), so no digit is lost.
+COST_SCALE = 12
 
 CHARGE_CATEGORIES = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")
 CHARGE_CLASSES = ("Correction",)
@@ -57,6 +60,9 @@ class FocusColumn:
     mandatory: bool
     needed: bool = False  # leadline cannot use a line without it (also under --partial)
     aliases: tuple[str, ...] = ()  # names of the same column in other FOCUS versions
+    # A line whose value here is missing or bad is rejected: its money cannot be known (the
+    # cost, its currency, its periods). Every other column's spec violation is a warning.
+    money: bool = False
 
 
 def _c(
@@ -70,6 +76,7 @@ def _c(
     choices: tuple[str, ...] = (),
     description: str = "",
     aliases: tuple[str, ...] = (),
+    money: bool = False,
 ) -> FocusColumn:
     column = Column(
         focus,
@@ -79,16 +86,24 @@ def _c(
         choices=choices,
         decimal_scale=COST_SCALE,
     )
-    return FocusColumn(focus, lake, column, mandatory, needed, aliases)
+    return FocusColumn(focus, lake, column, mandatory, needed, aliases, money)
 
 
 COLUMNS: tuple[FocusColumn, ...] = (
-    _c("BilledCost", "billed_cost", "decimal", needed=True, description="Cost invoiced"),
+    _c(
+        "BilledCost",
+        "billed_cost",
+        "decimal",
+        needed=True,
+        money=True,
+        description="Cost invoiced",
+    ),
     _c(
         "EffectiveCost",
         "effective_cost",
         "decimal",
         needed=True,
+        money=True,
         description="Amortised cost after discounts",
     ),
     _c("ListCost", "list_cost", "decimal", not_null=True, description="Cost at list prices"),
@@ -99,12 +114,18 @@ COLUMNS: tuple[FocusColumn, ...] = (
         not_null=True,
         description="Cost at negotiated prices",
     ),
-    _c("BillingCurrency", "billing_currency", needed=True, description="ISO 4217 code"),
+    _c(
+        "BillingCurrency",
+        "billing_currency",
+        needed=True,
+        money=True,
+        description="ISO 4217 code",
+    ),
     _c("BillingAccountId", "billing_account_id", not_null=True),
     _c("BillingAccountName", "billing_account_name"),
-    _c("BillingPeriodStart", "billing_period_start", "timestamp", needed=True),
+    _c("BillingPeriodStart", "billing_period_start", "timestamp", needed=True, money=True),
     _c("BillingPeriodEnd", "billing_period_end", "timestamp", not_null=True),
-    _c("ChargePeriodStart", "charge_period_start", "timestamp", needed=True),
+    _c("ChargePeriodStart", "charge_period_start", "timestamp", needed=True, money=True),
     _c("ChargePeriodEnd", "charge_period_end", "timestamp", not_null=True),
     _c("ChargeCategory", "charge_category", needed=True, choices=CHARGE_CATEGORIES),
     _c("ChargeClass", "charge_class", choices=CHARGE_CLASSES),
@@ -146,6 +167,8 @@ BY_FOCUS = {c.focus: c for c in COLUMNS}
 ALIASES = {alias: c.focus for c in COLUMNS for alias in c.aliases}
 MANDATORY = tuple(c.focus for c in COLUMNS if c.mandatory)
 NEEDED = tuple(c.focus for c in COLUMNS if c.needed)
+# Columns whose spec violations are warnings: the line lands, the value null, its text kept.
+LENIENT = frozenset(c.focus for c in COLUMNS if not c.money)
 
 
 def focus_format(header: list[str] | None = None) -> CsvFormat:

@@ -1,15 +1,20 @@
-"""``focus``: FOCUS cost and usage exports (CSV, gzip CSV, Parquet; FOCUS 1.0–1.2) → cost lines.
+"""``focus``: FOCUS cost and usage exports (CSV, gzip CSV, Parquet; FOCUS 1.0–1.3) → cost lines.
 
 The file is streamed block by block (never whole in memory): each block is validated column by
 column (types, allowed values, decimal costs, JSON Tags), then checked row by row where FOCUS
 relates columns (an ISO 4217 BillingCurrency, periods that end after they start, Tags that are a
-JSON object). Bad rows are rejected naming file, row, column and reason; the rest lands. A
-re-ingested bill (same provider, billing account and billing period) replaces the earlier one:
-providers restate bills, and adding them again would double count.
+JSON object). Nothing of a bill is lost: a line is rejected (naming file, row, column and
+reason) only when its money cannot be known (a cost that is not a number, no currency, no
+period); any other spec violation is a warning recorded against the line, which lands with the
+value null and the file's text of it in ``verbatim``, as are digits beyond the lake's scale.
+Each batch records read vs landed money per billing period and currency (``bill_totals``).
+A re-ingested bill (same provider, billing account and billing period) replaces the earlier
+one: providers restate bills, and adding them again would double count.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import deque
@@ -17,17 +22,25 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leadline.finops.bill_totals import BillTotals
 from leadline.finops.blocks import csv_blocks, header_of, kind_of, parquet_blocks, plain_csv
 from leadline.finops.currencies import ISO_4217
-from leadline.finops.focus import ALIASES, BY_FOCUS, COLUMNS, focus_format, missing_mandatory
-from leadline.finops.schemas import BILL_KEY, COST_LINES, TAGS
+from leadline.finops.focus import (
+    ALIASES,
+    BY_FOCUS,
+    COLUMNS,
+    LENIENT,
+    focus_format,
+    missing_mandatory,
+)
+from leadline.finops.focus_checks import check_rows, line_warnings
+from leadline.finops.schemas import BILL_KEY, COST_LINES, COST_RECONCILIATION
+from leadline.ingest.csv_checks import VERBATIM_COLUMN
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import (
     CliOption,
@@ -146,79 +159,10 @@ def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
     return block
 
 
-def _row_problems(
-    name: str, table: pa.Table, bad: pa.Array, column: str, reason: str
-) -> list[Problem]:
-    rows = table.filter(bad)
-    return [
-        Problem(
-            name,
-            reason,
-            r[ROW_COLUMN],
-            column,
-            r.get(column),
-            "error",
-            {k: _plain(v) for k, v in r.items() if k != ROW_COLUMN},
-        )
-        for r in rows.to_pylist()
-    ]
-
-
-def _plain(value: Any) -> Any:
-    return (
-        value.isoformat()
-        if hasattr(value, "isoformat")
-        else (
-            str(value) if value is not None and not isinstance(value, str | int | float) else value
-        )
-    )
-
-
-def _tags(con: duckdb.DuckDBPyConnection, text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Tags as a map, a mask of values that are not JSON, and of JSON that is not an object."""
-    con.register("tags_text", pa.table({"t": text}))
-    out = con.sql(
-        "SELECT t IS NOT NULL AND NOT json_valid(t) AS invalid, "
-        "CASE WHEN t IS NOT NULL AND json_valid(t) THEN json_type(t) END AS kind, "
-        "CASE WHEN t IS NOT NULL AND json_valid(t) AND json_type(t) = 'OBJECT' "
-        "THEN CAST(t::JSON AS MAP(VARCHAR, VARCHAR)) END AS tags FROM tags_text"
-    ).to_arrow_table()
-    con.unregister("tags_text")
-    invalid = out.column("invalid").combine_chunks()
-    not_object = pc.fill_null(pc.not_equal(out.column("kind").combine_chunks(), "OBJECT"), False)
-    return out.column("tags").combine_chunks().cast(TAGS), invalid, not_object
-
-
-def check_rows(
-    name: str, table: pa.Table, con: duckdb.DuckDBPyConnection
-) -> tuple[pa.Table, list[Problem], pa.Array]:
-    """Cross-column rules; returns the passing rows, the problems and their tags maps."""
-    problems: list[Problem] = []
-    ok = pa.array(np.ones(table.num_rows, dtype=bool))
-    currency = table.column("BillingCurrency")
-    unknown = pc.invert(pc.is_in(currency, value_set=pa.array(sorted(ISO_4217))))
-    problems += _row_problems(
-        name, table, unknown, "BillingCurrency", "must be an ISO 4217 currency code (e.g. USD)"
-    )
-    ok = pc.and_(ok, pc.invert(unknown))
-    for start, end in (
-        ("BillingPeriodStart", "BillingPeriodEnd"),
-        ("ChargePeriodStart", "ChargePeriodEnd"),
-    ):
-        wrong = pc.fill_null(pc.less(table.column(end), table.column(start)), False)
-        wrong = pc.and_(wrong, ok)
-        problems += _row_problems(name, table, wrong, end, f"is before {start}")
-        ok = pc.and_(ok, pc.invert(wrong))
-    tags, invalid, not_object = _tags(con, table.column("Tags").combine_chunks())
-    for mask, reason in ((invalid, "must be valid JSON"), (not_object, "must be a JSON object")):
-        wrong = pc.and_(mask, ok)
-        problems += _row_problems(name, table, wrong, "Tags", reason)
-        ok = pc.and_(ok, pc.invert(wrong))
-    return table.filter(ok), problems, tags.filter(ok)
-
-
-def to_lake(plan: FocusPlan, table: pa.Table, tags: pa.Array) -> pa.Table:
-    """Valid FOCUS rows in the cost-lines shape."""
+def to_lake(
+    plan: FocusPlan, table: pa.Table, tags: pa.Array, warnings: pa.Array | None = None
+) -> pa.Table:
+    """Landing FOCUS rows in the cost-lines shape."""
     n = table.num_rows
     columns: dict[str, pa.Array] = {}
     for column in COLUMNS:
@@ -233,6 +177,12 @@ def to_lake(plan: FocusPlan, table: pa.Table, tags: pa.Array) -> pa.Table:
         cost_center=pa.nulls(n, pa.string()),
         cost_pool=pa.nulls(n, pa.string()),
         extra=table.column(EXTRA_COLUMN),
+        verbatim=(
+            table.column(VERBATIM_COLUMN)
+            if VERBATIM_COLUMN in table.column_names
+            else pa.nulls(n, pa.string())
+        ),
+        warnings=warnings if warnings is not None else pa.nulls(n, pa.string()),
         file=pa.array([plan.path.name] * n, pa.string()),
         line=table.column(ROW_COLUMN),
     )
@@ -291,21 +241,24 @@ class FocusSource(Source):
         local = threading.local()
         root = duckdb.connect()
 
-        def prepare(block: pa.Table) -> tuple[pa.Table, list[Problem]]:
+        totals = BillTotals()
+
+        def prepare(block: pa.Table) -> Prepared:
             if not hasattr(local, "con"):
                 local.con = root.cursor()
             return _prepare(found, block, local.con)
 
-        def land_one(future: Future[tuple[pa.Table, list[Problem]]]) -> None:
-            lines, found_problems = future.result()
+        def land_one(future: Future[Prepared]) -> None:
+            lines, found_problems, block_totals = future.result()
             problems.extend(found_problems)
+            totals.merge(block_totals)
             _replace_restated(ctx, lines, seen_bills)
             ctx.lake.append(COST_LINES, lines)  # type: ignore[union-attr]
             ctx.progress(0)
 
         try:
             with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-                pending: deque[Future[tuple[pa.Table, list[Problem]]]] = deque()
+                pending: deque[Future[Prepared]] = deque()
                 for block in _blocks(found, reader_problems):
                     parsed.rows_read += block.num_rows
                     pending.append(pool.submit(prepare, block))
@@ -316,19 +269,58 @@ class FocusSource(Source):
         finally:
             root.close()
         parsed.rows_read += len(reader_problems)
-        return reader_problems + problems
+        totals.add_rejected(reader_problems, found.naive_timezone)
+        landed_at = dt.datetime.now(dt.UTC)
+        ctx.lake.append(COST_RECONCILIATION, totals.table(landed_at, found.path.name))
+        return reader_problems + problems + _differences(str(found.path), totals)
 
 
-def _prepare(
-    found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection
-) -> tuple[pa.Table, list[Problem]]:
-    """One block: typed, checked, in the cost-lines shape, with its problems."""
+Prepared = tuple[pa.Table, list[Problem], BillTotals]
+
+
+def _prepare(found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection) -> Prepared:
+    """One block: typed, checked, in the cost-lines shape, with its problems and money."""
     name = str(found.path)
     typed, problems = validate_block(
-        name, found.fmt, _canonical(block, found.currency), found.naive_timezone
+        name,
+        found.fmt,
+        _canonical(block, found.currency),
+        found.naive_timezone,
+        lenient=LENIENT,
+        keep_digits=True,
     )
     kept, bad_rows, tags = check_rows(name, typed, con)
-    return to_lake(found, kept, tags), problems + bad_rows
+    found_problems = problems + bad_rows
+    lines = to_lake(found, kept, tags, line_warnings(kept, found_problems))
+    totals = BillTotals()
+    totals.add_landed(lines)
+    totals.add_rejected(found_problems, found.naive_timezone)
+    return lines, found_problems, totals
+
+
+def _differences(name: str, totals: BillTotals) -> list[Problem]:
+    """One warning per billing period and currency whose landed money differs from the read."""
+    out = []
+    for (period, currency), sums in totals.sums.items():
+        lost_billed = sums.read_billed - sums.landed_billed
+        lost_effective = sums.read_effective - sums.landed_effective
+        if not (lost_billed or lost_effective or sums.unknown_lines):
+            continue
+        out.append(
+            Problem(
+                name,
+                f"billing period {period.date().isoformat() if period else 'unreadable'}, "
+                f"{currency or 'no currency'}: {sums.read_lines - sums.landed_lines} line(s) "
+                f"not landed ({sums.unknown_lines} with a cost that is not a number); "
+                f"BilledCost read {sums.read_billed} landed {sums.landed_billed}, "
+                f"EffectiveCost read {sums.read_effective} landed {sums.landed_effective} "
+                "(leadline finops reconcile)",
+                severity="warning",
+                field="BilledCost",
+                item="reconciliation",
+            )
+        )
+    return out
 
 
 def _replace_restated(ctx: LandContext, lines: pa.Table, seen: set[str]) -> None:

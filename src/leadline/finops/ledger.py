@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from leadline.finops.currencies import ISO_4217
-from leadline.finops.ingest import _tags
+from leadline.finops.focus_checks import tags_of
 from leadline.finops.schemas import (
     BILL_KEY,
     BUSINESS_DRIVERS,
@@ -120,7 +120,7 @@ class LedgerSource(Source):
             import duckdb
 
             con = duckdb.connect()
-            tags, invalid, not_object = _tags(con, table.column("tags").combine_chunks())
+            tags, invalid, not_object = tags_of(con, table.column("tags").combine_chunks())
             con.close()
             table = table.append_column("_tags", tags)
             bad_tags = [

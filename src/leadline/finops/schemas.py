@@ -41,12 +41,47 @@ COST_LINES = register_table(
                 pa.field("cost_center", pa.string()),
                 pa.field("cost_pool", pa.string()),
                 pa.field("extra", pa.string()),
+                # the file's text of values the typed columns do not hold exactly (more than
+                # COST_SCALE decimal places, or a spec violation): a JSON object, else null
+                pa.field("verbatim", pa.string()),
+                # the spec violations recorded against the line ("Column: reason; ...")
+                pa.field("warnings", pa.string()),
                 pa.field("file", pa.string(), nullable=False),
                 pa.field("line", pa.int64(), nullable=False),
             ]
         ),
         time_column="billing_period_start",
         description="Cost and usage lines: FOCUS exports and general-ledger/labour/vendor costs.",
+    )
+)
+
+# Per FOCUS batch, billing period and currency: the money the file states (every line read)
+# and the money that landed, as exact decimal strings (any number of places), so
+# ``leadline finops reconcile`` can list any difference. ``*_unseen`` is the part of the landed
+# money beyond the lake's COST_SCALE places (kept in ``verbatim``, not summed by reports).
+COST_RECONCILIATION = register_table(
+    FactTable(
+        "cost_reconciliation",
+        pa.schema(
+            [
+                pa.field("landed_at", TS, nullable=False),
+                pa.field("file", pa.string(), nullable=False),
+                pa.field("billing_period_start", TS),  # null: lines whose period is unreadable
+                pa.field("billing_currency", pa.string()),  # null: lines without a currency
+                pa.field("read_lines", pa.int64(), nullable=False),
+                pa.field("landed_lines", pa.int64(), nullable=False),
+                pa.field("unknown_lines", pa.int64(), nullable=False),  # cost not a number
+                pa.field("read_billed", pa.string(), nullable=False),
+                pa.field("landed_billed", pa.string(), nullable=False),
+                pa.field("unseen_billed", pa.string(), nullable=False),
+                pa.field("read_effective", pa.string(), nullable=False),
+                pa.field("landed_effective", pa.string(), nullable=False),
+                pa.field("unseen_effective", pa.string(), nullable=False),
+            ]
+        ),
+        time_column="landed_at",
+        description="Read vs landed BilledCost and EffectiveCost of each FOCUS batch, per "
+        "billing period and currency.",
     )
 )
 

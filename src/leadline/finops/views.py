@@ -7,6 +7,7 @@ from functools import partial
 
 from leadline.context import App
 from leadline.finops.pages import LINKS
+from leadline.finops.reconcile import reconcile, status_tile
 from leadline.finops.report import showback
 from leadline.finops.tables import showback_report
 from leadline.periods import Period
@@ -58,4 +59,11 @@ def finops(app: App, filters: Filters, scope: Scope) -> Page:
         # ``leadline finops showback --by B``'s report (the team rows narrowed by the filters)
         report = showback_report({**data, "groups": groups, "notes": []})
         page.tables.append(Table(by.replace("-", "_"), report, f"{caption} — {report.window}"))
+    bills = cached(app, "reconcile", partial(reconcile, app, month), month)
+    page.kpis.append(status_tile(bills))
+    if bills["differences"]:
+        page.notes.append(
+            f"{len(bills['differences'])} FOCUS bill(s) of {month} did not land whole "
+            f"(`leadline finops reconcile --month {month}`)."
+        )
     return page

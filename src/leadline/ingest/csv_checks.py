@@ -2,11 +2,19 @@
 
 A row with any bad value is rejected whole, with a Problem naming file, row, field, value and
 reason, and its raw record; columns the format does not declare are kept as JSON in ``extra``.
+
+Sources that must not lose rows (FOCUS bills) name ``lenient`` columns, whose bad values are
+warnings instead (the value null, the row kept), and ask to ``keep_digits``: a decimal with
+more places than the column's scale lands rounded half-to-even to the scale. Either way the
+file's text of every value the typed column does not hold exactly is kept, as a JSON object
+per row, in ``VERBATIM_COLUMN``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 import numpy as np
@@ -27,16 +35,27 @@ from leadline.ingest.values import (
     valid_mask,
 )
 
-__all__ = ["validate_block"]
+__all__ = ["VERBATIM_COLUMN", "validate_block"]
+
+VERBATIM_COLUMN = "_verbatim"
 
 
 def validate_block(
-    name: str, fmt: CsvFormat, block: pa.Table, naive_timezone: str
+    name: str,
+    fmt: CsvFormat,
+    block: pa.Table,
+    naive_timezone: str,
+    *,
+    lenient: Collection[str] = (),
+    keep_digits: bool = False,
 ) -> tuple[pa.Table, list[Problem]]:
-    """Typed valid rows of one all-text block, and a Problem per bad value."""
+    """Typed valid rows of one all-text block, and a Problem per bad value (a warning for the
+    ``lenient`` columns). With ``lenient`` or ``keep_digits`` the result also has
+    ``VERBATIM_COLUMN``: per row, a JSON object of the texts its typed values do not hold."""
     ok = pa.array(np.ones(block.num_rows, dtype=bool))
     columns: dict[str, pa.Array] = {}
     problems: list[Problem] = []
+    verbatim: dict[int, dict[str, str]] = {}
     rows = block.column(ROW_COLUMN).combine_chunks()
     for column in fmt.columns:
         if column.name not in block.column_names:
@@ -53,12 +72,21 @@ def validate_block(
             malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
             usable = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
             columns[column.name], unconvertible = convert(column, usable, naive_timezone)
+            if keep_digits and column.type == "decimal" and pc.any(unconvertible).as_py():
+                columns[column.name], unconvertible = _rounded(
+                    column, text, columns[column.name], unconvertible, verbatim
+                )
         too_long = too_long_mask(column, text)
         if too_long is not None and pc.any(too_long).as_py():
             # a long value is rejected as too long, not also as malformed
             malformed = pc.and_(malformed, pc.invert(too_long))
         else:
             too_long = _none(len(text))
+        warn = column.name in lenient
+        if warn and pc.any(too_long).as_py():  # the value is kept, as text, in VERBATIM_COLUMN
+            columns[column.name] = pc.if_else(
+                too_long, pa.scalar(None, column.arrow_type), columns[column.name]
+            )
         for mask, reason in (
             (too_long, length_reason(column)),
             (missing, "is required"),
@@ -67,22 +95,76 @@ def validate_block(
         ):
             if not pc.any(mask).as_py():
                 continue
-            ok = pc.and_(ok, pc.invert(mask))
+            if not warn:
+                ok = pc.and_(ok, pc.invert(mask))
             for index in np.flatnonzero(mask.to_numpy(zero_copy_only=False)):
                 i = int(index)
+                value = text[i].as_py()
+                if warn and value:
+                    verbatim.setdefault(i, {})[column.name] = value
                 problems.append(
                     Problem(
                         name,
-                        reason,
+                        f"{reason} (the line landed without this value)" if warn else reason,
                         rows[i].as_py(),
                         column.name,
-                        _shown(text[i].as_py()),
-                        "error",
+                        _shown(value),
+                        "warning" if warn else "error",
                         _raw_record(block, i),
                     )
                 )
     out = pa.table({**columns, EXTRA_COLUMN: _extra_json(fmt, block), ROW_COLUMN: rows})
-    return out.filter(ok).cast(fmt.schema), problems
+    schema = fmt.schema
+    if lenient or keep_digits:
+        out = out.append_column(VERBATIM_COLUMN, _verbatim_json(verbatim, block.num_rows))
+        schema = pa.schema(
+            [f.with_nullable(True) if f.name in lenient else f for f in schema]
+        ).append(pa.field(VERBATIM_COLUMN, pa.string()))
+    return out.filter(ok).cast(schema), problems
+
+
+# Enough significant digits for any decimal the lake types (38) and then some, so rounding a
+# value to the column's scale never loses digits to the default context's 28.
+_WIDE = Context(prec=80)
+
+
+def _rounded(
+    column: Column,
+    text: pa.Array,
+    values: pa.Array,
+    unconvertible: pa.Array,
+    verbatim: dict[int, dict[str, str]],
+) -> tuple[pa.Array, pa.Array]:
+    """Decimals with more places than the scale, rounded half-to-even to it (their text kept in
+    ``verbatim``); the mask of those that still do not fit (too many digits before the point)."""
+    quantum = Decimal(1).scaleb(-column.decimal_scale)
+    limit = Decimal(10) ** (38 - column.decimal_scale)
+    exact: list[Decimal | None] = values.to_pylist()
+    still = np.zeros(len(text), dtype=bool)
+    for index in np.flatnonzero(unconvertible.to_numpy(zero_copy_only=False)):
+        i = int(index)
+        value = text[i].as_py()
+        try:
+            with localcontext(_WIDE):
+                number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN)
+        except (InvalidOperation, TypeError):
+            still[i] = True
+            continue
+        if abs(number) >= limit:
+            still[i] = True
+            continue
+        exact[i] = number
+        verbatim.setdefault(i, {})[column.name] = value
+    return pa.array(exact, column.arrow_type), pa.array(still)
+
+
+def _verbatim_json(verbatim: dict[int, dict[str, str]], rows: int) -> pa.Array:
+    if not verbatim:
+        return pa.nulls(rows, pa.string())
+    texts: list[str | None] = [None] * rows
+    for i, values in verbatim.items():
+        texts[i] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    return pa.array(texts, pa.string())
 
 
 _NULL_TEXT = pa.scalar(None, pa.string())

@@ -176,6 +176,12 @@ def typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
     if column.type == "bool":
         truth = pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE))
         return pc.if_else(pc.is_null(text), pa.scalar(None, pa.bool_()), truth)
+    if column.type == "decimal":
+        # pyarrow's cast wraps, silently, a whole number with more digits than the type keeps
+        # before the point (12345678901234567890123456789 became 95513692080783205441970921.45…)
+        whole = rf"^\s*[+-]?0*[1-9]\d{{{38 - column.decimal_scale},}}"
+        if pc.any(pc.match_substring_regex(text, whole)).as_py():
+            raise ValueError("more digits before the point than the column keeps")
     if column.type in ("int", "float", "decimal"):  # pyarrow does not parse a leading "+"
         return pc.cast(pc.replace_substring_regex(text, r"^\+", ""), column.arrow_type)
     if column.type == "date":

@@ -1,0 +1,126 @@
+"""The row checks of a FOCUS block where FOCUS relates columns (``finops.ingest``): an ISO 4217
+BillingCurrency (else the line is rejected: its money has no unit), periods that end after they
+start and Tags that are a JSON object (else a warning against the line, which lands), and the
+per-line ``warnings`` text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from leadline.finops.currencies import ISO_4217
+from leadline.finops.schemas import TAGS
+from leadline.ingest.csv_checks import VERBATIM_COLUMN
+from leadline.ingest.problems import Problem, Severity
+from leadline.ingest.tabular import ROW_COLUMN
+
+
+def _row_problems(
+    name: str,
+    table: pa.Table,
+    bad: pa.Array,
+    column: str,
+    reason: str,
+    *,
+    severity: Severity = "error",
+) -> list[Problem]:
+    if not pc.any(bad).as_py():
+        return []
+    rows = table.filter(bad)
+    return [
+        Problem(
+            name,
+            reason,
+            r[ROW_COLUMN],
+            column,
+            _plain(r.get(column)),
+            severity,
+            {k: _plain(v) for k, v in r.items() if k not in (ROW_COLUMN, VERBATIM_COLUMN)},
+        )
+        for r in rows.to_pylist()
+    ]
+
+
+def _plain(value: Any) -> Any:
+    return (
+        value.isoformat()
+        if hasattr(value, "isoformat")
+        else (
+            str(value) if value is not None and not isinstance(value, str | int | float) else value
+        )
+    )
+
+
+def tags_of(con: duckdb.DuckDBPyConnection, text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Tags as a map, a mask of values that are not JSON, and of JSON that is not an object."""
+    con.register("tags_text", pa.table({"t": text}))
+    out = con.sql(
+        "SELECT t IS NOT NULL AND NOT json_valid(t) AS invalid, "
+        "CASE WHEN t IS NOT NULL AND json_valid(t) THEN json_type(t) END AS kind, "
+        "CASE WHEN t IS NOT NULL AND json_valid(t) AND json_type(t) = 'OBJECT' "
+        "THEN CAST(t::JSON AS MAP(VARCHAR, VARCHAR)) END AS tags FROM tags_text"
+    ).to_arrow_table()
+    con.unregister("tags_text")
+    invalid = out.column("invalid").combine_chunks()
+    not_object = pc.fill_null(pc.not_equal(out.column("kind").combine_chunks(), "OBJECT"), False)
+    return out.column("tags").combine_chunks().cast(TAGS), invalid, not_object
+
+
+def check_rows(
+    name: str, table: pa.Table, con: duckdb.DuckDBPyConnection
+) -> tuple[pa.Table, list[Problem], pa.Array]:
+    """Cross-column rules; returns the rows that land, the problems and the rows' tags maps.
+
+    A BillingCurrency that is not ISO 4217 rejects the line (its money's unit is unknown); a
+    period that ends before it starts and Tags that are not a JSON object are warnings (the
+    Tags then null, their text kept in ``verbatim``)."""
+    problems: list[Problem] = []
+    currency = table.column("BillingCurrency")
+    unknown = pc.invert(pc.is_in(currency, value_set=pa.array(sorted(ISO_4217))))
+    problems += _row_problems(
+        name, table, unknown, "BillingCurrency", "must be an ISO 4217 currency code (e.g. USD)"
+    )
+    for start, end in (
+        ("BillingPeriodStart", "BillingPeriodEnd"),
+        ("ChargePeriodStart", "ChargePeriodEnd"),
+    ):
+        wrong = pc.fill_null(pc.less(table.column(end), table.column(start)), False)
+        problems += _row_problems(name, table, wrong, end, f"is before {start}", severity="warning")
+    text = table.column("Tags").combine_chunks()
+    tags, invalid, not_object = tags_of(con, text)
+    for mask, reason in ((invalid, "must be valid JSON"), (not_object, "must be a JSON object")):
+        problems += _row_problems(name, table, mask, "Tags", reason, severity="warning")
+    bad_tags = pc.or_(invalid, not_object)
+    if pc.any(bad_tags).as_py():
+        table = _keep_text(table, bad_tags, "Tags", text)
+    ok = pc.invert(unknown)
+    return table.filter(ok), problems, tags.filter(ok)
+
+
+def _keep_text(table: pa.Table, mask: pa.Array, column: str, text: pa.Array) -> pa.Table:
+    """``column``'s text added to ``verbatim`` for the rows of ``mask``."""
+    kept = table.column(VERBATIM_COLUMN).to_pylist()
+    for index in np.flatnonzero(mask.to_numpy(zero_copy_only=False)):
+        i = int(index)
+        values = json.loads(kept[i]) if kept[i] else {}
+        values[column] = text[i].as_py()
+        kept[i] = json.dumps(values, ensure_ascii=False, sort_keys=True)
+    position = table.column_names.index(VERBATIM_COLUMN)
+    return table.set_column(position, VERBATIM_COLUMN, pa.array(kept, pa.string()))
+
+
+def line_warnings(table: pa.Table, problems: list[Problem]) -> pa.Array:
+    """Per row, the warnings recorded against it (``Column: reason; ...``), else null."""
+    by_row: dict[int, list[str]] = {}
+    for p in problems:
+        if p.severity == "warning" and p.row is not None:
+            by_row.setdefault(p.row, []).append(f"{p.field}: {p.reason}")
+    if not by_row:
+        return pa.nulls(table.num_rows, pa.string())
+    rows = table.column(ROW_COLUMN).to_pylist()
+    return pa.array(["; ".join(by_row[r]) if r in by_row else None for r in rows], pa.string())
