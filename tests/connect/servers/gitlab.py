@@ -56,8 +56,11 @@ class GitLabServer(VendorServer):
     # --- data -------------------------------------------------------------------------------
 
     def add_project(self, path: str, project_id: int, default_branch: str = "main") -> None:
+        """A project, listed by its group and (with ``include_subgroups``) every ancestor."""
         self.projects[path] = project(path, project_id, self.url, default_branch)
-        self.groups.setdefault(path.rsplit("/", 1)[0], []).append(path)
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            self.groups.setdefault("/".join(parts[:depth]), []).append(path)
 
     def add(self, path: str, kind: str, *items: dict[str, Any]) -> None:
         self.items.setdefault((path, kind), []).extend(items)
@@ -97,9 +100,12 @@ class GitLabServer(VendorServer):
             self.remaining -= 1
         path = request.path
         if match := _GROUP.match(path):
-            paths = self.groups.get(match["group"])
+            group = match["group"]
+            paths = self.groups.get(group)
             if paths is None:
                 return json_response({"message": "404 Group Not Found"}, 404)
+            if request.args.get("include_subgroups") != "true":
+                paths = [p for p in paths if p.rsplit("/", 1)[0] == group]
             return self.paged(request, [self.projects[p] for p in paths])
         if match := _LIST.match(path):
             found = self.find(match["project"])
