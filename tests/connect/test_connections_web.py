@@ -214,7 +214,8 @@ def test_the_connections_page_says_each_status_in_words(
     assert "3 connections: 1 failing, 1 OK, 1 never run." in text
     assert "acme GitHub" in text and "ops PagerDuty" in text and "drops FOCUS cost exports" in text
     assert '<span class="rag-badge rag-green">✔ OK</span>' in html
-    assert '<span class="rag-badge rag-red">✖ Failing (2 runs in a row)</span>' in html
+    assert '<span class="rag-badge rag-red">✖ Failing</span>' in html
+    assert "✖ Failing 2 runs in a row" in text
     assert '<span class="rag-badge rag-grey">○ Never run</span>' in html
     assert "Every 5 minutes (UTC)" in text and "Only by leadline sync" in text
     assert "12 minutes ago" in text
@@ -231,7 +232,7 @@ def test_the_connections_page_says_each_status_in_words(
     assert cell is not None
     assert cell.group(1).startswith(ERROR.splitlines()[0] + " <a")  # the first line only
     assert '<a href="#error-ops">Whole error' in html
-    assert re.search(r'<pre class="error">ConnectError: .*\nBad credentials', html)
+    assert re.search(r'<pre class="run-error">ConnectError: .*\nBad credentials', html)
     # no enumeration's code (never_run, last_run_trigger) outside the vendor's error text
     assert "_" not in text.replace(ERROR.replace("\n", " "), "")
 
@@ -270,3 +271,19 @@ def test_an_error_preview_is_its_first_line_cut_to_90_characters() -> None:
     assert preview("short\nsecond line") == "short"
     long = "x" * 95
     assert preview(long) == "x" * 89 + "…" and len(preview(long)) == 90
+
+
+def test_times_read_as_people_say_them() -> None:
+    from leadline.connect.views import moment
+
+    now = dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
+    month = moment("2027-01-06T15:00:00+00:00", now, due=True)
+    assert month is not None and (month.relative, month.exact) == (
+        "A month from now",
+        "2027-01-06 15:00 UTC",
+    )
+    past = "2026-12-07T14:55:00+00:00"
+    assert moment(past, now, due=True).relative == "Due now"  # type: ignore[union-attr]
+    assert moment(past, now).relative == "5 minutes ago"  # type: ignore[union-attr]
+    assert month.inline == "a month from now"
+    assert moment(None, now) is None

@@ -46,7 +46,12 @@ def connectors(
 @router.post(
     "/connectors/{name}/run",
     status_code=202,
-    responses={**ERRORS, 404: {"description": "No such connection."}},
+    responses={
+        **ERRORS,
+        404: {"description": "No such connection."},
+        409: {"description": "It is running already, or every sync worker is busy."},
+        503: {"description": "This server runs no connection scheduler."},
+    },
 )
 def run_connector(request: Request, name: Name, who: Admin) -> dict[str, Any]:
     """Start a sync of one connection now, in the background (admins only; audited): 202.

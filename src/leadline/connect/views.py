@@ -66,8 +66,13 @@ class Moment:
     """A time as people say it ("12 minutes ago") and exactly (UTC)."""
 
     iso: str
-    relative: str
+    relative: str  # starts a cell: "A month from now"
     exact: str
+
+    @property
+    def inline(self) -> str:
+        """Within a sentence: "next attempt a month from now"."""
+        return self.relative[:1].lower() + self.relative[1:]
 
 
 def moment(text: str | None, now: dt.datetime, *, due: bool = False) -> Moment | None:
@@ -77,6 +82,7 @@ def moment(text: str | None, now: dt.datetime, *, due: bool = False) -> Moment |
         return None
     at = dt.datetime.fromisoformat(text).astimezone(dt.UTC)
     relative = "Due now" if due and at <= now else humanize.naturaltime(at, when=now)
+    relative = relative[:1].upper() + relative[1:]  # it starts a cell: "A month from now"
     return Moment(text, relative, at.strftime("%Y-%m-%d %H:%M UTC"))
 
 
@@ -99,11 +105,15 @@ def preview(error: str | None) -> str:
     return first if len(first) <= ERROR_PREVIEW else first[: ERROR_PREVIEW - 1] + "…"
 
 
+def count(value: int | None, status: str) -> str:
+    """A run's count with thousands separators; a dash before the run has ended (a sync
+    records what it landed and cost when it ends)."""
+    return ABSENT if value is None or status == "running" else f"{value:,}"
+
+
 def view_row(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """A status row (``connect.status``) as the page shows it."""
     colour, symbol, words = STATUS_WORDS.get(row["status"], ("red", "✖", "Failing"))
-    if row["status"] == "failed" and row["failures_in_a_row"] > 1:
-        words = f"{words} ({row['failures_in_a_row']} runs in a row)"
     error = row["error"]
     return {
         **row,
@@ -114,8 +124,8 @@ def view_row(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "last": moment(row["last_run_started"], now),
         "trigger_words": TRIGGERS.get(row["last_run_trigger"] or "", row["last_run_trigger"]),
         "next": moment(row["next_run"], now, due=True),
-        "facts": ABSENT if row["facts_landed"] is None else f"{row['facts_landed']:,}",
-        "request_count": ABSENT if row["requests"] is None else f"{row['requests']:,}",
+        "facts": count(row["facts_landed"], row["status"]),
+        "request_count": count(row["requests"], row["status"]),
         "error_preview": preview(error),
         "error_whole": bool(error) and preview(error) != error.strip(),
         "anchor": "error-" + "".join(c if c.isalnum() else "-" for c in row["name"]),
