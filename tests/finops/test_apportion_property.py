@@ -96,3 +96,89 @@ def test_totals_are_conserved(
     pooled = sum((Fraction(c) for r, _, c in sums if r == 4), Fraction(0))
     if shared:
         assert sum((p.amount for p in shared), Fraction(0)) == pooled
+
+
+TAG_RULES = parse_rules(
+    {
+        "kind": "AllocationRules",
+        "spec": {
+            "rules": [
+                {"name": "by-tag", "to": {"team": {"tag": "team", "aliases": {"PAY": "Pay"}}}},
+                {"name": "by-app", "to": {"service": {"tag": "app"}}},
+                {"name": "rest", "shared": "p"},
+            ],
+            "shared": [{"name": "p", "split": "even", "among": ["Pay", "ops"]}],
+        },
+    }
+)
+KNOWN = {"Pay", "pay", "Ops", "ops"}  # teams differing only in case: exact spelling wins
+VALUES = ("Pay", "pay", "PAY", "pAy", "ops", "Ops", "OPS", "ghost", "Ghost", "")
+
+
+def _team_of(value: str) -> str | None:
+    """By hand: the alias PAY (any case, so pay too) is Pay; an exact name wins; else the
+    first name in sorted order equal but for case (OPS is Ops, before ops); else unknown."""
+    if value.lower() == "pay":
+        return "Pay"
+    if value in KNOWN:
+        return value
+    return {"ops": "Ops"}.get(value.lower())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from((0, 1, 2, 3)), st.sampled_from(VALUES), amounts, st.integers(1, 9)
+        ),
+        max_size=20,
+    ),
+    dimension=st.sampled_from((None, "x", "y")),
+)
+def test_tag_values_resolve_case_insensitively_and_unknowns_are_listed(
+    rows: list[tuple[int, str, Decimal, int]], dimension: str | None
+) -> None:
+    """Whatever the rows: each tag-value row lands on the team its value names (aliases, any
+    case, exact spelling first) or is unallocated; the warning lists exactly the unknown
+    values with their line counts; the total and the dimension's totals are conserved."""
+    inputs = Inputs(TAG_RULES, tower_names([]), {"svc": "ops"}, KNOWN)  # type: ignore[arg-type]
+    sums = [
+        {
+            "rule": rule,
+            "tower": 0,
+            "cost": cost,
+            "lines": lines,
+            "target": value if rule in (1, 2) else None,
+            "dimension": dimension,
+        }
+        for rule, value, cost, lines in rows
+    ]
+    result = allocate(sums, inputs)
+    assert result.total == sum((Fraction(c) for _, _, c, _ in rows), Fraction(0))
+    assert {p.dimension for p in result.portions} <= {dimension}
+    expected: dict[str, Fraction] = {}
+    unknown: dict[str, int] = {}
+    for rule, value, cost, lines in rows:
+        if rule == 1:
+            team = _team_of(value)
+        elif rule == 2:
+            team = "ops" if value.lower() == "svc" else None
+        elif rule == 0:  # no rule matched
+            team = None
+        else:  # the shared pool
+            continue
+        if team is None and rule == 1:
+            unknown[value] = unknown.get(value, 0) + lines
+        key = team or UNALLOCATED_KEY
+        expected[key] = expected.get(key, Fraction(0)) + Fraction(cost)
+    direct = group(
+        type(result)([p for p in result.portions if p.kind != "shared"]), lambda p: p.team or "?"
+    )
+    assert {k: v for k, v in direct.items() if v} == {k: v for k, v in expected.items() if v}
+    listed = [w for w in result.warnings if w.startswith("rule by-tag:")]
+    if unknown:
+        (warning,) = listed
+        for value, lines in unknown.items():
+            assert f"{value!r} ({lines:,} line{'s' if lines != 1 else ''})" in warning
+    else:
+        assert listed == []
