@@ -2,12 +2,14 @@
 (``GET /v1/incidents``) from Opsgenie's REST API, landed through the ``opsgenie`` ingest source
 as REST list pages (``{"data": [...]}``), what ``leadline ingest opsgenie`` reads from a file.
 
-Opsgenie lists newest first by ``sort=updatedAt&order=desc`` (100 a page, ``offset`` +
-``limit`` at most 20,000) and gives the next page's exact URL in ``paging.next``. A run reads
-pages until it meets an item it has landed (``dialects.Mark``: the newest ``updatedAt``
-landed and the ids at it), or, for a back-fill, one older than ``--since``; then it lands what
-it read OLDEST FIRST, in batches of at most ``BATCH`` items each with its cursor, so a run cut
-short resumes without a gap. A run with nothing new costs one request per stream. ``--query``
+Opsgenie lists newest first (``order=desc``, 100 a page, ``offset`` + ``limit`` at most
+20,000) and gives the next page's exact URL in ``paging.next``. Alerts are sorted by
+``updatedAt``: a run reads pages down to the newest update it landed (``dialects.Mark``: that
+time and the ids at it) or ``--since``. Incidents are sorted by ``createdAt`` (the Incident
+API's documented sort): a run reads down to the newest creation it landed or the oldest
+incident still open, and lands the open ones whose ``updatedAt`` moved. Either way it lands
+what it read OLDEST FIRST, in batches of at most ``BATCH`` items each with its cursor, so a run
+cut short resumes without a gap. A run with nothing new costs one request per stream. ``--query``
 narrows alerts with Opsgenie's search syntax (e.g. ``tag: prod``); which alerts are incidents
 and their services is the source's ``[delivery.opsgenie]`` settings.
 """
@@ -34,7 +36,6 @@ SOURCE = "opsgenie"
 LIMIT = 100
 BATCH = 500
 MAX_OFFSET = 20_000  # Opsgenie refuses offset + limit beyond it
-STREAMS = {"alerts": "/v2/alerts", "incidents": "/v1/incidents"}
 SCOPES = (
     "An API key from *Settings > API key management* (or an API integration's key) with only "
     "the **Read** access right; leave *Create and update*, *Delete* and *Configuration "
@@ -82,62 +83,117 @@ class OpsgenieKind:
         full: bool,
     ) -> Iterator[Pull]:
         assert client is not None
-        streams = ["alerts", "incidents"] if conn.option("incidents") else ["alerts"]
-        for stream in streams:
-            fresh = full or since is not None
-            mark = Mark() if fresh else Mark.of(cursors.get(stream))
-            items = newer_items(client, stream, conn.option("query"), mark, since)
-            yield from batches(conn, stream, mark, items)
+        fresh = full or since is not None
+        alerts = Alerts({} if fresh else cursors.get("alerts"), since, conn.option("query"))
+        yield from batches(conn, alerts, newer_items(client, alerts))
+        if conn.option("incidents"):
+            incidents = Incidents({} if fresh else cursors.get("incidents"), since)
+            yield from batches(conn, incidents, newer_items(client, incidents))
 
 
-def newer_items(
-    client: ApiClient,
-    stream: str,
-    query: str | None,
-    mark: Mark,
-    since: dt.datetime | None,
-) -> list[dict[str, Any]]:
-    """The items newer than ``mark`` (and not older than ``since``), oldest first."""
-    params: dict[str, Any] = {"sort": "updatedAt", "order": "desc", "limit": LIMIT, "offset": 0}
-    if query and stream == "alerts":
-        params["query"] = query
+class Alerts:
+    """Alerts, newest update first: read down to the mark's ``updatedAt``."""
+
+    name, path, sort = "alerts", "/v2/alerts", "updatedAt"
+
+    def __init__(
+        self, cursor: Mapping[str, Any] | None, since: dt.datetime | None, query: str | None
+    ) -> None:
+        self.mark = Mark.of(cursor)
+        self.floor = since or self.mark.at
+        self.query = query
+
+    def params(self) -> dict[str, Any]:
+        found = {"sort": self.sort, "order": "desc", "limit": LIMIT, "offset": 0}
+        return found | ({"query": self.query} if self.query else {})
+
+    def at(self, item: Mapping[str, Any]) -> dt.datetime:
+        return parse_time(str(item[self.sort]))
+
+    def wanted(self, item: Mapping[str, Any]) -> bool:
+        return self.mark.is_new(self.at(item), str(item["id"]))
+
+    def landed(self, chunk: list[dict[str, Any]]) -> dict[str, Any]:
+        """The cursor once ``chunk`` (oldest first) has landed."""
+        self.mark = self.mark.advanced([(self.at(i), str(i["id"])) for i in chunk])
+        return self.mark.cursor()
+
+
+class Incidents(Alerts):
+    """Incidents, newest *creation* first (the Incident API's documented sort): read down to
+    the mark's ``createdAt`` or the oldest incident still open, whichever is older; an open
+    incident is landed again when its ``updatedAt`` moved."""
+
+    name, path, sort = "incidents", "/v1/incidents", "createdAt"
+
+    def __init__(self, cursor: Mapping[str, Any] | None, since: dt.datetime | None) -> None:
+        self.mark = Mark.of(cursor, "created")
+        self.open: dict[str, str] = dict((cursor or {}).get("open") or {})
+        opened = [parse_time(v.split("|", 1)[0]) for v in self.open.values()]
+        floors = [t for t in (self.mark.at, *opened) if t is not None]
+        self.floor = since or (min(floors) if floors else None)
+        self.query = ""  # the Incident API requires one; empty matches every incident
+
+    def params(self) -> dict[str, Any]:
+        return {"query": "", "sort": self.sort, "order": "desc", "limit": LIMIT, "offset": 0}
+
+    def wanted(self, item: Mapping[str, Any]) -> bool:
+        key = str(item["id"])
+        if key in self.open:
+            return self.open[key] != _version(item)
+        return self.mark.is_new(self.at(item), key)
+
+    def landed(self, chunk: list[dict[str, Any]]) -> dict[str, Any]:
+        self.mark = self.mark.advanced([(self.at(i), str(i["id"])) for i in chunk])
+        for item in chunk:
+            if str(item.get("status") or "").lower() in ("resolved", "closed"):
+                self.open.pop(str(item["id"]), None)
+            else:
+                self.open[str(item["id"])] = _version(item)
+        return {**self.mark.cursor("created"), "open": dict(sorted(self.open.items()))}
+
+
+def _version(item: Mapping[str, Any]) -> str:
+    return f"{item['createdAt']}|{item.get('updatedAt')}"
+
+
+def newer_items(client: ApiClient, stream: Alerts) -> list[dict[str, Any]]:
+    """The stream's items to land, oldest first: pages are read newest first down to the
+    stream's floor (the whole list when it has none)."""
     found: list[dict[str, Any]] = []
     read = 0
-    for page in client.next_url_pages(STREAMS[stream], params):
+    for page in client.next_url_pages(stream.path, stream.params()):
         read += len(page.items)
         done = False
         for item in page.items:
-            at = parse_time(str(item["updatedAt"]))
-            if (since is not None and at < since) or (mark.at is not None and at < mark.at):
+            if stream.floor is not None and stream.at(item) < stream.floor:
                 done = True  # newest first: every later item is older still
                 break
-            if mark.is_new(at, str(item["id"])):
+            if stream.wanted(item):
                 found.append(item)
         if done:
             break
         if read + LIMIT > MAX_OFFSET:
-            if mark.at is not None:  # landing these would leave a gap before them
+            if stream.mark.at is not None:  # landing these would leave a gap before them
                 raise ConnectionProblem(
-                    f"more than {MAX_OFFSET:,} Opsgenie {stream} changed since the last sync "
-                    "and its list API reads no further: sync again with --since DATE"
+                    f"more than {MAX_OFFSET:,} Opsgenie {stream.name} changed since the last "
+                    "sync and its list API reads no further: sync again with --since DATE"
                 )
             break  # a back-fill: the newest 20,000 are what the API can give
     found.reverse()
     return found
 
 
-def batches(
-    conn: ConnectionSpec, stream: str, mark: Mark, items: list[dict[str, Any]]
-) -> Iterator[Pull]:
-    """``items`` (oldest first) in batches, each advancing the stream's mark past it."""
+def batches(conn: ConnectionSpec, stream: Alerts, items: list[dict[str, Any]]) -> Iterator[Pull]:
+    """``items`` (oldest first) in batches, each with the stream's cursor past it."""
     for start in range(0, len(items), BATCH):
         chunk = items[start : start + BATCH]
-        mark = mark.advanced([(parse_time(str(i["updatedAt"])), str(i["id"])) for i in chunk])
-        first, last = (_stamp(chunk[0]), _stamp(chunk[-1]))
-        name = f"{slug(conn.name)}-{stream}-{first}-{last}"
+        cursor = stream.landed(chunk)
+        name = f"{slug(conn.name)}-{stream.name}-{_stamp(stream, chunk[0])}-"
+        name += _stamp(stream, chunk[-1])
         files = [json_file(f"{name}.json", {"data": chunk})]
-        yield Pull(SOURCE, files, {stream: mark.cursor()}, label=name)
+        yield Pull(SOURCE, files, {stream.name: cursor}, label=name)
 
 
-def _stamp(item: Mapping[str, Any]) -> str:
-    return parse_time(str(item["updatedAt"])).strftime("%Y%m%dT%H%M%S%f")[:-3]
+def _stamp(stream: Alerts, item: Mapping[str, Any]) -> str:
+    return stream.at(item).strftime("%Y%m%dT%H%M%S%f")[:-3]
