@@ -287,3 +287,12 @@ def test_times_read_as_people_say_them() -> None:
     assert moment(past, now).relative == "5 minutes ago"  # type: ignore[union-attr]
     assert month.inline == "a month from now"
     assert moment(None, now) is None
+
+
+def test_the_openapi_document_describes_the_routes_and_their_keys(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    listing = spec["paths"]["/api/v1/connectors"]["get"]
+    for key in ("last_run_started", "facts_landed", "requests", "error", "next_run"):
+        assert f"`{key}`" in listing["description"]
+    run = spec["paths"]["/api/v1/connectors/{name}/run"]["post"]
+    assert {"202", "401", "403", "404", "409"} <= set(run["responses"])
