@@ -232,13 +232,10 @@ def _bill(month: dt.date) -> dict[str, str]:
 
 
 def rules_document(history: CostHistory) -> dict[str, Any]:
-    """Allocation rules: team tags, each team's account, the platform account (proportional),
-    untagged lines (by active users), ledger lines by cost centre."""
-    rules: list[dict[str, Any]] = []
-    for team in sorted(history.teams):
-        rules.append(
-            {"name": f"tag-{team}", "match": {"tags": {"team": team}}, "to": {"team": team}}
-        )
+    """Allocation rules: the team a line's team tag names (one rule for every team), each
+    team's account, the platform account (proportional), untagged lines (by active users),
+    ledger lines by cost centre."""
+    rules: list[dict[str, Any]] = [{"name": "tag-team", "to": {"team": {"tag": "team"}}}]
     for team in sorted(history.teams):
         if history.teams[team].type != "platform":
             rules.append(
