@@ -38,8 +38,8 @@ from leadline.connect.kinds.base import (
 SOURCE = "focus"
 EXPORTS = (".csv", ".csv.gz", ".parquet")
 SCOPES = (
-    "S3: **s3:ListBucket** on the bucket (narrowed to the prefix with an `s3:prefix` "
-    "condition) and **s3:GetObject** on `BUCKET/PREFIX*`, nothing else; the credentials come "
+    "S3: s3:ListBucket on the bucket (narrowed to the prefix with an `s3:prefix` "
+    "condition) and s3:GetObject on `BUCKET/PREFIX*`, nothing else; the credentials come "
     "from boto3's chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, an "
     "instance or pod role). A directory: read access for the user running leadline."
 )

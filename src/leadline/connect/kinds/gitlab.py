@@ -49,8 +49,8 @@ STREAMS: dict[str, tuple[str, dict[str, str], str]] = {
 }
 PROJECT_KEYS = ("id", "name", "path_with_namespace", "default_branch", "web_url")
 SCOPES = (
-    "A personal, group or project access token with the **read_api** scope (read-only REST "
-    "access; `read_repository` is not needed) whose user or bot has at least the **Reporter** "
+    "A personal, group or project access token with the read_api scope (read-only REST "
+    "access; `read_repository` is not needed) whose user or bot has at least the Reporter "
     "role on the group or projects (Guests cannot list deployments or confidential incidents)."
 )
 

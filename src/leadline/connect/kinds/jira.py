@@ -41,11 +41,11 @@ API = {
     "server": ("/rest/api/2/search", "/rest/api/2/myself"),
 }
 SCOPES = (
-    "Jira Cloud: an API token of a user (or service account) who has **Browse projects** on "
+    "Jira Cloud: an API token of a user (or service account) who has Browse projects on "
     "the filter's projects; give the user's e-mail with `--email` (Basic auth). For an OAuth "
-    "2.0 app the classic scope **read:jira-work** (plus **read:jira-user** for `/myself`), or "
-    "the granular **read:issue-details:jira**, **read:jql:jira** and "
-    "**read:user:jira**. Jira Data Center: a personal access token of such a user (Bearer)."
+    "2.0 app the classic scope read:jira-work (plus read:jira-user for `/myself`), or "
+    "the granular read:issue-details:jira, read:jql:jira and "
+    "read:user:jira. Jira Data Center: a personal access token of such a user (Bearer)."
 )
 
 

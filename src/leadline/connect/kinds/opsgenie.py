@@ -38,7 +38,7 @@ BATCH = 500
 MAX_OFFSET = 20_000  # Opsgenie refuses offset + limit beyond it
 SCOPES = (
     "An API key from *Settings > API key management* (or an API integration's key) with only "
-    "the **Read** access right; leave *Create and update*, *Delete* and *Configuration "
+    "the Read access right; leave *Create and update*, *Delete* and *Configuration "
     "access* off (the alert and incident lists need none of them)."
 )
 

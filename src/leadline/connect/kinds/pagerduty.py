@@ -35,8 +35,8 @@ STREAM = "incidents"
 LIMIT = 100
 WINDOW = dt.timedelta(days=180)  # PagerDuty refuses since..until spans over six months
 SCOPES = (
-    "A **read-only** REST API key (Integrations > API Access Keys > *Read-only API Key*), or "
-    "a scoped OAuth app token with only **incidents.read** (and **services.read** to name "
+    "A read-only REST API key (Integrations > API Access Keys > *Read-only API Key*), or "
+    "a scoped OAuth app token with only incidents.read (and services.read to name "
     "services). A user token works too and sees what that user may see."
 )
 
