@@ -38,7 +38,7 @@ def test_valid_lines_land_exactly(app: App, tmp_path: Path) -> None:
     assert second["billed_cost"] == Decimal("0.000000012345")
     assert second["effective_cost"] == Decimal("-1.5")
     assert second["tags"] is None
-    assert first["focus_version"] == "1.2"  # InvoiceId is a 1.2 column
+    assert first["focus_version"] == "1.3"  # the header has 1.3 columns (HostProviderName, ...)
 
 
 def test_only_lines_whose_money_is_unknown_are_rejected(app: App, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import ibis
 from ibis import _
 
+from leadline.finops import split_cost
 from leadline.finops.conditions import (
     condition,
     rule_condition,
@@ -206,7 +207,9 @@ def tower_names(towers: Sequence[TowerRule]) -> list[tuple[str, str | None]]:
 def month_lines(
     lines: ibis.Table, start: dt.datetime, end: dt.datetime, currency: str | None = None
 ) -> ibis.Table:
-    """Lines whose charge period starts in ``[start, end)`` (a month), in one currency."""
+    """Lines whose charge period starts in ``[start, end)`` (a month), in one currency; a
+    provider's split-cost lines name their allocated resource (``finops.split_cost``)."""
+    lines = split_cost.allocated_resources(lines)
     out = lines.filter(
         lines.charge_period_start >= ibis.literal(start, "timestamp(6)"),
         lines.charge_period_start < ibis.literal(end, "timestamp(6)"),

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import ibis
 
+from leadline.finops import split_cost
 from leadline.finops.rules import (
     AllocationRules,
     Match,
@@ -42,7 +43,7 @@ def tag_column(key: str) -> str:
 def tag_value(lines: ibis.Table, key: str) -> ibis.StringValue:
     """A tag's value: its column (see ``with_tags``) when present, else a lookup."""
     column = tag_column(key)
-    return lines[column] if column in lines.columns else lines.tags.get(key)
+    return lines[column] if column in lines.columns else split_cost.tag(lines, key)
 
 
 def condition(lines: ibis.Table, match: Match) -> ibis.BooleanValue:
@@ -98,7 +99,7 @@ def with_tags(
         defined.add(tag.key)
     real |= rule_keys(rules, dimension) - defined
     if real:
-        lines = lines.mutate(**{tag_column(k): lines.tags.get(k) for k in sorted(real)})
+        lines = lines.mutate(**{tag_column(k): split_cost.tag(lines, k) for k in sorted(real)})
     for tag in rules.virtual_tags:
         lines = lines.mutate(**{tag_column(tag.key): virtual_value(lines, tag)})
     return lines

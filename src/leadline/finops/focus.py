@@ -1,13 +1,16 @@
-"""The FOCUS columns leadline reads (FinOps Open Cost and Usage Specification 1.0–1.2).
+"""The FOCUS columns leadline reads (FinOps Open Cost and Usage Specification 1.0–1.3).
 
 Source: FOCUS specification, ``specification/columns/`` of FinOps-Open-Cost-and-Usage-Spec/
-FOCUS_Spec (v1.0, v1.1, v1.2). Each column is declared once, with its FOCUS name, the snake_case
-name it has in leadline's lake, its type and allowed values. "Mandatory" follows the 1.0 column
-list: a file without one of those columns is not FOCUS and is refused whole, naming the column
-(``--partial`` accepts files that carry at least the columns leadline needs, with a warning:
-the specification's own scenario tables are partial on purpose). Columns added by 1.1 and 1.2 are
-optional, so every 1.x export reads. Columns FOCUS reserves for providers (``x_`` prefix) and any
-other undeclared column are kept verbatim as JSON in ``extra``.
+FOCUS_Spec (v1.0, v1.1, v1.2) and ``specification/datasets/cost_and_usage/columns/`` (v1.3; the
+list in ``../shared/reference/focus/v1.3/cost_and_usage.columns.mdpp``). Each column is declared
+once, with its FOCUS name, the snake_case name it has in leadline's lake, its type and allowed
+values. "Mandatory" follows the 1.0 column list: a file without one of those columns is not
+FOCUS and is refused whole, naming the column (``--partial`` accepts files that carry at least
+the columns leadline needs, with a warning: the specification's own scenario tables are partial
+on purpose). Columns added by 1.1, 1.2 and 1.3 are optional, so every 1.x export reads. FOCUS 1.3
+deprecates ProviderName for ServiceProviderName: a file with only the latter fills ProviderName
+from it (``FILLS``). Columns FOCUS reserves for providers (``x_`` prefix) and any other
+undeclared column (e.g. 1.2's PricingCurrency* prices) are kept verbatim as JSON in ``extra``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ CHARGE_FREQUENCIES = ("One-Time", "Recurring", "Usage-Based")
 PRICING_CATEGORIES = ("Standard", "Dynamic", "Committed", "Other")
 COMMITMENT_CATEGORIES = ("Spend", "Usage")
 COMMITMENT_STATUSES = ("Used", "Unused")
+CAPACITY_RESERVATION_STATUSES = ("Used", "Unused")
 SERVICE_CATEGORIES = (
     "AI and Machine Learning",
     "Analytics",
@@ -138,7 +142,7 @@ COLUMNS: tuple[FocusColumn, ...] = (
     _c("ConsumedUnit", "consumed_unit"),
     _c("ListUnitPrice", "list_unit_price", "decimal"),
     _c("ContractedUnitPrice", "contracted_unit_price", "decimal"),
-    _c("ProviderName", "provider", not_null=True, aliases=("ServiceProviderName",)),
+    _c("ProviderName", "provider", not_null=True),
     _c("PublisherName", "publisher", not_null=True),
     _c("InvoiceIssuerName", "invoice_issuer", not_null=True),
     _c("ServiceName", "service_name", not_null=True),
@@ -161,10 +165,49 @@ COLUMNS: tuple[FocusColumn, ...] = (
     _c("CommitmentDiscountStatus", "commitment_discount_status", choices=COMMITMENT_STATUSES),
     _c("InvoiceId", "invoice_id", mandatory=False),
     _c("Tags", "tags", description="JSON object of key-value tags (checked as a block)"),
+    # 1.1 and 1.2 columns leadline reads (the others stay in ``extra``)
+    _c("CommitmentDiscountQuantity", "commitment_discount_quantity", "decimal", mandatory=False),
+    _c("CommitmentDiscountUnit", "commitment_discount_unit", mandatory=False),
+    _c("CapacityReservationId", "capacity_reservation_id", mandatory=False),
+    _c(
+        "CapacityReservationStatus",
+        "capacity_reservation_status",
+        mandatory=False,
+        choices=CAPACITY_RESERVATION_STATUSES,
+    ),
+    _c("SkuMeter", "sku_meter", mandatory=False),
+    _c("BillingAccountType", "billing_account_type", mandatory=False),
+    _c("SubAccountType", "sub_account_type", mandatory=False),
+    _c("PricingCurrency", "pricing_currency", mandatory=False),
+    # 1.3: the provider of the service and the one hosting it, contracts applied, and the
+    # provider-calculated split cost allocation (allocated charges of a shared resource)
+    _c("ServiceProviderName", "service_provider", mandatory=False),
+    _c("HostProviderName", "host_provider", mandatory=False),
+    _c("ContractApplied", "contract_applied", mandatory=False, description="JSON object"),
+    _c("AllocatedMethodId", "allocated_method_id", mandatory=False),
+    _c(
+        "AllocatedMethodDetails",
+        "allocated_method_details",
+        mandatory=False,
+        description="JSON object",
+    ),
+    _c("AllocatedResourceId", "allocated_resource_id", mandatory=False),
+    _c("AllocatedResourceName", "allocated_resource_name", mandatory=False),
+    _c(
+        "AllocatedTags",
+        "allocated_tags",
+        mandatory=False,
+        description="JSON object of the allocated resource's tags (checked as a block)",
+        aliases=("AllocatedResourceTags",),  # the split-cost attribute's name for it
+    ),
 )
+JSON_COLUMNS = ("ContractApplied", "AllocatedMethodDetails")  # checked as JSON, kept as text
+TAG_COLUMNS = {"Tags": "tags", "AllocatedTags": "allocated_tags"}  # JSON objects -> maps
 
 BY_FOCUS = {c.focus: c for c in COLUMNS}
 ALIASES = {alias: c.focus for c in COLUMNS for alias in c.aliases}
+# A column a file may lack when it carries its successor: the successor's values fill it.
+FILLS = {"ProviderName": "ServiceProviderName"}
 MANDATORY = tuple(c.focus for c in COLUMNS if c.mandatory)
 NEEDED = tuple(c.focus for c in COLUMNS if c.needed)
 # Columns whose spec violations are warnings: the line lands, the value null, its text kept.
@@ -178,12 +221,19 @@ def focus_format(header: list[str] | None = None) -> CsvFormat:
     columns = tuple(
         c.column if c.needed or c.focus in present else _optional(c.column) for c in COLUMNS
     )
-    return CsvFormat("focus", "FOCUS 1.0-1.2 cost and usage export", columns)
+    return CsvFormat("focus", "FOCUS 1.0-1.3 cost and usage export", columns)
+
+
+def canonical_names(header: list[str]) -> list[str]:
+    """The FOCUS columns a header provides: aliases under their FOCUS names, plus the columns
+    their successors fill (``FILLS``)."""
+    names = [ALIASES.get(h, h) for h in header]
+    return names + [old for old, new in FILLS.items() if new in names and old not in names]
 
 
 def missing_mandatory(header: list[str]) -> list[str]:
-    """The FOCUS 1.0 mandatory columns a header lacks (aliases of later versions count)."""
-    names = {ALIASES.get(h, h) for h in header}
+    """The FOCUS 1.0 mandatory columns a header lacks (aliases and successors count)."""
+    names = set(canonical_names(header))
     return [name for name in MANDATORY if name not in names]
 
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leadline.finops.currencies import ISO_4217
+from leadline.finops.focus import JSON_COLUMNS, TAG_COLUMNS
 from leadline.finops.schemas import TAGS
 from leadline.ingest.csv_checks import VERBATIM_COLUMN
 from leadline.ingest.problems import Problem, Severity
@@ -73,12 +74,14 @@ def tags_of(con: duckdb.DuckDBPyConnection, text: pa.Array) -> tuple[pa.Array, p
 
 def check_rows(
     name: str, table: pa.Table, con: duckdb.DuckDBPyConnection
-) -> tuple[pa.Table, list[Problem], pa.Array]:
-    """Cross-column rules; returns the rows that land, the problems and the rows' tags maps.
+) -> tuple[pa.Table, list[Problem], dict[str, pa.Array]]:
+    """Cross-column rules; returns the rows that land, the problems and the rows' tag maps
+    (per lake column: ``tags``, ``allocated_tags``).
 
     A BillingCurrency that is not ISO 4217 rejects the line (its money's unit is unknown); a
-    period that ends before it starts and Tags that are not a JSON object are warnings (the
-    Tags then null, their text kept in ``verbatim``)."""
+    period that ends before it starts, Tags or AllocatedTags that are not a JSON object and
+    ContractApplied or AllocatedMethodDetails that are not JSON are warnings (the tags then
+    null, their text kept in ``verbatim``; the JSON columns keep their text)."""
     problems: list[Problem] = []
     currency = table.column("BillingCurrency")
     unknown = pc.invert(pc.is_in(currency, value_set=pa.array(sorted(ISO_4217))))
@@ -91,15 +94,38 @@ def check_rows(
     ):
         wrong = pc.fill_null(pc.less(table.column(end), table.column(start)), False)
         problems += _row_problems(name, table, wrong, end, f"is before {start}", severity="warning")
-    text = table.column("Tags").combine_chunks()
-    tags, invalid, not_object = tags_of(con, text)
-    for mask, reason in ((invalid, "must be valid JSON"), (not_object, "must be a JSON object")):
-        problems += _row_problems(name, table, mask, "Tags", reason, severity="warning")
-    bad_tags = pc.or_(invalid, not_object)
-    if pc.any(bad_tags).as_py():
-        table = _keep_text(table, bad_tags, "Tags", text)
+    maps: dict[str, pa.Array] = {}
+    for column, lake in TAG_COLUMNS.items():
+        text = table.column(column).combine_chunks()
+        if text.null_count == len(text):  # absent or empty: nothing to read
+            maps[lake] = pa.nulls(len(text), TAGS)
+            continue
+        maps[lake], invalid, not_object = tags_of(con, text)
+        for mask, reason in (
+            (invalid, "must be valid JSON"),
+            (not_object, "must be a JSON object"),
+        ):
+            problems += _row_problems(name, table, mask, column, reason, severity="warning")
+        bad_tags = pc.or_(invalid, not_object)
+        if pc.any(bad_tags).as_py():
+            table = _keep_text(table, bad_tags, column, text)
+    for column in JSON_COLUMNS:
+        text = table.column(column).combine_chunks()
+        if text.null_count < len(text):
+            invalid = _not_json(con, text)
+            problems += _row_problems(
+                name, table, invalid, column, "must be valid JSON", severity="warning"
+            )
     ok = pc.invert(unknown)
-    return table.filter(ok), problems, tags.filter(ok)
+    return table.filter(ok), problems, {k: v.filter(ok) for k, v in maps.items()}
+
+
+def _not_json(con: duckdb.DuckDBPyConnection, text: pa.Array) -> pa.Array:
+    con.register("json_text", pa.table({"t": text}))
+    out = con.sql("SELECT t IS NOT NULL AND NOT json_valid(t) AS bad FROM json_text")
+    bad = out.to_arrow_table().column("bad").combine_chunks()
+    con.unregister("json_text")
+    return bad
 
 
 def _keep_text(table: pa.Table, mask: pa.Array, column: str, text: pa.Array) -> pa.Table:

@@ -34,7 +34,9 @@ from leadline.finops.focus import (
     ALIASES,
     BY_FOCUS,
     COLUMNS,
+    FILLS,
     LENIENT,
+    canonical_names,
     focus_format,
     missing_mandatory,
 )
@@ -73,9 +75,19 @@ class FocusPlan:
 
 
 def detect_version(header: list[str]) -> str:
-    """The FOCUS version a header looks like: 1.2 added InvoiceId and PricingCurrency; 1.1 added
-    ServiceSubcategory and CommitmentDiscountQuantity; otherwise 1.0."""
+    """The FOCUS version a header looks like: 1.3 added ServiceProviderName, HostProviderName,
+    ContractApplied and the Allocated* split-cost columns; 1.2 added InvoiceId and
+    PricingCurrency; 1.1 added ServiceSubcategory and CommitmentDiscountQuantity; else 1.0."""
     names = set(header)
+    if names & {
+        "ServiceProviderName",
+        "HostProviderName",
+        "ContractApplied",
+        "AllocatedMethodId",
+        "AllocatedResourceId",
+        "AllocatedTags",
+    }:
+        return "1.3"
     if names & {"InvoiceId", "PricingCurrency", "BillingAccountType", "SubAccountType"}:
         return "1.2"
     if names & {"ServiceSubcategory", "CommitmentDiscountQuantity", "CapacityReservationId"}:
@@ -91,7 +103,7 @@ def plan(path: Path, partial: bool, naive_timezone: str, currency: str | None = 
     name = str(path)
     if not header:
         raise InputError(Problem(name, "has no header row"))
-    canonical = [ALIASES.get(h, h) for h in header]
+    canonical = canonical_names(header)
     if currency and partial and "BillingCurrency" not in canonical:
         if currency not in ISO_4217:
             raise InputError(Problem(name, f"--currency {currency!r} is not an ISO 4217 code"))
@@ -144,9 +156,13 @@ def _blocks(plan: FocusPlan, problems: list[Problem]) -> Iterator[pa.Table]:
 
 
 def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
-    """FOCUS names for aliased columns, ``null`` literals as empty values (FOCUS's example
-    tables write null as ``null``), and the --currency column when the file has none."""
+    """FOCUS names for aliased columns, deprecated columns filled by their successors,
+    ``null`` literals as empty values (FOCUS's example tables write null as ``null``), and the
+    --currency column when the file has none."""
     block = block.rename_columns([ALIASES.get(n, n) for n in block.column_names])
+    for old, new in FILLS.items():  # 1.3: ServiceProviderName stands for ProviderName
+        if old not in block.column_names and new in block.column_names:
+            block = block.append_column(old, block.column(new))
     for index, name in enumerate(block.column_names):
         if name == ROW_COLUMN:
             continue
@@ -160,14 +176,17 @@ def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
 
 
 def to_lake(
-    plan: FocusPlan, table: pa.Table, tags: pa.Array, warnings: pa.Array | None = None
+    plan: FocusPlan,
+    table: pa.Table,
+    maps: dict[str, pa.Array],
+    warnings: pa.Array | None = None,
 ) -> pa.Table:
-    """Landing FOCUS rows in the cost-lines shape."""
+    """Landing FOCUS rows in the cost-lines shape (``maps``: the tag columns read as maps)."""
     n = table.num_rows
     columns: dict[str, pa.Array] = {}
     for column in COLUMNS:
-        if column.focus == "Tags":
-            columns["tags"] = tags
+        if column.lake in maps:
+            columns[column.lake] = maps[column.lake]
         else:
             columns[column.lake] = table.column(column.focus)
     columns.update(
@@ -192,7 +211,7 @@ def to_lake(
 @register
 class FocusSource(Source):
     name = "focus"
-    summary = "FOCUS 1.0-1.2 cost and usage exports (CSV, gzip CSV or Parquet), streamed"
+    summary = "FOCUS 1.0-1.3 cost and usage exports (CSV, gzip CSV or Parquet), streamed"
     writes_lake = True
     load_bytes = False
     cli_options = (
@@ -289,9 +308,9 @@ def _prepare(found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection) 
         lenient=LENIENT,
         keep_digits=True,
     )
-    kept, bad_rows, tags = check_rows(name, typed, con)
+    kept, bad_rows, maps = check_rows(name, typed, con)
     found_problems = problems + bad_rows
-    lines = to_lake(found, kept, tags, line_warnings(kept, found_problems))
+    lines = to_lake(found, kept, maps, line_warnings(kept, found_problems))
     totals = BillTotals()
     totals.add_landed(lines)
     totals.add_rejected(found_problems, found.naive_timezone)

@@ -23,8 +23,8 @@ BILL_KEY = ("origin", "provider", "billing_account_id", "billing_period_start")
 
 
 def _focus_field(lake: str, column: Column) -> pa.Field:
-    if lake == "tags":
-        return pa.field("tags", TAGS)
+    if lake in ("tags", "allocated_tags"):
+        return pa.field(lake, TAGS)
     return pa.field(lake, column.arrow_type)
 
 
