@@ -3,7 +3,8 @@ self-managed instance (``--base-url``), pulled through GitLab's REST API v4 and 
 the ``gitlab`` ingest source (the webhook receiver's), so a synced fact is the fact the same
 payload gives from a file (``leadline ingest gitlab``).
 
-Per project, three streams, each asked ``updated_after`` its cursor and ordered
+Per project, three streams, each asked ``updated_after`` its cursor (a first run or ``--full``:
+``--history-days`` back, 365) and ordered
 ``order_by=updated_at&sort=asc``, ``per_page=100``, following the ``Link`` header:
 
 - ``GET /projects/:id/deployments``: each becomes a ``Deployment Hook`` delivery (status,
@@ -67,6 +68,7 @@ class GitLabKind:
             "The instance for self-managed GitLab (e.g. https://gitlab.example.com).",
             default="https://gitlab.com",
         ),
+        KindOption("history-days", "How far back a first run reaches (days; default 365)."),
     )
     scopes_doc = SCOPES
     needs_token = True
@@ -155,10 +157,12 @@ def pull_stream(
     rest, query, event = STREAMS[stream]
     mark = Mark() if full or since is not None else Mark.of(cursor)
     start = start_of(cursor, "updated", since, full)
+    if start is None:  # a first run, or --full: the history window
+        now = dt.datetime.fromtimestamp(client.clock.time(), dt.UTC)
+        start = now - dt.timedelta(days=int(conn.option("history-days", 365)))
     params: dict[str, Any] = {**query, "order_by": "updated_at", "sort": "asc"}
     params["per_page"] = PER_PAGE
-    if start is not None:
-        params["updated_after"] = (start - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params["updated_after"] = (start - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     url = f"/projects/{project['id']}/{rest}"
     for page in client.links(url, params):
         stamped = [(parse_time(str(i["updated_at"])), str(i["id"]), i) for i in page.items]

@@ -5,9 +5,10 @@ as REST list pages (``{"data": [...]}``), what ``leadline ingest opsgenie`` read
 Opsgenie lists newest first (``order=desc``, 100 a page, ``offset`` + ``limit`` at most
 20,000) and gives the next page's exact URL in ``paging.next``. Alerts are sorted by
 ``updatedAt``: a run reads pages down to the newest update it landed (``dialects.Mark``: that
-time and the ids at it) or ``--since``. Incidents are sorted by ``createdAt`` (the Incident
-API's documented sort): a run reads down to the newest creation it landed or the oldest
-incident still open, and lands the open ones whose ``updatedAt`` moved. Either way it lands
+time and the ids at it). Incidents are sorted by ``createdAt`` (the Incident API's documented
+sort): a run reads down to the newest creation it landed or the oldest incident still open,
+and lands the open ones whose ``updatedAt`` moved. A stream that never ran reads down to
+``--since``, else ``--history-days`` back (365). Either way it lands
 what it read OLDEST FIRST, in batches of at most ``BATCH`` items each with its cursor, so a run
 cut short resumes without a gap. A run with nothing new costs one request per stream. ``--query``
 narrows alerts with Opsgenie's search syntax (e.g. ``tag: prod``); which alerts are incidents
@@ -55,6 +56,7 @@ class OpsgenieKind:
         ),
         KindOption("query", "An alert search query to narrow the alerts (e.g. 'tag: prod')."),
         KindOption("incidents", "Also pull Opsgenie incidents (Incident API).", flag=True),
+        KindOption("history-days", "How far back a first run reaches (days; default 365)."),
     )
     scopes_doc = SCOPES
     needs_token = True
@@ -84,10 +86,13 @@ class OpsgenieKind:
     ) -> Iterator[Pull]:
         assert client is not None
         fresh = full or since is not None
-        alerts = Alerts({} if fresh else cursors.get("alerts"), since, conn.option("query"))
+        # where a stream that never ran (or --full) stops reading: --since, else the history
+        now = dt.datetime.fromtimestamp(client.clock.time(), dt.UTC)
+        floor = since or now - dt.timedelta(days=int(conn.option("history-days", 365)))
+        alerts = Alerts({} if fresh else cursors.get("alerts"), floor, conn.option("query"))
         yield from batches(conn, alerts, newer_items(client, alerts))
         if conn.option("incidents"):
-            incidents = Incidents({} if fresh else cursors.get("incidents"), since)
+            incidents = Incidents({} if fresh else cursors.get("incidents"), floor)
             yield from batches(conn, incidents, newer_items(client, incidents))
 
 
@@ -97,10 +102,10 @@ class Alerts:
     name, path, sort = "alerts", "/v2/alerts", "updatedAt"
 
     def __init__(
-        self, cursor: Mapping[str, Any] | None, since: dt.datetime | None, query: str | None
+        self, cursor: Mapping[str, Any] | None, floor: dt.datetime, query: str | None
     ) -> None:
         self.mark = Mark.of(cursor)
-        self.floor = since or self.mark.at
+        self.floor = self.mark.at or floor
         self.query = query
 
     def params(self) -> dict[str, Any]:
@@ -126,12 +131,12 @@ class Incidents(Alerts):
 
     name, path, sort = "incidents", "/v1/incidents", "createdAt"
 
-    def __init__(self, cursor: Mapping[str, Any] | None, since: dt.datetime | None) -> None:
+    def __init__(self, cursor: Mapping[str, Any] | None, floor: dt.datetime) -> None:
         self.mark = Mark.of(cursor, "created")
         self.open: dict[str, str] = dict((cursor or {}).get("open") or {})
         opened = [parse_time(v.split("|", 1)[0]) for v in self.open.values()]
         floors = [t for t in (self.mark.at, *opened) if t is not None]
-        self.floor = since or (min(floors) if floors else None)
+        self.floor = min(floors) if floors else floor
         self.query = ""  # the Incident API requires one; empty matches every incident
 
     def params(self) -> dict[str, Any]:
