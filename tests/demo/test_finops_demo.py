@@ -10,6 +10,7 @@ from decimal import Decimal
 from leadline.context import App
 from leadline.demo.run import build_demo
 from leadline.finops import report
+from leadline.finops.commitment_report import commitments_report
 from leadline.lake.engines import Lake
 
 AS_OF = dt.date(2026, 11, 25)
@@ -28,7 +29,9 @@ def test_demo_has_a_year_of_allocated_costs(app: App) -> None:
     assert 0 < groups["unallocated"] < Decimal(october["total"]) * Decimal("0.05")
     january = report.showback(app, "2026-01", cost_type="billed")
     effective = report.showback(app, "2026-01")
-    assert Decimal(january["total"]) - Decimal(effective["total"]) == Decimal("12000.00")
+    # the savings plan billed in January (600 a day for 365 days) less January's amortised
+    # share (31 days); the reservations' monthly fees equal their used and unused parts
+    assert Decimal(january["total"]) - Decimal(effective["total"]) == Decimal("200400.00")
     by_tower = report.showback(app, "2026-10", by="tower")
     towers = {g["key"]: Decimal(g["cost"]) for g in by_tower["groups"]}
     assert {"Compute", "Storage", "Network", "Platform", "IT Management"} <= set(towers)
@@ -49,6 +52,20 @@ def test_demo_has_a_year_of_allocated_costs(app: App) -> None:
     assert by_day[spike_day.date()] > by_day[(spike_day - dt.timedelta(days=1)).date()] * Decimal(
         "1.05"
     )
+    # commitment discounts: a savings plan and a reservation per stream-aligned team
+    commitments = commitments_report(app, "2026-10")
+    organisation = commitments["organisation"]
+    assert 0.2 < organisation["coverage"] < 0.6
+    assert 0.8 < organisation["utilisation"] < 1
+    plans = {c["id"]: c for c in commitments["commitments"]}
+    assert plans["sp-demo-1"]["utilisation"] > 0.95  # 600 a day, used up on most days
+    reservations = [c for c in plans.values() if c["type"] == "Reserved Instance"]
+    assert len(reservations) >= 5
+    assert {round(c["utilisation"], 2) for c in reservations} <= {0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+    teams = [g for g in commitments["groups"] if g["coverage"] and g["key"] != "shared: platform"]
+    assert len(teams) >= 5
+    # the savings plan's purchase month too: January's figures exist
+    assert commitments_report(app, "2026-01")["organisation"]["covered"] != "0.00"
 
 
 def test_demo_has_budgets_and_contracts(app: App) -> None:

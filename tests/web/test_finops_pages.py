@@ -42,6 +42,12 @@ SAME_CSV = [
     ("/finops/anomalies", "anomalies", ["finops", "anomalies"]),
     ("/finops/vendors", "vendors", ["finops", "vendors"]),
     (
+        "/finops",
+        "commitment_coverage",
+        ["finops", "commitments", "--month", MONTH],
+    ),
+    ("/finops", "commitments", ["finops", "commitments", "--month", MONTH, "--list"]),
+    (
         "/finops/unit-cost",
         "unit_cost_customers_team",
         ["finops", "unit-cost", "--month", MONTH, "--driver", "customers", "--by", "team"],
@@ -133,3 +139,20 @@ def test_budget_states_are_coloured_and_named(viewer: TestClient) -> None:
     assert scale["domain"] == ["On track", "At risk", "Over"]
     assert scale["range"] == [palette.RAG["green"], palette.RAG["amber"], palette.RAG["red"]]
     assert {r["state"] for r in chart["data"]["values"]} <= set(scale["domain"])
+
+
+def test_the_finops_page_shows_commitments(viewer: TestClient, demo_home: Path) -> None:
+    """Tiles of the three commitment metrics, the tables by team and by commitment, and the
+    API's document is the CLI's JSON."""
+    html = viewer.get("/finops").text
+    for key in ("coverage", "utilisation", "unused_cost"):
+        assert f'data-metric="finops.commitment_{key}" data-scope="organisation"' in html
+    assert "Commitment coverage and utilisation by team" in html
+    assert "Unused cost by commitment" in html
+    answer = viewer.get("/api/v1/finops/commitments", params={"month": MONTH})
+    assert answer.status_code == 200, answer.text[:300]
+    args = ["--home", str(demo_home), "finops", "commitments", "--month", MONTH]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert answer.json() == json.loads(result.stdout)
+    assert 0 < answer.json()["organisation"]["coverage"] < 1

@@ -5,9 +5,12 @@ a daily compute line per service and monthly storage, database and network lines
 the owning team for most services; a few services are untagged (a shared pool split by active
 users), the platform teams' shared account is split in proportion to direct cost, and support
 and tax lines stay unallocated. A one-day compute spike ten days before the demo date gives the
-anomaly detection something to find; a committed-use purchase shows billed and effective cost
-apart. The general ledger adds labour and software costs per team, and business drivers
-(transactions, customers, active users) make unit costs possible.
+anomaly detection something to find. Commitment discounts follow FOCUS's commitment scenarios:
+a compute savings plan bought in January (600.00 a day, billed once, amortised) covers the
+tagged services' daily compute at 28 % off while its day lasts, its idle rest an ``Unused``
+line; each stream-aligned team has an RDS reservation billed monthly for one database (35 %
+off, 70 % to 95 % of it used). The general ledger adds labour and software costs per team,
+and business drivers (transactions, customers, active users) make unit costs possible.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ from leadline.periods import Period
 MONTHS = 12
 UNTAGGED_EVERY = 7  # every 7th service has no team tag
 SHARED_ACCOUNT = "900000000000"
+SAVINGS_PLAN = "sp-demo-1"
+SP_DAILY = Decimal("600.00")  # the savings plan's commitment per day, for a year
+SP_RATE = Decimal("0.72")  # covered compute costs 72 % of on demand
+RI_RATE = Decimal("0.65")  # reserved databases cost 65 % of on demand
 CATEGORIES = (
     ("Compute", "Amazon EC2", "Hours", Decimal("0.096")),
     ("Storage", "Amazon S3", "GB-Mo", Decimal("0.023")),
@@ -76,6 +83,22 @@ class CostHistory:
         }
         self.scale = {s: Decimal(self.rng.randint(40, 400)) for s in self.services}
         self.spike = (self.services[len(self.services) // 2], as_of - dt.timedelta(days=10))
+        tagged = [s for i, s in enumerate(self.services) if i % UNTAGGED_EVERY != 3]
+        self.covered = set(tagged)
+        # one reserved database per stream-aligned team (its first tagged service), 70 % to
+        # 95 % of each reservation used
+        firsts: dict[str, str] = {}
+        for service in tagged:
+            if self.teams[self.team_of(service)].type == "stream-aligned":
+                firsts.setdefault(self.team_of(service), service)
+        self.reserved = {
+            service: Decimal("0.70") + Decimal("0.05") * (i % 6)
+            for i, service in enumerate(sorted(firsts.values()))
+        }
+        january = next((m for m in _months(as_of) if m.month == 1), None)
+        self.plan_days = (
+            (january, january + dt.timedelta(days=365)) if january is not None else None
+        )
 
     def team_of(self, service: str) -> str:
         return str(self.org.services[service]["team"])
@@ -125,7 +148,86 @@ class CostHistory:
                     )
                 )
         rows += self._unallocated(month, end)
+        return self._savings_plan(month, rows) + self._reservation(month, end, rows)
+
+    def _savings_plan(self, month: dt.date, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """The covered services' compute lines of each day of the plan's term, in order, while
+        the day's commitment lasts (Used: billed 0, effective at the plan's rate); the day's
+        idle rest becomes an Unused line."""
+        if self.plan_days is None:
+            return rows
+        left: dict[str, Decimal] = {}
+        for row in rows:
+            day = row["ChargePeriodStart"][:10]
+            if row["ServiceCategory"] != "Compute" or row.get("ResourceName") not in self.covered:
+                continue
+            if not self.plan_days[0].isoformat() <= day < self.plan_days[1].isoformat():
+                continue
+            effective = Decimal(row["EffectiveCost"]) * SP_RATE
+            if effective > left.setdefault(day, SP_DAILY):
+                continue
+            left[day] -= effective
+            row.update(
+                BilledCost="0",
+                EffectiveCost=_money(effective),
+                PricingCategory="Committed",
+                CommitmentDiscountStatus="Used",
+                **_plan(),
+            )
+        for day, idle in sorted(left.items()):
+            if idle > 0:
+                start = dt.date.fromisoformat(day)
+                rows.append(
+                    _commitment_line(
+                        month, start, start + dt.timedelta(days=1), _money(idle), "Compute"
+                    )
+                    | _plan()
+                    | {"ResourceId": SAVINGS_PLAN, "Tags": '{"cost-type": "commitment"}'}
+                )
         return rows
+
+    def _reservation(
+        self, month: dt.date, end: dt.date, rows: list[dict[str, str]]
+    ) -> list[dict[str, str]]:
+        """Each reserved service's monthly database line covered (billed 0, effective at the
+        reservation's rate), the month's fee billed as a recurring purchase, and its unused
+        part as an Unused line, all tagged like the service."""
+        out: list[dict[str, str]] = []
+        for line in rows:
+            service = line.get("ResourceName", "")
+            if line["ServiceCategory"] != "Databases" or service not in self.reserved:
+                continue
+            used = Decimal(_money(Decimal(line["EffectiveCost"]) * RI_RATE))
+            fee = (used / self.reserved[service]).quantize(Decimal("0.01"))
+            reservation = {
+                "CommitmentDiscountId": f"ri-rds-{service}",
+                "CommitmentDiscountName": f"RDS reservation for {service}, 1 year",
+                "CommitmentDiscountType": "Reserved Instance",
+                "CommitmentDiscountCategory": "Usage",
+                "Tags": line["Tags"],
+            }
+            line.update(
+                BilledCost="0",
+                EffectiveCost=str(used),
+                PricingCategory="Committed",
+                CommitmentDiscountStatus="Used",
+                **reservation,
+            )
+            purchase = _commitment_line(month, month, end, "0", "Databases") | reservation
+            purchase.update(
+                BilledCost=str(fee),
+                ListCost=str(fee),
+                ContractedCost=str(fee),
+                ChargeCategory="Purchase",
+                ChargeFrequency="Recurring",
+                ChargeDescription="RDS reservation, monthly fee",
+                CommitmentDiscountStatus="",
+            )
+            unused = _commitment_line(month, month, end, str(fee - used), "Databases")
+            out += [purchase, unused | reservation]
+        for row in out:
+            row["ResourceId"] = row["CommitmentDiscountId"]
+        return out
 
     def _line(
         self,
@@ -173,7 +275,7 @@ class CostHistory:
 
     def _unallocated(self, month: dt.date, end: dt.date) -> list[dict[str, str]]:
         support = _money(Decimal(self.rng.randint(900, 1400)))
-        purchase = "12000.00" if month.month == 1 else None
+        purchase = str(SP_DAILY * 365) if month.month == 1 else None
         rows = [
             {
                 **_bill(month),
@@ -207,13 +309,43 @@ class CostHistory:
                     "PricingCategory": "Committed",
                     "ServiceName": "Savings Plans for AWS Compute usage",
                     "ServiceCategory": "Compute",
-                    "CommitmentDiscountCategory": "Spend",
-                    "CommitmentDiscountId": "sp-demo-1",
-                    "CommitmentDiscountType": "Compute Savings Plan",
+                    **_plan(),
                     "Tags": '{"cost-type": "commitment"}',
                 }
             )
         return rows
+
+
+def _plan() -> dict[str, str]:
+    return {
+        "CommitmentDiscountId": SAVINGS_PLAN,
+        "CommitmentDiscountName": "Compute Savings Plan, 1 year",
+        "CommitmentDiscountType": "Compute Savings Plan",
+        "CommitmentDiscountCategory": "Spend",
+    }
+
+
+def _commitment_line(
+    month: dt.date, start: dt.date, end: dt.date, idle: str, category: str
+) -> dict[str, str]:
+    """An Unused commitment line: its idle amortised cost, billed 0 (FOCUS usage scenario 2)."""
+    names = {"Compute": "Savings Plans for AWS Compute usage", "Databases": "Amazon RDS"}
+    return {
+        **_bill(month),
+        "BilledCost": "0",
+        "EffectiveCost": idle,
+        "ListCost": idle,
+        "ContractedCost": idle,
+        "ChargePeriodStart": _iso(start),
+        "ChargePeriodEnd": _iso(end),
+        "ChargeCategory": "Usage",
+        "ChargeDescription": "Unused commitment",
+        "ChargeFrequency": "Usage-Based",
+        "PricingCategory": "Committed",
+        "ServiceName": names[category],
+        "ServiceCategory": category,
+        "CommitmentDiscountStatus": "Unused",
+    }
 
 
 @functools.cache  # one per month; every line copies it (the large demo has 560,000 lines)

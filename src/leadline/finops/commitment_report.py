@@ -28,6 +28,7 @@ from leadline.finops.report import Catalog, FinOpsError, parse_month
 from leadline.finops.rules_source import active_rules
 from leadline.lake.engines import Lake
 from leadline.periods import Period
+from leadline.present.model import Column, Report
 
 
 @dataclass
@@ -160,3 +161,71 @@ def window_figures(
             for key, figures in data.scopes.items():
                 out[key] = out.get(key, Figures()) + figures
     return out
+
+
+def _row(key: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    money = ("eligible", "covered", "used", "unused")
+    return {
+        "key": key,
+        **{k: Decimal(str(data[k])) for k in money},
+        "coverage": data["coverage"],
+        "utilisation": data["utilisation"],
+    }
+
+
+def coverage_table(document: Mapping[str, Any]) -> Report:
+    """``finops commitments``'s scope rows: teams, shared pools, unallocated, then the
+    organisation. CSV columns: key, eligible, covered, coverage, used, unused, utilisation
+    (money as exact decimals, ratios as fractions: 0.25 is 25 %)."""
+    currency = document.get("currency")
+    rows = [_row(g["key"], g) for g in document["groups"]]
+    rows.append(_row("organisation", document["organisation"]))
+    return Report(
+        "commitment_coverage",
+        "Commitment coverage and utilisation by team",
+        [
+            Column("key", "Team", "name"),
+            Column("eligible", "Eligible usage (on-demand)", "money", currency),
+            Column("covered", "Covered", "money", currency),
+            Column("coverage", "Coverage", "ratio"),
+            Column("used", "Commitment used", "money", currency),
+            Column("unused", "Unused", "money", currency),
+            Column("utilisation", "Utilisation", "ratio"),
+        ],
+        rows,
+        window=f"{document['month']}",
+        notes=list(document.get("warnings") or []),
+        meta={"currency": currency},
+    )
+
+
+def commitments_table(document: Mapping[str, Any]) -> Report:
+    """``finops commitments --list``'s rows: each commitment discount's used and unused
+    cost and utilisation, most unused first. CSV columns: id, name, type, category, used,
+    unused, utilisation."""
+    currency = document.get("currency")
+    rows = [
+        {
+            **{k: c[k] for k in ("id", "name", "type", "category")},
+            "used": Decimal(c["used"]),
+            "unused": Decimal(c["unused"]),
+            "utilisation": c["utilisation"],
+        }
+        for c in document["commitments"]
+    ]
+    return Report(
+        "commitments",
+        "Unused cost by commitment",
+        [
+            Column("id", "Commitment", "name"),
+            Column("name", "Name"),
+            Column("type", "Type"),
+            Column("category", "Category", "label"),
+            Column("used", "Used", "money", currency),
+            Column("unused", "Unused", "money", currency),
+            Column("utilisation", "Utilisation", "ratio"),
+        ],
+        rows,
+        window=f"{document['month']}",
+        meta={"currency": currency},
+    )

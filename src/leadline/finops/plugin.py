@@ -38,6 +38,7 @@ def leadline_store_models() -> Iterable[Any]:
 @hookimpl
 def leadline_cli(app: typer.Typer) -> None:
     """The pillar's commands."""
+    import leadline.finops.cli_commitments  # (its command joins finops_app)
     import leadline.finops.cli_more  # noqa: F401  (its commands join finops_app)
     from leadline.finops.cli import finops_app
 
@@ -48,25 +49,28 @@ def leadline_cli(app: typer.Typer) -> None:
 def leadline_api_routers() -> Iterable[Any]:
     """The pillar's REST API routes."""
     from leadline.finops.api import router
+    from leadline.finops.api_commitments import router as commitments
 
-    return [router]
+    return [router, commitments]
 
 
 @hookimpl
 def leadline_metrics() -> Iterable[Any]:
+    from leadline.finops.commitment_metrics import METRICS as COMMITMENTS
     from leadline.finops.measures import METRICS
 
-    return METRICS
+    return (*METRICS, *COMMITMENTS)
 
 
 @hookimpl
 def leadline_pages() -> Iterable[Any]:
     from leadline.finops import pages
+    from leadline.finops.commitment_page import with_commitments
     from leadline.finops.views import finops
     from leadline.webkit.registry import PageSpec
 
     return [
-        PageSpec("/finops", "FinOps", finops, order=50),
+        PageSpec("/finops", "FinOps", with_commitments(finops), order=50),
         PageSpec("/finops/trend", "Cost trend", pages.trend, order=51, nav=False),
         PageSpec("/finops/budget", "Budgets", pages.budget, order=52, nav=False),
         PageSpec("/finops/anomalies", "Cost anomalies", pages.anomaly_page, order=53, nav=False),
