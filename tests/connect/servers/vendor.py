@@ -67,6 +67,7 @@ class VendorServer:
     def __init__(self) -> None:
         self.seen: list[Seen] = []
         self.faults: deque[Fault] = deque()
+        self.holds: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -85,10 +86,20 @@ class VendorServer:
         status, headers, body = self.rate_limited()
         self.faults.append(Fault(status, headers, body, path))
 
+    def hold(self, path: str) -> tuple[threading.Event, threading.Event]:
+        """Requests whose path and query contain ``path`` wait until the returned ``release``
+        is set; ``reached`` is set when one arrives (a test kills a client mid-run there)."""
+        reached, release = threading.Event(), threading.Event()
+        self.holds[path] = (reached, release)
+        return reached, release
+
     def reset(self) -> None:
         with self._lock:
             self.seen.clear()
             self.faults.clear()
+        for _reached, release in self.holds.values():
+            release.set()
+        self.holds.clear()
 
     def requests_to(self, path_part: str) -> list[Seen]:
         return [s for s in self.seen if path_part in s.path]
@@ -120,6 +131,10 @@ class VendorServer:
             {k: request.args.getlist(k) for k in request.args},
             {k.lower(): v for k, v in request.headers.items()},
         )
+        for part, (reached, release) in list(self.holds.items()):
+            if part in request.full_path:
+                reached.set()
+                release.wait(60)
         with self._lock:
             self.seen.append(seen)
             fault = self._take_fault(request.full_path)
