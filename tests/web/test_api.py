@@ -202,8 +202,23 @@ def test_bad_parameters_are_client_errors(demo: Any) -> None:
     assert client.get("/api/v1/dora?by=nonsense", headers=reader).status_code == 422
     assert client.get("/api/v1/finops/showback?month=2026-13", headers=reader).status_code == 422
     assert client.get("/api/v1/finops/showback?month=June", headers=reader).status_code == 422
+    assert (
+        client.get("/api/v1/finops/showback?month=2026-01&by=x", headers=reader).status_code == 422
+    )
     assert client.get("/api/v1/catalog/teams?limit=0", headers=reader).status_code == 422
     assert client.get("/api/v1/plan?name=nope", headers=reader).status_code == 404
+
+
+def test_showback_by_a_tag(demo: Any) -> None:
+    """``by=tag:KEY`` groups last month's showback by a tag's value; the total is the same."""
+    from leadline.webkit.viewdata import last_month
+
+    client, _, reader = demo
+    url = f"/api/v1/finops/showback?month={last_month()}"
+    by_team = client.get(url, headers=reader).json()
+    by_tag = client.get(url + "&by=tag:team", headers=reader).json()
+    assert by_tag["by"] == "tag:team" and by_tag["total"] == by_team["total"]
+    assert by_tag["groups"][-1] == by_team["groups"][-1]  # the same unallocated group
 
 
 def test_risk_register_and_plan_are_the_cli_documents(demo: Any) -> None:

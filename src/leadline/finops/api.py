@@ -21,6 +21,7 @@ from leadline.webkit.responses import json_answer
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 ANOMALY_DAYS = 3653
+SHOWBACK_BY = r"^(team|business-unit|value-stream|service|tower|tag:.+)$"
 Scope = Literal["team", "business-unit", "value-stream", "organisation"]
 
 
@@ -30,10 +31,11 @@ def finops_showback(
     *,
     _who: Reader,
     month: Month,
-    by: Literal["team", "business-unit", "tower", "value-stream", "service"] = "team",
+    by: Annotated[str, Query(pattern=SHOWBACK_BY, max_length=520)] = "team",
     cost: Literal["effective", "billed"] = "effective",
 ) -> Response:
-    """Showback of a month (``leadline finops showback --format json``)."""
+    """Showback of a month (``leadline finops showback --format json``); ``by`` is team,
+    business-unit, value-stream, service, tower or ``tag:KEY`` (a real or virtual tag)."""
     try:
         app = leadline_app(request)
         data = cached_json(
