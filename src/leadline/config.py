@@ -410,6 +410,11 @@ class Settings(BaseSettings):
     )
     engine: Literal["duckdb", "spark"] = Field(default="duckdb", description="Metric engine.")
     spark_master: str = Field(default="local[2]", description="spark.master for the Spark engine.")
+    duckdb_memory_limit: str = Field(
+        default="3GiB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="Memory DuckDB may hold before it spills to a temporary directory.",
+    )
     spark_conf: dict[str, str] = Field(
         default_factory=dict, description="Extra Spark configuration (key -> value)."
     )
@@ -506,6 +511,7 @@ DEFAULT_CONFIG_TEXT = """\
 
 # engine = "duckdb"            # or "spark" for data that outgrows one machine
 # spark_master = "local[2]"    # any spark.master, e.g. "spark://host:7077"
+# duckdb_memory_limit = "3GiB" # DuckDB spills to a temporary directory beyond this
 # database_url = "postgresql+psycopg://leadline@db.example.com/leadline"
 # lake = "/data/leadline/lake"
 # naive_timezone = "UTC"       # zone assumed for timestamps written without an offset

@@ -235,6 +235,22 @@ def test_unknown_engine_is_refused(settings: Settings) -> None:
         connect(settings, "oracle")
 
 
+def test_duckdb_holds_at_most_the_configured_memory(settings: Settings) -> None:
+    """The lake's DuckDB takes ``duckdb_memory_limit`` (3 GiB by default, not 80 % of the
+    machine) and spills to a directory of its own under the system's temporary directory."""
+    default = connect(settings, "duckdb")
+    assert default.raw_sql("SELECT current_setting('memory_limit')").fetchone() == ("3.0 GiB",)
+    [spill] = default.raw_sql("SELECT current_setting('temp_directory')").fetchone()
+    assert spill.endswith("leadline-duckdb")
+    small = connect(settings.model_copy(update={"duckdb_memory_limit": "512MiB"}), "duckdb")
+    assert small.raw_sql("SELECT current_setting('memory_limit')").fetchone() == ("512.0 MiB",)
+
+
+def test_a_memory_limit_without_unit_is_refused(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="duckdb_memory_limit"):
+        Settings(home=settings.home, duckdb_memory_limit="3")
+
+
 @pytest.mark.spark
 def test_spark_reads_the_same_rows_and_types(
     spark_settings: Settings, settings: Settings, store: Store

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -52,11 +53,19 @@ def spark_startup_seconds() -> float | None:
     return _Spark.startup_seconds
 
 
-def duckdb_backend() -> Any:
+def duckdb_backend(settings: Settings | None = None) -> Any:
+    """An in-memory DuckDB; with ``settings``, holding at most ``duckdb_memory_limit`` before
+    it spills to a temporary directory (DuckDB's default, 80 % of the machine's memory, let the
+    SLO burn-rate history hold 12 GiB: docs/benchmarks.md)."""
     con = ibis.duckdb.connect()
     con.compiler = DUCKDB_COMPILER  # see lake.compilers
     con.raw_sql("SET TimeZone = 'UTC'")
     con.raw_sql("SET enable_progress_bar = false")  # long queries must not draw on the terminal
+    if settings is not None:
+        spill = Path(tempfile.gettempdir()) / "leadline-duckdb"
+        # Both values are validated (Settings' pattern; a path quoted as a SQL string).
+        con.raw_sql(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
+        con.raw_sql("SET temp_directory = '{}'".format(str(spill).replace("'", "''")))
     return con
 
 
@@ -89,7 +98,7 @@ def spark_backend(settings: Settings) -> Any:
 def connect(settings: Settings, engine: str | None = None) -> Any:
     engine = engine or settings.engine
     if engine == "duckdb":
-        return duckdb_backend()
+        return duckdb_backend(settings)
     if engine == "spark":
         return spark_backend(settings)
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

@@ -21,20 +21,32 @@ as in the RANGE formulation; a five-minute step leaves four zero rows between sa
 minutes. One fixed unit, not each SLO's step, because a ``LAG`` offset must be a constant on
 Spark, and the windows are the same for every SLO.
 
+**Only the gaps are joined.** The samples are the grid's rows where they exist; only the
+minutes of an SLO without a sample are added, as zero-event rows (an anti join of the SLO's
+grid against its samples, done only for SLOs with fewer samples than grid minutes). A left
+join of the whole grid to the samples cost a hash table of every sample (43M rows) for what is
+mostly a copy.
+
 **Samples off the grid.** An SLO with any sample of the range not on a whole minute (odd
 seconds, fractions of a second) keeps the RANGE-frame formulation, exactly as before; both
 parts are unioned. The lake's key (slo, timestamp) makes samples unique per instant, which the
-grid relies on (one row per minute).
+grid relies on (one row per minute, so an SLO with as many samples as grid minutes has no gap).
+
+**No shared scans.** DuckDB materialises a subquery used twice (a CTE) in full before either
+use reads it: 43M rows held in memory. So each part reads the samples through its own
+projection (the per-SLO facts, the grid's samples, the gaps' keys, the off-grid SLOs'
+samples): four streaming scans of the Parquet columns each needs, nothing held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import ibis
 from ibis import _
 
 GRID_SECONDS = 60
+InRange = Callable[[ibis.Table], ibis.Value]
 
 
 def _epoch(column: ibis.Value) -> ibis.Value:
@@ -42,34 +54,74 @@ def _epoch(column: ibis.Value) -> ibis.Value:
     return column.epoch_seconds().floor().cast("int64")
 
 
-def window_sums(rows: ibis.Table, windows: Mapping[str, int]) -> ibis.Table:
-    """``rows`` (slo, timestamp, good, total, step_seconds, objective, each SLO's samples from
-    ``max(window)`` before the first evaluation on) with ``good_{w}`` and ``total_{w}``: the
-    events of ``[timestamp − w, timestamp)`` for every window ``w``."""
-    second = _epoch(rows.timestamp)
-    # Whole seconds (rebuilding the instant, not truncating it: no time-zone calendar) on minutes.
-    on_grid = (second.as_timestamp("s") == rows.timestamp) & (second % GRID_SECONDS == 0)
-    marked = rows.mutate(minute=second // GRID_SECONDS, off_grid=(~on_grid).cast("int64"))
-    per_slo = marked.group_by("slo").aggregate(
-        off_grid=_.off_grid.sum(), first=_.minute.min(), last=_.minute.max()
+def _minute(column: ibis.Value) -> ibis.Value:
+    return _epoch(column) // GRID_SECONDS
+
+
+def window_sums(
+    samples: ibis.Table,
+    slos: ibis.Table,
+    start: ibis.Value,
+    until: ibis.Value,
+    windows: Mapping[str, int],
+) -> ibis.Table:
+    """Per sample of ``samples`` in ``[start, until)`` whose SLO ``slos`` (slo, objective)
+    names: slo, timestamp, step_seconds, objective, and ``good_{w}``, ``total_{w}``: the events
+    of ``[timestamp − w, timestamp)`` (samples from ``start`` on) for every window ``w``."""
+
+    def in_range(table: ibis.Table) -> ibis.Value:
+        return (table.timestamp >= start) & (table.timestamp < until)
+
+    # Per SLO: samples off the grid, first and last grid minute, number of samples.
+    stamps = samples.select("slo", "timestamp").filter(in_range)
+    # On the grid: a whole minute (the lake's timestamps are naive UTC: no calendar involved).
+    off_grid = stamps.timestamp.truncate("m") != stamps.timestamp
+    per_slo = (
+        stamps.mutate(minute=_minute(stamps.timestamp), off_grid=off_grid.cast("int64"))
+        .group_by("slo")
+        .aggregate(
+            off_grid=_.off_grid.sum(), first=_.minute.min(), last=_.minute.max(), sampled=_.count()
+        )
+        .inner_join(slos.select("slo", "objective"), "slo")
     )
     regular = per_slo.filter(per_slo.off_grid == 0)
-    irregular = per_slo.filter(per_slo.off_grid > 0).select("slo")
-    dense = _dense_sums(marked, regular, windows)
-    framed = _range_sums(rows.semi_join(irregular, "slo"), windows)
-    return dense.union(framed.select(*dense.columns))
+    gappy = regular.filter(regular.sampled < regular.last - regular.first + 1)
+    irregular = per_slo.filter(per_slo.off_grid > 0)
+    dense = _dense_sums(samples, regular, gappy, in_range, windows)
+    framed = _range_sums(samples, irregular, in_range, windows)
+    summed = dense.union(framed.select(*dense.columns))
+    return summed.inner_join(per_slo.select("slo", "objective"), "slo")
 
 
-def _dense_sums(marked: ibis.Table, regular: ibis.Table, windows: Mapping[str, int]) -> ibis.Table:
+def _dense_sums(
+    samples: ibis.Table,
+    regular: ibis.Table,
+    gappy: ibis.Table,
+    in_range: InRange,
+    windows: Mapping[str, int],
+) -> ibis.Table:
     """Window sums of the SLOs whose samples are all on the grid: running sums and lags."""
-    grid = regular.select("slo", minute=ibis.range(regular.first, regular.last + 1).unnest())
-    samples = marked.drop("off_grid")
-    cells = grid.left_join(samples, ["slo", "minute"]).drop("slo_right", "minute_right")
+    rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").filter(in_range)
+    rows = rows.semi_join(regular, "slo").mutate(minute=_minute(_.timestamp))
+    grid = gappy.select("slo", minute=ibis.range(gappy.first, gappy.last + 1).unnest())
+    present = samples.select("timestamp", "slo").filter(in_range)
+    present = present.select("slo", minute=_minute(present.timestamp))
+    missing = grid.anti_join(present, ["slo", "minute"])
+    cells = rows.select("slo", "minute", "timestamp", "good", "total", "step_seconds").union(
+        missing.select(
+            "slo",
+            "minute",
+            timestamp=ibis.null("timestamp(6)"),
+            good=ibis.literal(0.0),
+            total=ibis.literal(0.0),
+            step_seconds=ibis.null(rows.step_seconds.type()),
+        )
+    )
     ordered = ibis.window(group_by=cells.slo, order_by=cells.minute)
     running = ibis.cumulative_window(group_by=cells.slo, order_by=cells.minute)
-    good = cells.good.fill_null(0.0)
-    total = cells.total.fill_null(0.0)
-    cells = cells.mutate(c_good=good.sum().over(running), c_total=total.sum().over(running))
+    cells = cells.mutate(
+        c_good=cells.good.sum().over(running), c_total=cells.total.sum().over(running)
+    )
     # C(T) = c(minute − 1) (samples strictly before T); C(T − w) = c(minute − ⌊w/60⌋ − 1).
     before_good = cells.c_good.lag(1).over(ordered).fill_null(0.0)
     before_total = cells.c_total.lag(1).over(ordered).fill_null(0.0)
@@ -80,12 +132,16 @@ def _dense_sums(marked: ibis.Table, regular: ibis.Table, windows: Mapping[str, i
         sums[f"total_{name}"] = before_total - cells.c_total.lag(back).over(ordered).fill_null(0.0)
     # Grid rows without a sample are never evaluated (their timestamp is null).
     summed = cells.mutate(**sums).filter(_.timestamp.notnull())
-    return summed.select("slo", "timestamp", "step_seconds", "objective", *sums)
+    return summed.select("slo", "timestamp", "step_seconds", *sums)
 
 
-def _range_sums(rows: ibis.Table, windows: Mapping[str, int]) -> ibis.Table:
+def _range_sums(
+    samples: ibis.Table, irregular: ibis.Table, in_range: InRange, windows: Mapping[str, int]
+) -> ibis.Table:
     """Window sums over RANGE frames on the timestamp itself, minus the current sample: exact
     to the microsecond on both engines, for samples off the grid."""
+    rows = samples.semi_join(irregular, "slo")
+    rows = rows.filter(in_range).select("slo", "timestamp", "good", "total", "step_seconds")
     columns = {}
     for name, width in windows.items():
         frame = ibis.range_window(

@@ -188,14 +188,8 @@ def burn_rate_history(
     burn rate over each window ``[T − w, T)``: differences of running sums on a dense per-minute
     grid (``burn_history``; linear time, gaps never shift a window)."""
     horizon = max(windows.values())
-    spec = slos.select("slo", "objective")
-    rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").inner_join(
-        spec, "slo"
-    )
-    rows = rows.filter(
-        rows.timestamp < until, rows.timestamp >= since - ibis.interval(seconds=horizon)
-    )
-    summed = window_sums(rows, windows).filter(_.timestamp >= since)
+    first = since - ibis.interval(seconds=horizon)
+    summed = window_sums(samples, slos, first, until, windows).filter(_.timestamp >= since)
     burns = {
         f"burn_rate_{name}": burn_rate(
             summed[f"good_{name}"], summed[f"total_{name}"], summed.objective
