@@ -283,14 +283,26 @@ samples AS (
     JOIN spec p USING (slo)
     WHERE s."timestamp" < $until::TIMESTAMPTZ AND s."timestamp" >= $first::TIMESTAMPTZ
 ),
--- A dense per-minute grid per SLO: missing minutes are rows of zero events and no sample.
-bounds AS (SELECT slo, min(minute) AS lo, max(minute) AS hi FROM samples GROUP BY slo),
-grid AS (SELECT slo, unnest(range(lo, hi + 1)) AS minute FROM bounds),
+-- A dense per-minute grid per SLO: the samples, and the minutes without one (of the SLOs with
+-- fewer samples than minutes) as rows of zero events and no sample.
+bounds AS (
+    SELECT slo, min(minute) AS lo, max(minute) AS hi, count(*) AS n FROM samples GROUP BY slo
+),
+gaps AS (
+    SELECT g.slo, g.minute
+    FROM (SELECT slo, unnest(range(lo, hi + 1)) AS minute FROM bounds WHERE n < hi - lo + 1) g
+    ANTI JOIN samples s USING (slo, minute)
+),
+cells AS (
+    SELECT slo, minute, ts, good, total, objective FROM samples
+    UNION ALL
+    SELECT slo, minute, NULL, 0.0, 0.0, NULL FROM gaps
+),
 running AS (
-    SELECT g.slo, g.minute, s.ts, s.objective,
-           sum(coalesce(s.good, 0)) OVER c AS c_good, sum(coalesce(s.total, 0)) OVER c AS c_total
-    FROM grid g LEFT JOIN samples s USING (slo, minute)
-    WINDOW c AS (PARTITION BY slo ORDER BY g.minute ROWS UNBOUNDED PRECEDING)
+    SELECT slo, minute, ts, objective,
+           sum(good) OVER c AS c_good, sum(total) OVER c AS c_total
+    FROM cells
+    WINDOW c AS (PARTITION BY slo ORDER BY minute ROWS UNBOUNDED PRECEDING)
 ),
 -- Events over [T - w, T) = C(T) - C(T - w), C(T) the events before T: lags over grid rows.
 lagged AS (
@@ -305,7 +317,8 @@ burns AS ("""
 
 def running_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> str:
     """(a') the same formulation as leadline's ``burn_history``: running sums on a dense
-    per-minute grid, window sums as lags (the benchmark's samples are all on whole minutes)."""
+    per-minute grid (the samples and an anti join for the minutes without one), window sums as
+    lags (the benchmark's samples are all on whole minutes)."""
     _names(windows)
     sums = ",\n           ".join(
         f"lag(c_{x}, 1, 0) OVER o - lag(c_{x}, {w // 60 + 1}, 0) OVER o AS {x}_{n}"
