@@ -48,27 +48,16 @@ def measured(lines: ibis.Table) -> ibis.Table:
     """Each line with its month, its currency and the four measures (0 when they do not
     apply): ``eligible`` and ``covered`` at on-demand equivalent (ListCost, else
     EffectiveCost), ``used`` and ``unused`` in EffectiveCost."""
-    month = lines.charge_period_start.truncate("M")
-    provider, category = lines.provider.fill_null(""), lines.service_category.fill_null("")
-    touched = (
-        lines.filter(lines.commitment_discount_id.notnull())
-        .select(
-            _t_month=month,
-            _t_currency=lines.billing_currency,
-            _t_provider=provider,
-            _t_category=category,
-        )
-        .distinct()
+    base = lines.mutate(
+        month=lines.charge_period_start.truncate("M"),
+        _provider=lines.provider.fill_null(""),
+        _category=lines.service_category.fill_null(""),
     )
-    base = lines.mutate(month=month, _provider=provider, _category=category)
-    joined = base.left_join(
-        touched,
-        [
-            base.month == touched._t_month,
-            base.billing_currency == touched._t_currency,
-            base._provider == touched._t_provider,
-            base._category == touched._t_category,
-        ],
+    # one window, no self-join: does any line of the (month, currency, provider, category)
+    # carry a commitment discount?
+    place = ibis.window(group_by=["month", "billing_currency", "_provider", "_category"])
+    joined = base.mutate(
+        _touched=base.commitment_discount_id.notnull().cast("int8").max().over(place)
     )
     money = joined.effective_cost.type()
     zero = ibis.literal(0).cast(money)
@@ -78,13 +67,13 @@ def measured(lines: ibis.Table) -> ibis.Table:
     unused = (status == "Unused").fill_null(False)
     usage = (joined.charge_category == "Usage").fill_null(False)
     spot = (joined.pricing_category == "Dynamic").fill_null(False)
-    eligible = usage & ~unused & ~spot & joined._t_month.notnull()
+    eligible = usage & ~unused & ~spot & (joined._touched == 1)
     return joined.mutate(
         eligible=ibis.ifelse(eligible, on_demand, zero),
         covered=ibis.ifelse(eligible & used, on_demand, zero),
         used=ibis.ifelse(used, joined.effective_cost, zero),
         unused=ibis.ifelse(unused, joined.effective_cost, zero),
-    ).drop("_t_month", "_t_currency", "_t_provider", "_t_category", "_provider", "_category")
+    ).drop("_touched", "_provider", "_category")
 
 
 def commitment_sums(lines: ibis.Table, rules: AllocationRules | None) -> ibis.Table:
