@@ -64,18 +64,9 @@ def validate_block(
         text = pc.utf8_trim_whitespace(block.column(column.name)).combine_chunks()
         blank = pc.equal(pc.utf8_length(text), 0)
         missing = blank if column.required else _none(len(text))
-        converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, text))
-        if converted is not None:  # every number converted: none is malformed
-            columns[column.name] = converted
-            malformed = unconvertible = _none(len(text))
-        else:
-            malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
-            usable = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
-            columns[column.name], unconvertible = convert(column, usable, naive_timezone)
-            if keep_digits and column.type == "decimal" and pc.any(unconvertible).as_py():
-                columns[column.name], unconvertible = _rounded(
-                    column, text, columns[column.name], unconvertible, verbatim
-                )
+        columns[column.name], malformed, unconvertible = _converted(
+            column, text, blank, naive_timezone, keep_digits=keep_digits, verbatim=verbatim
+        )
         too_long = too_long_mask(column, text)
         if too_long is not None and pc.any(too_long).as_py():
             # a long value is rejected as too long, not also as malformed
@@ -128,34 +119,83 @@ def validate_block(
 _WIDE = Context(prec=80)
 
 
+def _converted(
+    column: Column,
+    text: pa.Array,
+    blank: pa.Array,
+    naive_timezone: str,
+    *,
+    keep_digits: bool,
+    verbatim: dict[int, dict[str, str]],
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """A column's typed values, and the masks of malformed and unconvertible values."""
+    converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, text))
+    # with keep_digits, decimals with more places than the scale (or an exponent) are set
+    # aside and rounded one by one; the others still convert in one cast
+    digits = _more_places(column, text) if keep_digits and converted is None else None
+    castable = text
+    if digits is not None:
+        castable = pc.if_else(digits, _NULL_TEXT, text)
+        converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, castable))
+    if converted is not None:  # every number converted: none is malformed
+        values, malformed, unconvertible = converted, _none(len(text)), _none(len(text))
+    else:
+        malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
+        usable = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, castable)
+        values, unconvertible = convert(column, usable, naive_timezone)
+    if digits is not None:
+        digits = pc.and_(digits, pc.invert(malformed))
+        values, too_large = _rounded(column, text, values, digits, verbatim)
+        unconvertible = pc.or_(unconvertible, too_large)
+    return values, malformed, unconvertible
+
+
+def _more_places(column: Column, text: pa.Array) -> pa.Array | None:
+    """For a decimal column, the mask of values with more decimal places than its scale or
+    with an exponent (None when there are none, the common case)."""
+    if column.type != "decimal":
+        return None
+    pattern = rf"\.\d{{{column.decimal_scale + 1},}}|[eE]"
+    mask = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    return mask if pc.any(mask).as_py() else None
+
+
 def _rounded(
     column: Column,
     text: pa.Array,
     values: pa.Array,
-    unconvertible: pa.Array,
+    digits: pa.Array,
     verbatim: dict[int, dict[str, str]],
 ) -> tuple[pa.Array, pa.Array]:
-    """Decimals with more places than the scale, rounded half-to-even to it (their text kept in
-    ``verbatim``); the mask of those that still do not fit (too many digits before the point)."""
+    """``values`` with the ``digits`` rows' texts rounded half-to-even to the scale (their
+    text kept in ``verbatim`` when the rounding changed them), and the mask of those that do
+    not fit at all (too many digits before the point)."""
     quantum = Decimal(1).scaleb(-column.decimal_scale)
     limit = Decimal(10) ** (38 - column.decimal_scale)
-    exact: list[Decimal | None] = values.to_pylist()
+    good = np.zeros(len(text), dtype=bool)
     still = np.zeros(len(text), dtype=bool)
-    for index in np.flatnonzero(unconvertible.to_numpy(zero_copy_only=False)):
+    rounded: list[Decimal] = []
+    for index in np.flatnonzero(digits.to_numpy(zero_copy_only=False)):
         i = int(index)
         value = text[i].as_py()
         try:
             with localcontext(_WIDE):
-                number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN)
+                exact = Decimal(value)
+                number = exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
         except (InvalidOperation, TypeError):
             still[i] = True
             continue
         if abs(number) >= limit:
             still[i] = True
             continue
-        exact[i] = number
-        verbatim.setdefault(i, {})[column.name] = value
-    return pa.array(exact, column.arrow_type), pa.array(still)
+        good[i] = True
+        rounded.append(number)
+        if number != exact:
+            verbatim.setdefault(i, {})[column.name] = value
+    if rounded:
+        replacements = pa.array(rounded, column.arrow_type)
+        values = pc.replace_with_mask(values, pa.array(good), replacements)
+    return values, pa.array(still)
 
 
 def _verbatim_json(verbatim: dict[int, dict[str, str]], rows: int) -> pa.Array:
