@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leadline.context import App
 from leadline.finops.allocation import tower_names
 from leadline.finops.apportion import Inputs, allocate, group
 from leadline.finops.labour import LABOUR_MARKER, LABOUR_SLOT, mark_labour, spread_labour
@@ -132,3 +134,39 @@ def test_the_spread_conserves_every_team_and_the_total(
     by_team = group(after, lambda p: p.team or "-")
     assert by_team == group(before, lambda p: p.team or "-")
     assert all(p.tower != LABOUR_MARKER for p in after.portions)
+
+
+def test_showback_by_tower_spreads_ledger_labour(app: App, tmp_path: Path) -> None:
+    """The hand-computed month of test_showback (direct payments 130, browse 50 on Compute;
+    a pool of 40 split 130:50) plus 360 of salaries in the same pool: payments' 260 follow its
+    compute, browse's 100 its explicit split (Application 1 : Compute 3)."""
+    from leadline.finops import report
+    from leadline.ingest.runner import run_ingest
+    from tests.delivery.support_metrics import load_catalog
+    from tests.finops.support_finops import (
+        ingest_focus,
+        ingest_rules,
+        rules_yaml,
+        scenario_rows,
+        write_focus,
+    )
+
+    load_catalog(app, tmp_path)
+    assert ingest_focus(app, write_focus(tmp_path / "jan.csv", scenario_rows())).exit_code == 0
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "month,gl_account,amount,currency,cost_pool\n2026-01-01,6100,360.00,USD,Labor\n",
+        encoding="utf-8",
+    )
+    landed = run_ingest("ledger-csv", [ledger], settings=app.settings, store=app.store)
+    assert landed.exit_code == 0
+    labour = "  labour:\n    browse: {Application: 1, Compute: 3}"
+    assert ingest_rules(app, tmp_path, rules_yaml("proportional", labour)).exit_code == 0
+    by_tower = report.showback(app, "2026-01", by="tower")
+    assert {g["key"]: g["cost"] for g in by_tower["groups"]} == {
+        "Compute": "555.00",
+        "Application": "25.00",
+        "unallocated": "10.00",
+    }
+    teams = {g["key"]: g["cost"] for g in report.showback(app, "2026-01")["groups"]}
+    assert teams == {"payments": "418.89", "browse": "161.11", "unallocated": "10.00"}
