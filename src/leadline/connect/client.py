@@ -193,6 +193,11 @@ class ApiClient:
             follow_redirects=True,
         )
 
+    def limit_time(self, seconds: float | None) -> None:
+        """Set (or lift) the time box, counted from now on this client's clock."""
+        self.time_box = seconds
+        self._deadline = None if seconds is None else self.clock.time() + seconds
+
     def __enter__(self) -> ApiClient:
         return self
 

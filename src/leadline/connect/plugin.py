@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadline.plugins import hookimpl
+
+if TYPE_CHECKING:
+    import typer
 
 
 @hookimpl
@@ -30,3 +33,12 @@ def leadline_pages() -> Iterable[Any]:
     from leadline.connect.views import router
 
     return [router]
+
+
+@hookimpl
+def leadline_cli(app: typer.Typer) -> None:
+    """``leadline connect add|list|remove|kinds`` and ``leadline sync``."""
+    from leadline.connect.cli import connect_app, sync_command
+
+    app.add_typer(connect_app, name="connect")
+    app.command("sync")(sync_command)

@@ -10,11 +10,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from leadline.config import Settings
 from leadline.ingest.limits import using_limits
@@ -160,6 +162,29 @@ def run_ingest(
     return report
 
 
+# Called inside a landing batch's transaction (connect.sync commits cursors with the batch).
+OnLand = Callable[[Session, Batch], None]
+
+
+def ingest_unit(
+    source_name: str,
+    unit: Unit,
+    *,
+    settings: Settings,
+    store: Store,
+    options: dict[str, Any] | None = None,
+    on_land: OnLand | None = None,
+) -> UnitResult:
+    """Ingest one prepared unit (bytes already in memory: a connector's pull) as one batch,
+    with the guarantees of ``run_ingest``. ``on_land(session, batch)`` runs inside the batch's
+    transaction, so what it writes commits with the batch or not at all."""
+    source = get_source(source_name)
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    job = _Job(source, settings, store, opts, False, None, on_land)
+    with using_limits(settings.ingest):
+        return job.run(unit)
+
+
 def _units(source: Source, paths: list[Path]) -> list[Unit | Problem]:
     if source.group_inputs:
         try:
@@ -189,6 +214,7 @@ class _Job:
     options: dict[str, Any]
     force: bool
     progress: Any
+    on_land: OnLand | None = None
 
     def run(self, unit: Unit) -> UnitResult:
         key = idempotency_key(self.source.name, unit.content_hash, self.options)
@@ -269,6 +295,8 @@ class _Job:
                 keyed = lake if self.source.natural_key else None
                 count = _note_superseded(session, batch, parsed, keyed)
                 session.add_all(_rejects(batch.id, parsed.problems))
+                if self.on_land is not None:
+                    self.on_land(session, batch)
                 if lake is not None:
                     lake.publish()
         except BaseException:
