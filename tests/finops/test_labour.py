@@ -100,6 +100,18 @@ def test_credits_and_unmapped_cost_do_not_attract_labour() -> None:
     assert groups["Unmapped"] == 500
 
 
+def test_an_unknown_team_in_the_split_is_warned() -> None:
+    rows = [(1, _slot("Compute"), "10"), (1, LABOUR, "20")]
+    rules = _rules({"nobody": {"Application": 1}, "a": {"Platform": 1}})
+    inputs = Inputs(rules, TOWERS, {"svc-c": "c"}, {"a", "b", "c", "d"})
+    sums = [{"rule": r, "tower": t, "cost": Decimal(c), "lines": 1} for r, t, c in rows]
+    result = spread_labour(allocate(sums, inputs), rules.labour, {"a", "b"})
+    assert group(result, lambda p: p.tower) == {"Compute": 10, "Platform": 20, "unallocated": 0}
+    assert result.warnings == [
+        "spec.labour names 1 team(s) the catalog does not know: nobody (their splits are not used)"
+    ]
+
+
 def test_the_labour_split_is_validated() -> None:
     import pytest
     from pydantic import ValidationError

@@ -53,12 +53,22 @@ def team_towers(portions: Sequence[Portion]) -> dict[str, dict[str, Fraction]]:
 
 
 def spread_labour(
-    allocation: Allocation, explicit: Mapping[str, Mapping[str, float]] | None = None
+    allocation: Allocation,
+    explicit: Mapping[str, Mapping[str, float]] | None = None,
+    known_teams: set[str] | None = None,
 ) -> Allocation:
     """The allocation with every labour portion (tower ``LABOUR_MARKER``) replaced by portions
     on the towers of its team's work (the explicit split, else the team's cost mix), or moved
-    to IT Management when it has no team or the team has no other cost."""
+    to IT Management when it has no team or the team has no other cost. Explicit splits of
+    teams the catalog does not know (``known_teams``) are named in a warning."""
     explicit = explicit or {}
+    warnings = list(allocation.warnings)
+    unknown = sorted(set(explicit) - known_teams) if known_teams is not None else []
+    if unknown:
+        warnings.append(
+            f"spec.labour names {len(unknown)} team(s) the catalog does not know: "
+            f"{', '.join(unknown)} (their splits are not used)"
+        )
     mix = team_towers(allocation.portions)
     portions: list[Portion] = []
     for p in allocation.portions:
@@ -74,7 +84,7 @@ def spread_labour(
             replace(p, tower=tower, amount=p.amount * weight / total)
             for tower, weight in sorted(weights.items())
         )
-    return Allocation(portions, list(allocation.warnings))
+    return Allocation(portions, warnings)
 
 
 def _weights(

@@ -194,7 +194,7 @@ def allocate_months(
             month,
             cost_type,
             chosen,
-            spread_labour(allocate(sums, inputs), rules.labour),
+            spread_labour(allocate(sums, inputs), rules.labour, catalog.teams),
             rules,
             catalog,
             count,
