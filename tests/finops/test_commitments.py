@@ -18,7 +18,10 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from leadline.cli import app as cli
+from leadline.context import App
 from leadline.finops.apportion import UNALLOCATED_KEY
 from leadline.finops.commitments import (
     Figures,
@@ -29,6 +32,8 @@ from leadline.finops.commitments import (
     total,
 )
 from leadline.finops.rules import parse_rules
+from leadline.periods import Period
+from leadline.semantic import registry
 
 MONEY = pa.decimal128(38, 12)
 SCHEMA = pa.schema(
@@ -302,3 +307,56 @@ def test_the_ibis_figures_are_the_plain_reading(
         if all(r["effective_cost"] >= 0 for r in data):  # no credits: ratios within [0, 1]
             assert figures.coverage is None or 0 <= figures.coverage <= 1
             assert figures.utilisation is None or 0 <= figures.utilisation <= 1
+
+
+def test_the_report_metrics_and_cli_on_a_small_lake(app: App, tmp_path: Path) -> None:
+    """January: payments' covered hour (list 30) and on-demand hour (list 10), browse's
+    on-demand hour (list 60), a 5.00 idle commitment line, and a EUR line: the month is
+    refused without --currency; USD gives coverage 30 / 100 and utilisation 20 / 25. No rules
+    ingested: the default rule (tag team names a team) decides the teams, and says so."""
+    from leadline.finops.commitment_report import commitments_report
+    from leadline.finops.report import FinOpsError
+    from leadline.semantic.evaluation import Evaluation
+    from tests.delivery.support_metrics import load_catalog
+    from tests.finops.support_finops import focus_row, ingest_focus, write_focus
+
+    load_catalog(app, tmp_path)
+    plan = {"CommitmentDiscountId": "sp-1", "CommitmentDiscountCategory": "Spend"}
+    rows = [
+        focus_row(ListCost="30", EffectiveCost="20", BilledCost="0", PricingCategory="Committed",
+                  CommitmentDiscountStatus="Used", **plan),
+        focus_row(ListCost="10", EffectiveCost="10"),
+        focus_row(ListCost="60", EffectiveCost="60", Tags='{"team": "browse"}'),
+        focus_row(ListCost="5", EffectiveCost="5", BilledCost="0", PricingCategory="Committed",
+                  CommitmentDiscountStatus="Unused", Tags="", ResourceId="sp-1", **plan),
+        focus_row(BillingCurrency="EUR", BillingAccountId="eu", CommitmentDiscountStatus="Used",
+                  **plan),
+    ]  # fmt: skip
+    assert ingest_focus(app, write_focus(tmp_path / "jan.csv", rows)).exit_code == 0
+    with pytest.raises(FinOpsError, match="--currency"):
+        commitments_report(app, "2026-01")
+    data = commitments_report(app, "2026-01", currency="USD")
+    assert data["organisation"] == {
+        "eligible": "100.00",
+        "covered": "30.00",
+        "coverage": 0.3,
+        "used": "20.00",
+        "unused": "5.00",
+        "utilisation": 0.8,
+    }
+    assert [g["key"] for g in data["groups"]] == ["browse", "payments", "unallocated"]
+    assert data["notes"] and "default rule" in data["notes"][0]
+    assert commitments_report(app, "2026-02")["warnings"] == [
+        "no commitment discount lines in 2026-02"
+    ]
+    ev = Evaluation(app, now=dt.datetime(2026, 3, 1))
+    january = Period.parse("2026-01").window
+    # the month mixes currencies: no metric value, and the reason
+    assert ev.values("finops.commitment_coverage", "organisation", [january]) == [{}]
+    assert "several currencies" in (
+        registry.get("finops.commitment_coverage").unavailable(ev, january) or ""  # type: ignore[misc]
+    )
+    args = ["--home", str(app.settings.home), "finops", "commitments", "--month", "2026-01"]
+    result = CliRunner().invoke(cli, [*args, "--currency", "USD", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "organisation,100.00,30.00,0.3,20.00,5.00,0.8"

@@ -25,6 +25,7 @@ from leadline.finops.commitments import (
     total,
 )
 from leadline.finops.report import Catalog, FinOpsError, parse_month
+from leadline.finops.rules import DEFAULT_RULES_NOTE, default_rules
 from leadline.finops.rules_source import active_rules
 from leadline.lake.engines import Lake
 from leadline.periods import Period
@@ -54,7 +55,7 @@ def month_commitments(
     if not months:
         return {}
     with app.store.session() as session:
-        rules = active_rules(session)
+        rules = active_rules(session) or default_rules()  # as showback: tag team names a team
     lake = Lake(app.settings, app.store, engine)
     catalog = Catalog.load(app)
     start, end = min(m.start for m in months), max(m.end for m in months)
@@ -120,6 +121,8 @@ def commitments_report(
     chosen = currency or next(iter(found), None)
     data = found.get(chosen) if chosen else None
     warnings = [] if data else [f"no commitment discount lines in {period.label}"]
+    with app.store.session() as session:
+        notes = [] if active_rules(session) is not None else [DEFAULT_RULES_NOTE]
     data = data or MonthCommitments(period.label, chosen or "USD")
     unit = data.currency
     return {
@@ -144,6 +147,7 @@ def commitments_report(
             for c in data.commitments
         ],
         "warnings": warnings,
+        "notes": notes,
     }
 
 
@@ -194,7 +198,7 @@ def coverage_table(document: Mapping[str, Any]) -> Report:
         ],
         rows,
         window=f"{document['month']}",
-        notes=list(document.get("warnings") or []),
+        notes=[*(document.get("notes") or []), *(document.get("warnings") or [])],
         meta={"currency": currency},
     )
 
