@@ -123,7 +123,7 @@ def test_the_labour_split_is_validated() -> None:
 cost = st.decimals(min_value=Decimal("-50"), max_value=Decimal("5000"), places=6, allow_nan=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     rows=st.lists(
         st.tuples(st.integers(0, 4), st.sampled_from(range(len(TOWERS))), cost), max_size=20
