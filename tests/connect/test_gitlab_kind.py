@@ -1,0 +1,229 @@
+"""The ``gitlab`` connector against a local GitLab API (tests/connect/servers/gitlab.py):
+several pages through ``Link`` headers, the facts equal to ingesting the same payloads from
+files, a rate-limit pause and resume, a 502 then success, and an empty incremental run that
+costs one request per stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leadline.connect.kinds import gitlab as gitlab_kind
+from leadline.connect.kinds.gitlab import delivery
+from leadline.context import App
+from tests.conftest import make_settings
+from tests.connect.servers.gitlab import TOKEN, GitLabServer, deployment, incident, merge_request
+from tests.connect.servers.vendor import serving
+from tests.connect.support_kinds import (
+    T0,
+    FakeClock,
+    add_connection,
+    cursors,
+    ingest_files,
+    pulls,
+    sync,
+    table,
+    write_files,
+)
+
+PATH = "acme/shop/checkout"
+DAY0 = T0 - dt.timedelta(days=10)
+
+
+def deployed(number: int) -> dt.datetime:
+    return DAY0 + dt.timedelta(minutes=number)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[GitLabServer]:
+    yield from serving(GitLabServer())  # type: ignore[misc]
+
+
+@pytest.fixture
+def gitlab(server: GitLabServer, monkeypatch: pytest.MonkeyPatch) -> GitLabServer:
+    """The server with one project: 25 deployments (three pages of 10: the page size is made
+    small to keep the test fast), three merge requests (merged, open, closed) and two
+    incidents (closed, open)."""
+    monkeypatch.setattr(gitlab_kind, "PER_PAGE", 10)
+    server.reset()
+    server.projects.clear()
+    server.groups.clear()
+    server.items.clear()
+    server.remaining = None
+    server.add_project(PATH, 42)
+    server.add(
+        PATH,
+        "deployments",
+        *(deployment(n, n, f"{n:040x}", "success", deployed(n)) for n in range(1, 26)),
+    )
+    merged_sha = "ab" * 20
+    server.add(
+        PATH,
+        "merge_requests",
+        merge_request(1, PATH, "merged", DAY0, DAY0 + dt.timedelta(hours=3), merge_sha=merged_sha),
+        merge_request(2, PATH, "opened", DAY0, DAY0 + dt.timedelta(hours=4)),
+        merge_request(3, PATH, "closed", DAY0, DAY0 + dt.timedelta(hours=5)),
+    )
+    closed = DAY0 + dt.timedelta(hours=2)
+    server.add(
+        PATH,
+        "issues",
+        incident(1, PATH, DAY0, closed, closed=closed),
+        incident(2, PATH, DAY0 + dt.timedelta(hours=6), DAY0 + dt.timedelta(hours=6)),
+    )
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    return server
+
+
+def connect(app: App, server: GitLabServer, clock: FakeClock) -> None:
+    server.now = clock.time
+    options = {"project": [PATH], "base-url": server.url}
+    add_connection(app, "acme-gitlab", "gitlab", options, token_env="GITLAB_TOKEN")
+
+
+def test_backfill_pages_and_facts(app: App, gitlab: GitLabServer) -> None:
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    result = sync(app, "acme-gitlab", clock)
+    assert result.status == "ok", result.error
+    # the project once, deployments in three pages (10 + 10 + 5), merge requests, incidents
+    assert result.requests == 6
+    pages = [s.arg("page") for s in gitlab.requests_to("/deployments")]
+    assert pages == [None, "2", "3"]
+    assert all(s.headers["private-token"] == TOKEN for s in gitlab.seen)
+    deployments = table(app, "deployments")
+    assert len(deployments) == 25
+    seventh = next(d for d in deployments if d["deployment_id"] == f"gitlab:{PATH}:7")
+    assert seventh["status"] == "success"
+    assert seventh["environment"] == "production"
+    assert seventh["finished_at"] == deployed(7)
+    assert seventh["commit_sha"] == f"{7:040x}"
+    assert seventh["source"] == "gitlab"
+    changes = table(app, "changes")
+    assert [(c["change_id"], c["committed_at"], c["merged_at"]) for c in changes] == [
+        ("ab" * 20, DAY0, DAY0 + dt.timedelta(hours=3))
+    ]
+    incidents = table(app, "incidents")
+    assert [(i["incident_id"], i["severity"], i["resolved_at"]) for i in incidents] == [
+        (f"gitlab:{PATH}:issue:1", "critical", DAY0 + dt.timedelta(hours=2)),
+        (f"gitlab:{PATH}:issue:2", "critical", None),
+    ]
+    assert len(table(app, "pull_requests")) == 3  # every state, for cycle time
+    kept = cursors(app, "acme-gitlab")
+    assert kept[f"{PATH}:deployments"]["updated"].startswith("2026-02-28T09:25:00")
+    assert kept[f"{PATH}:project"]["default_branch"] == "main"
+
+
+def test_synced_facts_equal_the_same_payloads_ingested_from_files(
+    app: App, gitlab: GitLabServer, tmp_path: Path
+) -> None:
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    assert sync(app, "acme-gitlab", clock).status == "ok"
+    spec = add_connection(app, "probe", "gitlab", {"project": [PATH], "base-url": gitlab.url})
+    spec = type(spec)("probe", "gitlab", spec.options, token_env="GITLAB_TOKEN")
+    files = list(write_files(pulls(spec, clock), tmp_path / "export"))
+    other = App(make_settings(tmp_path / "home-files"))
+    try:
+        report = ingest_files(other, "gitlab", files)
+        assert report.exit_code == 0, report.summary()
+        for name in ("deployments", "changes", "incidents", "pull_requests"):
+            assert table(other, name) == table(app, name), name
+    finally:
+        other.close()
+
+
+def test_rate_limit_pause_and_resume(app: App, gitlab: GitLabServer) -> None:
+    """Two requests left in the window: the client waits for RateLimit-Reset before the
+    third instead of being refused; a 429 with Retry-After is waited out and retried."""
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    gitlab.remaining, gitlab.window = 2, 60.0
+    gitlab.reset_at = 0.0
+    result = sync(app, "acme-gitlab", clock)
+    assert result.status == "ok", result.error
+    assert all(s.path for s in gitlab.seen)
+    assert len(gitlab.seen) == 6  # no request refused
+    reset = int(T0.timestamp()) + 60
+    assert clock.slept[0] == pytest.approx(reset - T0.timestamp() + 1.0)
+    assert len(table(app, "deployments")) == 25
+    # a 429 (Retry-After) on the next run's first request: waited, retried, done
+    gitlab.remaining = None
+    gitlab.reset()
+    gitlab.add(PATH, "deployments", deployment(26, 26, f"{26:040x}", "failed", deployed(200)))
+    gitlab.throttle_next("/deployments")
+    before = len(clock.slept)
+    result = sync(app, "acme-gitlab", clock)
+    assert result.status == "ok", result.error
+    assert [s.path.rsplit("/", 1)[-1] for s in gitlab.seen][:2] == ["deployments"] * 2
+    assert clock.slept[before] >= 1.0
+    assert len(table(app, "deployments")) == 26
+
+
+def test_502_then_success(app: App, gitlab: GitLabServer) -> None:
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    gitlab.fail_next(502, path="/merge_requests")
+    result = sync(app, "acme-gitlab", clock)
+    assert result.status == "ok", result.error
+    assert result.requests == 7  # the six, and the retried merge-request page
+    assert len(gitlab.requests_to("/merge_requests")) == 2
+    assert len(table(app, "pull_requests")) == 3
+
+
+def test_empty_incremental_run_costs_one_request_per_stream(app: App, gitlab: GitLabServer) -> None:
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    assert sync(app, "acme-gitlab", clock).status == "ok"
+    gitlab.reset()
+    result = sync(app, "acme-gitlab", clock)
+    assert (result.status, result.batches, result.facts_landed) == ("ok", 0, 0)
+    assert result.requests == 3  # deployments, merge requests, incidents; the project is kept
+    asked = [s.arg("updated_after") for s in gitlab.seen]
+    assert asked[0] == "2026-02-28T09:24:59Z"  # the newest deployment, less a second
+    # one new deployment: one more request's worth, one fact
+    gitlab.reset()
+    gitlab.add(PATH, "deployments", deployment(26, 26, f"{26:040x}", "failed", deployed(200)))
+    result = sync(app, "acme-gitlab", clock)
+    assert (result.batches, result.requests) == (1, 3)
+    assert len(table(app, "deployments")) == 26
+
+
+def test_delivery_shape_is_a_webhook_with_the_rest_item_kept() -> None:
+    project = {"id": 42, "path_with_namespace": PATH, "default_branch": "main", "web_url": "u"}
+    item = deployment(5, 5, "c" * 40, "running", deployed(5))
+    found = delivery("deployments", "Deployment Hook", project, item)
+    assert found["headers"] == {
+        "x-gitlab-event": "Deployment Hook",
+        "idempotency-key": f"api:deployments:42:5@{item['updated_at']}",
+    }
+    body = found["body"]
+    assert body["object_kind"] == "deployment"
+    assert body["commit_url"] == f"u/-/commit/{'c' * 40}"
+    assert body["status_changed_at"] == item["updated_at"]
+    assert body["api_item"] == item
+
+
+def test_a_group_lists_its_subgroups_projects_on_each_run(app: App, gitlab: GitLabServer) -> None:
+    clock = FakeClock()
+    gitlab.now = clock.time
+    gitlab.add_project("acme/web", 43)
+    gitlab.add(
+        "acme/web", "deployments", deployment(900, 1, "d" * 40, "failed", deployed(3), title="x")
+    )
+    add_connection(
+        app, "acme-group", "gitlab", {"group": "acme", "base-url": gitlab.url}, "GITLAB_TOKEN"
+    )
+    result = sync(app, "acme-group", clock)
+    assert result.status == "ok", result.error
+    listing = gitlab.requests_to("/groups/")
+    assert [(s.path, s.arg("include_subgroups")) for s in listing] == [
+        ("/api/v4/groups/acme/projects", "true")
+    ]
+    by_id = {d["deployment_id"]: d for d in table(app, "deployments")}
+    assert by_id["gitlab:acme/web:900"]["status"] == "failure"
+    assert len(by_id) == 26
+    assert "acme/web:project" not in cursors(app, "acme-group")  # a group's are listed anew
