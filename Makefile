@@ -34,7 +34,8 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Two workers (the CI machine's cores); a module stays on one worker and the Spark tests share
-# one (tests/conftest.py), so servers, demo copies and the JVM start once each.
+# one (tests/scheduling.py, longest scopes first), so servers, demo copies and the JVM start
+# once each; the two longest modules are split in parts.
 TEST_WORKERS ?= 2
 test: $(STAMP) $(FOCUS_STAMP) system-deps lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope

@@ -115,28 +115,13 @@ def _time_spark_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     request.node.user_properties.append(("spark_startup", spark_startup_seconds() or 0.0))
 
 
-# Modules whose Spark tests do not say "spark" in their names.
-SPARK_MODULES = {"tests/lake/test_conformance.py"}
-
-
-def spark_or_module(nodeid: str) -> str:
-    """The xdist scope of a test: "spark" for Spark tests, else its module."""
-    module = nodeid.split("::", 1)[0]
-    return "spark" if "spark" in nodeid.lower() or module in SPARK_MODULES else module
-
-
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``make test`` runs two xdist workers. A module's tests stay on one worker, so its
-    module fixtures (servers, demo copies) start once, and the Spark tests all run on one
-    worker, so one JVM starts per run. (xdist's own ``loadgroup`` marks do not reach pytest 9's
-    node ids, so the scopes are chosen here from the node id.)"""
-    from xdist.scheduler import LoadScopeScheduling
+    """``make test``'s two workers share the suite by scopes, longest first (tests/scheduling.py).
+    (xdist's own ``loadgroup`` marks do not reach pytest 9's node ids, so the scopes are chosen
+    there from the node id.)"""
+    from tests.scheduling import make_scheduler
 
-    class ModuleAndSparkScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return spark_or_module(nodeid)
-
-    return ModuleAndSparkScheduling(config, log)
+    return make_scheduler(config, log)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
