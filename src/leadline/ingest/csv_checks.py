@@ -61,7 +61,7 @@ def validate_block(
         if column.name not in block.column_names:
             columns[column.name] = pa.nulls(block.num_rows, column.arrow_type)
             continue
-        text = pc.utf8_trim_whitespace(block.column(column.name)).combine_chunks()
+        text = _trimmed(block.column(column.name).combine_chunks())
         blank = pc.equal(pc.utf8_length(text), 0)
         missing = blank if column.required else _none(len(text))
         columns[column.name], malformed, unconvertible = _converted(
@@ -129,6 +129,11 @@ def _converted(
     verbatim: dict[int, dict[str, str]],
 ) -> tuple[pa.Array, pa.Array, pa.Array]:
     """A column's typed values, and the masks of malformed and unconvertible values."""
+    if column.type == "string" and not column.choices:
+        # plain text: malformed only when it holds a control character (one byte scan)
+        malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
+        values = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
+        return values, malformed, _none(len(text))
     converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, text))
     # with keep_digits, decimals with more places than the scale (or an exponent) are set
     # aside and rounded one by one; the others still convert in one cast
@@ -148,6 +153,29 @@ def _converted(
         values, too_large = _rounded(column, text, values, digits, verbatim)
         unconvertible = pc.or_(unconvertible, too_large)
     return values, malformed, unconvertible
+
+
+# Bytes that may begin or end a value with whitespace to trim: ASCII whitespace, and any byte
+# of a multi-byte character (Unicode spaces such as U+00A0 are multi-byte in UTF-8).
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, *range(0x80, 0x100)]] = True
+
+
+def _trimmed(text: pa.Array) -> pa.Array:
+    """Values without surrounding whitespace; the copy is skipped when no value's first or
+    last byte can be whitespace (the common case)."""
+    if text.type != pa.string() or text.null_count or len(text) == 0:
+        return pc.utf8_trim_whitespace(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] else None
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = starts < ends
+    if data is None or not filled.any():
+        return text
+    edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
+    return pc.utf8_trim_whitespace(text) if _EDGE_BYTES[edges].any() else text
 
 
 def _more_places(column: Column, text: pa.Array) -> pa.Array | None:

@@ -75,7 +75,53 @@ def valid_mask(column: Column, text: pa.Array) -> pa.Array:
         return pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE + _FALSE))
     if column.type == "json":
         return pa.array([_is_json(v) for v in text.to_pylist()], pa.bool_())
+    if not _may_hold(text, _CONTROL_BYTES):  # the common case: one byte scan, no regex
+        return pa.array(np.ones(len(text), dtype=bool))
     return pc.invert(pc.match_substring_regex(text, CONTROL_CHARACTERS))
+
+
+# The bytes of CONTROL_CHARACTERS. In UTF-8 a byte below 0x80 is always a whole character, so
+# a column whose bytes include none of these holds no control character.
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+
+
+def _may_hold(text: pa.Array, table: np.ndarray) -> bool:
+    """Whether a string array's bytes include one that ``table`` (256 booleans) flags; True
+    when its layout is not the plain one (then the caller checks value by value)."""
+    data = string_bytes(text)
+    return True if data is None else bool(table[data].any())
+
+
+def _may_start_with_plus(text: pa.Array) -> bool:
+    """Whether some value may begin with "+" (checked on first bytes, not by a regex)."""
+    if text.type != pa.string() or len(text) == 0:
+        return True
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    data = text.buffers()[2]
+    if data is None:
+        return False
+    starts, ends = offsets[:-1], offsets[1:]
+    firsts = np.frombuffer(data, dtype=np.uint8)[starts[starts < ends]]
+    return bool((firsts == ord("+")).any())
+
+
+def string_bytes(text: pa.Array) -> np.ndarray | None:
+    """The UTF-8 bytes of a string array's values, or None when it is not a plain string array
+    (a chunked or dictionary one)."""
+    if text.type == pa.string():
+        width = np.int32
+    elif text.type == pa.large_string():
+        width = np.int64
+    else:
+        return None
+    offsets_buffer, data_buffer = text.buffers()[1], text.buffers()[2]
+    if data_buffer is None or len(text) == 0:
+        return np.zeros(0, dtype=np.uint8)
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[text.offset : text.offset + len(text) + 1]
+    return np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
 
 
 def is_id_column(column: Column) -> bool:
@@ -183,7 +229,9 @@ def typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
         if pc.any(pc.match_substring_regex(text, whole)).as_py():
             raise ValueError("more digits before the point than the column keeps")
     if column.type in ("int", "float", "decimal"):  # pyarrow does not parse a leading "+"
-        return pc.cast(pc.replace_substring_regex(text, r"^\+", ""), column.arrow_type)
+        if _may_start_with_plus(text):
+            text = pc.replace_substring_regex(text, r"^\+", "")
+        return pc.cast(text, column.arrow_type)
     if column.type == "date":
         return pc.cast(text, column.arrow_type)
     return text
