@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -111,11 +111,12 @@ def _may_start_with_plus(text: pa.Array) -> bool:
 def string_bytes(text: pa.Array) -> np.ndarray | None:
     """The UTF-8 bytes of a string array's values, or None when it is not a plain string array
     (a chunked or dictionary one)."""
-    if text.type == pa.string():
-        width = np.int32
-    elif text.type == pa.large_string():
-        width = np.int64
-    else:
+    widths: dict[pa.DataType, type[np.signedinteger[Any]]] = {
+        pa.string(): np.int32,
+        pa.large_string(): np.int64,
+    }
+    width = widths.get(text.type)
+    if width is None:
         return None
     offsets_buffer, data_buffer = text.buffers()[1], text.buffers()[2]
     if data_buffer is None or len(text) == 0:
