@@ -5,6 +5,7 @@ override is audited and turns the freeze into 'overridden'. The data: test_slo_g
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from leadline.audit import AuditEntry
+from leadline.cli import app as cli
 from leadline.context import App
 from leadline.reliability.gate_models import GateRecord
 from tests.conftest import make_settings
@@ -138,3 +141,32 @@ def test_the_reliability_page_shows_the_latest_decisions(site: tuple[TestClient,
     assert shown.column("Override") == ["no", "no", "yes", "no"]
     assert shown.column("Reason")[2:] == ["hotfix", "checkout: budget exhausted (-400.0 %)"]
     assert shown.column("Override until")[2] != "—"
+
+
+def test_the_decisions_log_is_the_same_in_the_cli_and_the_api(site: tuple[TestClient, App]) -> None:
+    """Three decisions on two services: the API's log and ``slo gate-log --format json`` list
+    them newest first, filtered by service and limited, with the same rows."""
+    client, app = site
+    reader = bearer(app, "vic", ("read",))
+    assert client.get(f"{ROUTE}/decisions").status_code == 401
+    assert client.get(f"{ROUTE}/decisions", headers=reader).json() == {"decisions": []}
+    for service in ("web", "web", "api"):
+        client.get(ROUTE, params={"service": service, "at": AT}, headers=reader)
+    every = client.get(f"{ROUTE}/decisions", headers=reader).json()["decisions"]
+    assert [(d["service"], d["actor"], d["via"]) for d in every] == [
+        ("api", "vic", "api"),
+        ("web", "vic", "api"),
+        ("web", "vic", "api"),
+    ]
+    web = client.get(f"{ROUTE}/decisions", params={"service": "web", "limit": 1}, headers=reader)
+    assert web.json()["decisions"] == [every[1]]
+    result = CliRunner().invoke(
+        cli, ["--home", str(app.settings.home), "slo", "gate-log", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["decisions"] == every
+    table = CliRunner().invoke(
+        cli, ["--home", str(app.settings.home), "slo", "gate-log", "--service", "api"]
+    )
+    assert table.exit_code == 0 and "api" in table.stdout and "web" not in table.stdout
+    assert client.get(f"{ROUTE}/decisions", params={"limit": 0}, headers=reader).status_code == 422

@@ -12,13 +12,14 @@ from leadline.output import OutputFormat, console, emit, err_console, show, to_j
 from leadline.periods import PeriodError
 from leadline.reliability import report
 from leadline.reliability.export_cli import export_app
-from leadline.reliability.gate_cli import gate_command
+from leadline.reliability.gate_cli import gate_command, gate_log_command
 from leadline.reliability.tables import budget_columns, slo_status_report
 
 slo_app = typer.Typer(
     help="SLOs: status, error budgets, burn-rate alerts, KPI.", no_args_is_help=True
 )
 slo_app.command("gate")(gate_command)
+slo_app.command("gate-log")(gate_log_command)
 Fmt = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 At = Annotated[str | None, typer.Option("--at", help="Instant (ISO, UTC); default now.")]
 SloName = Annotated[str | None, typer.Option("--slo", help="Only this SLO.")]

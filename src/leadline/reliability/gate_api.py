@@ -1,7 +1,8 @@
 """The deploy gate over REST: ``GET /api/v1/slo/gate?service=S`` (the document of ``leadline
 slo gate --format json``, recorded as a decision of the caller) and ``POST
 /api/v1/slo/gate/{service}/override`` (editors of reliability and admins; bearer token, or
-session cookie with the CSRF header, like every write route)."""
+session cookie with the CSRF header, like every write route); ``GET
+/api/v1/slo/gate/decisions`` lists what was decided (``leadline slo gate-log``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from leadline.reliability.gate import GateError, decide, grant_override
+from leadline.reliability.gate import GateError, decide, grant_override, recent
 from leadline.reliability.report import parse_instant
 from leadline.webkit.api import ERRORS, Reader, bad
 from leadline.webkit.deps import leadline_app
@@ -39,6 +40,22 @@ def slo_gate(
     except GateError as error:
         raise HTTPException(error.status, error.message) from None
     return json_answer(request, document, etag=False)
+
+
+@router.get("/slo/gate/decisions", responses=ERRORS)
+def slo_gate_decisions(
+    request: Request,
+    *,
+    _who: Reader,
+    service: Annotated[
+        list[str] | None, Query(description="Only these services (repeatable).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first.")] = 20,
+) -> Response:
+    """The latest gate decisions and overrides, newest first (``leadline slo gate-log
+    --format json``)."""
+    rows = recent(leadline_app(request), services=set(service) if service else None, limit=limit)
+    return json_answer(request, {"decisions": rows})
 
 
 @router.post("/slo/gate/{service}/override", responses={**ERRORS, **UNKNOWN})

@@ -1,4 +1,5 @@
-"""``leadline slo gate``: the deploy gate for CI pipelines (exit 1 to freeze, 0 to deploy)."""
+"""``leadline slo gate``: the deploy gate for CI pipelines (exit 1 to freeze, 0 to deploy);
+``leadline slo gate-log``: the decisions and overrides it recorded."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from leadline.context import App
 from leadline.output import OutputFormat, console, err_console, show, to_json
 from leadline.periods import PeriodError
 from leadline.reliability import report
-from leadline.reliability.gate import GateError, cli_principal, decide, grant_override
-from leadline.reliability.gate_tables import gate_report
+from leadline.reliability.gate import GateError, cli_principal, decide, grant_override, recent
+from leadline.reliability.gate_tables import decisions_report, gate_report
 
 FREEZE_EXIT = 1
 ERROR_EXIT = 2
@@ -71,3 +72,24 @@ def gate_command(
         show(gate_report(document), fmt, empty=f"no SLO for {service}")
     if document["decision"] == "freeze":
         raise typer.Exit(FREEZE_EXIT)
+
+
+def gate_log_command(
+    ctx: typer.Context,
+    *,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Only this service (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="How many.")] = 20,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, json or csv")
+    ] = OutputFormat.table,
+) -> None:
+    """The latest deploy-gate decisions and overrides, newest first (the Reliability page's
+    table): who asked, from where, what was decided and why."""
+    app: App = ctx.obj
+    rows = recent(app, services=set(service) if service else None, limit=limit)
+    if fmt is OutputFormat.json:
+        print(to_json({"decisions": rows}))
+        return
+    show(decisions_report(rows), fmt, empty="no gate decision recorded yet")
