@@ -14,7 +14,11 @@ stay <= the limit) and wall seconds. Exits non-zero if a window went over the li
 empty incremental run cost more than one request per repository plus one per 100 repositories,
 or if any of those requests was charged.
 
-Usage: ``connect.py [--repos 200] [--days 365] [--merges-per-week 2] [--limit 5000]``
+With ``--land``, instead: ``leadline sync`` end to end (HTTP on 127.0.0.1, landing every pull
+in a fresh home's store and lake), timed, for a back-fill and an empty incremental run; keep
+``--repos`` small enough for one rate-limit window (the clock is real there).
+
+Usage: ``connect.py [--repos 200] [--days 365] [--merges-per-week 2] [--limit 5000] [--land]``
 """
 
 from __future__ import annotations
@@ -84,12 +88,59 @@ def run(server: GitHubServer, cursors: dict[str, Cursor], repos: int) -> dict[st
     }
 
 
+def land(repos: dict[str, Any], limit: int) -> None:
+    """``leadline sync`` end to end into a fresh home: wall time, batches, facts landed."""
+    import os
+    import tempfile
+
+    from leadline.config import load_settings
+    from leadline.connect.manage import add_connection
+    from leadline.connect.sync import sync_connection
+    from leadline.context import App
+
+    server = GitHubServer(repos, token=TOKEN, limit=limit)
+    server.start()
+    os.environ["GITHUB_TOKEN"] = TOKEN
+    with tempfile.TemporaryDirectory() as home:
+        app = App(load_settings(home=home))
+        with app.store.session() as session:
+            options = {"org": "acme", "base-url": server.url, "history-days": "400"}
+            add_connection(
+                session,
+                "github",
+                "acme",
+                options,
+                token_env="GITHUB_TOKEN",
+                token_file=None,
+                schedule=None,
+                actor="benchmark",
+            )
+        for case in ("back-fill, landed", "incremental, nothing new, landed"):
+            started = time.perf_counter()
+            result = sync_connection("acme", settings=app.settings, store=app.store)
+            seconds = time.perf_counter() - started
+            report(
+                "connect-github",
+                case,
+                seconds,
+                repos=len(repos),
+                status=result.status,
+                batches=result.batches,
+                facts_landed=result.facts_landed,
+                requests=result.requests,
+                not_modified=result.not_modified,
+            )
+        app.close()
+    server.stop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repos", type=int, default=200)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--merges-per-week", type=float, default=2.0)
     parser.add_argument("--limit", type=int, default=5000)
+    parser.add_argument("--land", action="store_true", help="time leadline sync end to end")
     args = parser.parse_args()
     clock = FakeClock(dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp())
     start = dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
@@ -97,6 +148,9 @@ def main() -> int:
     repos, counters = synthetic_org(
         "acme", args.repos, start=start, days=args.days, merges_per_week=args.merges_per_week
     )
+    if args.land:
+        land(repos, args.limit)
+        return 0
     server = GitHubServer(repos, token=TOKEN, clock=clock, limit=args.limit)
     generated = time.perf_counter() - made
     size = {

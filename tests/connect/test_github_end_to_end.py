@@ -115,12 +115,12 @@ def _landed_cursors(database: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("after_cursors", [1, 5])
 def test_a_sync_killed_mid_way_resumes_without_missing_or_doubling(
-    server: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after_cursors: int
+    server: GitHubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SIGKILL once ``after_cursors`` streams have landed (mid-run: more pulls follow), run
-    the sync again, and compare with an uninterrupted sync of the same organisation."""
+    """SIGKILL once a few streams have landed (mid-run: more pulls follow, one is being pulled
+    or landed), run the sync again, and compare with an uninterrupted sync."""
+    after_cursors = 4
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     killed, reference = tmp_path / "killed", tmp_path / "reference"
     for home in (killed, reference):
