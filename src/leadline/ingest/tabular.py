@@ -154,8 +154,9 @@ def _passes(check: RowCheck, file: str, row: dict[str, Any], problems: list[Prob
 class _BlockReader:
     """Streams a CSV as all-text blocks with each row's original row number attached."""
 
-    def __init__(self, path: Path, fmt: CsvFormat) -> None:
+    def __init__(self, path: Path, fmt: CsvFormat, block_size: int | None = None) -> None:
         self.path, self.fmt = path, fmt
+        self.block_size = block_size or BLOCK_SIZE  # bytes of CSV per block
         self.name = str(path)
         self.problems: list[Problem] = []
         self._bad_rows: list[int] = []  # record numbers (header = 1) pyarrow skipped
@@ -193,7 +194,7 @@ class _BlockReader:
     def blocks(self) -> Iterator[pa.Table]:
         if self.path.stat().st_size == 0:
             raise InputError(Problem(self.name, "the file is empty"))
-        read_options = pacsv.ReadOptions(block_size=BLOCK_SIZE)
+        read_options = pacsv.ReadOptions(block_size=self.block_size)
         probe = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=_skip_silently)
         try:
             header = pacsv.open_csv(
@@ -248,7 +249,9 @@ class _BlockReader:
     def _wide(self) -> WideReader:
         """The standard-library reader for the records pyarrow has not delivered yet."""
         rejected = frozenset(r for r in self._bad_rows if r > 0)
-        return WideReader(self.path, self._offset, self._skip, BLOCK_SIZE, self._next_row, rejected)
+        return WideReader(
+            self.path, self._offset, self._skip, self.block_size, self._next_row, rejected
+        )
 
     def _wide_blocks(self) -> Iterator[pa.Table]:
         """A record longer than pyarrow's block: the rest of the file through ``WideReader``,
