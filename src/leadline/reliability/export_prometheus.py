@@ -39,10 +39,12 @@ from leadline.reliability.durations import label, seconds
 from leadline.reliability.export_promql import NotPrometheus, check_prometheus, error_ratio
 from leadline.reliability.models import Slo, SloDocument
 from leadline.reliability.report import rules_for
+from leadline.reliability.specs import SLOTH_RULES
 
 CALENDAR_DAYS = {"week": 7, "month": 30, "quarter": 90, "year": 365}
 SEVERITIES = ("page", "ticket")
 CRD_API_VERSION = "monitoring.coreos.com/v1"
+SLOTH_WINDOWS = [*SLOTH_RULES["page"], *SLOTH_RULES["ticket"]]  # the windows Sloth records
 SPECS = {"sloth/v1": "prometheus/v1", "openslo/v1": "openslo/v1"}  # Slo.source_format
 
 
@@ -282,7 +284,9 @@ def export_rules(app: App, names: list[str] | None = None) -> RuleExport:
             continue
         rules = rules_for(app, slo)
         alerts = alert_group(slo, rules)
-        out.groups += [sli_group(slo, documents, rules), meta_group(slo)]
+        # an SLO without alerts still records the workbook's windows, as Sloth does
+        recorded = rules or [BurnRateRule.model_validate(r) for r in SLOTH_WINDOWS]
+        out.groups += [sli_group(slo, documents, recorded), meta_group(slo)]
         out.groups += [alerts] if alerts["rules"] else []  # as Sloth: no empty group
         out.exported.append((slo, rules))
         if slo.window_kind == "calendar":

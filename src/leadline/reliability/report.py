@@ -104,10 +104,18 @@ def load_slos(app: App, name: str | None = None) -> list[Slo]:
         return list(session.scalars(query))
 
 
+# Specification formats whose SLOs always state their rules: a Sloth SLO gets Sloth's page and
+# ticket rules unless its spec disables them, so no rules there means alerts are off.
+STATES_ITS_RULES = {"sloth/v1"}
+
+
 def rules_for(app: App, slo: Slo) -> list[BurnRateRule]:
-    """The SLO's own burn-rate rules if its specification has them, else the settings'."""
+    """The SLO's own burn-rate rules if its specification has them (none when a Sloth spec
+    disables both alerts), else the settings'."""
     own = [BurnRateRule.model_validate(r) for r in slo.alerting or []]
-    return own or list(app.settings.reliability.burn_rate_rules)
+    if own or slo.source_format in STATES_ITS_RULES:
+        return own
+    return list(app.settings.reliability.burn_rate_rules)
 
 
 def alert_at(rules: list[BurnRateRule], row: dict[str, Any]) -> str | None:
