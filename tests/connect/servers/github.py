@@ -324,6 +324,7 @@ class GitHubServer(VendorServer):
         self.used = 0
         self.charged = 0  # requests charged to the rate limit, over all windows
         self.max_used = 0  # the most charged in one window
+        self.refused = 0  # requests answered "API rate limit exceeded"
 
     # --- the tests' controls ---------------------------------------------------------------
 
@@ -467,6 +468,7 @@ class GitHubServer(VendorServer):
         return response
 
     def _over_limit(self) -> Response:
+        self.refused += 1
         body = {
             "message": "API rate limit exceeded for user ID 1.",
             "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
