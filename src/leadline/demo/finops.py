@@ -16,7 +16,6 @@ and business drivers (transactions, customers, active users) make unit costs pos
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gzip
 import random
 import shutil
@@ -28,6 +27,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from leadline.demo.commitments import SP_DAILY, Commitments, plan
+from leadline.demo.focus_rows import bill, iso, money, next_month
 from leadline.demo.generator import OrganisationBuilder
 from leadline.finops.focus import COLUMNS
 from leadline.ingest.files import dump_yaml
@@ -36,10 +37,6 @@ from leadline.periods import Period
 MONTHS = 12
 UNTAGGED_EVERY = 7  # every 7th service has no team tag
 SHARED_ACCOUNT = "900000000000"
-SAVINGS_PLAN = "sp-demo-1"
-SP_DAILY = Decimal("600.00")  # the savings plan's commitment per day, for a year
-SP_RATE = Decimal("0.72")  # covered compute costs 72 % of on demand
-RI_RATE = Decimal("0.65")  # reserved databases cost 65 % of on demand
 CATEGORIES = (
     ("Compute", "Amazon EC2", "Hours", Decimal("0.096")),
     ("Storage", "Amazon S3", "GB-Mo", Decimal("0.023")),
@@ -57,18 +54,6 @@ def _months(as_of: dt.date) -> list[dt.date]:
     return sorted(out)
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return Period.of("month", day).end.date()
-
-
-def _iso(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
-
-
-def _money(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.000001")))
-
-
 class CostHistory:
     """Deterministic cost lines for the organisation's production services."""
 
@@ -84,27 +69,14 @@ class CostHistory:
         self.scale = {s: Decimal(self.rng.randint(40, 400)) for s in self.services}
         self.spike = (self.services[len(self.services) // 2], as_of - dt.timedelta(days=10))
         tagged = [s for i, s in enumerate(self.services) if i % UNTAGGED_EVERY != 3]
-        self.covered = set(tagged)
-        # one reserved database per stream-aligned team (its first tagged service), 70 % to
-        # 95 % of each reservation used
-        firsts: dict[str, str] = {}
-        for service in tagged:
-            if self.teams[self.team_of(service)].type == "stream-aligned":
-                firsts.setdefault(self.team_of(service), service)
-        self.reserved = {
-            service: Decimal("0.70") + Decimal("0.05") * (i % 6)
-            for i, service in enumerate(sorted(firsts.values()))
-        }
-        january = next((m for m in _months(as_of) if m.month == 1), None)
-        self.plan_days = (
-            (january, january + dt.timedelta(days=365)) if january is not None else None
-        )
+        streams = {t for t, team in self.teams.items() if team.type == "stream-aligned"}
+        self.commitments = Commitments(tagged, self.team_of, streams, _months(as_of))
 
     def team_of(self, service: str) -> str:
         return str(self.org.services[service]["team"])
 
     def lines(self, month: dt.date) -> list[dict[str, str]]:
-        end = min(_next_month(month), self.as_of)
+        end = min(next_month(month), self.as_of)
         rows: list[dict[str, str]] = []
         days = (end - month).days
         for index, service in enumerate(self.services):
@@ -148,86 +120,7 @@ class CostHistory:
                     )
                 )
         rows += self._unallocated(month, end)
-        return self._savings_plan(month, rows) + self._reservation(month, end, rows)
-
-    def _savings_plan(self, month: dt.date, rows: list[dict[str, str]]) -> list[dict[str, str]]:
-        """The covered services' compute lines of each day of the plan's term, in order, while
-        the day's commitment lasts (Used: billed 0, effective at the plan's rate); the day's
-        idle rest becomes an Unused line."""
-        if self.plan_days is None:
-            return rows
-        left: dict[str, Decimal] = {}
-        for row in rows:
-            day = row["ChargePeriodStart"][:10]
-            if row["ServiceCategory"] != "Compute" or row.get("ResourceName") not in self.covered:
-                continue
-            if not self.plan_days[0].isoformat() <= day < self.plan_days[1].isoformat():
-                continue
-            effective = Decimal(row["EffectiveCost"]) * SP_RATE
-            if effective > left.setdefault(day, SP_DAILY):
-                continue
-            left[day] -= effective
-            row.update(
-                BilledCost="0",
-                EffectiveCost=_money(effective),
-                PricingCategory="Committed",
-                CommitmentDiscountStatus="Used",
-                **_plan(),
-            )
-        for day, idle in sorted(left.items()):
-            if idle > 0:
-                start = dt.date.fromisoformat(day)
-                rows.append(
-                    _commitment_line(
-                        month, start, start + dt.timedelta(days=1), _money(idle), "Compute"
-                    )
-                    | _plan()
-                    | {"ResourceId": SAVINGS_PLAN, "Tags": '{"cost-type": "commitment"}'}
-                )
-        return rows
-
-    def _reservation(
-        self, month: dt.date, end: dt.date, rows: list[dict[str, str]]
-    ) -> list[dict[str, str]]:
-        """Each reserved service's monthly database line covered (billed 0, effective at the
-        reservation's rate), the month's fee billed as a recurring purchase, and its unused
-        part as an Unused line, all tagged like the service."""
-        out: list[dict[str, str]] = []
-        for line in rows:
-            service = line.get("ResourceName", "")
-            if line["ServiceCategory"] != "Databases" or service not in self.reserved:
-                continue
-            used = Decimal(_money(Decimal(line["EffectiveCost"]) * RI_RATE))
-            fee = (used / self.reserved[service]).quantize(Decimal("0.01"))
-            reservation = {
-                "CommitmentDiscountId": f"ri-rds-{service}",
-                "CommitmentDiscountName": f"RDS reservation for {service}, 1 year",
-                "CommitmentDiscountType": "Reserved Instance",
-                "CommitmentDiscountCategory": "Usage",
-                "Tags": line["Tags"],
-            }
-            line.update(
-                BilledCost="0",
-                EffectiveCost=str(used),
-                PricingCategory="Committed",
-                CommitmentDiscountStatus="Used",
-                **reservation,
-            )
-            purchase = _commitment_line(month, month, end, "0", "Databases") | reservation
-            purchase.update(
-                BilledCost=str(fee),
-                ListCost=str(fee),
-                ContractedCost=str(fee),
-                ChargeCategory="Purchase",
-                ChargeFrequency="Recurring",
-                ChargeDescription="RDS reservation, monthly fee",
-                CommitmentDiscountStatus="",
-            )
-            unused = _commitment_line(month, month, end, str(fee - used), "Databases")
-            out += [purchase, unused | reservation]
-        for row in out:
-            row["ResourceId"] = row["CommitmentDiscountId"]
-        return out
+        return self.commitments.apply(month, end, rows)
 
     def _line(
         self,
@@ -242,15 +135,15 @@ class CostHistory:
         quantity: Decimal,
     ) -> dict[str, str]:
         kind, name, unit, price = category
-        cost = _money(quantity * price)
+        cost = money(quantity * price)
         return {
-            **_bill(month),
+            **bill(month),
             "BilledCost": cost,
             "EffectiveCost": cost,
-            "ListCost": _money(quantity * price * Decimal("1.15")),
+            "ListCost": money(quantity * price * Decimal("1.15")),
             "ContractedCost": cost,
-            "ChargePeriodStart": _iso(start),
-            "ChargePeriodEnd": _iso(end),
+            "ChargePeriodStart": iso(start),
+            "ChargePeriodEnd": iso(end),
             "ChargeCategory": "Usage",
             "ChargeDescription": f"{name} usage",
             "ChargeFrequency": "Usage-Based",
@@ -274,17 +167,17 @@ class CostHistory:
         }
 
     def _unallocated(self, month: dt.date, end: dt.date) -> list[dict[str, str]]:
-        support = _money(Decimal(self.rng.randint(900, 1400)))
+        support = money(Decimal(self.rng.randint(900, 1400)))
         purchase = str(SP_DAILY * 365) if month.month == 1 else None
         rows = [
             {
-                **_bill(month),
+                **bill(month),
                 "BilledCost": support,
                 "EffectiveCost": support,
                 "ListCost": support,
                 "ContractedCost": support,
-                "ChargePeriodStart": _iso(month),
-                "ChargePeriodEnd": _iso(end),
+                "ChargePeriodStart": iso(month),
+                "ChargePeriodEnd": iso(end),
                 "ChargeCategory": "Usage",
                 "ChargeDescription": "Business support plan",
                 "ChargeFrequency": "Recurring",
@@ -296,71 +189,24 @@ class CostHistory:
         if purchase is not None:  # a yearly commitment: billed now, amortised as effective cost
             rows.append(
                 {
-                    **_bill(month),
+                    **bill(month),
                     "BilledCost": purchase,
                     "EffectiveCost": "0",
                     "ListCost": purchase,
                     "ContractedCost": purchase,
-                    "ChargePeriodStart": _iso(month),
-                    "ChargePeriodEnd": _iso(end),
+                    "ChargePeriodStart": iso(month),
+                    "ChargePeriodEnd": iso(end),
                     "ChargeCategory": "Purchase",
                     "ChargeDescription": "Compute Savings Plan, 1 year",
                     "ChargeFrequency": "One-Time",
                     "PricingCategory": "Committed",
                     "ServiceName": "Savings Plans for AWS Compute usage",
                     "ServiceCategory": "Compute",
-                    **_plan(),
+                    **plan(),
                     "Tags": '{"cost-type": "commitment"}',
                 }
             )
         return rows
-
-
-def _plan() -> dict[str, str]:
-    return {
-        "CommitmentDiscountId": SAVINGS_PLAN,
-        "CommitmentDiscountName": "Compute Savings Plan, 1 year",
-        "CommitmentDiscountType": "Compute Savings Plan",
-        "CommitmentDiscountCategory": "Spend",
-    }
-
-
-def _commitment_line(
-    month: dt.date, start: dt.date, end: dt.date, idle: str, category: str
-) -> dict[str, str]:
-    """An Unused commitment line: its idle amortised cost, billed 0 (FOCUS usage scenario 2)."""
-    names = {"Compute": "Savings Plans for AWS Compute usage", "Databases": "Amazon RDS"}
-    return {
-        **_bill(month),
-        "BilledCost": "0",
-        "EffectiveCost": idle,
-        "ListCost": idle,
-        "ContractedCost": idle,
-        "ChargePeriodStart": _iso(start),
-        "ChargePeriodEnd": _iso(end),
-        "ChargeCategory": "Usage",
-        "ChargeDescription": "Unused commitment",
-        "ChargeFrequency": "Usage-Based",
-        "PricingCategory": "Committed",
-        "ServiceName": names[category],
-        "ServiceCategory": category,
-        "CommitmentDiscountStatus": "Unused",
-    }
-
-
-@functools.cache  # one per month; every line copies it (the large demo has 560,000 lines)
-def _bill(month: dt.date) -> dict[str, str]:
-    return {
-        "BillingCurrency": "USD",
-        "BillingAccountId": "northwind-payer",
-        "BillingAccountName": "Northwind payer account",
-        "BillingPeriodStart": _iso(month),
-        "BillingPeriodEnd": _iso(_next_month(month)),
-        "ProviderName": "AWS",
-        "PublisherName": "AWS",
-        "InvoiceIssuerName": "AWS",
-        "InvoiceId": f"INV-{month:%Y%m}",
-    }
 
 
 def rules_document(history: CostHistory) -> dict[str, Any]:
