@@ -134,14 +134,11 @@ def _converted(
         malformed = pc.and_(pc.invert(blank), pc.invert(valid_mask(column, text)))
         values = pc.if_else(pc.or_(blank, malformed), _NULL_TEXT, text)
         return values, malformed, _none(len(text))
-    converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, text))
     # with keep_digits, decimals with more places than the scale (or an exponent) are set
     # aside and rounded one by one; the others still convert in one cast
-    digits = _more_places(column, text) if keep_digits and converted is None else None
-    castable = text
-    if digits is not None:
-        castable = pc.if_else(digits, _NULL_TEXT, text)
-        converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, castable))
+    digits = _more_places(column, text) if keep_digits else None
+    castable = text if digits is None else pc.if_else(digits, _NULL_TEXT, text)
+    converted = _numbers_at_once(column, pc.if_else(blank, _NULL_TEXT, castable))
     if converted is not None:  # every number converted: none is malformed
         values, malformed, unconvertible = converted, _none(len(text)), _none(len(text))
     else:
@@ -180,12 +177,31 @@ def _trimmed(text: pa.Array) -> pa.Array:
 
 def _more_places(column: Column, text: pa.Array) -> pa.Array | None:
     """For a decimal column, the mask of values with more decimal places than its scale or
-    with an exponent (None when there are none, the common case)."""
+    with an exponent (None when there are none, the common case). Found on the bytes: the
+    characters after each value's "." up to its end, and any "e" or "E"."""
     if column.type != "decimal":
         return None
-    pattern = rf"\.\d{{{column.decimal_scale + 1},}}|[eE]"
-    mask = pc.fill_null(pc.match_substring_regex(text, pattern), False)
-    return mask if pc.any(mask).as_py() else None
+    if text.type != pa.string():
+        pattern = rf"\.\d{{{column.decimal_scale + 1},}}|[eE]"
+        mask = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        return mask if pc.any(mask).as_py() else None
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    if text.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return None
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    ends = offsets[1:] - offsets[0]
+    dots = np.flatnonzero(data == ord("."))
+    owner = np.searchsorted(ends, dots, side="right")  # the value each "." belongs to
+    long = owner[ends[owner] - dots - 1 > column.decimal_scale]
+    exponents = np.flatnonzero((data == ord("e")) | (data == ord("E")))
+    marked = np.concatenate([long, np.searchsorted(ends, exponents, side="right")])
+    if len(marked) == 0:
+        return None
+    mask = np.zeros(len(text), dtype=bool)
+    mask[marked] = True
+    return pa.array(mask)
 
 
 def _rounded(
