@@ -227,3 +227,21 @@ def test_a_group_lists_its_subgroups_projects_on_each_run(app: App, gitlab: GitL
     assert by_id["gitlab:acme/web:900"]["status"] == "failure"
     assert len(by_id) == 26
     assert "acme/web:project" not in cursors(app, "acme-group")  # a group's are listed anew
+
+
+def test_an_item_not_in_the_documented_shape_fails_the_run_naming_it(
+    app: App, gitlab: GitLabServer
+) -> None:
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    broken = deployment(30, 30, "e" * 40, "success", deployed(300))
+    del broken["updated_at"]
+    gitlab.add(PATH, "deployments", broken)
+    result = sync(app, "acme-gitlab", clock)
+    assert result.status == "partial"  # the pages before it landed, with their cursor
+    assert result.error == (
+        f"GitLab deployments of {PATH}: an item (30) has no updated_at; the answer is not in "
+        "the shape the vendor documents"
+    )
+    assert len(table(app, "deployments")) == 20  # pages 1 and 2; page 3 holds the broken one
+    assert cursors(app, "acme-gitlab")[f"{PATH}:deployments"]["updated_ids"] == ["20"]

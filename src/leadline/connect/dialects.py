@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 
+from leadline.connect.client import ConnectError
+
 VENDORS = ("gitlab", "pagerduty", "opsgenie", "jira")
 
 
@@ -95,6 +97,30 @@ def parse_time(text: str) -> dt.datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+def field_of(item: Any, path: str, what: str) -> Any:
+    """The value at a dotted ``path`` of a vendor's item; a missing one fails the run naming
+    the vendor's list, the field and the item, never as a bare ``KeyError``."""
+    value = item
+    for step in path.split("."):
+        value = value.get(step) if isinstance(value, Mapping) else None
+        if value in (None, ""):
+            label = item.get("id") or item.get("key") if isinstance(item, Mapping) else None
+            raise ConnectError(
+                f"{what}: an item{f' ({label})' if label else ''} has no {path}; the answer "
+                "is not in the shape the vendor documents"
+            )
+    return value
+
+
+def time_of(item: Any, path: str, what: str) -> dt.datetime:
+    """``field_of`` read as an ISO 8601 time (a wrong one fails the run, naming it)."""
+    value = field_of(item, path, what)
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        raise ConnectError(f"{what}: {path} {value!r} is not an ISO 8601 time") from None
 
 
 def start_of(

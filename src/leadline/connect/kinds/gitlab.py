@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, parse_time, slug, start_of
+from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, start_of, time_of
 from leadline.connect.kinds.base import (
     ConnectionSpec,
     Cursors,
@@ -165,7 +165,10 @@ def pull_stream(
     params["updated_after"] = (start - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     url = f"/projects/{project['id']}/{rest}"
     for page in client.links(url, params):
-        stamped = [(parse_time(str(i["updated_at"])), str(i["id"]), i) for i in page.items]
+        what = f"GitLab {rest} of {path}"
+        stamped = [
+            (time_of(i, "updated_at", what), str(field_of(i, "id", what)), i) for i in page.items
+        ]
         new = [(at, item_id, i) for at, item_id, i in stamped if mark.is_new(at, item_id)]
         if not new:
             continue

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, parse_time, slug
+from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionProblem,
     ConnectionSpec,
@@ -115,7 +115,8 @@ class JiraKind:
         params["expand"] = "changelog"
         for page in client.start_at_pages(search, "issues", params, size=LIMIT):
             stamped = [
-                (parse_time(str(i["fields"]["updated"])), str(i["key"]), i) for i in page.items
+                (time_of(i, "fields.updated", search), str(field_of(i, "key", search)), i)
+                for i in page.items
             ]
             new = [(at, key, i) for at, key, i in stamped if mark.is_new(at, key)]
             if not new:

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, parse_time, slug
+from leadline.connect.dialects import HeaderDialect, Mark, field_of, parse_time, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionProblem,
     ConnectionSpec,
@@ -113,10 +113,10 @@ class Alerts:
         return found | ({"query": self.query} if self.query else {})
 
     def at(self, item: Mapping[str, Any]) -> dt.datetime:
-        return parse_time(str(item[self.sort]))
+        return time_of(item, self.sort, f"Opsgenie {self.path}")
 
     def wanted(self, item: Mapping[str, Any]) -> bool:
-        return self.mark.is_new(self.at(item), str(item["id"]))
+        return self.mark.is_new(self.at(item), str(field_of(item, "id", f"Opsgenie {self.path}")))
 
     def landed(self, chunk: list[dict[str, Any]]) -> dict[str, Any]:
         """The cursor once ``chunk`` (oldest first) has landed."""

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, parse_time, slug
+from leadline.connect.dialects import HeaderDialect, Mark, field_of, parse_time, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionSpec,
     Cursors,
@@ -33,6 +33,7 @@ from leadline.connect.kinds.base import (
 SOURCE = "pagerduty"
 STREAM = "incidents"
 LIMIT = 100
+WHAT = "PagerDuty GET /incidents"
 WINDOW = dt.timedelta(days=180)  # PagerDuty refuses since..until spans over six months
 SCOPES = (
     "A read-only REST API key (Integrations > API Access Keys > *Read-only API Key*), or "
@@ -103,7 +104,7 @@ class PagerDutyKind:
                 landed = [i for i in page.items if _wanted(i, mark, open_now)]
                 if not landed:
                     continue
-                mark = mark.advanced([(parse_time(i["created_at"]), str(i["id"])) for i in landed])
+                mark = mark.advanced([(_created(i), str(i["id"])) for i in landed])
                 for item in landed:
                     if item.get("status") == "resolved":
                         open_now.pop(str(item["id"]), None)
@@ -132,10 +133,10 @@ def first_day(
 
 def _wanted(item: Mapping[str, Any], mark: Mark, open_now: Mapping[str, str]) -> bool:
     """New since the mark, or open when last seen and changed since."""
-    item_id = str(item["id"])
+    item_id = str(field_of(item, "id", WHAT))
     if item_id in open_now:
         return open_now[item_id] != _version(item)
-    return mark.is_new(parse_time(str(item["created_at"])), item_id)
+    return mark.is_new(_created(item), item_id)
 
 
 def _version(item: Mapping[str, Any]) -> str:
@@ -150,4 +151,8 @@ def _text(moment: dt.datetime) -> str:
 
 
 def _stamp(item: Mapping[str, Any]) -> str:
-    return parse_time(str(item["created_at"])).strftime("%Y%m%dT%H%M%S") + f"-{item['id']}"
+    return _created(item).strftime("%Y%m%dT%H%M%S") + f"-{item['id']}"
+
+
+def _created(item: Mapping[str, Any]) -> dt.datetime:
+    return time_of(item, "created_at", WHAT)
