@@ -1,15 +1,17 @@
 """GitHub (and GitHub Enterprise Server with ``--base-url``): an organisation's repositories, or
 named ones, pulled through the REST endpoints the ``github-api`` ingest source reads.
 
-Per repository, one pull (one batch) holds what changed since its cursor:
+Per repository, three streams, each its own pull (one batch) and cursor, hold what changed:
 
 - deployments, newest first, until one already seen (the first page asked with ``If-None-Match``:
   a 304 costs nothing against GitHub's rate limit); each new deployment's statuses, and again
   the statuses of deployments whose latest state was not final (queued, pending, in_progress);
 - when the repository was pushed since the cursor (its ``pushed_at``; a merge is a push):
-  closed pull requests by last update until one older than the cursor, the reviews of those
-  merged, and the commits of the default branch since the cursor (an overlap of a day: items
-  have stable ids, so re-reading one stores nothing twice).
+  closed pull requests by last update back to the cursor's (inclusive), the reviews of those
+  merged, and the commits of the default branch since the cursor with a day of overlap (items
+  have stable ids, so one read again is stored once). A commit pushed more than a day after
+  its commit date (a fast-forward of an old branch) is not read as a commit; its pull request
+  still lands as the change.
 
 The organisation's repository list is asked conditionally too, and only its pages are extra
 requests: an incremental run with nothing new costs one conditional request per repository
@@ -278,7 +280,8 @@ class _RepoSync:
         )
         found: list[Any] = []
         for page in pages:
-            fresh = [p for p in page.items if (parse_time(p.get("updated_at")) or bound) > bound]
+            # >=: another pull request may share the cursor's second; read again, stored once
+            fresh = [p for p in page.items if (parse_time(p.get("updated_at")) or bound) >= bound]
             found += fresh
             if len(fresh) < len(page.items):
                 break
