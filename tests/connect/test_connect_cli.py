@@ -71,3 +71,20 @@ def test_sync_of_an_unknown_connection_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "no connection named 'nosuch'" in result.output
     empty = run(tmp_path / "home", "sync")
     assert empty.exit_code == 0 and "no connections to sync" in empty.stdout
+
+
+def test_a_failing_connection_is_reported_and_the_others_still_run(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    app = App(load_settings(home=home))
+    with app.store.session() as session:  # a kind this version no longer has, then a good one
+        session.add(Connection(name="a-gone", kind="nosuch", options={}))
+        session.add(Connection(name="b-prom", kind="prometheus", options={}))
+    app.close()
+    result = run(home, "sync")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("FAILED a-gone (nosuch): failed") and "unknown connector kind" in line
+        for line in lines
+    ), result.stdout
+    assert any(line.startswith("OK b-prom (prometheus): ok, 1 batch") for line in lines)

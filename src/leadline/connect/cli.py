@@ -257,7 +257,7 @@ def sync_command(
             if result.name in tasks:
                 progress.update(tasks[result.name], description=_line(result))
     for result in results:
-        console.print(_line(result), highlight=False)
+        console.print(_line(result), highlight=False, soft_wrap=True)
     if not results:
         console.print("no connections to sync (leadline connect add KIND NAME ...)", style="dim")
     if any(r.status != "ok" for r in results):

@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session
 
 from leadline.config import Settings
 from leadline.connect.client import ApiClient, Clock, ConnectError
-from leadline.connect.kinds.base import ConnectionProblem, ConnectionSpec, Cursor, Pull, kind
+from leadline.connect.kinds.base import (
+    ConnectionProblem,
+    ConnectionSpec,
+    Cursor,
+    Kind,
+    Pull,
+    kind,
+)
 from leadline.connect.models import Connection, ConnectionRun, ConnectorCursor
 from leadline.ingest.models import Batch
 from leadline.ingest.registry import Unit, get_source
@@ -135,7 +142,7 @@ def sync_connection(
     result = SyncResult(spec.name, spec.kind, run_id=run_id)
     client: ApiClient | None = None
     try:
-        connector = kind(spec.kind)
+        connector = _kind_of(spec.kind)
         client = connector.client(spec)
         if client is not None:
             _configure(client, spec.name, time_box, clock, progress)
@@ -144,7 +151,7 @@ def sync_connection(
                 break
             if progress is not None:
                 progress(spec.name, "landed", {"label": pull.label, "facts": result.facts_landed})
-    except (ConnectError, ConnectionProblem, KeyError, TypeError) as error:
+    except (ConnectError, ConnectionProblem) as error:
         result.error = str(error)
     except Exception as error:  # a kind's bug must not stop the other connections
         log.exception("sync of connection %s failed", spec.name)
@@ -161,6 +168,14 @@ def sync_connection(
         result.status = "partial" if result.batches else "failed"
     _finish(store, run_id, result)
     return result
+
+
+def _kind_of(name: str) -> Kind:
+    """The connection's kind, or ConnectionProblem (an unknown kind, or one not a Kind)."""
+    try:
+        return kind(name)
+    except (KeyError, TypeError) as error:
+        raise ConnectionProblem(str(error.args[0]) if error.args else repr(error)) from None
 
 
 def _configure(
