@@ -28,6 +28,7 @@ from leadline.ingest.values import (
     Column,
     convert,
     length_reason,
+    max_chars,
     range_reason,
     shape_reason,
     too_long_mask,
@@ -62,12 +63,15 @@ def validate_block(
             columns[column.name] = pa.nulls(block.num_rows, column.arrow_type)
             continue
         text = _trimmed(block.column(column.name).combine_chunks())
-        blank = pc.equal(pc.utf8_length(text), 0)
+        length = pc.utf8_length(text)
+        blank = pc.equal(length, 0)
         missing = blank if column.required else _none(len(text))
         columns[column.name], malformed, unconvertible = _converted(
             column, text, blank, naive_timezone, keep_digits=keep_digits, verbatim=verbatim
         )
-        too_long = too_long_mask(column, text)
+        limit = max_chars(column)
+        longest = pc.max(length).as_py() if limit is not None else None
+        too_long = too_long_mask(column, text) if longest is not None and longest > limit else None
         if too_long is not None and pc.any(too_long).as_py():
             # a long value is rejected as too long, not also as malformed
             malformed = pc.and_(malformed, pc.invert(too_long))

@@ -75,7 +75,7 @@ def valid_mask(column: Column, text: pa.Array) -> pa.Array:
         return pc.is_in(pc.utf8_lower(text), value_set=pa.array(_TRUE + _FALSE))
     if column.type == "json":
         return pa.array([_is_json(v) for v in text.to_pylist()], pa.bool_())
-    if not _may_hold(text, _CONTROL_BYTES):  # the common case: one byte scan, no regex
+    if not _may_hold_control(text):  # the common case: one byte scan, no regex
         return pa.array(np.ones(len(text), dtype=bool))
     return pc.invert(pc.match_substring_regex(text, CONTROL_CHARACTERS))
 
@@ -86,11 +86,17 @@ _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
 
 
-def _may_hold(text: pa.Array, table: np.ndarray) -> bool:
-    """Whether a string array's bytes include one that ``table`` (256 booleans) flags; True
+def _may_hold_control(text: pa.Array) -> bool:
+    """Whether a string array's bytes include a control character's (``_CONTROL_BYTES``); True
     when its layout is not the plain one (then the caller checks value by value)."""
     data = string_bytes(text)
-    return True if data is None else bool(table[data].any())
+    if data is None:
+        return True
+    if len(data) == 0:
+        return False
+    if data.min() >= 0x20:  # one reduction, no copy: then only DEL can be there
+        return bool((data == 0x7F).any())
+    return bool(_CONTROL_BYTES[data].any())
 
 
 def _may_start_with_plus(text: pa.Array) -> bool:
