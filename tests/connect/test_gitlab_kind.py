@@ -91,8 +91,13 @@ def test_backfill_pages_and_facts(app: App, gitlab: GitLabServer) -> None:
     assert result.status == "ok", result.error
     # the project once, deployments in three pages (10 + 10 + 5), merge requests, incidents
     assert result.requests == 6
-    pages = [s.arg("page") for s in gitlab.requests_to("/deployments")]
-    assert pages == [None, "2", "3"]
+    # pages asked by moving updated_after to the newest deployment read, less a second
+    asked = [(s.arg("page"), s.arg("updated_after")) for s in gitlab.requests_to("/deployments")]
+    assert asked == [
+        (None, "2025-03-10T08:59:59Z"),  # a year back
+        (None, "2026-02-28T09:09:59Z"),  # deployment 10
+        (None, "2026-02-28T09:18:59Z"),  # deployment 19 (10 was read again, and skipped)
+    ]
     assert all(s.headers["private-token"] == TOKEN for s in gitlab.seen)
     deployments = table(app, "deployments")
     assert len(deployments) == 25
@@ -243,5 +248,31 @@ def test_an_item_not_in_the_documented_shape_fails_the_run_naming_it(
         f"GitLab deployments of {PATH}: an item (30) has no updated_at; the answer is not in "
         "the shape the vendor documents"
     )
-    assert len(table(app, "deployments")) == 20  # pages 1 and 2; page 3 holds the broken one
-    assert cursors(app, "acme-gitlab")[f"{PATH}:deployments"]["updated_ids"] == ["20"]
+    assert len(table(app, "deployments")) == 19  # pages 1 and 2; page 3 holds the broken one
+    assert cursors(app, "acme-gitlab")[f"{PATH}:deployments"]["updated_ids"] == ["19"]
+
+
+def test_an_item_updated_while_paging_is_not_skipped(app: App, gitlab: GitLabServer) -> None:
+    """Deployment 3 changes right after the first page is served: with page numbers
+    deployment 11 would slide back onto page 1 and never be read; asked by updated_after,
+    every deployment lands, 3 with its new status."""
+    clock = FakeClock()
+    connect(app, gitlab, clock)
+    changed: list[bool] = []
+
+    def update_deployment_3_once() -> None:
+        if not changed:
+            changed.append(True)
+            gitlab.items[(PATH, "deployments")][2] = deployment(
+                3, 3, f"{3:040x}", "failed", deployed(100)
+            )
+
+    gitlab.after_page = update_deployment_3_once
+    try:
+        result = sync(app, "acme-gitlab", clock)
+    finally:
+        gitlab.after_page = None
+    assert result.status == "ok", result.error
+    by_id = {d["deployment_id"]: d for d in table(app, "deployments")}
+    assert len(by_id) == 25
+    assert by_id[f"gitlab:{PATH}:3"]["status"] == "failure"

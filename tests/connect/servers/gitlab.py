@@ -52,6 +52,7 @@ class GitLabServer(VendorServer):
         self.window = 60.0
         self.now: Callable[[], float] = time.time
         self.reset_at = 0.0
+        self.after_page: Callable[[], None] | None = None  # called once a list page is built
 
     # --- data -------------------------------------------------------------------------------
 
@@ -112,7 +113,10 @@ class GitLabServer(VendorServer):
             if found is None:
                 return json_response({"message": "404 Project Not Found"}, 404)
             items = self.items.get((found["path_with_namespace"], match["kind"]), [])
-            return self.paged(request, self.filtered(request, match["kind"], items))
+            response = self.paged(request, self.filtered(request, match["kind"], items))
+            if self.after_page is not None:
+                self.after_page()
+            return response
         if match := _PROJECT.match(path):
             found = self.find(match["project"])
             if found is None:

@@ -14,6 +14,8 @@ Per project, three streams, each asked ``updated_after`` its cursor (a first run
 - ``GET /projects/:id/issues?issue_type=incident``: an ``Issue Hook`` delivery of type Incident
   (resolved at ``closed_at``).
 
+Pages are asked by moving ``updated_after`` past the newest item read (a keyset by the
+filter), so an item updated mid-run cannot shift another out of view as page numbers would.
 REST items name their project only by id, so each delivery carries the project as a webhook
 does (path, default branch, URL: from ``GET /projects/:id`` or the group's project list) and
 keeps the REST item verbatim under ``api_item``. Its delivery id (``Idempotency-Key``) is
@@ -28,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from leadline.connect.client import ApiClient
+from leadline.connect.client import ApiClient, ConnectError
 from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, start_of, time_of
 from leadline.connect.kinds.base import (
     ConnectionSpec,
@@ -152,7 +154,12 @@ def pull_stream(
     since: dt.datetime | None,
     full: bool,
 ) -> Iterator[Pull]:
-    """One page of one stream per pull, its cursor advanced past the page's new items."""
+    """One page of one stream per pull, its cursor advanced past the page's new items.
+
+    Pages are asked by moving ``updated_after`` to the newest item read (less a second), not
+    by page number: with page numbers an item updated while the run pages moves to the end
+    and shifts an unread one back onto a page already read, which would be skipped for good.
+    The overlap's items were landed and are skipped by the mark."""
     path = str(project["path_with_namespace"])
     rest, query, event = STREAMS[stream]
     mark = Mark() if full or since is not None else Mark.of(cursor)
@@ -162,22 +169,38 @@ def pull_stream(
         start = now - dt.timedelta(days=int(conn.option("history-days", 365)))
     params: dict[str, Any] = {**query, "order_by": "updated_at", "sort": "asc"}
     params["per_page"] = PER_PAGE
-    params["updated_after"] = (start - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     url = f"/projects/{project['id']}/{rest}"
-    for page in client.links(url, params):
-        what = f"GitLab {rest} of {path}"
-        stamped = [
-            (time_of(i, "updated_at", what), str(field_of(i, "id", what)), i) for i in page.items
-        ]
+    what = f"GitLab {rest} of {path}"
+    after = start - OVERLAP
+    asked: tuple[str, dict[str, Any] | None] = (url, {**params, "updated_after": _text(after)})
+    while True:
+        response = client.get(asked[0], params=asked[1])
+        items = response.json()
+        if not isinstance(items, list):
+            raise ConnectError(f"{what}: the answer is not a list")
+        stamped = [(time_of(i, "updated_at", what), str(field_of(i, "id", what)), i) for i in items]
         new = [(at, item_id, i) for at, item_id, i in stamped if mark.is_new(at, item_id)]
-        if not new:
-            continue
-        mark = mark.advanced([(at, item_id) for at, item_id, _ in new])
-        deliveries = [delivery(stream, event, project, item) for _, _, item in new]
-        first, last = new[0][0], new[-1][0]
-        name = f"{slug(conn.name)}-{slug(path)}-{stream}-{_stamp(first)}-{_stamp(last)}.json"
-        updates = {f"{path}:{stream}": mark.cursor()}
-        yield Pull(SOURCE, [json_file(name, deliveries)], updates, label=f"{path} {stream}")
+        if new:
+            mark = mark.advanced([(at, item_id) for at, item_id, _ in new])
+            deliveries = [delivery(stream, event, project, item) for _, _, item in new]
+            first, last = new[0][0], new[-1][0]
+            name = f"{slug(conn.name)}-{slug(path)}-{stream}-{_stamp(first)}-{_stamp(last)}"
+            updates = {f"{path}:{stream}": mark.cursor()}
+            files = [json_file(f"{name}.json", deliveries)]
+            yield Pull(SOURCE, files, updates, label=f"{path} {stream}")
+        following = response.links.get("next", {}).get("url")
+        if not following:
+            return
+        newest = max(at for at, _, _ in stamped)
+        if newest - OVERLAP > after:  # ask again from the newest: keyset paging by the filter
+            after = newest - OVERLAP
+            asked = (url, {**params, "updated_after": _text(after)})
+        else:  # a whole page within the overlap (a bulk update): on by GitLab's Link
+            asked = (following, None)
+
+
+def _text(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _stamp(moment: dt.datetime) -> str:
