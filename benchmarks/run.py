@@ -19,6 +19,7 @@ BENCHMARKS = [
     ["cycle_time.py", "--scale", "1.0"],
     ["slo.py", "--scale", "1.0"],
     ["finops.py", "--scale", "1.0"],
+    ["focus_ingest.py", "--rows", "2000000"],
     ["connect.py"],
     ["report.py"],
     ["web.py"],
