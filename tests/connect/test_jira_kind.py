@@ -77,11 +77,13 @@ def test_cloud_pages_jql_in_the_users_zone_and_facts(
     assert result.status == "ok", result.error
     searches = jira.requests_to("/search/jql")
     assert jira.seen[0].path == "/rest/api/3/myself"
-    assert [s.arg("nextPageToken") for s in searches] == [None, "tok0001", "tok0002"]
-    # a year back, 09:00 UTC is 10:00 in Berlin (CET)
-    assert searches[0].arg("jql") == (
-        '(project = OPS) AND updated >= "2025-03-10 10:00" ORDER BY updated ASC'
-    )
+    # each page asked from the newest issue read (Berlin time, to the minute), not by token:
+    # a year back (09:00 UTC is 10:00 in Berlin), then OPS-10's and OPS-19's minute
+    assert [s.arg("nextPageToken") for s in searches] == [None, None, None]
+    assert [s.arg("jql") for s in searches] == [
+        f'(project = OPS) AND updated >= "{minute}" ORDER BY updated ASC'
+        for minute in ("2025-03-10 10:00", "2026-03-08 12:10", "2026-03-08 13:40")
+    ]
     assert searches[0].arg("expand") == "changelog"
     assert jira.seen[0].headers["authorization"].startswith("Basic ")
     tickets = table(app, "work_items")
@@ -109,7 +111,12 @@ def test_data_center_start_at_pages(
     result = sync(app, "acme-jira", clock)
     assert result.status == "ok", result.error
     searches = jira.requests_to("/rest/api/2/search")
-    assert [s.arg("startAt") for s in searches] == [None, "10", "20"]
+    assert [s.arg("startAt") for s in searches] == [None, None, None]
+    assert ['"2026-03-08 13:40"' in (s.arg("jql") or "") for s in searches] == [
+        False,
+        False,
+        True,
+    ]
     assert jira.seen[0].headers["authorization"] == f"Bearer {PAT}"
     assert len(table(app, "work_items")) == 25
 
@@ -157,7 +164,33 @@ def test_rate_limited_then_resumed(
 def test_502_then_success(app: App, jira: JiraServer, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = FakeClock()
     connect(app, jira, clock, monkeypatch)
-    jira.fail_next(502, path="nextPageToken=tok0002")
+    jira.fail_next(502, path="/search/jql")
     result = sync(app, "acme-jira", clock)
-    assert (result.status, result.requests) == ("ok", 5)
+    assert (result.status, result.requests) == ("ok", 5)  # /myself, 3 pages, 1 retry
     assert len(table(app, "work_items")) == 25
+
+
+def test_an_issue_updated_while_paging_is_not_skipped(
+    app: App, jira: JiraServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OPS-3 is edited right after the first page is served: with ``startAt`` OPS-11 would
+    slide back onto the first page and never be read; asked from the newest issue read,
+    every issue lands, OPS-3 as edited."""
+    clock = FakeClock()
+    connect(app, jira, clock, monkeypatch, api="server")
+    edited: list[bool] = []
+
+    def edit_ops_3_once() -> None:
+        if not edited:
+            edited.append(True)
+            jira.issues[2] = issue("OPS-3", created(3), updated(60), done=True)
+
+    jira.after_search = edit_ops_3_once
+    try:
+        result = sync(app, "acme-jira", clock)
+    finally:
+        jira.after_search = None
+    assert result.status == "ok", result.error
+    by_key = {t["work_item_id"]: t for t in table(app, "work_items")}
+    assert len(by_key) == 25
+    assert by_key["OPS-3"]["resolved_at"] == updated(60)

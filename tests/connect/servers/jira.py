@@ -47,6 +47,7 @@ class JiraServer(VendorServer):
         self.time_zone = "Europe/Berlin"
         self.tokens: dict[str, int] = {}  # nextPageToken -> offset
         self.now: Callable[[], float] = time.time
+        self.after_search: Callable[[], None] | None = None  # called once a page is built
 
     def authorised(self, request: Request) -> bool:
         given = request.headers.get("Authorization") or ""
@@ -83,6 +84,9 @@ class JiraServer(VendorServer):
             found = self.search(request.args.get("jql", ""))
         except ValueError as error:
             return json_response({"errorMessages": [str(error)], "errors": {}}, 400)
+        if self.after_search is not None:  # the page is built: a change now is for the next
+            found = [dict(i) for i in found]
+            self.after_search()
         size = min(int(request.args.get("maxResults", 50)), 100)
         if path.endswith("/jql"):
             token = request.args.get("nextPageToken")

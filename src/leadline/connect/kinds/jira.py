@@ -9,6 +9,9 @@ dates to the minute in the *user's* time zone, so the kind asks ``/myself`` once
 in a ``myself`` cursor) and writes the cursor's time in that zone, rounded down to the minute;
 the issues of that minute that were landed already (``dialects.Mark``: newest ``updated`` and
 the keys at it) are skipped, so a run with nothing new costs one request and lands nothing.
+The next page is asked the same way, from the newest issue read (not by ``startAt`` or the
+token, under which an issue updated mid-run would shift another out of view); only a whole
+page inside one minute (a bulk edit) pages on within its query.
 A first run (or ``--full``) reaches ``--history-days`` back (365): Cloud's enhanced search
 refuses an unbounded JQL. Each page is one batch with its cursor.
 """
@@ -21,7 +24,7 @@ import zoneinfo
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from leadline.connect.client import ApiClient
+from leadline.connect.client import ApiClient, ConnectError
 from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionProblem,
@@ -111,28 +114,59 @@ class JiraKind:
         now = dt.datetime.fromtimestamp(client.clock.time(), dt.UTC)
         days = int(conn.option("history-days", 365))
         start = since or mark.at or now - dt.timedelta(days=days)
-        params = {"jql": query(conn.option("jql"), start, zone), "fields": "*all"}
-        params["expand"] = "changelog"
-        for page in client.start_at_pages(search, "issues", params, size=LIMIT):
+        jql = conn.option("jql")
+        position: dict[str, Any] = {}  # startAt or nextPageToken, within one query
+        while True:
+            params = {"jql": query(jql, start, zone), "fields": "*all", "expand": "changelog"}
+            response = client.get(search, params={**params, "maxResults": LIMIT, **position})
+            body = response.json()
+            items = body.get("issues") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise ConnectError(f"{search}: the answer has no list of issues")
             stamped = [
                 (time_of(i, "fields.updated", search), str(field_of(i, "key", search)), i)
-                for i in page.items
+                for i in items
             ]
             new = [(at, key, i) for at, key, i in stamped if mark.is_new(at, key)]
-            if not new:
-                continue
-            mark = mark.advanced([(at, key) for at, key, _ in new])
-            first, last = new[0][0], new[-1][0]
-            name = f"{slug(conn.name)}-issues-{_stamp(first)}-{_stamp(last)}-{len(new)}"
-            files = [json_file(f"{name}.json", {"issues": [i for _, _, i in new]})]
-            yield Pull(SOURCE, files, {STREAM: mark.cursor()}, label=name)
+            if new:
+                mark = mark.advanced([(at, key) for at, key, _ in new])
+                first, last = new[0][0], new[-1][0]
+                name = f"{slug(conn.name)}-issues-{_stamp(first)}-{_stamp(last)}-{len(new)}"
+                files = [json_file(f"{name}.json", {"issues": [i for _, _, i in new]})]
+                yield Pull(SOURCE, files, {STREAM: mark.cursor()}, label=name)
+            following = _next_position(body, position, len(items))
+            if following is None:
+                return
+            newest = max(at for at, _, _ in stamped)
+            if _minute(newest, zone) > _minute(start, zone):  # ask again from the newest
+                start, position = newest, {}
+            else:  # a whole page inside one minute (a bulk edit): on within this query
+                position = following
+
+
+def _next_position(
+    body: Mapping[str, Any], position: Mapping[str, Any], read: int
+) -> dict[str, Any] | None:
+    """Where this query's next page starts, or None after its last page: Cloud's
+    ``nextPageToken`` (absent or ``isLast`` on the last), else ``startAt`` up to ``total``."""
+    if not read or body.get("isLast"):
+        return None
+    token = body.get("nextPageToken")
+    if token:
+        return {"nextPageToken": token}
+    total = body.get("total")
+    start = int(position.get("startAt", 0)) + read
+    return {"startAt": start} if isinstance(total, int) and start < total else None
+
+
+def _minute(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def query(jql: str | None, start: dt.datetime, zone: dt.tzinfo) -> str:
     """The search: the filter, issues updated from ``start`` (in the user's zone, to the
     minute: JQL has no seconds), oldest update first."""
-    local = start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    bound = f'updated >= "{local}"'
+    bound = f'updated >= "{_minute(start, zone)}"'
     where = f"({jql}) AND {bound}" if jql else bound
     return f"{where} ORDER BY updated ASC"
 
