@@ -5,8 +5,10 @@ Implements what GitHub's documentation describes for the endpoints the ``github`
 ``ETag`` and ``If-None-Match`` (a 304 is not charged to the rate limit), the primary rate limit
 (``X-RateLimit-Limit/Remaining/Reset/Used/Resource``; over it a 403 "API rate limit exceeded"),
 secondary rate limits (a 403 or 429 with ``Retry-After``), and error answers (a 502 from the
-load balancer). Items are shaped like GitHub's published examples (the fields the github-api
-source reads, and the URLs naming the repository).
+load balancer). Deployments, statuses and pull requests are GitHub's published examples
+(../shared/reference/github: webhook bodies hold the same objects as REST answers) moved to
+the synthetic repository, the tests' values set over them; reviews and commits follow GitHub's
+documented REST shapes.
 
 The data come from ``synthetic_org`` (deterministic for a seed). The clock is injectable
 (``FakeClock``), shared with the client under test so rate-limit resets are simulated, not
@@ -22,6 +24,8 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,6 +34,9 @@ from werkzeug.wrappers import Request, Response
 from tests.connect.servers.vendor import Fault, VendorServer, iso, json_response, parse_time
 
 API = "https://api.github.com"  # the host in item URLs (what the github-api source parses)
+# GitHub's published payloads (webhook bodies hold the same objects as the REST answers)
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "github"
+REFERENCE_SLUG = "Codertocat/Hello-World"
 DOCS = "https://docs.github.com/rest"
 
 
@@ -95,6 +102,19 @@ class Repo:
 # --- item shapes (GitHub's examples) ----------------------------------------------------------
 
 
+@cache
+def _reference_text(name: str, key: str) -> str:
+    return json.dumps(json.loads((REFERENCE / f"{name}.payload.json").read_text())[key])
+
+
+def reference(name: str, key: str, repo: Repo) -> dict[str, Any]:
+    """GitHub's published object (``key`` of the reference ``name``), moved to ``repo``: every
+    field GitHub sends, the tests' values then set over it."""
+    text = _reference_text(name, key).replace(REFERENCE_SLUG, repo.full_name)
+    found: dict[str, Any] = json.loads(text)
+    return found
+
+
 def sha_of(*parts: object) -> str:
     return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()
 
@@ -132,7 +152,12 @@ def pull_item(
         "url": repo.api,
         "default_branch": repo.default_branch,
     }
-    return {
+    found = reference("pull_request.closed", "pull_request", repo)
+    text = json.dumps(found)
+    for path in ("pulls", "pull", "issues"):  # the example's own number in its URLs
+        text = text.replace(f"/{path}/{found['number']}", f"/{path}/{number}")
+    found = json.loads(text)
+    return found | {
         "url": f"{repo.api}/pulls/{number}",
         "id": 900000 + number,
         "node_id": f"PR_{number}",
@@ -149,18 +174,21 @@ def pull_item(
         "closed_at": iso(merged),
         "merged_at": iso(merged),
         "merge_commit_sha": sha,
+        "merged": True,
         "draft": False,
-        "head": {
+        "head": found["head"]
+        | {
             "label": f"{repo.owner}:feature/{number}",
             "ref": f"feature/{number}",
             "sha": sha_of(repo.full_name, "head", number),
-            "repo": side,
+            "repo": found["head"]["repo"] | side,
         },
-        "base": {
+        "base": found["base"]
+        | {
             "label": f"{repo.owner}:{repo.default_branch}",
             "ref": repo.default_branch,
             "sha": sha_of(repo.full_name, "base", number),
-            "repo": side,
+            "repo": found["base"]["repo"] | side,
         },
         "author_association": "MEMBER",
     }
@@ -182,7 +210,7 @@ def review_item(repo: Repo, number: int, review_id: int, at: dt.datetime) -> Any
 
 
 def deployment_item(repo: Repo, deployment_id: int, sha: str, at: dt.datetime) -> Any:
-    return {
+    return reference("deployment", "deployment", repo) | {
         "url": f"{repo.api}/deployments/{deployment_id}",
         "id": deployment_id,
         "node_id": f"DE_{deployment_id}",
@@ -204,7 +232,7 @@ def deployment_item(repo: Repo, deployment_id: int, sha: str, at: dt.datetime) -
 
 
 def status_item(repo: Repo, deployment_id: int, status_id: int, state: str, at: dt.datetime) -> Any:
-    return {
+    return reference("deployment_status", "deployment_status", repo) | {
         "url": f"{repo.api}/deployments/{deployment_id}/statuses/{status_id}",
         "id": status_id,
         "node_id": f"DES_{status_id}",
