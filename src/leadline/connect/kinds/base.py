@@ -166,10 +166,12 @@ def register_kind(kind_class: K) -> K:
 
 
 def kind_names() -> list[str]:
-    """Every kind module in this package (each one kind, named as its module)."""
+    """Every kind module in this package (each one kind, named as its module; ``base`` and
+    ``_private`` helper modules are not kinds)."""
     import leadline.connect.kinds as package
 
-    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name not in ("base",))
+    names = (m.name for m in pkgutil.iter_modules(package.__path__))
+    return sorted(n for n in names if n != "base" and not n.startswith("_"))
 
 
 def kind(name: str) -> Kind:
