@@ -58,6 +58,7 @@ from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat, validat
 ORIGIN = "focus"
 NULL_LITERALS = pa.array(["null", "NULL", "Null"])
 WORKERS = 2  # blocks checked at once; memory stays a few blocks whatever the file size
+LANDING = 1  # checked blocks waiting for the lander thread besides the one it writes
 
 
 @dataclass
@@ -249,9 +250,10 @@ class FocusSource(Source):
         return Parsed(records=found, problems=list(found.warnings))
 
     def land(self, parsed: Parsed, ctx: LandContext) -> list[Problem]:
-        """Stream the file: blocks are checked by two worker threads (pyarrow and DuckDB
-        release the GIL) while this thread reads the next block and lands the previous one,
-        in file order."""
+        """Stream the file: this thread reads blocks, two worker threads check them (pyarrow
+        and DuckDB release the GIL), and one lander thread writes them to the lake in file
+        order (the only thread that touches the lake writer and its session). Reading,
+        checking and the Parquet writes overlap; a few blocks are in flight at most."""
         assert ctx.lake is not None
         found: FocusPlan = parsed.records
         seen_bills: set[str] = set()
@@ -276,15 +278,23 @@ class FocusSource(Source):
             ctx.progress(0)
 
         try:
-            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            with (
+                ThreadPoolExecutor(max_workers=WORKERS) as pool,
+                ThreadPoolExecutor(max_workers=1) as lander,
+            ):
                 pending: deque[Future[Prepared]] = deque()
+                landing: deque[Future[None]] = deque()
                 for block in _blocks(found, reader_problems):
                     parsed.rows_read += block.num_rows
                     pending.append(pool.submit(prepare, block))
                     while len(pending) > WORKERS:
-                        land_one(pending.popleft())
+                        landing.append(lander.submit(land_one, pending.popleft()))
+                    while len(landing) > LANDING:  # wait for the oldest: memory stays bounded
+                        landing.popleft().result()
                 while pending:
-                    land_one(pending.popleft())
+                    landing.append(lander.submit(land_one, pending.popleft()))
+                while landing:
+                    landing.popleft().result()
         finally:
             root.close()
         parsed.rows_read += len(reader_problems)
