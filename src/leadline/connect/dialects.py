@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from leadline.connect.client import ConnectError
+from leadline.connect.client import ApiClient, ConnectError
 
 VENDORS = ("gitlab", "pagerduty", "opsgenie", "jira")
 
@@ -89,6 +89,15 @@ class HeaderDialect(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def dialect_client(vendor: str, base_url: str, headers: Mapping[str, str]) -> ApiClient:
+    """The shared API client for a vendor, its rate-limit headers read through its dialect
+    (the dialect reads the client's clock, which tests replace after building it)."""
+    dialect = HeaderDialect(vendor)
+    client = ApiClient(base_url=base_url, headers=dict(headers), transport=dialect)
+    dialect.now = lambda: client.clock.time()  # noqa: PLW0108 (the clock is replaced later)
+    return client
 
 
 def parse_time(text: str) -> dt.datetime:

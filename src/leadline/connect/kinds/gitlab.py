@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from leadline.connect.client import ApiClient, ConnectError
-from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, start_of, time_of
+from leadline.connect.dialects import Mark, dialect_client, field_of, slug, start_of, time_of
 from leadline.connect.kinds.base import (
     ConnectionSpec,
     Cursors,
@@ -85,14 +85,7 @@ class GitLabKind:
 
     def client(self, conn: ConnectionSpec) -> ApiClient:
         base = str(conn.option("base-url", "https://gitlab.com")).rstrip("/")
-        dialect = HeaderDialect("gitlab")
-        client = ApiClient(
-            base_url=f"{base}/api/v4",
-            headers={"PRIVATE-TOKEN": conn.secret() or ""},
-            transport=dialect,
-        )
-        dialect.now = lambda: client.clock.time()  # noqa: PLW0108 (the clock is replaced later)
-        return client
+        return dialect_client("gitlab", f"{base}/api/v4", {"PRIVATE-TOKEN": conn.secret() or ""})
 
     def pull(
         self,

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient, ConnectError
-from leadline.connect.dialects import HeaderDialect, Mark, field_of, slug, time_of
+from leadline.connect.dialects import Mark, dialect_client, field_of, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionProblem,
     ConnectionSpec,
@@ -86,14 +86,7 @@ class JiraKind:
             auth = "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
         else:
             auth = f"Bearer {token}"
-        dialect = HeaderDialect("jira")
-        client = ApiClient(
-            base_url=base,
-            headers={"Authorization": auth, "Accept": "application/json"},
-            transport=dialect,
-        )
-        dialect.now = lambda: client.clock.time()  # noqa: PLW0108 (the clock is replaced later)
-        return client
+        return dialect_client("jira", base, {"Authorization": auth, "Accept": "application/json"})
 
     def pull(
         self,

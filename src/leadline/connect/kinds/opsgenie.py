@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, field_of, parse_time, slug, time_of
+from leadline.connect.dialects import Mark, dialect_client, field_of, parse_time, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionProblem,
     ConnectionSpec,
@@ -67,14 +67,7 @@ class OpsgenieKind:
 
     def client(self, conn: ConnectionSpec) -> ApiClient:
         base = str(conn.option("base-url", "https://api.opsgenie.com")).rstrip("/")
-        dialect = HeaderDialect("opsgenie")
-        client = ApiClient(
-            base_url=base,
-            headers={"Authorization": f"GenieKey {conn.secret()}"},
-            transport=dialect,
-        )
-        dialect.now = lambda: client.clock.time()  # noqa: PLW0108 (the clock is replaced later)
-        return client
+        return dialect_client("opsgenie", base, {"Authorization": f"GenieKey {conn.secret()}"})
 
     def pull(
         self,

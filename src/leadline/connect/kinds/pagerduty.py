@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from leadline.connect.client import ApiClient
-from leadline.connect.dialects import HeaderDialect, Mark, field_of, parse_time, slug, time_of
+from leadline.connect.dialects import Mark, dialect_client, field_of, parse_time, slug, time_of
 from leadline.connect.kinds.base import (
     ConnectionSpec,
     Cursors,
@@ -68,17 +68,9 @@ class PagerDutyKind:
 
     def client(self, conn: ConnectionSpec) -> ApiClient:
         base = str(conn.option("base-url", "https://api.pagerduty.com")).rstrip("/")
-        dialect = HeaderDialect("pagerduty")
-        client = ApiClient(
-            base_url=base,
-            headers={
-                "Authorization": f"Token token={conn.secret()}",
-                "Accept": "application/vnd.pagerduty+json;version=2",
-            },
-            transport=dialect,
-        )
-        dialect.now = lambda: client.clock.time()  # noqa: PLW0108 (the clock is replaced later)
-        return client
+        token = f"Token token={conn.secret()}"
+        accept = "application/vnd.pagerduty+json;version=2"
+        return dialect_client("pagerduty", base, {"Authorization": token, "Accept": accept})
 
     def pull(
         self,
