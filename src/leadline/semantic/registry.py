@@ -64,7 +64,7 @@ class Metric:
     source: str = ""  # the publication the definition follows
     # money metrics: the currency of a window's values (None when there is no single one)
     currency_of: CurrencyOf | None = None
-    # why a window has no values (no allocation rules yet, no cost lines), for surfaces to say
+    # why a window has no values (no cost lines, mixed currencies), for surfaces to say
     # instead of showing a blank
     unavailable: Unavailable | None = None
     extra: dict[str, str] = field(default_factory=dict)

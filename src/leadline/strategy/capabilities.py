@@ -11,7 +11,7 @@ Rules (docs/strategy.md, "Capability map"):
   health or no rollup investment) and funded-but-unaligned (investment, every strength 0).
 - cost: the month's allocated showback cost (``leadline finops showback``'s allocation) of the
   portions whose service is one of the capability's services or whose team is one of its
-  teams; unallocated cost is never attributed. Null without allocation rules or cost lines.
+  teams; unallocated cost is never attributed. Null without cost lines.
 - health: the share of the capability's SLOs (those of its services, with an SLI) meeting their
   objective at ``at``, and the lowest DORA performance level of its teams with deployments in
   the 90 days before ``at``; the band is red when under half the SLOs are met or a team is
