@@ -17,6 +17,17 @@ from leadline.ingest.runner import IngestReport, run_ingest
 from tests.delivery.support_events import facts
 
 T0 = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+DAY0 = T0 - dt.timedelta(days=2)  # the Jira and Opsgenie tests' items start here
+
+
+def created(number: int) -> dt.datetime:
+    """Item ``number``'s creation: every ten minutes from DAY0."""
+    return DAY0 + dt.timedelta(minutes=10 * number)
+
+
+def updated(number: int) -> dt.datetime:
+    """Item ``number``'s last update: half an hour after its creation."""
+    return created(number) + dt.timedelta(minutes=30)
 
 
 class FakeClock:

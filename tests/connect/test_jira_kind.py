@@ -17,24 +17,15 @@ from leadline.context import App
 from tests.connect.servers.jira import EMAIL, PAT, TOKEN, JiraServer, issue
 from tests.connect.servers.vendor import serving
 from tests.connect.support_kinds import (
-    T0,
     FakeClock,
     add_connection,
     assert_same_as_files,
+    created,
     cursors,
     sync,
     table,
+    updated,
 )
-
-DAY0 = T0 - dt.timedelta(days=2)
-
-
-def created(number: int) -> dt.datetime:
-    return DAY0 + dt.timedelta(minutes=10 * number)
-
-
-def updated(number: int) -> dt.datetime:
-    return created(number) + dt.timedelta(minutes=30)
 
 
 @pytest.fixture(scope="module")
