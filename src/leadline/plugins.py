@@ -83,6 +83,12 @@ class Specs:
         """Metrics for the registry: ``semantic.registry.Metric`` objects."""
 
     @hookspec
+    def leadline_connector_kinds(self) -> Iterable[Any]:  # type: ignore[empty-body]
+        """Connector kinds for ``leadline connect`` and ``sync``: classes decorated with
+        ``connect.kinds.base.register_kind``, kind classes or instances, or the names of
+        modules declaring them (imported when a connector command first asks)."""
+
+    @hookspec
     def leadline_pending_normalisers(self) -> Iterable[Any]:  # type: ignore[empty-body]
         """Callables ``(settings, store) -> {"statuses": {status: count}, "remaining": n}``
         that turn deliveries stored pending (webhooks received by ``leadline serve``) into

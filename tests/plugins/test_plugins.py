@@ -151,9 +151,38 @@ def test_its_command_and_source_are_in_the_cli(example_plugin: Path, tmp_path: P
     assert landed == {"example_notes": 3}
 
 
+def test_its_connector_kind_syncs_through_its_source(example_plugin: Path, tmp_path: Path) -> None:
+    """``connect add example-notes`` (the plugin's kind) then ``sync`` twice: the first lands
+    the directory's two files through the plugin's source, the second finds nothing new."""
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.txt").write_text("one\ntwo\n", encoding="utf-8")
+    (drop / "b.txt").write_text("three\n", encoding="utf-8")
+    home = str(tmp_path / "home")
+    kinds = _leadline(example_plugin, "--home", home, "connect", "kinds")
+    assert kinds.returncode == 0 and "example-notes" in kinds.stdout, kinds.stderr
+    added = _leadline(
+        example_plugin, "--home", home, "connect", "add", "example-notes", "notes",
+        "--directory", str(drop),
+    )  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
+    for _ in range(2):
+        synced = _leadline(example_plugin, "--home", home, "sync", "notes")
+        assert synced.returncode == 0, synced.stdout + synced.stderr
+    from leadline.lake.models import LakeFile
+
+    app = App(make_settings(Path(home)))
+    with app.store.session() as session:
+        rows = session.scalar(select(func.sum(LakeFile.rows)))
+    app.close()
+    assert rows == 3
+
+
 def test_without_it_nothing_of_it_is_registered() -> None:
+    from leadline.connect.kinds.base import kind_names
     from leadline.ingest.registry import sources
     from leadline.semantic import registry
 
     assert "example-notes" not in sources()
+    assert "example-notes" not in kind_names() and "github" in kind_names()
     assert registry.find("example.teams") is None

@@ -12,6 +12,15 @@ if TYPE_CHECKING:
 
 
 @hookimpl
+def leadline_connector_kinds() -> Iterable[Any]:
+    """The built-in kinds (GitHub, GitLab, PagerDuty, Opsgenie, Jira, FOCUS, Prometheus), by
+    module name: imported when a connector command first asks."""
+    from leadline.connect.kinds.base import builtin_kind_modules
+
+    return builtin_kind_modules()
+
+
+@hookimpl
 def leadline_store_models() -> Iterable[Any]:
     """Connections, their runs and cursors."""
     from leadline.connect import models

@@ -16,19 +16,20 @@ commits the pull's ``cursor_updates`` in the same transaction as its batch. So:
 - a stream whose payloads need no landing but whose cursor moves (a 304, an empty page) yields a
   pull with no files: sync commits its cursor alone.
 
-Kinds live in ``leadline.connect.kinds.<name>`` and register themselves with ``@register_kind``;
-``kind(name)`` imports the module on first use.
+The built-in kinds live in ``leadline.connect.kinds.<name>`` and register themselves with
+``@register_kind``; every plugin (the built-in one too) declares its kinds through the
+``leadline_connector_kinds`` hook, and ``kind(name)`` loads them on first use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import pkgutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from leadline.connect.client import ApiClient
@@ -165,24 +166,41 @@ def register_kind(kind_class: K) -> K:
     return kind_class
 
 
-def kind_names() -> list[str]:
-    """Every kind module in this package (each one kind, named as its module; ``base`` and
-    ``_private`` helper modules are not kinds)."""
+def _load() -> None:
+    """Register what every plugin's ``leadline_connector_kinds`` declares (the built-in kinds
+    are this package's modules, declared by ``connect/plugin.py`` as a third party would)."""
+    from leadline import plugins
+
+    for declared in plugins.collected(plugins.manager().hook.leadline_connector_kinds()):
+        item = plugins.imported(declared)
+        if isinstance(item, type):
+            register_kind(item)
+        elif not isinstance(item, ModuleType):  # an instance (a module registered on import)
+            known = _KINDS.get(item.name)
+            if known is not None and known is not item:
+                raise ValueError(f"two connector kinds are named {item.name!r}")
+            _KINDS[item.name] = item
+
+
+def builtin_kind_modules() -> list[str]:
+    """This package's kind modules (``base`` and ``_private`` helper modules are not kinds)."""
     import leadline.connect.kinds as package
 
     names = (m.name for m in pkgutil.iter_modules(package.__path__))
-    return sorted(n for n in names if n != "base" and not n.startswith("_"))
+    return [f"{package.__name__}.{n}" for n in sorted(names) if n != "base" and n[0] != "_"]
+
+
+def kind_names() -> list[str]:
+    """Every connector kind the plugins declare."""
+    _load()
+    return sorted(_KINDS)
 
 
 def kind(name: str) -> Kind:
-    """The kind called ``name`` (importing ``leadline.connect.kinds.<name>`` registers it)."""
-    if name not in _KINDS:
-        if name not in kind_names():
-            raise KeyError(f"unknown connector kind {name!r}; known: {', '.join(kind_names())}")
-        importlib.import_module(f"leadline.connect.kinds.{name}")
-    found = _KINDS.get(name)
-    if found is None:
-        raise KeyError(f"module leadline.connect.kinds.{name} registers no kind {name!r}")
+    """The connector kind called ``name``."""
+    if name not in kind_names():
+        raise KeyError(f"unknown connector kind {name!r}; known: {', '.join(kind_names())}")
+    found = _KINDS[name]
     if not isinstance(found, Kind):
         raise TypeError(f"connector kind {name!r} does not implement connect.kinds.base.Kind")
     return found

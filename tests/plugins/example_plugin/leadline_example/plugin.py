@@ -1,12 +1,14 @@
 """The example plugin's registration point, found through the ``leadline.plugins`` entry point
 of its ``leadline_example-0.1.dist-info``: an ingest source (``example-notes``) with its lake
 table, a command (``leadline example-hello``), an API route (``/api/v1/example/teams``), a page
-(``/example``) and a metric (``example.teams``, the catalog's teams in each scope)."""
+(``/example``), a metric (``example.teams``, the catalog's teams in each scope) and a connector
+kind (``example-notes``, new notes files of a directory)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pyarrow as pa
@@ -15,9 +17,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadline.catalog.grouping import Scope, ScopeKind
+from leadline.connect.kinds.base import ConnectionSpec, Cursors, KindOption, Pull
 from leadline.context import App
 from leadline.ingest.problems import Parsed, Problem
-from leadline.ingest.registry import Context, LandContext, Source, Template, Unit
+from leadline.ingest.registry import Context, InputFile, LandContext, Source, Template, Unit
 from leadline.lake.tables import FactTable
 from leadline.periods import Window
 from leadline.plugins import hookimpl
@@ -121,6 +124,43 @@ def example_page(app: App, filters: Filters, scope: PageScope) -> Page:
 def hello(name: Annotated[str, typer.Option(help="Whom to greet.")] = "world") -> None:
     """Say hello (the example plugin's command)."""
     typer.echo(f"hello {name}, from the example plugin")
+
+
+class NotesDirectory:
+    """``leadline connect add example-notes NAME --directory DIR``: each new ``*.txt`` file of
+    DIR lands through the ``example-notes`` source; the cursor keeps the names already landed."""
+
+    name = "example-notes"
+    summary = "Example notes from a directory (the example plugin's connector kind)"
+    options = (KindOption("directory", "Where the notes files are dropped.", required=True),)
+    scopes_doc = "Read access to the directory."
+    needs_token = False
+
+    def check(self, options: Mapping[str, Any]) -> list[str]:
+        return [] if options.get("directory") else ["example-notes needs --directory"]
+
+    def client(self, conn: ConnectionSpec) -> None:
+        return None
+
+    def pull(
+        self,
+        conn: ConnectionSpec,
+        cursors: Cursors,
+        client: Any,
+        since: dt.datetime | None,
+        full: bool,
+    ) -> Iterator[Pull]:
+        seen = [] if full else list((cursors.get("files") or {}).get("names", []))
+        for path in sorted(Path(conn.option("directory")).glob("*.txt")):
+            if path.name not in seen:
+                seen.append(path.name)
+                files = [InputFile(path, path.read_bytes())]
+                yield Pull("example-notes", files, {"files": {"names": seen.copy()}})
+
+
+@hookimpl
+def leadline_connector_kinds() -> Iterable[Any]:
+    return [NotesDirectory]
 
 
 @hookimpl
