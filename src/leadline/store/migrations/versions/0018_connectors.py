@@ -1,6 +1,6 @@
 """Connectors (issue 18): connections (secret references only), their runs and their cursors.
 
-Revision ID: 0021_connectors
+Revision ID: 0018_connectors
 Revises: 0017_slo_gate
 Create Date: 2026-12-07 14:55:00
 """
@@ -12,8 +12,7 @@ from alembic import op
 
 import leadline.store.base
 
-revision = "0021_connectors"
-# 0018-0020 are reserved for issue 19; re-chained onto the latest of them once they exist.
+revision = "0018_connectors"
 down_revision = "0017_slo_gate"
 branch_labels = None
 depends_on = None
