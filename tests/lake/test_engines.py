@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -237,11 +238,14 @@ def test_unknown_engine_is_refused(settings: Settings) -> None:
 
 def test_duckdb_holds_at_most_the_configured_memory(settings: Settings) -> None:
     """The lake's DuckDB takes ``duckdb_memory_limit`` (3 GiB by default, not 80 % of the
-    machine) and spills to a directory of its own under the system's temporary directory."""
+    machine) and spills to a directory of its own (one per connection: DuckDB's file names
+    would collide) under the system's temporary directory."""
     default = connect(settings, "duckdb")
     assert default.raw_sql("SELECT current_setting('memory_limit')").fetchone() == ("3.0 GiB",)
     [spill] = default.raw_sql("SELECT current_setting('temp_directory')").fetchone()
-    assert spill.endswith("leadline-duckdb")
+    second = connect(settings, "duckdb")
+    [other] = second.raw_sql("SELECT current_setting('temp_directory')").fetchone()
+    assert Path(spill).name.startswith("leadline-duckdb-") and spill != other
     small = connect(settings.model_copy(update={"duckdb_memory_limit": "512MiB"}), "duckdb")
     assert small.raw_sql("SELECT current_setting('memory_limit')").fetchone() == ("512.0 MiB",)
 

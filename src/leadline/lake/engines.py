@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,9 @@ def duckdb_backend(settings: Settings | None = None) -> Any:
     con.raw_sql("SET TimeZone = 'UTC'")
     con.raw_sql("SET enable_progress_bar = false")  # long queries must not draw on the terminal
     if settings is not None:
-        spill = Path(tempfile.gettempdir()) / "leadline-duckdb"
+        # One directory per connection (DuckDB's file names would collide between processes);
+        # DuckDB creates it when it first spills and removes it when the connection closes.
+        spill = Path(tempfile.gettempdir()) / f"leadline-duckdb-{os.getpid()}-{uuid.uuid4().hex}"
         # Both values are validated (Settings' pattern; a path quoted as a SQL string).
         con.raw_sql(f"SET memory_limit = '{settings.duckdb_memory_limit}'")
         con.raw_sql("SET temp_directory = '{}'".format(str(spill).replace("'", "''")))
