@@ -20,21 +20,35 @@ SPARK_MODULES = {"tests/lake/test_conformance.py"}
 # Modules split into this many parts (by a stable hash of the test id).
 SPLIT = {"tests/web/test_site.py": 3, "tests/web/test_surfaces.py": 2}
 
-# Rough seconds per scope on the CI machine (clean-clone run of 2026-12-07, two workers);
-# a part of a split module costs its share. Only the order matters.
+# Rough seconds per scope on a quiet CI machine: a loaded clean-clone run of 2026-12-07 (its
+# junit times × 0.25; Spark from a quiet run); a part of a split module costs its share. Only
+# the order matters.
 COST = {
     "spark": 330.0,
-    "tests/web/test_site.py": 280.0,
-    "tests/web/test_surfaces.py": 200.0,
-    "tests/web/test_schema.py": 110.0,
-    "tests/demo/test_demo.py": 150.0,
-    "tests/web/test_reports.py": 110.0,
-    "tests/reliability/test_slo_metrics_property.py": 40.0,
-    "tests/delivery/test_metrics_property.py": 45.0,
-    "tests/catalog/test_grouping_property.py": 35.0,
-    "tests/scorecard/test_qbr_pdf.py": 60.0,
-    "tests/scorecard/test_qbr.py": 50.0,
-    "tests/web/test_browser.py": 60.0,
+    "tests/web/test_api.py": 130.0,
+    "tests/web/test_tables.py": 100.0,
+    "tests/demo/test_demo.py": 80.0,
+    "tests/web/test_site.py": 75.0,
+    "tests/delivery/test_metrics.py": 75.0,
+    "tests/web/test_surfaces.py": 75.0,
+    "tests/delivery/test_dora_report.py": 65.0,
+    "tests/web/test_reports.py": 60.0,
+    "tests/adversarial/test_readers.py": 45.0,
+    "tests/adversarial/test_fuzz.py": 40.0,
+    "tests/ingest/test_runner.py": 35.0,
+    "tests/reliability/test_slo_metrics.py": 35.0,
+    "tests/scorecard/test_qbr_pdf.py": 25.0,
+    "tests/strategy/test_portfolio.py": 25.0,
+    "tests/adversarial/test_cli_dates.py": 20.0,
+    "tests/web/test_auth.py": 20.0,
+    "tests/web/test_strategy_maturity_pages.py": 20.0,
+    "tests/web/test_schema.py": 20.0,
+    "tests/delivery/test_metrics_property.py": 20.0,
+    "tests/demo/test_service_levels_demo.py": 15.0,
+    "tests/web/test_pages.py": 15.0,
+    "tests/web/test_finops_pages.py": 15.0,
+    "tests/catalog/test_cli.py": 15.0,
+    "tests/web/test_browser.py": 15.0,
 }
 SECONDS_PER_TEST = 0.5
 
