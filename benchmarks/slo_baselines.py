@@ -249,6 +249,34 @@ def episodes_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> s
     )
 
 
+def _episodes(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    *,
+    files: Sequence[Path],
+    slos: pa.Table,
+    window: tuple[dt.datetime, dt.datetime],
+    windows: Mapping[str, int],
+    rules: Sequence[BurnRateRule],
+    params: dict[str, Any],
+) -> pa.Table:
+    """Run one of the hand-written episode queries over ``window`` = [since, until), with the
+    parameters both take (samples from the longest burn-rate window before ``since``)."""
+    since, until = window
+    con.register("slo_specs", slos.select(["slo", "objective"]))
+    first = since - dt.timedelta(seconds=max(windows.values()))
+    params = {
+        **params,
+        "files": [str(f) for f in files],
+        "since": since,
+        "until": until,
+        "first": first,
+    }
+    for index, rule in enumerate(rules):
+        params[f"factor_{index}"] = rule.factor
+    return con.execute(sql, params).to_arrow_table()
+
+
 def duckdb_episodes(
     con: duckdb.DuckDBPyConnection,
     files: Sequence[Path],
@@ -259,18 +287,11 @@ def duckdb_episodes(
     windows: Mapping[str, int],
     rules: Sequence[BurnRateRule],
 ) -> pa.Table:
-    con.register("slo_specs", slos.select(["slo", "objective"]))
-    params: dict[str, Any] = {
-        "files": [str(f) for f in files],
-        "since": since,
-        "until": until,
-        "first": since - dt.timedelta(seconds=max(windows.values())),
-    }
-    for name, width in windows.items():
-        params[f"width_{name}"] = dt.timedelta(seconds=width)
-    for index, rule in enumerate(rules):
-        params[f"factor_{index}"] = rule.factor
-    return con.execute(episodes_sql(windows, rules), params).to_arrow_table()
+    widths = {f"width_{name}": dt.timedelta(seconds=w) for name, w in windows.items()}
+    return _episodes(
+        con, episodes_sql(windows, rules), files=files, slos=slos, window=(since, until),
+        windows=windows, rules=rules, params=widths,
+    )  # fmt: skip
 
 
 RUNNING_SQL = """
@@ -339,16 +360,10 @@ def duckdb_running_episodes(
     windows: Mapping[str, int],
     rules: Sequence[BurnRateRule],
 ) -> pa.Table:
-    con.register("slo_specs", slos.select(["slo", "objective"]))
-    params: dict[str, Any] = {
-        "files": [str(f) for f in files],
-        "since": since,
-        "until": until,
-        "first": since - dt.timedelta(seconds=max(windows.values())),
-    }
-    for index, rule in enumerate(rules):
-        params[f"factor_{index}"] = rule.factor
-    return con.execute(running_sql(windows, rules), params).to_arrow_table()
+    return _episodes(
+        con, running_sql(windows, rules), files=files, slos=slos, window=(since, until),
+        windows=windows, rules=rules, params={},
+    )  # fmt: skip
 
 
 # --- (b) pandas ----------------------------------------------------------------------------------
