@@ -83,6 +83,13 @@ class Specs:
         """Metrics for the registry: ``semantic.registry.Metric`` objects."""
 
     @hookspec
+    def leadline_services(self, settings: Any, store: Any) -> Iterable[Any]:  # type: ignore[empty-body]
+        """Background services of the web app, as ``(name, service)`` pairs: each is made
+        with the app, started when the app runs its background work (``leadline serve``) and
+        stopped with ``stop(timeout=seconds)`` when it ends; routes find it in
+        ``request.app.state.services[name]``."""
+
+    @hookspec
     def leadline_connector_kinds(self) -> Iterable[Any]:  # type: ignore[empty-body]
         """Connector kinds for ``leadline connect`` and ``sync``: classes decorated with
         ``connect.kinds.base.register_kind``, kind classes or instances, or the names of

@@ -183,7 +183,7 @@ def wait_idle(scheduler: Scheduler) -> None:
 def test_run_now_through_the_api_starts_a_sync_and_is_audited(
     app: App, client: TestClient, seeded: dt.datetime
 ) -> None:
-    scheduler: Scheduler = client.app.state.connect_scheduler  # type: ignore[attr-defined]
+    scheduler: Scheduler = client.app.state.services["connect"]  # type: ignore[attr-defined]
     calls: list[tuple[str, str]] = []
     scheduler.run = lambda name, trigger: calls.append((name, trigger))
     headers = bearer(app, "ada")
@@ -243,7 +243,7 @@ def test_the_connections_page_says_each_status_in_words(
 def test_run_now_from_the_page_needs_its_csrf_token_and_says_it_started(
     app: App, client: TestClient, seeded: dt.datetime
 ) -> None:
-    scheduler: Scheduler = client.app.state.connect_scheduler  # type: ignore[attr-defined]
+    scheduler: Scheduler = client.app.state.services["connect"]  # type: ignore[attr-defined]
     calls: list[tuple[str, str]] = []
     scheduler.run = lambda name, trigger: calls.append((name, trigger))
     login(client, "ada")

@@ -69,8 +69,8 @@ def run_connector(request: Request, name: Name, who: Admin) -> dict[str, Any]:
 
 
 def scheduler(request: Request) -> Scheduler:
-    """The app's connection scheduler (``web.app`` makes one; its loop runs under serve)."""
-    found = getattr(request.app.state, "connect_scheduler", None)
+    """The app's connection scheduler (the ``connect`` service; its loop runs under serve)."""
+    found = getattr(request.app.state, "services", {}).get("connect")
     if not isinstance(found, Scheduler):
         raise HTTPException(503, "this server runs no connection scheduler")
     return found

@@ -21,6 +21,14 @@ def leadline_connector_kinds() -> Iterable[Any]:
 
 
 @hookimpl
+def leadline_services(settings: Any, store: Any) -> Iterable[Any]:
+    """The connections' schedule: each connection synced on its cron (``leadline serve``)."""
+    from leadline.connect.schedule import Scheduler, sync_runner
+
+    return [("connect", Scheduler(store, sync_runner(settings, store)))]
+
+
+@hookimpl
 def leadline_store_models() -> Iterable[Any]:
     """Connections, their runs and cursors."""
     from leadline.connect import models

@@ -15,7 +15,8 @@ from cron_descriptor import Options, get_description
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from leadline.connect.schedule import Scheduler, request_run
+from leadline.connect.api import scheduler
+from leadline.connect.schedule import request_run
 from leadline.connect.status import connections_status
 from leadline.present.formats import ABSENT
 from leadline.present.model import humanise
@@ -186,10 +187,9 @@ def run_now(
 ) -> Response:
     """Start a sync of ``name`` now (audited), then back to the page with a notice."""
     check_csrf(request, csrf)
-    scheduler = getattr(request.app.state, "connect_scheduler", None)
-    if not isinstance(scheduler, Scheduler):
-        raise HTTPException(503, "this server runs no connection scheduler")
-    answer = request_run(leadline_app(request).store, scheduler, name, actor=who.name, via="web")
+    answer = request_run(
+        leadline_app(request).store, scheduler(request), name, actor=who.name, via="web"
+    )
     if answer == "missing":
         raise HTTPException(404, f"no connection {name!r}")
     return RedirectResponse(f"{PATH}?{urlencode({'notice': answer, 'name': name})}", 303)

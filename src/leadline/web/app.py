@@ -16,7 +16,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadline import __version__, plugins
 from leadline.config import Settings, load_settings
-from leadline.connect.schedule import Scheduler, sync_runner
 from leadline.context import App
 from leadline.web import assets, auth, targets, webhooks
 from leadline.web.guards import RequestGuard
@@ -53,7 +52,7 @@ def _private(path: str, flags: int) -> int:
 
 def create_app(settings: Settings | None = None, *, background: bool = True) -> FastAPI:
     """The web app over one leadline home; ``background`` runs the pending-delivery worker
-    and the connections' schedule (``connect.schedule``)."""
+    and the plugins' services (``leadline_services``: the connections' schedule)."""
     settings = settings or load_settings()
     leadline = App(settings)
     pages = registry.registered()
@@ -66,11 +65,12 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         writer = IntakeWriter(leadline.store)
         api.state.intake_writer = writer
         writer.start()
-        # each connection synced on its cron schedule (run now works without the loop too)
-        scheduler = Scheduler(leadline.store, sync_runner(settings, leadline.store))
-        api.state.connect_scheduler = scheduler
+        hook = plugins.manager().hook.leadline_services
+        services = dict(plugins.collected(hook(settings=settings, store=leadline.store)))
+        api.state.services = services  # made always: an admin's run now works without the loop
         if background:
-            scheduler.start()
+            for service in services.values():
+                service.start()
         home = pages.get("/")
         if worker is not None:
             worker.start()
@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
         try:
             yield
         finally:
-            scheduler.stop(timeout=10)
+            for service in reversed(services.values()):
+                service.stop(timeout=10)
             writer.stop()
             if worker is not None:
                 worker.stop()
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, background: bool = True) -> 
     api.state.pages = pages
     api.state.pending_worker = None
     api.state.intake_writer = None
-    api.state.connect_scheduler = None
+    api.state.services = {}
     api.state.login_limiter = LoginLimiter(
         settings.web.login_attempts, settings.web.login_window_seconds
     )
