@@ -8,10 +8,15 @@
 - rate limits: ``RateLimit-Limit``, ``RateLimit-Observed``, ``RateLimit-Remaining``,
   ``RateLimit-Reset`` (epoch seconds) and ``RateLimit-ResetTime`` on every answer; over the
   budget, 429 with ``Retry-After`` and the same headers;
-- ``GET /groups/:id/projects`` (``include_subgroups``), ``GET /projects/:id`` (id or
-  URL-encoded path), and per project ``deployments``, ``merge_requests`` and ``issues``
-  filtered by ``updated_after`` and ordered by ``order_by=updated_at&sort=asc``; issues by
-  ``issue_type``; merge requests by ``state``.
+- ``GET /groups/:id`` (id or URL-encoded path: ``full_path``), ``GET /groups/:id/projects``
+  (``include_subgroups``; ``archived``; ``with_shared``, default true: projects shared with
+  the group too), ``GET /projects/:id`` (id or URL-encoded path), and per project
+  ``deployments``, ``merge_requests`` and ``issues`` filtered by ``updated_after`` (on or
+  after, as documented) and ordered by ``order_by=updated_at&sort=asc``; issues by
+  ``issue_type``; merge requests by ``state``;
+- per group ``merge_requests`` and ``issues``: the items of the group's and its subgroups'
+  projects (not of projects shared with it), from non-archived projects unless
+  ``non_archived=false``, filtered, ordered and paged as the project lists.
 
 Payloads follow the documentation's example responses (``deployment``, ``merge_request``,
 ``incident`` build them)."""
@@ -33,6 +38,8 @@ from tests.connect.servers.vendor import VendorServer, iso, json_response, parse
 
 TOKEN = "glpat-test-token-0001"
 _GROUP = re.compile(r"^/api/v4/groups/(?P<group>.+)/projects$")
+_GROUP_LIST = re.compile(r"^/api/v4/groups/(?P<group>.+)/(?P<kind>merge_requests|issues)$")
+_GROUP_INFO = re.compile(r"^/api/v4/groups/(?P<group>[^/]+(?:/[^/]+)*)$")
 _LIST = re.compile(
     r"^/api/v4/projects/(?P<project>.+)/(?P<kind>deployments|merge_requests|issues)$"
 )
@@ -46,6 +53,8 @@ class GitLabServer(VendorServer):
         super().__init__()
         self.projects: dict[str, dict[str, Any]] = {}  # path_with_namespace -> project
         self.groups: dict[str, list[str]] = {}  # group path -> project paths
+        self.group_ids: dict[str, int] = {}  # group path -> id
+        self.shared: dict[str, list[str]] = {}  # group path -> projects shared with it
         self.items: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (project, kind) -> items
         self.limit = 2000  # requests per window (RateLimit-Limit)
         self.remaining: int | None = None  # None: never runs out
@@ -61,9 +70,21 @@ class GitLabServer(VendorServer):
         self.projects[path] = project(path, project_id, self.url, default_branch)
         parts = path.split("/")[:-1]
         for depth in range(1, len(parts) + 1):
-            self.groups.setdefault("/".join(parts[:depth]), []).append(path)
+            group = "/".join(parts[:depth])
+            self.groups.setdefault(group, []).append(path)
+            self.group_ids.setdefault(group, 500 + len(self.group_ids))
+
+    def archive(self, path: str) -> None:
+        self.projects[path]["archived"] = True
+
+    def share(self, path: str, group: str) -> None:
+        """Share a project with a group outside its own (listed by the group's projects)."""
+        self.shared.setdefault(group, []).append(path)
 
     def add(self, path: str, kind: str, *items: dict[str, Any]) -> None:
+        """Items of a project's list; merge requests and issues name their project by id."""
+        if kind != "deployments":
+            items = tuple({**i, "project_id": self.projects[path]["id"]} for i in items)
         self.items.setdefault((path, kind), []).extend(items)
 
     # --- protocol ---------------------------------------------------------------------------
@@ -101,13 +122,41 @@ class GitLabServer(VendorServer):
             self.remaining -= 1
         path = request.path
         if match := _GROUP.match(path):
-            group = match["group"]
-            paths = self.groups.get(group)
-            if paths is None:
+            group = self.group(match["group"])
+            if group is None:
                 return json_response({"message": "404 Group Not Found"}, 404)
+            paths = self.groups[group]
             if request.args.get("include_subgroups") != "true":
                 paths = [p for p in paths if p.rsplit("/", 1)[0] == group]
-            return self.paged(request, [self.projects[p] for p in paths])
+            if request.args.get("with_shared", "true") == "true":
+                paths = paths + self.shared.get(group, [])
+            found = [self.projects[p] for p in paths]
+            if request.args.get("archived") in ("true", "false"):
+                archived = request.args["archived"] == "true"
+                found = [p for p in found if p["archived"] == archived]
+            return self.paged(request, found)
+        if match := _GROUP_LIST.match(path):
+            group = self.group(match["group"])
+            if group is None:
+                return json_response({"message": "404 Group Not Found"}, 404)
+            projects = [self.projects[p] for p in self.groups[group]]
+            if request.args.get("non_archived", "true") == "true":
+                projects = [p for p in projects if not p["archived"]]
+            kind = match["kind"]
+            items = [
+                i for p in projects for i in self.items.get((p["path_with_namespace"], kind), [])
+            ]
+            response = self.paged(request, self.filtered(request, kind, items))
+            if self.after_page is not None:
+                self.after_page()
+            return response
+        if match := _GROUP_INFO.match(path):
+            group = self.group(match["group"])
+            if group is None:
+                return json_response({"message": "404 Group Not Found"}, 404)
+            info = {"id": self.group_ids[group], "path": group.rsplit("/", 1)[-1]}
+            info |= {"full_path": group, "web_url": f"{self.url}/groups/{group}"}
+            return json_response(info, headers=self.rate_headers())
         if match := _LIST.match(path):
             found = self.find(match["project"])
             if found is None:
@@ -124,6 +173,12 @@ class GitLabServer(VendorServer):
             return json_response(found, headers=self.rate_headers())
         return json_response({"error": "404 Not Found"}, 404)
 
+    def group(self, key: str) -> str | None:
+        """A group's path from its id or (URL-decoded) path."""
+        if key.isdigit():
+            return next((g for g, i in self.group_ids.items() if i == int(key)), None)
+        return key if key in self.groups else None
+
     def find(self, key: str) -> dict[str, Any] | None:
         if key.isdigit():
             return next((p for p in self.projects.values() if p["id"] == int(key)), None)
@@ -134,7 +189,7 @@ class GitLabServer(VendorServer):
         out = list(items)
         if after:
             moment = parse_time(after)
-            out = [i for i in out if _updated(i) > moment]
+            out = [i for i in out if _updated(i) >= moment]
         if kind == "issues" and request.args.get("issue_type"):
             out = [i for i in out if i["issue_type"] == request.args["issue_type"]]
         state = request.args.get("state")
