@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from tests.connect.servers import gitlab, jira, opsgenie, pagerduty  # noqa: E402
 from tests.connect.support_kinds import T0, FakeClock  # noqa: E402
 
+from leadline.connect.kinds import gitlab as gitlab_kind  # noqa: E402
 from leadline.connect.kinds.base import ConnectionSpec, kind  # noqa: E402
 
 YEAR = dt.timedelta(days=365)
@@ -140,9 +141,31 @@ def bench_gitlab(scale: float, clock: FakeClock) -> list[str]:
         server.add(path, "deployments", gitlab.deployment(999_999, 999, "f" * 40, "failed", later))
 
     try:
-        return measure(f"gitlab ({projects} projects)", spec, clock, change, projects + 3)
+        failures = measure(f"gitlab ({projects} projects)", spec, clock, change, projects + 3)
+        return failures + gitlab_migration(spec, clock, f"gitlab ({projects} projects)")
     finally:
         server.stop()
+
+
+def gitlab_migration(spec: ConnectionSpec, clock: FakeClock, name: str) -> list[str]:
+    """A connection that pulled every stream per project (as before the group lists: the
+    kind told no project is in the group), then its first run with the group lists (read
+    from the oldest per-project cursor), then an empty run."""
+    cursors: dict[str, Any] = {}
+    real = gitlab_kind.within
+    gitlab_kind.within = lambda project, path: False  # type: ignore[assignment]
+    try:
+        per_project = run(spec, cursors, clock)
+    finally:
+        gitlab_kind.within = real  # type: ignore[assignment]
+    first, empty = run(spec, cursors, clock), run(spec, cursors, clock)
+    labels = ("per project (as before), a year", "first run with group lists", "then nothing new")
+    for label, found in zip(labels, (per_project, first, empty), strict=True):
+        requests, batches, seconds = found
+        print(f"| {name} | {label} | {requests:,} | {batches:,} | {seconds:.2f} s |", flush=True)
+    return [f"{name}: the first group run landed {first[1]} batches (nothing was new)"] * (
+        first[1] != 0
+    )
 
 
 def bench_pagerduty(scale: float, clock: FakeClock) -> list[str]:

@@ -1,7 +1,9 @@
 """The ``gitlab`` connector against a local GitLab API (tests/connect/servers/gitlab.py):
 several pages through ``Link`` headers, the facts equal to ingesting the same payloads from
-files, a rate-limit pause and resume, a 502 then success, and an empty incremental run that
-costs one request per stream."""
+files, a rate-limit pause and resume, a 502 then success, an empty incremental run that costs
+one request per stream (listed projects) or per project and two (a group: merge requests and
+incidents asked of the group), the group's facts equal to the per-project ones, and the move
+from per-project cursors to group cursors (nothing missed or doubled, a stopped run resumed)."""
 
 from __future__ import annotations
 
