@@ -362,6 +362,7 @@ def test_per_project_cursors_move_to_the_group_cursor_without_missing_or_doublin
     result = sync(app, "acme-group", clock)
     assert result.status == "ok", result.error
     assert (result.batches, result.requests) == (1, 5)
+    assert [r.rows_accepted for r in result.results] == [2]  # the new and the merged, once
     asked = gitlab.requests_to("/groups/acme/merge_requests")[0].arg("updated_after")
     assert asked == "2026-02-28T13:59:59Z"  # the oldest per-project cursor (checkout's), less 1 s
     assert len(table(app, "pull_requests")) == 6
@@ -374,6 +375,30 @@ def test_per_project_cursors_move_to_the_group_cursor_without_missing_or_doublin
     assert (result.batches, result.facts_landed, result.requests) == (0, 0, 5)
     asked = gitlab.requests_to("/groups/acme/merge_requests")[0].arg("updated_after")
     assert asked == "2026-03-01T08:59:59Z"  # the group cursor now: the newest, less 1 s
+
+
+def test_a_project_joining_the_group_is_read_from_the_history_window(
+    app: App, gitlab: GitLabServer
+) -> None:
+    """acme/web joins after the group cursors exist: the next run asks the group lists from
+    --history-days back and lands acme/web's older items, and nothing of checkout's again."""
+    clock = FakeClock()
+    _group(app, gitlab, clock)
+    assert sync(app, "acme-group", clock).status == "ok"
+    assert cursors(app, "acme-group")["group:acme:merge_requests"]["projects"] == ["42"]
+    _second_project(gitlab)
+    gitlab.reset()
+    result = sync(app, "acme-group", clock)
+    assert result.status == "ok", result.error
+    assert (result.batches, result.requests) == (2, 5)  # its merge requests, its incident
+    assert [r.rows_accepted for r in result.results] == [2, 1]  # acme/web's only
+    lists = [s for s in gitlab.requests_to("/groups/acme/") if "projects" not in s.path]
+    assert [s.arg("updated_after") for s in lists] == ["2025-03-10T08:59:59Z"] * 2  # a year back
+    assert (len(table(app, "pull_requests")), len(table(app, "incidents"))) == (5, 3)
+    assert cursors(app, "acme-group")["group:acme:incidents"]["projects"] == ["42", "43"]
+    gitlab.reset()
+    result = sync(app, "acme-group", clock)
+    assert (result.batches, result.requests) == (0, 5)
 
 
 def test_archived_and_shared_projects_follow_the_project_list(
