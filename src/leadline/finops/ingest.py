@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,6 +42,7 @@ from leadline.finops.focus import (
     missing_mandatory,
 )
 from leadline.finops.focus_checks import check_rows, line_warnings
+from leadline.finops.focus_columns import validate_focus_block
 from leadline.finops.schemas import BILL_KEY, COST_LINES, COST_RECONCILIATION
 from leadline.ingest.csv_checks import VERBATIM_COLUMN
 from leadline.ingest.problems import InputError, Parsed, Problem
@@ -53,7 +55,7 @@ from leadline.ingest.registry import (
     Unit,
     register,
 )
-from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat, validate_block
+from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat
 
 ORIGIN = "focus"
 NULL_LITERALS = pa.array(["null", "NULL", "Null"])
@@ -168,12 +170,35 @@ def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
         if name == ROW_COLUMN:
             continue
         text = block.column(index)
+        if not _may_hold_null_literal(text):
+            continue
         is_null = pc.is_in(text, value_set=NULL_LITERALS)
         if pc.any(is_null).as_py():
             block = block.set_column(index, name, pc.if_else(is_null, "", text))
     if currency is not None:
         block = block.append_column("BillingCurrency", pa.array([currency] * block.num_rows))
     return block
+
+
+def _may_hold_null_literal(text: pa.ChunkedArray) -> bool:
+    """Whether some value may be a ``null`` literal: four bytes starting with ``n`` or ``N``
+    (checked on the offsets and first bytes, far cheaper than a set lookup per value)."""
+    for chunk in text.chunks:
+        if chunk.type != pa.string() or chunk.null_count:
+            return True
+        data = chunk.buffers()[2]
+        if data is None or len(chunk) == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        starts = offsets[:-1][np.diff(offsets) == 4]
+        if len(starts) and np.isin(np.frombuffer(data, dtype=np.uint8)[starts], _N_BYTES).any():
+            return True
+    return False
+
+
+_N_BYTES = np.array([ord("n"), ord("N")], dtype=np.uint8)
 
 
 def to_lake(
@@ -310,13 +335,8 @@ Prepared = tuple[pa.Table, list[Problem], BillTotals]
 def _prepare(found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection) -> Prepared:
     """One block: typed, checked, in the cost-lines shape, with its problems and money."""
     name = str(found.path)
-    typed, problems = validate_block(
-        name,
-        found.fmt,
-        _canonical(block, found.currency),
-        found.naive_timezone,
-        lenient=LENIENT,
-        keep_digits=True,
+    typed, problems = validate_focus_block(
+        name, found.fmt, _canonical(block, found.currency), found.naive_timezone, LENIENT
     )
     kept, bad_rows, maps = check_rows(name, typed, con)
     found_problems = problems + bad_rows

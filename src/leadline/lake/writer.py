@@ -286,7 +286,8 @@ class LakeWriter:
         relative = Path(table.name) / f"month={month}" / name
         staged = self._staging / name
         staged.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(data, staged, compression="zstd")
+        statistics = table.text_statistics or [f.name for f in data.schema if not _is_text(f.type)]
+        pq.write_table(data, staged, compression="zstd", write_statistics=statistics)
         self._pending[self.root / relative] = staged
         self.session.add(
             LakeFile(
@@ -484,3 +485,12 @@ def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600
         shutil.rmtree(staging, ignore_errors=True)
     log.info("swept %d orphaned lake files", removed)
     return removed
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    """Text, or a map/list/struct holding text (statistics of nested columns are per leaf)."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return True
+    if pa.types.is_map(kind):
+        return _is_text(kind.key_type) or _is_text(kind.item_type)
+    return False
