@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from leadline.context import App
 from leadline.finops.focus import COLUMNS, LENIENT, focus_format
 from leadline.finops.focus_checks import tags_of
-from leadline.finops.focus_columns import MIN_ROWS, validate_focus_block
+from leadline.finops.focus_columns import MIN_ROWS, KnownValues, validate_focus_block
 from leadline.finops.ingest import _canonical, _may_hold_null_literal
 from leadline.ingest.csv_checks import VERBATIM_COLUMN, validate_block
 from leadline.ingest.tabular import ROW_COLUMN
@@ -92,6 +92,22 @@ def test_problems_in_repetitive_columns_are_found_line_by_line() -> None:
     kept = fast.filter(pa.compute.equal(fast.column(ROW_COLUMN), 32))
     assert kept.column(VERBATIM_COLUMN)[0].as_py() == '{"ListUnitPrice": "0.1234567890123456"}'
     assert str(kept.column("ListUnitPrice")[0].as_py()) == "0.123456789012"
+
+
+def test_values_known_from_earlier_blocks_still_draw_their_problems() -> None:
+    """A file's second block reuses the first's clean values; a new bad value in a column
+    known clean is still found, on its line, and a new good one typed."""
+    fmt, known = focus_format(HEADER), KnownValues()
+    first = _block({})
+    validate_focus_block("f.csv", fmt, first, "UTC", LENIENT, known=known)
+    second = _block({(7, "ServiceName"): "EC\x002", (8, "ServiceName"): "Lambda"})
+    plain = validate_block("f.csv", fmt, second, "UTC", lenient=LENIENT, keep_digits=True)
+    fast, found = validate_focus_block("f.csv", fmt, second, "UTC", LENIENT, known=known)
+    assert fast.equals(plain[0]) and found == plain[1]
+    assert [(p.row, p.field) for p in found] == [(9, "ServiceName")]  # line 9: i = 7
+    assert fast.column("ServiceName")[8].as_py() == "Lambda"
+    again, none = validate_focus_block("f.csv", fmt, first, "UTC", LENIENT, known=known)
+    assert none == [] and again.equals(validate_focus_block("f.csv", fmt, first, "UTC", LENIENT)[0])
 
 
 def test_tags_are_parsed_once_per_distinct_text_with_the_same_answers() -> None:

@@ -136,6 +136,8 @@ def check_rows(
             problems += _row_problems(
                 name, table, invalid, column, "must be valid JSON", severity="warning"
             )
+    if not pc.any(unknown).as_py():  # the usual block: nothing to drop, nothing to copy
+        return table, problems, maps
     ok = pc.invert(unknown)
     return table.filter(ok), problems, {k: v.filter(ok) for k, v in maps.items()}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 from collections.abc import Collection
 
 import numpy as np
@@ -31,22 +32,68 @@ SAMPLE = 512
 MIN_ROWS = 4096  # smaller blocks are checked line by line: too little to save
 
 
+class KnownValues:
+    """Per file: the texts of repetitive columns found clean in earlier blocks, with their
+    typed values, so a later block whose values are all known skips their checks (the typed
+    value of a text depends on the text alone). Shared by the checking threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._columns: dict[str, tuple[pa.Array, pa.Array]] = {}
+
+    def typed(self, column: str, text: pa.Array) -> pa.Array | None:
+        """``text``'s typed values when every one is known clean, else None."""
+        known = self._columns.get(column)
+        if known is None:
+            return None
+        indices = pc.index_in(text, value_set=known[0])
+        if indices.null_count:
+            return None
+        return known[1].take(indices)
+
+    def add(self, column: str, texts: pa.Array, typed: pa.Array) -> None:
+        with self._lock:
+            known = self._columns.get(column)
+            if known is not None:
+                new = pc.invert(pc.is_in(texts, value_set=known[0]))
+                texts = pa.concat_arrays([known[0], texts.filter(new)])
+                typed = pa.concat_arrays([known[1], typed.filter(new)])
+            if len(texts) <= MAX_KNOWN:
+                self._columns[column] = (texts, typed)
+
+
+MAX_KNOWN = 65_536  # distinct texts remembered per column
+
+
 def validate_focus_block(
     name: str,
     fmt: CsvFormat,
     block: pa.Table,
     naive_timezone: str,
     lenient: Collection[str],
+    *,
+    known: KnownValues | None = None,
 ) -> tuple[pa.Table, list[Problem]]:
     """``validate_block(..., lenient=lenient, keep_digits=True)``, with the same result, the
-    repetitive columns checked once per distinct value."""
+    repetitive columns checked once per distinct value (and once per file with ``known``)."""
+    if block.num_rows < MIN_ROWS:
+        return validate_block(name, fmt, block, naive_timezone, lenient=lenient, keep_digits=True)
+    known = known or KnownValues()
     declared = {c.name for c in fmt.columns}
-    encoded = _repetitive(block, declared) if block.num_rows >= MIN_ROWS else {}
-    clean: dict[str, pa.Array] = {}
+    clean: dict[str, pa.Array] = {}  # typed values per line
+    for column in block.column_names:
+        if column in declared:
+            typed = known.typed(column, block.column(column).combine_chunks())
+            if typed is not None:
+                clean[column] = typed
+    encoded = _repetitive(block, declared - set(clean))
     while encoded:
-        typed, dropped = _check_distinct(name, fmt, encoded, naive_timezone, lenient)
+        checked, dropped = _check_distinct(name, fmt, encoded, naive_timezone, lenient)
         if not dropped:
-            clean = {column: typed.column(column).combine_chunks() for column in encoded}
+            for column, values in encoded.items():
+                typed = checked.column(column).combine_chunks()[: len(values.dictionary)]
+                known.add(column, values.dictionary, typed)
+                clean[column] = typed.take(values.indices)
             break
         encoded = {k: v for k, v in encoded.items() if k not in dropped}
     if not clean:
@@ -64,9 +111,8 @@ def validate_focus_block(
     columns = {}
     for column in fmt.columns:
         if column.name in clean:
-            indices = encoded[column.name].indices
-            picked = indices if positions is None else indices.take(positions)
-            columns[column.name] = clean[column.name].take(picked)
+            values = clean[column.name]
+            columns[column.name] = values if positions is None else values.take(positions)
         else:
             columns[column.name] = out.column(column.name)
     whole = pa.table({**columns, **{c: out.column(c) for c in _TRAILING if c in out.column_names}})
@@ -86,7 +132,7 @@ def _only(fmt: CsvFormat, names: Collection[str]) -> CsvFormat:
     return CsvFormat(fmt.name, fmt.description, tuple(c for c in fmt.columns if c.name in names))
 
 
-def _repetitive(block: pa.Table, declared: set[str]) -> dict[str, pa.DictionaryArray]:
+def _repetitive(block: pa.Table, declared: Collection[str]) -> dict[str, pa.DictionaryArray]:
     """The declared columns with few distinct values in ``block``, dictionary-encoded."""
     limit = block.num_rows // DISTINCT_SHARE
     found: dict[str, pa.DictionaryArray] = {}

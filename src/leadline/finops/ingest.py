@@ -42,7 +42,7 @@ from leadline.finops.focus import (
     missing_mandatory,
 )
 from leadline.finops.focus_checks import check_rows, line_warnings
-from leadline.finops.focus_columns import validate_focus_block
+from leadline.finops.focus_columns import KnownValues, validate_focus_block
 from leadline.finops.schemas import BILL_KEY, COST_LINES, COST_RECONCILIATION
 from leadline.ingest.csv_checks import VERBATIM_COLUMN
 from leadline.ingest.problems import InputError, Parsed, Problem
@@ -288,11 +288,12 @@ class FocusSource(Source):
         root = duckdb.connect()
 
         totals = BillTotals()
+        known = KnownValues()  # repetitive columns' values checked once per file
 
         def prepare(block: pa.Table) -> Prepared:
             if not hasattr(local, "con"):
                 local.con = root.cursor()
-            return _prepare(found, block, local.con)
+            return _prepare(found, block, local.con, known)
 
         def land_one(future: Future[Prepared]) -> None:
             lines, found_problems, block_totals = future.result()
@@ -332,11 +333,17 @@ class FocusSource(Source):
 Prepared = tuple[pa.Table, list[Problem], BillTotals]
 
 
-def _prepare(found: FocusPlan, block: pa.Table, con: duckdb.DuckDBPyConnection) -> Prepared:
+def _prepare(
+    found: FocusPlan,
+    block: pa.Table,
+    con: duckdb.DuckDBPyConnection,
+    known: KnownValues | None = None,
+) -> Prepared:
     """One block: typed, checked, in the cost-lines shape, with its problems and money."""
     name = str(found.path)
+    canonical = _canonical(block, found.currency)
     typed, problems = validate_focus_block(
-        name, found.fmt, _canonical(block, found.currency), found.naive_timezone, LENIENT
+        name, found.fmt, canonical, found.naive_timezone, LENIENT, known=known
     )
     kept, bad_rows, maps = check_rows(name, typed, con)
     found_problems = problems + bad_rows
