@@ -126,17 +126,18 @@ def test_null_literals_are_found_by_their_bytes() -> None:
     assert block.column("ChargeClass").to_pylist() == ["", "x"]
 
 
-def test_cost_line_files_keep_statistics_only_for_non_text_columns(
-    app: App, tmp_path: Path
-) -> None:
-    """Text min/max statistics cost a fifth of the write and only let readers skip row groups
-    (``FactTable.text_statistics``); the periods and money keep theirs."""
+def test_cost_line_files_are_lean(app: App, tmp_path: Path) -> None:
+    """``FactTable.lean_parquet``: text min/max statistics and dictionaries of unique numbers
+    cost a third of the write; the periods and money keep their statistics, text and tags
+    their dictionaries."""
     report = ingest_focus(app, write_focus(tmp_path / "bill.csv", [focus_row()]))
     assert report.totals()["rows_accepted"] == 1
     (path,) = (app.settings.lake_path / "cost_lines").rglob("*.parquet")
     group = pq.ParquetFile(path).metadata.row_group(0)
-    stats = {
-        group.column(i).path_in_schema: group.column(i).statistics for i in range(group.num_columns)
-    }
-    assert stats["billing_period_start"] is not None and stats["billed_cost"] is not None
-    assert stats["service_name"] is None and stats["provider"] is None
+    columns = {group.column(i).path_in_schema: group.column(i) for i in range(group.num_columns)}
+    assert columns["billing_period_start"].statistics is not None
+    assert columns["billed_cost"].statistics is not None
+    assert columns["service_name"].statistics is None
+    assert "RLE_DICTIONARY" in columns["service_name"].encodings
+    assert "RLE_DICTIONARY" in columns["tags.key_value.key"].encodings
+    assert "RLE_DICTIONARY" not in columns["billed_cost"].encodings

@@ -286,8 +286,8 @@ class LakeWriter:
         relative = Path(table.name) / f"month={month}" / name
         staged = self._staging / name
         staged.parent.mkdir(parents=True, exist_ok=True)
-        statistics = table.text_statistics or [f.name for f in data.schema if not _is_text(f.type)]
-        pq.write_table(data, staged, compression="zstd", write_statistics=statistics)
+        lean = _lean_options(data.schema) if table.lean_parquet else {}
+        pq.write_table(data, staged, compression="zstd", **lean)
         self._pending[self.root / relative] = staged
         self.session.add(
             LakeFile(
@@ -487,10 +487,14 @@ def sweep_orphans(root: Path, session: Session, older_than_seconds: float = 3600
     return removed
 
 
-def _is_text(kind: pa.DataType) -> bool:
-    """Text, or a map/list/struct holding text (statistics of nested columns are per leaf)."""
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return True
-    if pa.types.is_map(kind):
-        return _is_text(kind.key_type) or _is_text(kind.item_type)
-    return False
+def _lean_options(schema: pa.Schema) -> dict[str, list[str]]:
+    """``FactTable.lean_parquet``: statistics for the non-text columns, dictionary pages for
+    the text ones (a map's by its leaves' paths, as Parquet names them)."""
+    text: list[str] = []
+    for f in schema:
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            text.append(f.name)
+        elif pa.types.is_map(f.type):
+            text += [f"{f.name}.key_value.key", f"{f.name}.key_value.value"]
+    named = [f.name for f in schema if f.name not in text and not pa.types.is_map(f.type)]
+    return {"write_statistics": named, "use_dictionary": text}
