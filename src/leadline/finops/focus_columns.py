@@ -28,7 +28,7 @@ from leadline.ingest.problems import Problem
 # A column is checked per distinct value when a block has at most this share of its lines as
 # distinct values (the sample below says whether to count them at all).
 DISTINCT_SHARE = 8
-SAMPLE = 512
+SAMPLE = 1024
 MIN_ROWS = 4096  # smaller blocks are checked line by line: too little to save
 
 
@@ -140,7 +140,7 @@ def _repetitive(block: pa.Table, declared: Collection[str]) -> dict[str, pa.Dict
         if column not in declared:
             continue
         text = block.column(column)
-        if pc.count_distinct(text.slice(0, SAMPLE)).as_py() > SAMPLE // 2:  # mostly unique
+        if pc.count_distinct(text.slice(0, SAMPLE)).as_py() > SAMPLE * 3 // 4:  # mostly unique
             continue
         encoded = pc.dictionary_encode(text.combine_chunks())
         if len(encoded.dictionary) <= limit:

@@ -285,7 +285,7 @@ class FocusSource(Source):
         problems: list[Problem] = []
         reader_problems: list[Problem] = []
         local = threading.local()
-        root = duckdb.connect()
+        root = duckdb.connect(config={"threads": 1})  # tiny queries (distinct Tags): no pool
 
         totals = BillTotals()
         known = KnownValues()  # repetitive columns' values checked once per file

@@ -233,7 +233,13 @@ def typed(column: Column, text: pa.Array, naive_timezone: str) -> pa.Array:
         # pyarrow's cast wraps, silently, a whole number with more digits than the type keeps
         # before the point (12345678901234567890123456789 became 95513692080783205441970921.45…)
         whole = rf"^\s*[+-]?0*[1-9]\d{{{38 - column.decimal_scale},}}"
-        if pc.any(pc.match_substring_regex(text, whole)).as_py():
+        # the pattern needs more characters than the digits it counts: most columns are
+        # shorter than that, and the length is far cheaper to find than the regex
+        longest = pc.max(pc.utf8_length(text)).as_py() or 0
+        if (
+            longest > 38 - column.decimal_scale
+            and pc.any(pc.match_substring_regex(text, whole)).as_py()
+        ):
             raise ValueError("more digits before the point than the column keeps")
     if column.type in ("int", "float", "decimal"):  # pyarrow does not parse a leading "+"
         if _may_start_with_plus(text):
