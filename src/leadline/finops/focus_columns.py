@@ -46,6 +46,9 @@ class KnownValues:
         known = self._columns.get(column)
         if known is None:
             return None
+        if len(text) and not text.null_count and pc.all(pc.equal(text, text[0])).as_py():
+            at = pc.index(known[0], text[0]).as_py()  # one value (the usual case): no lookups
+            return None if at < 0 else pa.repeat(known[1][at], len(text))
         indices = pc.index_in(text, value_set=known[0])
         if indices.null_count:
             return None
