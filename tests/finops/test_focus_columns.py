@@ -12,10 +12,11 @@ import pyarrow.parquet as pq
 
 from leadline.context import App
 from leadline.finops.focus import COLUMNS, LENIENT, focus_format
-from leadline.finops.focus_checks import tags_of
+from leadline.finops.focus_checks import line_warnings, tags_of
 from leadline.finops.focus_columns import MIN_ROWS, KnownValues, validate_focus_block
 from leadline.finops.ingest import _canonical, _may_hold_null_literal
 from leadline.ingest.csv_checks import VERBATIM_COLUMN, validate_block
+from leadline.ingest.problems import Problem
 from leadline.ingest.tabular import ROW_COLUMN
 from tests.finops.support_finops import focus_row, ingest_focus, write_focus
 
@@ -141,3 +142,16 @@ def test_cost_line_files_are_lean(app: App, tmp_path: Path) -> None:
     assert "RLE_DICTIONARY" in columns["service_name"].encodings
     assert "RLE_DICTIONARY" in columns["tags.key_value.key"].encodings
     assert "RLE_DICTIONARY" not in columns["billed_cost"].encodings
+
+
+def test_line_warnings_go_to_their_lines() -> None:
+    table = pa.table({ROW_COLUMN: pa.array([2, 3, 5, 9], pa.int64())})
+    found = [
+        Problem("f", "r1", 3, "A", severity="warning"),
+        Problem("f", "r2", 3, "B", severity="warning"),
+        Problem("f", "rejected line", 4, "C", severity="warning"),
+        Problem("f", "an error", 9, "D"),
+        Problem("f", "past the block", 10, "E", severity="warning"),
+        Problem("f", "w", 9, "F", severity="warning"),
+    ]
+    assert line_warnings(table, found).to_pylist() == [None, "A: r1; B: r2", None, "F: w"]

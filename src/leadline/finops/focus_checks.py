@@ -170,5 +170,12 @@ def line_warnings(table: pa.Table, problems: list[Problem]) -> pa.Array:
             by_row.setdefault(p.row, []).append(f"{p.field}: {p.reason}")
     if not by_row:
         return pa.nulls(table.num_rows, pa.string())
-    rows = table.column(ROW_COLUMN).to_pylist()
-    return pa.array(["; ".join(by_row[r]) if r in by_row else None for r in rows], pa.string())
+    # the lines are in file order: find the warned ones, not a Python object per line
+    rows = table.column(ROW_COLUMN).to_numpy()
+    warned = np.array(sorted(by_row), dtype=np.int64)
+    at = np.searchsorted(rows, warned)
+    found = at < len(rows)
+    found[found] = rows[at[found]] == warned[found]
+    texts = np.full(len(rows), None, dtype=object)
+    texts[at[found]] = ["; ".join(by_row[int(r)]) for r in warned[found]]
+    return pa.array(texts, pa.string())
