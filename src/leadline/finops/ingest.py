@@ -176,7 +176,7 @@ def _canonical(block: pa.Table, currency: str | None) -> pa.Table:
         if pc.any(is_null).as_py():
             block = block.set_column(index, name, pc.if_else(is_null, "", text))
     if currency is not None:
-        block = block.append_column("BillingCurrency", pa.array([currency] * block.num_rows))
+        block = block.append_column("BillingCurrency", _repeated(currency, block.num_rows))
     return block
 
 
@@ -201,6 +201,11 @@ def _may_hold_null_literal(text: pa.ChunkedArray) -> bool:
 _N_BYTES = np.array([ord("n"), ord("N")], dtype=np.uint8)
 
 
+def _repeated(text: str, n: int) -> pa.Array:
+    """``text`` on each of ``n`` lines, without a Python list of them."""
+    return pa.repeat(pa.scalar(text, pa.string()), n)
+
+
 def to_lake(
     plan: FocusPlan,
     table: pa.Table,
@@ -216,8 +221,8 @@ def to_lake(
         else:
             columns[column.lake] = table.column(column.focus)
     columns.update(
-        origin=pa.array([ORIGIN] * n, pa.string()),
-        focus_version=pa.array([plan.version] * n, pa.string()),
+        origin=_repeated(ORIGIN, n),
+        focus_version=_repeated(plan.version, n),
         gl_account=pa.nulls(n, pa.string()),
         cost_center=pa.nulls(n, pa.string()),
         cost_pool=pa.nulls(n, pa.string()),
@@ -228,7 +233,7 @@ def to_lake(
             else pa.nulls(n, pa.string())
         ),
         warnings=warnings if warnings is not None else pa.nulls(n, pa.string()),
-        file=pa.array([plan.path.name] * n, pa.string()),
+        file=_repeated(plan.path.name, n),
         line=table.column(ROW_COLUMN),
     )
     return pa.table(columns).cast(COST_LINES.schema)
