@@ -109,14 +109,14 @@ def run_mode(mode: str, home: Path, repeats: dict[str, int]) -> None:
                 ctx["status_windows"],
             )
             return lake.execute(expr)
-        history = metrics.burn_rate_history(  # report.alerts, one rule group
+        episodes = metrics.alert_history(  # report.alerts, one rule group
             lake.table("sli_samples"),
             slo_table(slos, END, step),
             ibis.literal(START, "timestamp(6)"),
             ibis.literal(END, "timestamp(6)"),
-            ctx["alert_windows"],
+            rules,
         )
-        return lake.execute(metrics.alert_episodes(metrics.alert_states(history, rules)))
+        return lake.execute(episodes)
 
     con = duckdb_connection()
     specs = spec_arrow(END)

@@ -226,6 +226,12 @@ def episodes_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> s
         "AND CURRENT ROW EXCLUDE CURRENT ROW)"
         for n in windows
     )
+    sql = EPISODES_SQL.replace("{window_sums}", sums).replace("{frames}", frames)
+    return fill_rules(sql, windows, rules)
+
+
+def fill_rules(sql: str, windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> str:
+    """``sql`` with its burn rates per window and its page and ticket conditions written in."""
     burns = ",\n           ".join(
         f"CASE WHEN total_{n} > 0 THEN (total_{n} - good_{n}) / total_{n} END / (1 - objective)"
         f" AS b_{n}"
@@ -241,9 +247,7 @@ def episodes_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> s
         return " OR ".join(terms) or "false"
 
     return (
-        EPISODES_SQL.replace("{window_sums}", sums)
-        .replace("{frames}", frames)
-        .replace("{burn_rates}", burns)
+        sql.replace("{burn_rates}", burns)
         .replace("{page}", fires("page"))
         .replace("{ticket}", fires("ticket"))
     )
@@ -304,50 +308,92 @@ samples AS (
     JOIN spec p USING (slo)
     WHERE s."timestamp" < $until::TIMESTAMPTZ AND s."timestamp" >= $first::TIMESTAMPTZ
 ),
+-- A small integer key per SLO: the window passes hold every grid row with what it carries.
+bounds AS (
+    SELECT slo, row_number() OVER (ORDER BY slo)::INTEGER AS id,
+           min(minute) AS lo, max(minute) AS hi, count(*) AS n
+    FROM samples GROUP BY slo
+),
 -- A dense per-minute grid per SLO: the samples, and the minutes without one (of the SLOs with
 -- fewer samples than minutes) as rows of zero events and no sample.
-bounds AS (
-    SELECT slo, min(minute) AS lo, max(minute) AS hi, count(*) AS n FROM samples GROUP BY slo
-),
 gaps AS (
-    SELECT g.slo, g.minute
-    FROM (SELECT slo, unnest(range(lo, hi + 1)) AS minute FROM bounds WHERE n < hi - lo + 1) g
-    ANTI JOIN samples s USING (slo, minute)
+    SELECT g.id, g.minute
+    FROM (SELECT slo, id, unnest(range(lo, hi + 1)) AS minute FROM bounds WHERE n < hi - lo + 1) g
+    ANTI JOIN (SELECT slo, minute FROM samples WHERE slo IN (
+        SELECT slo FROM bounds WHERE n < hi - lo + 1)) s USING (slo, minute)
 ),
 cells AS (
-    SELECT slo, minute, ts, good, total, objective FROM samples
+    SELECT b.id, s.minute::INTEGER AS minute, s.ts, s.good, s.total, s.objective
+    FROM samples s JOIN bounds b USING (slo)
     UNION ALL
-    SELECT slo, minute, NULL, 0.0, 0.0, NULL FROM gaps
+    SELECT id, minute::INTEGER, NULL, 0.0, 0.0, NULL FROM gaps
 ),
 running AS (
-    SELECT slo, minute, ts, objective,
+    SELECT id, minute, ts, objective,
            sum(good) OVER c AS c_good, sum(total) OVER c AS c_total
     FROM cells
-    WINDOW c AS (PARTITION BY slo ORDER BY minute ROWS UNBOUNDED PRECEDING)
+    WINDOW c AS (PARTITION BY id ORDER BY minute ROWS UNBOUNDED PRECEDING)
 ),
--- Events over [T - w, T) = C(T) - C(T - w), C(T) the events before T: lags over grid rows.
+-- Events over [T - w, T) = C(T) - C(T - w), C(T) the events before T: lags over grid rows;
+-- whether the neighbouring grid minutes hold a sample finds the episodes' edges.
 lagged AS (
-    SELECT slo, ts, objective,
+    SELECT id, ts, objective,
+           coalesce(lag(ts) OVER o IS NOT NULL, false) AS prev_sampled,
+           coalesce(lead(ts) OVER o IS NOT NULL, false) AS next_sampled,
            {window_sums}
     FROM running
-    WINDOW o AS (PARTITION BY slo ORDER BY minute)
+    WINDOW o AS (PARTITION BY id ORDER BY minute)
 ),
-sums AS (SELECT * FROM lagged WHERE ts IS NOT NULL),
-burns AS ("""
+burns AS (
+    SELECT id, ts, prev_sampled, next_sampled,
+           {burn_rates}
+    FROM lagged
+    WHERE ts IS NOT NULL AND ts >= $since
+),
+-- Only the evaluations that fire, or border a gap, go on: between two of them every
+-- evaluation is quiet.
+states AS (
+    SELECT * FROM (
+        SELECT id, ts, prev_sampled, next_sampled,
+               CASE WHEN {page} THEN 'page' WHEN {ticket} THEN 'ticket' END AS severity
+        FROM burns
+    )
+    WHERE severity IS NOT NULL OR NOT prev_sampled OR NOT next_sampled
+),
+marked AS (
+    SELECT *,
+           (severity IS DISTINCT FROM CASE
+               WHEN NOT coalesce(lag(next_sampled) OVER s, false)
+                    OR (prev_sampled AND lag(ts) OVER s = ts - INTERVAL 1 MINUTE)
+               THEN lag(severity) OVER s END)::INT AS change
+    FROM states
+    WINDOW s AS (PARTITION BY id ORDER BY ts)
+),
+runs AS (
+    SELECT *, sum(change) OVER (PARTITION BY id ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run
+    FROM marked
+)
+SELECT b.slo, r.severity, min(r.ts) AS started_at, max(r.ts) AS last_evaluated_at,
+       count(*) AS evaluations
+FROM runs r JOIN bounds b USING (id)
+WHERE r.severity IS NOT NULL
+GROUP BY b.slo, r.run, r.severity
+ORDER BY b.slo, started_at
+"""
 
 
 def running_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> str:
-    """(a') the same formulation as leadline's ``burn_history``: running sums on a dense
-    per-minute grid (the samples and an anti join for the minutes without one), window sums as
-    lags (the benchmark's samples are all on whole minutes)."""
+    """(a') the same formulation as leadline's ``burn_history`` and ``alert_history``: running
+    sums on a dense per-minute grid keyed by a small integer per SLO (the samples and an anti
+    join for the minutes without one), window sums as lags, and only the evaluations that fire
+    or border a gap grouped into episodes (the benchmark's samples are all on whole minutes)."""
     _names(windows)
     sums = ",\n           ".join(
         f"lag(c_{x}, 1, 0) OVER o - lag(c_{x}, {w // 60 + 1}, 0) OVER o AS {x}_{n}"
         for n, w in windows.items()
         for x in ("good", "total")
     )
-    tail = episodes_sql(windows, rules).split("burns AS (", 1)[1]
-    return RUNNING_SQL.replace("{window_sums}", sums) + tail
+    return fill_rules(RUNNING_SQL.replace("{window_sums}", sums), windows, rules)
 
 
 def duckdb_running_episodes(

@@ -64,10 +64,21 @@ def window_sums(
     start: ibis.Value,
     until: ibis.Value,
     windows: Mapping[str, int],
-) -> ibis.Table:
-    """Per sample of ``samples`` in ``[start, until)`` whose SLO ``slos`` (slo, objective)
-    names: slo, timestamp, step_seconds, objective, and ``good_{w}``, ``total_{w}``: the events
-    of ``[timestamp − w, timestamp)`` (samples from ``start`` on) for every window ``w``."""
+    *,
+    neighbours: bool = False,
+) -> tuple[ibis.Table, ibis.Table]:
+    """(sums, keys). ``sums``: per sample of ``samples`` in ``[start, until)`` whose SLO
+    ``slos`` (slo, objective) names: slo_key, timestamp, step_seconds, objective, and
+    ``good_{w}``, ``total_{w}``: the events of ``[timestamp − w, timestamp)`` (samples from
+    ``start`` on) for every window ``w``. ``keys``: slo_key and slo, per SLO. The sums carry an
+    integer key instead of the name because the window passes sort and hold every grid row with
+    what it carries: at 43M rows the name doubled what DuckDB held and spilled under
+    ``duckdb_memory_limit``; callers join the names to what is left (for alerts, the episodes).
+
+    With ``neighbours``, also ``prev_sampled`` and ``next_sampled``: whether the grid minutes
+    just before and after hold a sample (false at the ends of the range, and always for SLOs
+    off the grid), which tell ``alert_history`` where the evaluations' gaps are without
+    another pass over every row."""
 
     def in_range(table: ibis.Table) -> ibis.Value:
         return (table.timestamp >= start) & (table.timestamp < until)
@@ -84,12 +95,15 @@ def window_sums(
         )
         .inner_join(slos.select("slo", "objective"), "slo")
     )
+    per_slo = per_slo.mutate(slo_key=ibis.row_number().over(order_by=per_slo.slo).cast("int32"))
     regular = per_slo.filter(per_slo.off_grid == 0)
     gappy = regular.filter(regular.sampled < regular.last - regular.first + 1)
     irregular = per_slo.filter(per_slo.off_grid > 0)
-    dense = _dense_sums(samples, regular, gappy, in_range, windows)
+    dense = _dense_sums(samples, regular, gappy, in_range, windows, neighbours=neighbours)
     framed = _range_sums(samples, irregular, in_range, windows)
-    return dense.union(framed.select(*dense.columns))
+    if neighbours:
+        framed = framed.mutate(prev_sampled=ibis.literal(False), next_sampled=ibis.literal(False))
+    return dense.union(framed.select(*dense.columns)), per_slo.select("slo_key", "slo")
 
 
 def _dense_sums(
@@ -98,33 +112,46 @@ def _dense_sums(
     gappy: ibis.Table,
     in_range: InRange,
     windows: Mapping[str, int],
+    *,
+    neighbours: bool,
 ) -> ibis.Table:
     """Window sums of the SLOs whose samples are all on the grid: running sums and lags."""
     rows = samples.select("slo", "timestamp", "good", "total", "step_seconds").filter(in_range)
     # The objective joins here, from the small per-SLO table: joined after the windows, DuckDB
     # built its hash table from the 43M sums instead (the estimate of the other side was off).
-    rows = rows.inner_join(regular.select("slo", "objective"), "slo")
-    rows = rows.mutate(minute=_minute(rows.timestamp))
-    grid = gappy.select("slo", minute=ibis.range(gappy.first, gappy.last + 1).unnest())
+    rows = rows.inner_join(regular.select("slo", "slo_key", "objective"), "slo")
+    # Narrow integers: every byte a row carries is held 43M times by each window pass.
+    rows = rows.mutate(minute=_minute(rows.timestamp).cast("int32"))
+    grid = gappy.select(
+        "slo", "slo_key", minute=ibis.range(gappy.first, gappy.last + 1).unnest().cast("int32")
+    )
+    # Only the gappy SLOs' samples are looked up (a hash table of every sample cost 4 CPU s).
     present = samples.select("timestamp", "slo").filter(in_range)
-    present = present.select("slo", minute=_minute(present.timestamp))
+    present = present.semi_join(gappy.select("slo"), "slo")
+    present = present.select("slo", minute=_minute(present.timestamp).cast("int32"))
     missing = grid.anti_join(present, ["slo", "minute"])
-    kept = ("slo", "minute", "timestamp", "good", "total", "step_seconds", "objective")
+    kept = ("slo_key", "minute", "timestamp", "good", "total", "step_seconds", "objective")
     cells = rows.select(*kept).union(
         missing.select(
-            "slo",
+            "slo_key",
             "minute",
-            timestamp=ibis.null("timestamp(6)"),
+            timestamp=ibis.null(rows.timestamp.type()),
             good=ibis.literal(0.0),
             total=ibis.literal(0.0),
             step_seconds=ibis.null(rows.step_seconds.type()),
             objective=ibis.null(rows.objective.type()),
         )
     )
-    ordered = ibis.window(group_by=cells.slo, order_by=cells.minute)
-    running = ibis.cumulative_window(group_by=cells.slo, order_by=cells.minute)
-    cells = cells.mutate(
-        c_good=cells.good.sum().over(running), c_total=cells.total.sum().over(running)
+    ordered = ibis.window(group_by=cells.slo_key, order_by=cells.minute)
+    running = ibis.cumulative_window(group_by=cells.slo_key, order_by=cells.minute)
+    cells = cells.select(
+        "slo_key",
+        "minute",
+        "timestamp",
+        "step_seconds",
+        "objective",
+        c_good=cells.good.sum().over(running),
+        c_total=cells.total.sum().over(running),
     )
     # C(T) = c(minute − 1) (samples strictly before T); C(T − w) = c(minute − ⌊w/60⌋ − 1).
     before_good = cells.c_good.lag(1).over(ordered).fill_null(0.0)
@@ -134,9 +161,13 @@ def _dense_sums(
         back = width // GRID_SECONDS + 1
         sums[f"good_{name}"] = before_good - cells.c_good.lag(back).over(ordered).fill_null(0.0)
         sums[f"total_{name}"] = before_total - cells.c_total.lag(back).over(ordered).fill_null(0.0)
+    if neighbours:
+        sampled = cells.timestamp.notnull()
+        sums["prev_sampled"] = sampled.lag(1).over(ordered).fill_null(False)
+        sums["next_sampled"] = sampled.lead(1).over(ordered).fill_null(False)
     # Grid rows without a sample are never evaluated (their timestamp is null).
-    summed = cells.mutate(**sums).filter(_.timestamp.notnull())
-    return summed.select("slo", "timestamp", "step_seconds", "objective", *sums)
+    summed = cells.select("slo_key", "timestamp", "step_seconds", "objective", **sums)
+    return summed.filter(summed.timestamp.notnull())
 
 
 def _range_sums(
@@ -144,12 +175,13 @@ def _range_sums(
 ) -> ibis.Table:
     """Window sums over RANGE frames on the timestamp itself, minus the current sample: exact
     to the microsecond on both engines, for samples off the grid."""
-    rows = samples.inner_join(irregular.select("slo", "objective"), "slo").filter(in_range)
-    rows = rows.select("slo", "timestamp", "good", "total", "step_seconds", "objective")
+    rows = samples.inner_join(irregular.select("slo", "slo_key", "objective"), "slo")
+    rows = rows.filter(in_range)
+    rows = rows.select("slo_key", "timestamp", "good", "total", "step_seconds", "objective")
     columns = {}
     for name, width in windows.items():
         frame = ibis.range_window(
-            group_by=_.slo,
+            group_by=_.slo_key,
             order_by=_.timestamp,
             preceding=ibis.interval(seconds=width),
             following=0,

@@ -24,7 +24,7 @@ budgeting methods):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ibis
 from ibis import _
@@ -193,7 +193,8 @@ def burn_rate_history(
     grid (``burn_history``; linear time, gaps never shift a window)."""
     horizon = max(windows.values())
     first = since - ibis.interval(seconds=horizon)
-    summed = window_sums(samples, slos, first, until, windows).filter(_.timestamp >= since)
+    sums, keys = window_sums(samples, slos, first, until, windows)
+    summed = sums.filter(_.timestamp >= since).inner_join(keys, "slo_key")
     burns = {
         f"burn_rate_{name}": burn_rate(
             summed[f"good_{name}"], summed[f"total_{name}"], summed.objective
@@ -203,12 +204,11 @@ def burn_rate_history(
     return summed.select("slo", "timestamp", "step_seconds", **burns)
 
 
-def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Table:
-    """The alert severity at every evaluation of ``burn_rate_history`` (null when quiet)."""
+def _severity(burn: Callable[[str], ibis.Value], rules: Sequence[BurnRateRule]) -> ibis.Value:
+    """'page', 'ticket' or null (quiet), from ``burn(window)``, the burn rate over a window."""
 
     def fires(rule: BurnRateRule) -> ibis.Value:
-        long_rate = history[f"burn_rate_{rule.long_window}"]
-        short_rate = history[f"burn_rate_{rule.short_window}"]
+        long_rate, short_rate = burn(rule.long_window), burn(rule.short_window)
         return ((long_rate > rule.factor) & (short_rate > rule.factor)).fill_null(False)
 
     page = ibis.literal(False)
@@ -218,7 +218,12 @@ def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Tab
             page = page | fires(rule)
         else:
             ticket = ticket | fires(rule)
-    severity = ibis.cases((page, "page"), (ticket, "ticket"), else_=ibis.null("string"))
+    return ibis.cases((page, "page"), (ticket, "ticket"), else_=ibis.null("string"))
+
+
+def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Table:
+    """The alert severity at every evaluation of ``burn_rate_history`` (null when quiet)."""
+    severity = _severity(lambda window: history[f"burn_rate_{window}"], rules)
     return history.select("slo", "timestamp", "step_seconds", severity=severity)
 
 
@@ -230,12 +235,20 @@ def alert_episodes(states: ibis.Table) -> ibis.Table:
     same = (states.severity == previous).fill_null(False) | (
         states.severity.isnull() & previous.isnull()
     )
-    marked = states.mutate(change=(~same).cast("int64"))
-    running = ibis.window(group_by=_.slo, order_by=_.timestamp, preceding=None, following=0)
+    return _episodes(states.mutate(change=(~same).cast("int64")), "slo")
+
+
+EPISODE_COLUMNS = ("severity", "started_at", "last_evaluated_at", "step_seconds", "evaluations")
+
+
+def _episodes(marked: ibis.Table, key: str) -> ibis.Table:
+    """Episodes per ``key`` from evaluations marked with ``change`` (1 where the severity
+    differs from the previous evaluation's): numbered by a running sum, quiet ones dropped."""
+    running = ibis.window(group_by=marked[key], order_by=_.timestamp, preceding=None, following=0)
     grouped = marked.mutate(episode=marked.change.sum().over(running))
     grouped = grouped.filter(grouped.severity.notnull())
     return (
-        grouped.group_by(["slo", "episode", "severity"])
+        grouped.group_by([key, "episode", "severity"])
         .aggregate(
             started_at=_.timestamp.min(),
             last_evaluated_at=_.timestamp.max(),
@@ -244,6 +257,47 @@ def alert_episodes(states: ibis.Table) -> ibis.Table:
         )
         .drop("episode")
     )
+
+
+def alert_history(
+    samples: ibis.Table,
+    slos: ibis.Table,
+    since: ibis.Value,
+    until: ibis.Value,
+    rules: Sequence[BurnRateRule],
+) -> ibis.Table:
+    """``alert_episodes(alert_states(burn_rate_history(...)))``, row for row, in one pass over
+    the samples' grid instead of three (issue 20: the episodes' ``LAG`` and running sum over
+    every evaluation cost as much as the burn rates themselves).
+
+    Only the evaluations that fire, or border a gap in the grid (their grid neighbour before or
+    after holds no sample, as every evaluation of an SLO off the grid), go on to be grouped into
+    episodes: between two such evaluations of an SLO every evaluation is quiet. So two of them
+    are consecutive evaluations when the later one's grid neighbour is the earlier one, or a
+    gap follows the earlier one (the later is then the first sample after it); otherwise quiet
+    evaluations lie between them and an episode ends."""
+    windows = {w: seconds(w) for rule in rules for w in (rule.long_window, rule.short_window)}
+    first = since - ibis.interval(seconds=max(windows.values(), default=0))
+    sums, keys = window_sums(samples, slos, first, until, windows, neighbours=True)
+    summed = sums.filter(_.timestamp >= since)
+    severity = _severity(
+        lambda w: burn_rate(summed[f"good_{w}"], summed[f"total_{w}"], summed.objective), rules
+    )
+    states = summed.select(
+        "slo_key", "timestamp", "step_seconds", "prev_sampled", "next_sampled", severity=severity
+    )
+    edges = states.filter(states.severity.notnull() | ~states.prev_sampled | ~states.next_sampled)
+    ordered = ibis.window(group_by=_.slo_key, order_by=_.timestamp)
+    # The earlier edge is this one's grid neighbour (a sample one minute before), or a gap
+    # follows it (so this is the first sample after it).
+    neighbour = edges.prev_sampled & (
+        edges.timestamp.lag().over(ordered) == edges.timestamp - ibis.interval(minutes=1)
+    )
+    follows = ~edges.next_sampled.lag().over(ordered).fill_null(False) | neighbour
+    previous = ibis.ifelse(follows, edges.severity.lag().over(ordered), ibis.null("string"))
+    marked = edges.mutate(change=(~edges.severity.identical_to(previous)).cast("int64"))
+    episodes = _episodes(marked, "slo_key").inner_join(keys, "slo_key")
+    return episodes.select("slo", *EPISODE_COLUMNS)
 
 
 def monthly_attainment(samples: ibis.Table, slos: ibis.Table) -> ibis.Table:

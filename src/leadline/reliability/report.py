@@ -277,15 +277,13 @@ def alerts(
             )
             for s, lw, sw, f in key
         ]
-        windows = {w: seconds(w) for r in rules for w in (r.long_window, r.short_window)}
-        history = metrics.burn_rate_history(
+        found = metrics.alert_history(
             metrics.finite_samples(lake.table("sli_samples")),
             slo_table(group, until, step),
             ibis.literal(since, "timestamp(6)"),
             ibis.literal(until, "timestamp(6)"),
-            windows,
+            rules,
         )
-        found = metrics.alert_episodes(metrics.alert_states(history, rules))
         for row in lake.execute(found).to_pylist():
             episodes.append(
                 {
