@@ -122,9 +122,10 @@ def test_slo_status_engines_agree(lake_app: App) -> None:
 
 
 def test_burn_rate_history_and_alerts_engines_agree(lake_app: App) -> None:
-    """History, alert states and episodes (workbook rules) agree and are the reference's; the
-    data fires both pages and tickets. "avail" and "latency" (with gaps) are on the minute grid
-    and take the running sums of ``burn_history``, "errors" (odd seconds) the RANGE frames."""
+    """History, alert states and episodes (workbook rules, and ``alert_history``'s one pass)
+    agree and are the reference's; the data fires both pages and tickets. "avail" and
+    "latency" (with gaps) are on the minute grid and take the running sums of
+    ``burn_history``, "errors" (odd seconds) the RANGE frames."""
     assert {(s["slo"], s["timestamp"].second == 0) for s in SAMPLES} == {
         ("avail", True),
         ("latency", True),
@@ -140,6 +141,10 @@ def test_burn_rate_history_and_alerts_engines_agree(lake_app: App) -> None:
     def episodes(samples: ibis.Table) -> ibis.Table:
         return metrics.alert_episodes(states(samples))
 
+    def one_pass(samples: ibis.Table) -> ibis.Table:
+        since, until = ibis.literal(SINCE, "timestamp(6)"), ibis.literal(UNTIL, "timestamp(6)")
+        return metrics.alert_history(samples, _specs(samples), since, until, to_rules(WORKBOOK))
+
     expected_history = ref.burn_rate_history(SAMPLES, SPECS, SINCE, UNTIL, HISTORY_WINDOWS)
     expected_states = ref.alert_states(expected_history, WORKBOOK)
     expected_episodes = ref.alert_episodes(expected_states)
@@ -148,6 +153,8 @@ def test_burn_rate_history_and_alerts_engines_agree(lake_app: App) -> None:
     got = _by(agree(lake_app, states), "slo", "timestamp")
     assert differences(got, expected_states) == []
     got = _by(agree(lake_app, episodes), "slo", "started_at")
+    assert differences(got, expected_episodes) == []
+    got = _by(agree(lake_app, one_pass), "slo", "started_at")
     assert differences(got, expected_episodes) == []
     assert {e["severity"] for e in expected_episodes} == {"page", "ticket"}
 

@@ -122,9 +122,8 @@ def _dense_sums(
     rows = rows.inner_join(regular.select("slo", "slo_key", "objective"), "slo")
     # Narrow integers: every byte a row carries is held 43M times by each window pass.
     rows = rows.mutate(minute=_minute(rows.timestamp).cast("int32"))
-    grid = gappy.select(
-        "slo", "slo_key", minute=ibis.range(gappy.first, gappy.last + 1).unnest().cast("int32")
-    )
+    first, stop = gappy.first.cast("int32"), (gappy.last + 1).cast("int32")
+    grid = gappy.select("slo", "slo_key", minute=ibis.range(first, stop).unnest())
     # Only the gappy SLOs' samples are looked up (a hash table of every sample cost 4 CPU s).
     present = samples.select("timestamp", "slo").filter(in_range)
     present = present.semi_join(gappy.select("slo"), "slo")
