@@ -40,7 +40,6 @@ from leadline.config import BurnRateRule, load_settings
 from leadline.context import App
 from leadline.lake.engines import Lake
 from leadline.reliability import metrics
-from leadline.reliability.durations import seconds
 from leadline.reliability.report import load_slos, rules_for, slo_table
 from slo_baselines import (
     EPISODE_COLUMNS,
@@ -67,10 +66,10 @@ def setup(home: Path) -> dict[str, Any]:
     app = App(settings)
     slos = load_slos(app)
     rules = {s.name: rules_for(app, s) for s in slos}
-    status_windows = dict(metrics.STATUS_WINDOWS)
-    for rule in (r for rs in rules.values() for r in rs):
-        status_windows.setdefault(rule.long_window, seconds(rule.long_window))
-        status_windows.setdefault(rule.short_window, seconds(rule.short_window))
+    status_windows = {  # as report.status
+        **metrics.STATUS_WINDOWS,
+        **metrics.rule_windows(r for rs in rules.values() for r in rs),
+    }
     keys = {
         tuple((r.severity, r.long_window, r.short_window, r.factor) for r in rs)
         for rs in rules.values()
@@ -84,7 +83,7 @@ def setup(home: Path) -> dict[str, Any]:
         "slos": slos,
         "rules": default,
         "status_windows": status_windows,
-        "alert_windows": {w: seconds(w) for r in default for w in (r.long_window, r.short_window)},
+        "alert_windows": metrics.rule_windows(default),
         "step": settings.reliability.step_seconds,
     }
 

@@ -43,7 +43,7 @@ def episodes(
     """(one pass, three steps) episode rows on DuckDB, by SLO and start."""
     table = ibis.memtable(samples_arrow(samples))
     slos = ibis.memtable(specs_arrow(specs))
-    windows = {w: seconds(w) for r in rules for w in (r.long_window, r.short_window)}
+    windows = metrics.rule_windows(rules)
 
     def run(expr: ibis.Table) -> list[Row]:
         rows = BACKEND.to_pyarrow(expr).to_pylist()

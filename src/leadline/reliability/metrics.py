@@ -24,7 +24,7 @@ budgeting methods):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import ibis
 from ibis import _
@@ -37,6 +37,11 @@ from leadline.reliability.durations import seconds
 STATUS_WINDOWS: dict[str, int] = {
     name: seconds(name) for name in ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 }
+
+
+def rule_windows(rules: Iterable[BurnRateRule]) -> dict[str, int]:
+    """Every window the rules read (long and short), name → seconds, in the rules' order."""
+    return {w: seconds(w) for rule in rules for w in (rule.long_window, rule.short_window)}
 
 
 def finite_samples(samples: ibis.Table) -> ibis.Table:
@@ -276,7 +281,7 @@ def alert_history(
     are consecutive evaluations when the later one's grid neighbour is the earlier one, or a
     gap follows the earlier one (the later is then the first sample after it); otherwise quiet
     evaluations lie between them and an episode ends."""
-    windows = {w: seconds(w) for rule in rules for w in (rule.long_window, rule.short_window)}
+    windows = rule_windows(rules)
     first = since - ibis.interval(seconds=max(windows.values(), default=0))
     sums, keys = window_sums(samples, slos, first, until, windows, neighbours=True)
     summed = sums.filter(_.timestamp >= since)

@@ -21,7 +21,7 @@ from leadline.periods import Grain, Period, instant, iso, months_between
 from leadline.reliability import metrics
 from leadline.reliability.budget_time import budget_left_seconds, budget_left_text
 from leadline.reliability.composite_report import composite_rows, load_composites
-from leadline.reliability.durations import label, seconds
+from leadline.reliability.durations import label
 from leadline.reliability.models import Slo
 
 POLICY_ACTIONS = {
@@ -147,10 +147,11 @@ def status(
         composites = composites if slo is None else {}
         slos = load_slos(app, slo)
     rules = {s.name: rules_for(app, s) for s in slos}
-    windows = dict(metrics.STATUS_WINDOWS)
-    for rule in (r for rs in rules.values() for r in rs):
-        windows.setdefault(rule.long_window, seconds(rule.long_window))
-        windows.setdefault(rule.short_window, seconds(rule.short_window))
+    # The status windows first, then any other window a rule reads (same names, same widths).
+    windows = {
+        **metrics.STATUS_WINDOWS,
+        **metrics.rule_windows(r for rs in rules.values() for r in rs),
+    }
     rows: dict[str, dict[str, Any]] = {}
     lake = Lake(app.settings, app.store, engine)
     if slos:
