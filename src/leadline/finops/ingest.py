@@ -56,6 +56,7 @@ from leadline.ingest.registry import (
     register,
 )
 from leadline.ingest.tabular import EXTRA_COLUMN, ROW_COLUMN, CsvFormat
+from leadline.ingest.values import string_layout
 
 ORIGIN = "focus"
 NULL_LITERALS = pa.array(["null", "NULL", "Null"])
@@ -184,16 +185,12 @@ def _may_hold_null_literal(text: pa.ChunkedArray) -> bool:
     """Whether some value may be a ``null`` literal: four bytes starting with ``n`` or ``N``
     (checked on the offsets and first bytes, far cheaper than a set lookup per value)."""
     for chunk in text.chunks:
-        if chunk.type != pa.string() or chunk.null_count:
+        layout = string_layout(chunk)
+        if layout is None or chunk.null_count:
             return True
-        data = chunk.buffers()[2]
-        if data is None or len(chunk) == 0:
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ]
+        offsets, data = layout
         starts = offsets[:-1][np.diff(offsets) == 4]
-        if len(starts) and np.isin(np.frombuffer(data, dtype=np.uint8)[starts], _N_BYTES).any():
+        if len(starts) and np.isin(data[starts], _N_BYTES).any():
             return True
     return False
 

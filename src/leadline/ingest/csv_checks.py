@@ -31,6 +31,7 @@ from leadline.ingest.values import (
     max_chars,
     range_reason,
     shape_reason,
+    string_layout,
     too_long_mask,
     typed,
     valid_mask,
@@ -167,15 +168,13 @@ _EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, *range(0x80, 0x100)]] = True
 def _trimmed(text: pa.Array) -> pa.Array:
     """Values without surrounding whitespace; the copy is skipped when no value's first or
     last byte can be whitespace (the common case)."""
-    if text.type != pa.string() or text.null_count or len(text) == 0:
+    layout = string_layout(text)
+    if layout is None or text.null_count or len(text) == 0:
         return pc.utf8_trim_whitespace(text)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
-        text.offset : text.offset + len(text) + 1
-    ]
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] else None
+    offsets, data = layout
     starts, ends = offsets[:-1], offsets[1:]
     filled = starts < ends
-    if data is None or not filled.any():
+    if not filled.any():
         return text
     edges = np.concatenate([data[starts[filled]], data[ends[filled] - 1]])
     return pc.utf8_trim_whitespace(text) if _EDGE_BYTES[edges].any() else text
@@ -187,16 +186,15 @@ def _more_places(column: Column, text: pa.Array) -> pa.Array | None:
     characters after each value's "." up to its end, and any "e" or "E"."""
     if column.type != "decimal":
         return None
-    if text.type != pa.string():
+    layout = string_layout(text)
+    if layout is None:
         pattern = rf"\.\d{{{column.decimal_scale + 1},}}|[eE]"
         mask = pc.fill_null(pc.match_substring_regex(text, pattern), False)
         return mask if pc.any(mask).as_py() else None
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
-        text.offset : text.offset + len(text) + 1
-    ]
-    if text.buffers()[2] is None or offsets[-1] == offsets[0]:
+    offsets, whole = layout
+    if offsets[-1] == offsets[0]:
         return None
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data = whole[offsets[0] : offsets[-1]]
     ends = offsets[1:] - offsets[0]
     dots = np.flatnonzero(data == ord("."))
     owner = np.searchsorted(ends, dots, side="right")  # the value each "." belongs to

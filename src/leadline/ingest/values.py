@@ -101,34 +101,45 @@ def _may_hold_control(text: pa.Array) -> bool:
 
 def _may_start_with_plus(text: pa.Array) -> bool:
     """Whether some value may begin with "+" (checked on first bytes, not by a regex)."""
-    if text.type != pa.string() or len(text) == 0:
+    layout = string_layout(text)
+    if layout is None or len(text) == 0:
         return True
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32)[
-        text.offset : text.offset + len(text) + 1
-    ]
-    data = text.buffers()[2]
-    if data is None:
-        return False
+    offsets, data = layout
     starts, ends = offsets[:-1], offsets[1:]
-    firsts = np.frombuffer(data, dtype=np.uint8)[starts[starts < ends]]
-    return bool((firsts == ord("+")).any())
+    return bool((data[starts[starts < ends]] == ord("+")).any())
+
+
+_OFFSET_WIDTHS: dict[pa.DataType, type[np.signedinteger[Any]]] = {
+    pa.string(): np.int32,
+    pa.large_string(): np.int64,
+}
+
+
+def string_layout(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets, data) of a plain string array, without a copy: value ``i`` is the UTF-8 bytes
+    ``data[offsets[i]:offsets[i + 1]]`` (nulls are empty); None for any other layout (chunked,
+    dictionary, not text), where callers check value by value. The byte scans that spare the
+    ingest a regex or a copy per value all read their columns through it."""
+    width = _OFFSET_WIDTHS.get(text.type)
+    if width is None:
+        return None
+    if len(text) == 0:
+        return np.zeros(1, dtype=width), np.zeros(0, dtype=np.uint8)
+    offsets_buffer, data_buffer = text.buffers()[1], text.buffers()[2]
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[text.offset : text.offset + len(text) + 1]
+    if data_buffer is None:  # every value empty or null
+        return offsets, np.zeros(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data_buffer, dtype=np.uint8)
 
 
 def string_bytes(text: pa.Array) -> np.ndarray | None:
     """The UTF-8 bytes of a string array's values, or None when it is not a plain string array
     (a chunked or dictionary one)."""
-    widths: dict[pa.DataType, type[np.signedinteger[Any]]] = {
-        pa.string(): np.int32,
-        pa.large_string(): np.int64,
-    }
-    width = widths.get(text.type)
-    if width is None:
+    layout = string_layout(text)
+    if layout is None:
         return None
-    offsets_buffer, data_buffer = text.buffers()[1], text.buffers()[2]
-    if data_buffer is None or len(text) == 0:
-        return np.zeros(0, dtype=np.uint8)
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[text.offset : text.offset + len(text) + 1]
-    return np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = layout
+    return data[offsets[0] : offsets[-1]]
 
 
 def is_id_column(column: Column) -> bool:
