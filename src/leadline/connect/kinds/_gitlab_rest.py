@@ -10,7 +10,7 @@ from typing import Any
 
 from leadline.connect.client import ApiClient, ConnectError
 from leadline.connect.dialects import field_of, time_of
-from leadline.connect.kinds.base import ConnectionSpec
+from leadline.connect.kinds.base import ConnectionSpec, iso
 
 SOURCE = "gitlab"
 PER_PAGE = 100
@@ -46,7 +46,7 @@ def pages(
     params: dict[str, Any] = {**query, **(extra or {}), "order_by": "updated_at", "sort": "asc"}
     params["per_page"] = PER_PAGE
     after = start - OVERLAP
-    asked: tuple[str, dict[str, Any] | None] = (url, {**params, "updated_after": text(after)})
+    asked: tuple[str, dict[str, Any] | None] = (url, {**params, "updated_after": iso(after)})
     while True:
         response = client.get(asked[0], params=asked[1])
         items = response.json()
@@ -60,7 +60,7 @@ def pages(
         newest = max(at for at, _, _ in stamped)
         if newest - OVERLAP > after:
             after = newest - OVERLAP
-            asked = (url, {**params, "updated_after": text(after)})
+            asked = (url, {**params, "updated_after": iso(after)})
         else:
             asked = (following, None)
 
@@ -69,10 +69,6 @@ def history_start(conn: ConnectionSpec, client: ApiClient) -> dt.datetime:
     """Where a first run (or ``--full``) starts: ``--history-days`` before now."""
     now = dt.datetime.fromtimestamp(client.clock.time(), dt.UTC)
     return now - dt.timedelta(days=int(conn.option("history-days", 365)))
-
-
-def text(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stamp(moment: dt.datetime) -> str:
