@@ -339,7 +339,7 @@ def _prepare(
     found: FocusPlan,
     block: pa.Table,
     con: duckdb.DuckDBPyConnection,
-    known: KnownValues | None = None,
+    known: KnownValues,
 ) -> Prepared:
     """One block: typed, checked, in the cost-lines shape, with its problems and money."""
     name = str(found.path)
