@@ -8,11 +8,16 @@ import gzip
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+import pytest
 
+import leadline.finops.ingest as focus_ingest
 from leadline.context import App
+from leadline.finops import blocks
+from leadline.ingest.files import BackgroundDigest
 from tests.finops.support_finops import (
     HEADER,
     cost_lines,
@@ -183,3 +188,35 @@ def test_reference_scenarios_read_with_partial(app: App, reference: Path) -> Non
     assert cost_lines(app)
     dates = [p for p in problems(report) if p.field == "BillingPeriodStart"]
     assert dates and all("ISO-8601" in p.reason for p in dates)
+
+
+def test_a_re_ingest_stops_as_soon_as_the_hash_shows_it_landed(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's SHA-256 is taken while it lands (issue 19 item 7); a re-ingest checks it
+    between blocks and stops once it is known: no block is checked, nothing lands, and the
+    earlier batch is reported, as when the hash was taken before parsing."""
+    monkeypatch.setattr(blocks, "CSV_BLOCK", 4096)  # several blocks
+    path = write_focus(tmp_path / "bill.csv", [focus_row(BilledCost=str(i)) for i in range(1, 40)])
+    first = ingest_focus(app, path).results[0]
+    assert (first.status, first.rows_accepted) == ("landed", 39)
+    prepared: list[int] = []
+    real = focus_ingest._prepare
+
+    def counted(*args: Any) -> Any:
+        prepared.append(1)
+        return real(*args)
+
+    def at_once(digest: BackgroundDigest) -> None:  # the hash known before the first block
+        if not digest.done():
+            digest._run()
+
+    monkeypatch.setattr(focus_ingest, "_prepare", counted)
+    monkeypatch.setattr(BackgroundDigest, "start", at_once)
+    again = ingest_focus(app, path).results[0]
+    assert (again.status, again.batch_id, again.rows_accepted) == ("unchanged", first.batch_id, 39)
+    assert prepared == []
+    assert len(cost_lines(app)) == 39
+    forced = ingest_focus(app, path, force=True)  # --force: the key is known first, as before
+    assert forced.results[0].status == "landed" and len(prepared) > 1
+    assert len(cost_lines(app)) == 39

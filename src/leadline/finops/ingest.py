@@ -242,6 +242,7 @@ class FocusSource(Source):
     summary = "FOCUS 1.0-1.3 cost and usage exports (CSV, gzip CSV or Parquet), streamed"
     writes_lake = True
     load_bytes = False
+    hash_while_landing = True  # the file's SHA-256 on another core while it is read
     cli_options = (
         CliOption(
             "partial",
@@ -313,6 +314,7 @@ class FocusSource(Source):
                 pending: deque[Future[Prepared]] = deque()
                 landing: deque[Future[None]] = deque()
                 for block in _blocks(found, reader_problems):
+                    ctx.check_landed()  # a re-ingest stops once the hash shows it landed
                     parsed.rows_read += block.num_rows
                     pending.append(pool.submit(prepare, block))
                     while len(pending) > WORKERS:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +56,57 @@ def file_digest(path: Path, chunk_size: int = 1 << 20) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+class BackgroundDigest:
+    """A file's SHA-256 computed on a thread of its own: hashlib releases the GIL, so a large
+    file is hashed on the second core while an ingest reads and lands it (issue 19 item 7: the
+    hash was a whole read of the file, alone, before the ingest started). The file is opened
+    by the caller, so a file that cannot be opened fails there as with ``file_digest``."""
+
+    def __init__(self, path: Path, chunk_size: int = 1 << 20) -> None:
+        self.path = path
+        with _readable(path):
+            self._handle = path.open("rb")
+        self.size = os.fstat(self._handle.fileno()).st_size
+        self._chunk_size = chunk_size
+        self._done = threading.Event()
+        self._hex: str | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start hashing (once); ``hexdigest`` waits for it."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="leadline-hash", daemon=True)
+            self._thread.start()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def hexdigest(self) -> str:
+        """The hex digest, once the whole file is hashed (started here if it was not yet);
+        an error reading the file is raised here, as an InputError naming it."""
+        self.start()
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._hex is not None
+        return self._hex
+
+    def _run(self) -> None:
+        try:
+            digest = hashlib.sha256()
+            buffer = bytearray(self._chunk_size)
+            view = memoryview(buffer)
+            with _readable(self.path), self._handle:
+                while count := self._handle.readinto(buffer):
+                    digest.update(view[:count])
+            self._hex = digest.hexdigest()
+        except BaseException as error:  # handed to the thread that asks for the digest
+            self._error = error
+        finally:
+            self._done.set()
 
 
 def decode_utf8(name: str, data: bytes) -> str:

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from leadline import plugins
-from leadline.ingest.files import file_digest, read_bytes, sha256_hex
+from leadline.ingest.files import BackgroundDigest, file_digest, read_bytes, sha256_hex
 from leadline.ingest.problems import Parsed, Problem
 
 if TYPE_CHECKING:
@@ -45,15 +45,43 @@ class Template:
 
 
 class InputFile:
-    """An input file, hashed as a stream; its bytes are loaded only if a source asks."""
+    """An input file, hashed as a stream; its bytes are loaded only if a source asks. With
+    ``hash_later`` the hash is taken on a background thread once ``start_hash`` is called
+    (``sha256`` waits for it): a source that streams a large file lands it meanwhile."""
 
-    def __init__(self, path: Path, data: bytes | None = None) -> None:
+    def __init__(self, path: Path, data: bytes | None = None, *, hash_later: bool = False) -> None:
         self.path = path
         self._data = data
+        self._sha256: str | None = None
+        self._later: BackgroundDigest | None = None
         if data is not None:
-            self.size, self.sha256 = len(data), hashlib.sha256(data).hexdigest()
+            self.size, self._sha256 = len(data), hashlib.sha256(data).hexdigest()
+        elif hash_later:
+            self._later = BackgroundDigest(path)
+            self.size = self._later.size
         else:
-            self.size, self.sha256 = file_digest(path)
+            self.size, self._sha256 = file_digest(path)
+
+    @property
+    def sha256(self) -> str:
+        if self._sha256 is None:
+            assert self._later is not None
+            self._sha256 = self._later.hexdigest()
+        return self._sha256
+
+    @property
+    def hashed_later(self) -> bool:
+        """Whether the hash is taken in the background, not when the file was read."""
+        return self._later is not None
+
+    def start_hash(self) -> None:
+        if self._later is not None:
+            self._later.start()
+
+    @property
+    def hash_known(self) -> bool:
+        """Whether ``sha256`` answers without waiting."""
+        return self._later is None or self._later.done()
 
     @property
     def name(self) -> str:
@@ -92,6 +120,20 @@ class Unit:
         """Bytes to read, known without loading the files (progress bars ask for it)."""
         return sum(f.size for f in self.files)
 
+    @property
+    def hashed_later(self) -> bool:
+        """Whether a file's hash is taken while the unit lands (``Source.hash_while_landing``):
+        the runner then checks the idempotency key before publishing, not before parsing."""
+        return any(f.hashed_later for f in self.files)
+
+    def start_hash(self) -> None:
+        for f in self.files:
+            f.start_hash()
+
+    @property
+    def hash_known(self) -> bool:
+        return all(f.hash_known for f in self.files)
+
 
 @dataclass
 class Context:
@@ -109,6 +151,9 @@ class LandContext(Context):
     session: Session | None = None
     batch: Batch | None = None
     lake: LakeWriter | None = None
+    # Raises (the runner's AlreadyLanded) when this unit's content is found to have landed in
+    # another batch (``Source.hash_while_landing``): nothing of it is published then.
+    check_landed: Callable[[], None] = lambda: None
 
 
 class Source(ABC):
@@ -126,6 +171,12 @@ class Source(ABC):
     # the runner rejects a key repeated with other values in one batch and lands an exact
     # repeat once (ingest.repeats). Sources of observations (webhook events) leave it empty.
     natural_key: ClassVar[tuple[str, ...]] = ()
+    # Streamed sources of large files: each file's SHA-256 (the idempotency key) is taken on
+    # another thread while ``land`` reads it, instead of by a whole read of its own first; a
+    # content that already landed is found before the batch publishes (and, if ``land`` calls
+    # ``LandContext.check_landed`` between blocks, as soon as the hash is known), and lands
+    # nothing, as when it is found before parsing.
+    hash_while_landing: ClassVar[bool] = False
 
     def units(self, paths: list[Path]) -> list[Unit]:
         """Group and read the inputs; unreadable inputs raise InputError from read()."""
@@ -134,9 +185,9 @@ class Source(ABC):
         return [self.read([path]) for path in paths]
 
     def read(self, paths: list[Path]) -> Unit:
-        return Unit(
-            [InputFile(path, read_bytes(path) if self.load_bytes else None) for path in paths]
-        )
+        if self.load_bytes:
+            return Unit([InputFile(path, read_bytes(path)) for path in paths])
+        return Unit([InputFile(path, hash_later=self.hash_while_landing) for path in paths])
 
     @abstractmethod
     def templates(self) -> list[Template]: ...

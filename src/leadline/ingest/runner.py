@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadline.config import Settings
@@ -162,6 +162,15 @@ def run_ingest(
     return report
 
 
+class AlreadyLanded(Exception):
+    """A unit hashed while landing turned out to be content an earlier batch landed: its
+    transaction rolls back and its lake files are discarded; ``result`` reports that batch."""
+
+    def __init__(self, result: UnitResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
 # Called inside a landing batch's transaction (connect.sync commits cursors with the batch).
 OnLand = Callable[[Session, Batch], None]
 
@@ -217,12 +226,20 @@ class _Job:
     on_land: OnLand | None = None
 
     def run(self, unit: Unit) -> UnitResult:
-        key = idempotency_key(self.source.name, unit.content_hash, self.options)
-        with self.store.session() as session:
-            previous = session.scalar(select(Batch).where(Batch.idempotency_key == key))
-            if previous is not None and not self.force:
-                return _unchanged(previous)
-            previous_id = previous.id if previous is not None else None
+        key: str | None = None
+        previous_id: int | None = None
+        if unit.hashed_later and not self.force:
+            unit.start_hash()  # the key is checked once the unit has landed, before publishing
+        else:
+            try:
+                key = self._key(unit)
+            except InputError as error:  # a file hashed in the background became unreadable
+                return self.fail(error.problem, unit)
+            with self.store.session() as session:
+                previous = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+                if previous is not None and not self.force:
+                    return _unchanged(previous)
+                previous_id = previous.id if previous is not None else None
         ctx = Context(
             self.settings,
             self.options,
@@ -248,26 +265,52 @@ class _Job:
             reason = f"ingest failed and nothing was written: {error}"
             return self.fail(Problem(unit.display_name, reason), unit)
 
+    def _key(self, unit: Unit) -> str:
+        return idempotency_key(self.source.name, unit.content_hash, self.options)
+
     def _land(
-        self, unit: Unit, parsed: Parsed, key: str, previous_id: int | None, started: dt.datetime
+        self,
+        unit: Unit,
+        parsed: Parsed,
+        key: str | None,
+        previous_id: int | None,
+        started: dt.datetime,
+    ) -> UnitResult:
+        """Land under the write lock in one transaction. ``key`` None: the unit's hash is
+        still being taken (``Source.hash_while_landing``); the key is checked after ``land``,
+        still under the lock and before anything publishes, and a content that already
+        landed rolls back and reports the earlier batch, as a check before parsing would."""
+        try:
+            return self._land_locked(unit, parsed, key, previous_id, started)
+        except AlreadyLanded as landed:
+            return landed.result
+
+    def _land_locked(
+        self,
+        unit: Unit,
+        parsed: Parsed,
+        key: str | None,
+        previous_id: int | None,
+        started: dt.datetime,
     ) -> UnitResult:
         from leadline.lake.writer import LakeWriter, sweep_orphans
 
         lake: LakeWriter | None = None
         try:
             with write_lock(self.settings.resolved_home), self.store.session() as session:
-                # Checked again under the lock: a concurrent ingest of the same content may have
-                # landed while this one was parsing.
-                holder = session.scalar(select(Batch).where(Batch.idempotency_key == key))
-                if holder is not None and not self.force:
-                    return _unchanged(holder)
-                previous_id = holder.id if holder is not None else None
-                if holder is not None:  # --force: the earlier batch gives up its key
-                    holder.idempotency_key = None
+                if key is not None:
+                    # Checked again under the lock: a concurrent ingest of the same content may
+                    # have landed while this one was parsing.
+                    holder = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+                    if holder is not None and not self.force:
+                        return _unchanged(holder)
+                    previous_id = holder.id if holder is not None else None
+                    if holder is not None:  # --force: the earlier batch gives up its key
+                        holder.idempotency_key = None
                 batch = Batch(
                     source=self.source.name,
                     file_name=unit.display_name,
-                    content_hash=unit.content_hash,
+                    content_hash=unit.content_hash if key is not None else "",
                     idempotency_key=key,
                     options=self.options,
                     status="landed",
@@ -288,13 +331,20 @@ class _Job:
                     session=session,
                     batch=batch,
                     lake=lake,
+                    check_landed=self._early_check(unit) if key is None else lambda: None,
                 )
                 parsed.problems += self.source.land(parsed, ctx)
+                if key is None:  # the hash taken while landing: the same check as before parsing
+                    key = self._key(unit)
+                    holder = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+                    if holder is not None:
+                        raise AlreadyLanded(_unchanged(holder))
+                    batch.content_hash, batch.idempotency_key = unit.content_hash, key
                 _fill_batch(batch, parsed, previous_id)
                 # records (a natural key), not observations (events update what they observe)
                 keyed = lake if self.source.natural_key else None
                 count = _note_superseded(session, batch, parsed, keyed)
-                session.add_all(_rejects(batch.id, parsed.problems))
+                _store_rejects(session, batch.id, parsed.problems)
                 if self.on_land is not None:
                     self.on_land(session, batch)
                 if lake is not None:
@@ -309,6 +359,26 @@ class _Job:
         result.rows_superseded = count
         return result
 
+    def _early_check(self, unit: Unit) -> Callable[[], None]:
+        """``LandContext.check_landed`` for a unit hashed while landing: once the hash is
+        known (checked once), a content that already landed stops the landing early. Read in
+        a session of its own (the landing's belongs to its lander); under the write lock no
+        other batch can commit meanwhile."""
+        checked = False
+
+        def check() -> None:
+            nonlocal checked
+            if checked or not unit.hash_known:
+                return
+            checked = True
+            key = self._key(unit)
+            with self.store.session() as session:
+                holder = session.scalar(select(Batch).where(Batch.idempotency_key == key))
+                if holder is not None:
+                    raise AlreadyLanded(_unchanged(holder))
+
+        return check
+
     def fail(self, problem: Problem, unit: Unit | None = None) -> UnitResult:
         """Keep a record of a unit that could not land at all, with the reason."""
         now = utcnow()
@@ -316,7 +386,7 @@ class _Job:
             batch = Batch(
                 source=self.source.name,
                 file_name=unit.display_name if unit else problem.file,
-                content_hash=unit.content_hash if unit else "",
+                content_hash=_content_hash(unit),
                 idempotency_key=None,
                 options=self.options,
                 status="failed",
@@ -326,7 +396,7 @@ class _Job:
             )
             session.add(batch)
             session.flush()
-            session.add_all(_rejects(batch.id, [problem]))
+            _store_rejects(session, batch.id, [problem])
         return UnitResult(
             file_name=batch.file_name,
             status="failed",
@@ -334,6 +404,17 @@ class _Job:
             problems=[problem],
             message=problem.reason,
         )
+
+
+def _content_hash(unit: Unit | None) -> str:
+    """A failed unit's content hash; empty when it has none (no unit) or none could be taken
+    (a file hashed while landing that became unreadable meanwhile)."""
+    if unit is None:
+        return ""
+    try:
+        return unit.content_hash
+    except InputError:
+        return ""
 
 
 def _fill_batch(batch: Batch, parsed: Parsed, previous_id: int | None) -> None:
@@ -358,18 +439,26 @@ def _note_superseded(session: Any, batch: Batch, parsed: Parsed, lake: Any) -> i
     return count
 
 
-def _rejects(batch_id: int, problems: list[Problem]) -> list[Reject]:
+def _store_rejects(session: Session, batch_id: int, problems: list[Problem]) -> None:
+    """The problems as reject rows, in one multi-row INSERT: an ORM object per problem cost
+    about 0.25 ms to build and flush, so a bill with 2,000 warnings spent half a second here,
+    after its lines had landed and before it could commit (issue 19 item 7)."""
+    if problems:
+        session.execute(insert(Reject), _rejects(batch_id, problems))
+
+
+def _rejects(batch_id: int, problems: list[Problem]) -> list[dict[str, Any]]:
     return [
-        Reject(
-            batch_id=batch_id,
-            file_name=p.file,
-            row=p.row,
-            field=p.field,
-            value=p.value_text,
-            reason=p.reason,
-            severity=p.severity,
-            record=_jsonable(p.record),
-        )
+        {
+            "batch_id": batch_id,
+            "file_name": p.file,
+            "row": p.row,
+            "field": p.field,
+            "value": p.value_text,
+            "reason": p.reason,
+            "severity": p.severity,
+            "record": _jsonable(p.record),
+        }
         for p in problems
     ]
 

@@ -39,6 +39,7 @@ __all__ = [
     "validate_block",
 ]
 BLOCK_SIZE = 4 << 20
+PROBE_BLOCK = 64 << 10  # bytes read to find a CSV's header names (``_BlockReader._header``)
 _BOM = codecs.BOM_UTF8
 
 
@@ -195,11 +196,8 @@ class _BlockReader:
         if self.path.stat().st_size == 0:
             raise InputError(Problem(self.name, "the file is empty"))
         read_options = pacsv.ReadOptions(block_size=self.block_size)
-        probe = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=_skip_silently)
         try:
-            header = pacsv.open_csv(
-                self._open(), read_options=read_options, parse_options=probe
-            ).schema.names
+            header = self._header(read_options)
         except pa.ArrowInvalid as error:
             if not is_straddling(error):
                 raise InputError(self._problem(error)) from None
@@ -245,6 +243,28 @@ class _BlockReader:
                 position = now
         finally:
             handle.close()
+
+    def _header(self, read_options: pacsv.ReadOptions) -> list[str]:
+        """The header's names, read first from a small block: pyarrow infers every column's
+        type over its whole first block, which cost as much as reading ten 8 MiB blocks of a
+        FOCUS export (issue 19 item 7). Whatever that small read cannot decide (an error, a
+        record longer than it) is read again with the full block, which decides as before."""
+        probe = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=_skip_silently)
+        if self.block_size > PROBE_BLOCK:
+            small = pacsv.ReadOptions(block_size=PROBE_BLOCK)
+            try:
+                return list(
+                    pacsv.open_csv(
+                        self._open(), read_options=small, parse_options=probe
+                    ).schema.names
+                )
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                pass
+        return list(
+            pacsv.open_csv(
+                self._open(), read_options=read_options, parse_options=probe
+            ).schema.names
+        )
 
     def _wide(self) -> WideReader:
         """The standard-library reader for the records pyarrow has not delivered yet."""
