@@ -9,10 +9,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from leadline.context import App
+from leadline.finops import focus_checks
 from leadline.finops.focus import COLUMNS, LENIENT, focus_format
-from leadline.finops.focus_checks import line_warnings, tags_of
+from leadline.finops.focus_checks import KnownTags, line_warnings, tags_of
 from leadline.finops.focus_columns import MIN_ROWS, KnownValues, validate_focus_block
 from leadline.finops.ingest import _canonical, _may_hold_null_literal
 from leadline.ingest.csv_checks import VERBATIM_COLUMN, validate_block
@@ -117,6 +119,32 @@ def test_tags_are_parsed_once_per_distinct_text_with_the_same_answers() -> None:
     assert tags.to_pylist() == [[("a", "1")], None, None, [("a", "1")], None, [("b", "2")], None]
     assert invalid.to_pylist() == [False, False, False, False, True, False, False]
     assert not_object.to_pylist() == [False, False, True, False, False, False, True]
+
+
+def test_known_tags_give_the_same_answers_block_after_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``KnownTags``: a later block's texts already parsed are taken from the file's earlier
+    answers (DuckDB is not asked), new ones parsed; every answer as without it."""
+    con, known = duckdb.connect(), KnownTags()
+    first = pa.array(['{"a": "1"}', None, "[1]", "{bad"])
+    later = pa.array(["{bad", '{"c": "3"}', '{"a": "1"}', "[1]", None])  # one new text
+    again = pa.array(['{"c": "3"}', "[1]", '{"a": "1"}'])  # all known: no query
+    for text in (first, later):
+        assert tags_of(con, text, known) == tags_of(con, text)
+    asked: list[int] = []
+    real = focus_checks._parsed_tags
+
+    def counted(con: duckdb.DuckDBPyConnection, texts: pa.Array) -> focus_checks.Parsed:
+        asked.append(len(texts))
+        return real(con, texts)
+
+    monkeypatch.setattr(focus_checks, "_parsed_tags", counted)
+    tags, invalid, not_object = tags_of(con, again, known)
+    assert asked == []
+    assert tags.to_pylist() == [[("c", "3")], None, [("a", "1")]]
+    assert invalid.to_pylist() == [False, False, False]
+    assert not_object.to_pylist() == [False, True, False]
 
 
 def test_null_literals_are_found_by_their_bytes() -> None:

@@ -6,6 +6,7 @@ per-line ``warnings`` text."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import duckdb
@@ -57,15 +58,65 @@ def _plain(value: Any) -> Any:
     )
 
 
-def tags_of(con: duckdb.DuckDBPyConnection, text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+Parsed = tuple[pa.Array, pa.Array, pa.Array]  # tag maps, not JSON, JSON but not an object
+
+
+class KnownTags:
+    """Per file: the tag texts parsed in earlier blocks, per column, so a block whose distinct
+    texts are all known takes their answers instead of asking DuckDB again (half of a block's
+    tag checks; the answer depends on the text alone). Shared by the checking threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._columns: dict[str, tuple[pa.Array, Parsed]] = {}
+
+    def parsed(self, con: duckdb.DuckDBPyConnection, column: str, texts: pa.Array) -> Parsed:
+        """``_parsed_tags(con, texts)`` (distinct, non-null texts), known answers reused."""
+        known = self._columns.get(column)
+        if known is not None:
+            at = pc.index_in(texts, value_set=known[0])
+            if not at.null_count:
+                tags, invalid, not_object = known[1]
+                return tags.take(at), invalid.take(at), not_object.take(at)
+        found = _parsed_tags(con, texts)
+        with self._lock:
+            known = self._columns.get(column)
+            if known is not None:
+                new = pc.invert(pc.is_in(texts, value_set=known[0]))
+                texts = pa.concat_arrays([known[0], texts.filter(new)])
+                merged = tuple(
+                    pa.concat_arrays([old, now.filter(new)])
+                    for old, now in zip(known[1], found, strict=True)
+                )
+                answers: Parsed = (merged[0], merged[1], merged[2])
+            else:
+                answers = found
+            if len(texts) <= MAX_KNOWN_TAGS:
+                self._columns[column] = (texts, answers)
+        return found
+
+
+MAX_KNOWN_TAGS = 65_536  # distinct tag texts remembered per column
+
+
+def tags_of(
+    con: duckdb.DuckDBPyConnection,
+    text: pa.Array,
+    known: KnownTags | None = None,
+    column: str = "Tags",
+) -> Parsed:
     """Tags as a map, a mask of values that are not JSON, and of JSON that is not an object.
 
     Each distinct text is parsed once: a bill repeats a few hundred tag sets over millions of
     lines, so parsing the distinct values and taking them back per line costs a fraction of
-    parsing every line (the answers are the same, line by line)."""
+    parsing every line (the answers are the same, line by line); with ``known``, once per
+    file."""
     encoded = pc.dictionary_encode(text)
     indices = encoded.indices
-    tags, invalid, not_object = _parsed_tags(con, encoded.dictionary)
+    if known is None:
+        tags, invalid, not_object = _parsed_tags(con, encoded.dictionary)
+    else:
+        tags, invalid, not_object = known.parsed(con, column, encoded.dictionary)
     return (
         tags.take(indices),
         pc.fill_null(invalid.take(indices), False),
@@ -93,7 +144,10 @@ def _parsed_tags(
 
 
 def check_rows(
-    name: str, table: pa.Table, con: duckdb.DuckDBPyConnection
+    name: str,
+    table: pa.Table,
+    con: duckdb.DuckDBPyConnection,
+    known: KnownTags | None = None,
 ) -> tuple[pa.Table, list[Problem], dict[str, pa.Array]]:
     """Cross-column rules; returns the rows that land, the problems and the rows' tag maps
     (per lake column: ``tags``, ``allocated_tags``).
@@ -120,7 +174,7 @@ def check_rows(
         if text.null_count == len(text):  # absent or empty: nothing to read
             maps[lake] = pa.nulls(len(text), TAGS)
             continue
-        maps[lake], invalid, not_object = tags_of(con, text)
+        maps[lake], invalid, not_object = tags_of(con, text, known, column)
         for mask, reason in (
             (invalid, "must be valid JSON"),
             (not_object, "must be a JSON object"),

@@ -41,7 +41,7 @@ from leadline.finops.focus import (
     focus_format,
     missing_mandatory,
 )
-from leadline.finops.focus_checks import check_rows, line_warnings
+from leadline.finops.focus_checks import KnownTags, check_rows, line_warnings
 from leadline.finops.focus_columns import KnownValues, validate_focus_block
 from leadline.finops.schemas import BILL_KEY, COST_LINES, COST_RECONCILIATION
 from leadline.ingest.csv_checks import VERBATIM_COLUMN
@@ -292,11 +292,12 @@ class FocusSource(Source):
 
         totals = BillTotals()
         known = KnownValues()  # repetitive columns' values checked once per file
+        known_tags = KnownTags()  # and tag texts parsed once per file
 
         def prepare(block: pa.Table) -> Prepared:
             if not hasattr(local, "con"):
                 local.con = root.cursor()
-            return _prepare(found, block, local.con, known)
+            return _prepare(found, block, local.con, known, known_tags)
 
         def land_one(future: Future[Prepared]) -> None:
             lines, found_problems, block_totals = future.result()
@@ -342,6 +343,7 @@ def _prepare(
     block: pa.Table,
     con: duckdb.DuckDBPyConnection,
     known: KnownValues,
+    known_tags: KnownTags,
 ) -> Prepared:
     """One block: typed, checked, in the cost-lines shape, with its problems and money."""
     name = str(found.path)
@@ -349,7 +351,7 @@ def _prepare(
     typed, problems = validate_focus_block(
         name, found.fmt, canonical, found.naive_timezone, LENIENT, known=known
     )
-    kept, bad_rows, maps = check_rows(name, typed, con)
+    kept, bad_rows, maps = check_rows(name, typed, con, known_tags)
     found_problems = problems + bad_rows
     lines = to_lake(found, kept, maps, line_warnings(kept, found_problems))
     totals = BillTotals()

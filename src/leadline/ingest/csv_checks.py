@@ -59,8 +59,9 @@ def validate_block(
     problems: list[Problem] = []
     verbatim: dict[int, dict[str, str]] = {}
     rows = block.column(ROW_COLUMN).combine_chunks()
+    present = set(block.column_names)  # a new list per call: once, not once per column
     for column in fmt.columns:
-        if column.name not in block.column_names:
+        if column.name not in present:
             columns[column.name] = pa.nulls(block.num_rows, column.arrow_type)
             continue
         text = _trimmed(block.column(column.name).combine_chunks())

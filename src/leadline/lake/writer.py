@@ -45,14 +45,15 @@ def _month_numbers(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def conform(table: FactTable, data: pa.Table, batch_id: int | None) -> pa.Table:
     """Order and cast ``data`` to the table's schema, filling absent optional columns with null."""
     columns = []
+    present = set(data.column_names)  # built anew by each call: once, not once per column
     for field in table.schema:
-        if field.name in data.column_names:
+        if field.name in present:
             columns.append(data.column(field.name).cast(field.type))
         elif field.nullable:
             columns.append(pa.nulls(data.num_rows, field.type))
         else:
             raise ValueError(f"{table.name}: required column {field.name!r} is missing")
-    if BATCH_COLUMN in data.column_names and batch_id is None:
+    if BATCH_COLUMN in present and batch_id is None:
         columns.append(data.column(BATCH_COLUMN).cast(pa.int64()))
     else:
         columns.append(_constant(batch_id, data.num_rows))
