@@ -17,6 +17,7 @@ from ibis import _
 
 from leadline.lake.engines import duckdb_backend
 from leadline.reliability import metrics
+from leadline.reliability.burn_history import window_sums
 from tests.reliability.slo_reference import Spec
 from tests.reliability.support_slo import literal, samples_arrow, smp, specs_arrow
 
@@ -140,6 +141,42 @@ def test_off_grid_slo_beside_an_on_grid_one() -> None:
     assert got == reference
 
 
+def test_slo_sampled_past_the_minute_takes_its_own_grid() -> None:
+    """Samples at 15 s past every minute (a Prometheus pull started at :15), one minute missing:
+    windows count whole minutes back from 15 s past, as the frame formulation does. Objective
+    0.9; minute 1 is 10 % bad (burn 1). At 00:03:15 the 2-minute window [00:01:15, 00:03:15)
+    holds 00:01:15 alone (00:02:15 is missing): burn 1; at 00:04:15, [00:02:15, 00:04:15)
+    holds 00:03:15 alone: burn 0; the first sample has nothing before it: null."""
+    past = dt.timedelta(seconds=15)
+    samples = [
+        smp("p", BASE + past, 100.0, 100.0),
+        smp("p", BASE + MINUTE + past, 90.0, 100.0),
+        smp("p", BASE + 3 * MINUTE + past, 100.0, 100.0),
+        smp("p", BASE + 4 * MINUTE + past, 100.0, 100.0),
+    ]
+    got, reference = histories(
+        samples, [Spec("p", 0.9, BASE)], BASE, BASE + 5 * MINUTE, {"2m": 120}
+    )
+    assert [rounded(r["burn_rate_2m"]) for r in got] == [None, 0.0, 1.0, 0.0]
+    assert got == reference
+    # On the grid, the samples know their neighbours (off it, they never do).
+    sums, _keys = window_sums(
+        ibis.memtable(samples_arrow(samples)),
+        ibis.memtable(specs_arrow([Spec("p", 0.9, BASE)])),
+        literal(BASE),
+        literal(BASE + 5 * MINUTE),
+        {"2m": 120},
+        neighbours=True,
+    )
+    rows = BACKEND.to_pyarrow(sums.order_by("timestamp")).to_pylist()
+    assert [(r["prev_sampled"], r["next_sampled"]) for r in rows] == [
+        (False, True),
+        (True, False),
+        (False, True),
+        (True, False),
+    ]
+
+
 WINDOW_SETS = (
     {"1m": 60, "5m": 300, "1h": 3600},
     {"90s": 90, "2m": 120, "30m": 1800},
@@ -150,19 +187,25 @@ WINDOW_SETS = (
 @st.composite
 def sparse(draw: Any) -> dict[str, Any]:
     """One to three SLOs of sparse samples: runs with strides (gaps), zero-event samples, steps
-    of 60 or 300 seconds, sometimes an SLO off the minute grid (odd seconds or a fraction of a
-    second); a range ``[since, until)`` and a set of windows."""
+    of 60 or 300 seconds, sometimes an SLO at 17 s past every minute (its own grid) or off any
+    grid (runs at different seconds past the minute, or a fraction of a second); a range
+    ``[since, until)`` and a set of windows."""
     samples: dict[tuple[str, dt.datetime], Row] = {}
     specs = []
     for index in range(draw(st.integers(1, 3))):
         name = f"slo-{index}"
         specs.append(Spec(name, draw(st.sampled_from((0.9, 0.99, 0.999))), BASE))
-        offset = draw(
+        # Usually on the minute; sometimes all at 17 s past it (its own grid), or off any grid:
+        # a fraction of a second, or runs at different seconds past the minute.
+        phases = draw(
             st.sampled_from(
-                (dt.timedelta(0),) * 4 + (dt.timedelta(seconds=17), dt.timedelta(microseconds=5))
+                ((dt.timedelta(0),),) * 4
+                + ((dt.timedelta(seconds=17),), (dt.timedelta(microseconds=5),))
+                + ((dt.timedelta(0), dt.timedelta(seconds=17)),)
             )
         )
         for _run in range(draw(st.integers(0, 3))):
+            offset = draw(st.sampled_from(phases))
             start = BASE + MINUTE * draw(st.integers(0, 600)) + offset
             stride = draw(st.sampled_from((1, 1, 2, 5, 13)))
             step = draw(st.sampled_from((60, 60, 300)))

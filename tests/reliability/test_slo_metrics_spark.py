@@ -57,7 +57,8 @@ SPECS = [
 def _samples() -> list[dict[str, Any]]:
     """31 hours of one-minute samples over the March/April month end, with gaps (every 7th
     minute of "latency" missing, a 3-hour hole in "errors"), bursts of bad events that fire
-    pages and tickets, and odd-second timestamps for "errors"."""
+    pages and tickets; "latency" at 20 s past every minute, "errors" at 13 s past before its
+    hole and 43 s past after it."""
     rows = []
     for i in range(31 * 60):
         moment = START + MINUTE * i
@@ -65,10 +66,11 @@ def _samples() -> list[dict[str, Any]]:
         bad = 300 if 20 <= hour < 21 else (20 if 26 <= hour < 28 else 0)
         rows.append(smp("avail", moment, 1000 - bad, 1000))
         if i % 7:
-            rows.append(smp("latency", moment, 100 - (i % 11), 100))
+            rows.append(smp("latency", moment + dt.timedelta(seconds=20), 100 - (i % 11), 100))
         if not 10 <= hour < 13:
             wrong = 5 if hour % 5 == 0 else 0
-            rows.append(smp("errors", moment + dt.timedelta(seconds=13), 100 - wrong, 100))
+            past = dt.timedelta(seconds=13 if hour < 10 else 43)
+            rows.append(smp("errors", moment + past, 100 - wrong, 100))
     return rows
 
 
@@ -123,13 +125,15 @@ def test_slo_status_engines_agree(lake_app: App) -> None:
 
 def test_burn_rate_history_and_alerts_engines_agree(lake_app: App) -> None:
     """History, alert states and episodes (workbook rules, and ``alert_history``'s one pass)
-    agree and are the reference's; the data fires both pages and tickets. "avail" and
-    "latency" (with gaps) are on the minute grid and take the running sums of
-    ``burn_history``, "errors" (odd seconds) the RANGE frames."""
-    assert {(s["slo"], s["timestamp"].second == 0) for s in SAMPLES} == {
-        ("avail", True),
-        ("latency", True),
-        ("errors", False),
+    agree and are the reference's; the data fires both pages and tickets. "avail" (on the
+    minute) and "latency" (with gaps, 20 s past the minute) are each on their own grid and take
+    the running sums of ``burn_history``; "errors" (samples at two different seconds past the
+    minute) the RANGE frames."""
+    assert {(s["slo"], s["timestamp"].second) for s in SAMPLES} == {
+        ("avail", 0),
+        ("latency", 20),
+        ("errors", 13),
+        ("errors", 43),
     }
 
     def history(samples: ibis.Table) -> ibis.Table:

@@ -209,8 +209,11 @@ def burn_rate_history(
     return summed.select("slo", "timestamp", "step_seconds", **burns)
 
 
-def _severity(burn: Callable[[str], ibis.Value], rules: Sequence[BurnRateRule]) -> ibis.Value:
-    """'page', 'ticket' or null (quiet), from ``burn(window)``, the burn rate over a window."""
+def _alarms(
+    burn: Callable[[str], ibis.Value], rules: Sequence[BurnRateRule]
+) -> tuple[ibis.Value, ibis.Value]:
+    """(page, ticket): whether a page rule and a ticket rule fire, from ``burn(window)``, the
+    burn rate over a window (never null)."""
 
     def fires(rule: BurnRateRule) -> ibis.Value:
         long_rate, short_rate = burn(rule.long_window), burn(rule.short_window)
@@ -223,12 +226,17 @@ def _severity(burn: Callable[[str], ibis.Value], rules: Sequence[BurnRateRule]) 
             page = page | fires(rule)
         else:
             ticket = ticket | fires(rule)
+    return page, ticket
+
+
+def _severity_of(page: ibis.Value, ticket: ibis.Value) -> ibis.Value:
+    """'page', 'ticket' or null (quiet)."""
     return ibis.cases((page, "page"), (ticket, "ticket"), else_=ibis.null("string"))
 
 
 def alert_states(history: ibis.Table, rules: Sequence[BurnRateRule]) -> ibis.Table:
     """The alert severity at every evaluation of ``burn_rate_history`` (null when quiet)."""
-    severity = _severity(lambda window: history[f"burn_rate_{window}"], rules)
+    severity = _severity_of(*_alarms(lambda window: history[f"burn_rate_{window}"], rules))
     return history.select("slo", "timestamp", "step_seconds", severity=severity)
 
 
@@ -285,13 +293,21 @@ def alert_history(
     first = since - ibis.interval(seconds=max(windows.values(), default=0))
     sums, keys = window_sums(samples, slos, first, until, windows, neighbours=True)
     summed = sums.filter(_.timestamp >= since)
-    severity = _severity(
+    page, ticket = _alarms(
         lambda w: burn_rate(summed[f"good_{w}"], summed[f"total_{w}"], summed.objective), rules
     )
     states = summed.select(
-        "slo_key", "timestamp", "step_seconds", "prev_sampled", "next_sampled", severity=severity
+        "slo_key",
+        "timestamp",
+        "step_seconds",
+        "prev_sampled",
+        "next_sampled",
+        page=page,
+        ticket=ticket,
     )
-    edges = states.filter(states.severity.notnull() | ~states.prev_sampled | ~states.next_sampled)
+    # The filter reads the two flags: the severity's text is made for the few rows it keeps.
+    edges = states.filter(states.page | states.ticket | ~states.prev_sampled | ~states.next_sampled)
+    edges = edges.mutate(severity=_severity_of(edges.page, edges.ticket)).drop("page", "ticket")
     ordered = ibis.window(group_by=_.slo_key, order_by=_.timestamp)
     # The earlier edge is this one's grid neighbour (a sample one minute before), or a gap
     # follows it (so this is the first sample after it).
