@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from leadline.context import App
-from leadline.finops import focus_checks
+from leadline.finops import focus_checks, focus_columns
 from leadline.finops.focus import COLUMNS, LENIENT, focus_format
 from leadline.finops.focus_checks import KnownTags, line_warnings, tags_of
 from leadline.finops.focus_columns import MIN_ROWS, KnownValues, validate_focus_block
@@ -145,6 +145,23 @@ def test_known_tags_give_the_same_answers_block_after_block(
     assert tags.to_pylist() == [[("c", "3")], None, [("a", "1")]]
     assert invalid.to_pylist() == [False, False, False]
     assert not_object.to_pylist() == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("values", "same"),
+    [
+        (["ab", "ab", "ab"], True),
+        (["", ""], True),
+        (["ab", "ba"], False),
+        (["ab", "a", "bab"], False),  # the same bytes in all, split otherwise
+        (["aa", "a", "a"], False),
+        (["é", "é"], True),
+    ],
+)
+def test_one_value_columns_are_found_by_their_bytes(values: list[str], same: bool) -> None:
+    assert focus_columns._all_equal(pa.array(values)) is same
+    assert focus_columns._all_equal(pa.array(["x", *values]).slice(1)) is same
+    assert focus_columns._all_equal(pa.array(values, pa.large_string())) is same
 
 
 def test_null_literals_are_found_by_their_bytes() -> None:
