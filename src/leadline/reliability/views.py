@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadline.context import App
-from leadline.periods import Period, PeriodAsOf
+from leadline.periods import Period, PeriodAsOf, iso
 from leadline.reliability.agreement_tables import sla_status_report, xla_status_report
 from leadline.reliability.gate import recent
 from leadline.reliability.gate_tables import DECISION_STATES, decisions_report
@@ -21,9 +21,17 @@ from leadline.webkit.viewdata import Page, Table, count_tile, last_month
 
 
 def slo_data(app: App, scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The ``leadline slo status`` document (now) and its SLOs in the filtered scope."""
-    data = cached(app, "slo-status", lambda: slo_status(app), None)
+    """The ``leadline slo status`` document and its SLOs in the filtered scope, judged at the
+    instant the pages' metric tiles are (the hour): a table judged minutes later than the
+    "SLOs within objective" tile beside it could count a different share."""
+    at = tiles.evaluation(app).now
+    data = cached(app, "slo-status", lambda: slo_status(app, at=at), iso(at))
     return data, rows_where(data["slos"], "service", scope.services)
+
+
+def judged_at(app: App) -> str:
+    """The window label of the counts taken from ``slo_data`` ("at 14:00 UTC")."""
+    return f"at {tiles.evaluation(app).now:%H:%M} UTC"
 
 
 def slo_rows(app: App, scope: Scope) -> list[dict[str, Any]]:
@@ -46,12 +54,13 @@ def reliability(app: App, filters: Filters, scope: Scope) -> Page:
     ev, chosen = tiles.evaluation(app), tiles.scope_of(filters)
     quarter = Period.current("quarter", ev.now.date()).window
     exhausted = sum(1 for s in slos if s.get("policy_state") == "exhausted")
+    instant = judged_at(app)
     page.kpis = [
-        count_tile("SLOs", len(slos), "now"),
+        count_tile("SLOs", len(slos), instant),
         tiles.metric_tile(ev, "reliability.slos_within_objective", chosen, quarter),
         tiles.metric_tile(ev, "reliability.slos_met", chosen, quarter),
-        count_tile("Exhausted budgets", exhausted, "now"),
-        count_tile("Alerts firing", sum(1 for s in slos if s["alert"]), "now"),
+        count_tile("Exhausted budgets", exhausted, instant),
+        count_tile("Alerts firing", sum(1 for s in slos if s["alert"]), instant),
     ]
     charted = sorted(slos, key=_budget_left)[:CHART_SLOS]
     if len(charted) < len(slos):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from leadline.context import App
 from leadline.delivery.views import delivery_rows, dora_table, filter_window
 from leadline.periods import Period
-from leadline.reliability.views import slo_data, slo_table
+from leadline.reliability.views import judged_at, slo_data, slo_table
 from leadline.risk.register import register_report
 from leadline.risk.views import risk_in_scope
 from leadline.scorecard.core import ScorecardError, scorecard
@@ -38,7 +38,7 @@ def home(app: App, filters: Filters, scope: Scope) -> Page:
     ]
     slo_document, slos = slo_data(app, scope)
     page.kpis.append(
-        count_tile("Burn-rate alerts firing", sum(1 for s in slos if s["alert"]), "now")
+        count_tile("Burn-rate alerts firing", sum(1 for s in slos if s["alert"]), judged_at(app))
     )
     month = Period.parse(filters.month or last_month(ev.now.date()), ("month",))
     page.kpis.append(
