@@ -386,7 +386,9 @@ def running_sql(windows: Mapping[str, int], rules: Sequence[BurnRateRule]) -> st
     """(a') the same formulation as leadline's ``burn_history`` and ``alert_history``: running
     sums on a dense per-minute grid keyed by a small integer per SLO (the samples and an anti
     join for the minutes without one), window sums as lags, and only the evaluations that fire
-    or border a gap grouped into episodes (the benchmark's samples are all on whole minutes)."""
+    or border a gap grouped into episodes. Every SLO of the benchmark samples at one phase (on
+    the minute, or 15 s past it for a few), so every SLO is on its own grid here, as in leadline
+    since it takes the grid for a constant phase (before, those few took its RANGE frames)."""
     _names(windows)
     sums = ",\n           ".join(
         f"lag(c_{x}, 1, 0) OVER o - lag(c_{x}, {w // 60 + 1}, 0) OVER o AS {x}_{n}"
