@@ -6,7 +6,9 @@ scientific notation or a raw ``None``."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -94,6 +96,26 @@ def test_the_home_page_shows_the_worst_slos_of_the_cli_report(
     everything = cli_csv(demo_home, ["slo", "status"]).splitlines()
     assert home[0] == everything[0]
     assert 0 < len(home) - 1 <= 15 and set(home[1:]) <= set(everything[1:])
+
+
+def test_the_within_objective_tile_counts_the_table_beside_it(viewer: TestClient) -> None:
+    """The Reliability page's "SLOs within objective" tile and its SLO table are judged at the
+    same instant: the tile's share is the table's SLOs (composites aside) whose SLI meets the
+    objective, among those with an SLI."""
+    html = viewer.get("/reliability").text
+    tile = re.search(
+        r'data-metric="reliability.slos_within_objective"[^>]*data-value="([^"]*)"', html
+    )
+    assert tile, "the page shows the tile"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(viewer.get("/reliability", params={"format": "csv", "table": "slos"}).text)
+        )
+    )
+    judged = [r for r in rows if r["sli"] and r["budgeting"] != "composite"]
+    assert judged, "the demo has SLOs with an SLI"
+    met = sum(float(r["sli"]) >= float(r["objective"]) for r in judged)
+    assert float(tile.group(1)) == pytest.approx(100.0 * met / len(judged))
 
 
 def test_a_csf_profile_page_csv_is_the_cli_csv(viewer: TestClient, demo_home: Path) -> None:
