@@ -11,9 +11,9 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -24,105 +24,25 @@ from leadline.ingest.models import Batch, Reject
 from leadline.ingest.problems import InputError, Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Source, Unit, get_source
 from leadline.ingest.repeats import screen_parsed
+from leadline.ingest.results import IngestReport, Outcome, Status, UnitResult, exit_code_of
 from leadline.ingest.supersede import superseded
 from leadline.locks import write_lock
 from leadline.store import Store
 from leadline.store.base import utcnow
 
+# The report types live in results.py; callers import them from here as well.
+__all__ = [
+    "IngestReport",
+    "Outcome",
+    "Status",
+    "UnitResult",
+    "exit_code_of",
+    "idempotency_key",
+    "ingest_unit",
+    "run_ingest",
+]
 log = logging.getLogger(__name__)
-Status = Literal["landed", "unchanged", "failed"]
-Outcome = Literal["failed", "rejected", "warnings", "clean"]
 STORED_PROBLEMS_SHOWN = 50
-
-
-@dataclass
-class UnitResult:
-    file_name: str
-    status: Status
-    batch_id: int | None = None
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_warned: int = 0
-    # rows earlier batches landed that this one changed (the merge rule: the later wins)
-    rows_superseded: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    message: str | None = None
-
-    @property
-    def clean(self) -> bool:
-        return self.outcome == "clean"
-
-    @property
-    def outcome(self) -> Outcome:
-        """The worst thing that happened to this unit (an unchanged one: to its batch then)."""
-        if self.status == "failed":
-            return "failed"
-        if self.rows_rejected:
-            return "rejected"
-        if self.rows_warned or any(p.severity == "warning" for p in self.problems):
-            return "warnings"
-        return "clean"
-
-
-# Worst first: the report's outcome is its worst unit's.
-OUTCOMES: tuple[Outcome, ...] = ("failed", "rejected", "warnings", "clean")
-WHY: dict[Outcome, str] = {
-    "failed": "a batch failed and nothing of it was written",
-    "rejected": "rows were rejected",
-    "warnings": "landed with warnings",
-    "clean": "landed",
-}
-
-
-@dataclass
-class IngestReport:
-    """What one ``leadline ingest`` did. The exit status is the contract scripts rely on
-    (docs/ingest.md, "Exit status"): 0 when every batch landed, warnings included (they are
-    printed and recorded); 1 when a row was rejected or a batch failed; with ``strict``
-    (``--strict``, as dbt's ``--warn-error``) warnings are failures too."""
-
-    source: str
-    results: list[UnitResult]
-    strict: bool = False
-
-    @property
-    def outcome(self) -> Outcome:
-        found = {r.outcome for r in self.results}
-        return next((o for o in OUTCOMES if o in found), "clean")
-
-    @property
-    def exit_code(self) -> int:
-        return exit_code_of(self.outcome, self.strict)
-
-    def totals(self) -> dict[str, int]:
-        keys = ("rows_read", "rows_accepted", "rows_rejected", "rows_warned", "rows_superseded")
-        return {k: sum(getattr(r, k) for r in self.results) for k in keys}
-
-    def summary(self) -> str:
-        """One line with every count, whatever happened: read, landed, rejected, warnings."""
-        t = self.totals()
-        files = len(self.results)
-        failed = sum(r.status == "failed" for r in self.results)
-        parts = [
-            f"{files} {'file' if files == 1 else 'files'}"
-            + (f" ({failed} failed)" if failed else ""),
-            f"{t['rows_read']:,} {'row' if t['rows_read'] == 1 else 'rows'} read",
-            f"{t['rows_accepted']:,} landed",
-            f"{t['rows_rejected']:,} rejected",
-            f"{t['rows_warned']:,} {'warning' if t['rows_warned'] == 1 else 'warnings'}",
-        ]
-        why = WHY[self.outcome]
-        if self.outcome == "warnings":
-            why += " (--strict: a failure)" if self.strict else " (--strict would fail)"
-        return f"{'; '.join(parts)}: exit {self.exit_code}, {why}"
-
-
-def exit_code_of(outcome: Outcome, strict: bool = False) -> int:
-    """The exit status of an ingest whose worst unit had ``outcome``."""
-    if outcome in ("failed", "rejected"):
-        return 1
-    return 1 if strict and outcome == "warnings" else 0
 
 
 def idempotency_key(source: str, content_hash: str, options: dict[str, Any]) -> str:
@@ -259,7 +179,10 @@ class _Job:
             return self.fail(Problem(unit.display_name, reason), unit)
         parsed.problems[:0] = unit.problems
         try:
-            return self._land(unit, parsed, key, previous_id, started)
+            try:
+                return self._land(unit, parsed, key, previous_id, started)
+            except AlreadyLanded as landed:  # hashed while landing: content an earlier batch has
+                return landed.result
         except Exception as error:
             log.exception("ingest of %s failed", unit.display_name)
             reason = f"ingest failed and nothing was written: {error}"
@@ -279,20 +202,7 @@ class _Job:
         """Land under the write lock in one transaction. ``key`` None: the unit's hash is
         still being taken (``Source.hash_while_landing``); the key is checked after ``land``,
         still under the lock and before anything publishes, and a content that already
-        landed rolls back and reports the earlier batch, as a check before parsing would."""
-        try:
-            return self._land_locked(unit, parsed, key, previous_id, started)
-        except AlreadyLanded as landed:
-            return landed.result
-
-    def _land_locked(
-        self,
-        unit: Unit,
-        parsed: Parsed,
-        key: str | None,
-        previous_id: int | None,
-        started: dt.datetime,
-    ) -> UnitResult:
+        landed raises ``AlreadyLanded`` (rolled back), as a check before parsing would find."""
         from leadline.lake.writer import LakeWriter, sweep_orphans
 
         lake: LakeWriter | None = None
