@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -11,11 +13,24 @@ from sqlalchemy import func, select
 
 from leadline.context import App
 from leadline.ingest.models import Batch, Reject
+from leadline.ingest.runner import IngestReport, run_ingest
 from leadline.lake.models import LakeFile
 from tests.ingest import sample_source
 
 SOURCE = sample_source.SOURCE_NAME
 TABLE = sample_source.TABLE_NAME
+
+
+def ingest(app: App, *paths: Path, **kwargs: Any) -> IngestReport:
+    """The sample source's ingest of ``paths`` into ``app``."""
+    return run_ingest(SOURCE, list(paths), settings=app.settings, store=app.store, **kwargs)
+
+
+def content_hash(path: Path) -> str:
+    """The unit hash, by hand: sha256 over the sha256 digests of the base name and file hash."""
+    file_hex = hashlib.sha256(path.read_bytes()).hexdigest().encode()
+    inner = hashlib.sha256(path.name.encode()).digest() + hashlib.sha256(file_hex).digest()
+    return hashlib.sha256(inner).hexdigest()
 
 
 def lake_table(app: App) -> pa.Table:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,29 +15,20 @@ from leadline.ingest.files import BackgroundDigest
 from leadline.ingest.models import Reject
 from leadline.ingest.problems import InputError
 from leadline.ingest.registry import InputFile
-from leadline.ingest.runner import IngestReport, idempotency_key, run_ingest
+from leadline.ingest.runner import idempotency_key
 from tests.ingest import sample_source
 from tests.ingest.support import (
     ROWS,
     SOURCE,
     batches,
+    content_hash,
     count,
     event_ids,
+    ingest,
     lake_files,
     parquet_on_disk,
     write_events,
 )
-
-
-def ingest(app: App, *paths: Path, **kwargs: Any) -> IngestReport:
-    return run_ingest(SOURCE, list(paths), settings=app.settings, store=app.store, **kwargs)
-
-
-def content_hash(path: Path) -> str:
-    """The unit hash, by hand: sha256 over the sha256 digests of the base name and file hash."""
-    file_hex = hashlib.sha256(path.read_bytes()).hexdigest().encode()
-    inner = hashlib.sha256(path.name.encode()).digest() + hashlib.sha256(file_hex).digest()
-    return hashlib.sha256(inner).hexdigest()
 
 
 @pytest.fixture

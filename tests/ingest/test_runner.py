@@ -4,7 +4,6 @@ raw record, idempotency, --force, failed units kept and retried, and atomic land
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import shutil
 from dataclasses import replace
 from decimal import Decimal
@@ -19,7 +18,7 @@ from leadline.context import App
 from leadline.ingest.models import Batch, Reject
 from leadline.ingest.problems import Parsed, Problem
 from leadline.ingest.registry import Context, LandContext, Unit
-from leadline.ingest.runner import IngestReport, UnitResult, idempotency_key, run_ingest
+from leadline.ingest.runner import IngestReport, UnitResult, idempotency_key
 from leadline.lake.models import LakeFile
 from leadline.lake.writer import STAGING_DIR, LakeWriter, sweep_orphans
 from tests.ingest import sample_source
@@ -27,8 +26,10 @@ from tests.ingest.support import (
     ROWS,
     SOURCE,
     batches,
+    content_hash,
     count,
     event_ids,
+    ingest,
     lake_files,
     lake_table,
     parquet_on_disk,
@@ -37,17 +38,6 @@ from tests.ingest.support import (
 )
 
 UTC = dt.UTC
-
-
-def ingest(app: App, *paths: Path, **kwargs: Any) -> IngestReport:
-    return run_ingest(SOURCE, list(paths), settings=app.settings, store=app.store, **kwargs)
-
-
-def content_hash(path: Path) -> str:
-    """The unit hash, by hand: sha256 over the sha256 digests of the base name and file hash."""
-    file_hex = hashlib.sha256(path.read_bytes()).hexdigest().encode()
-    inner = hashlib.sha256(path.name.encode()).digest() + hashlib.sha256(file_hex).digest()
-    return hashlib.sha256(inner).hexdigest()
 
 
 @pytest.fixture
