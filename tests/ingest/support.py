@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from leadline.context import App
 from leadline.ingest.models import Batch, Reject
-from leadline.ingest.runner import IngestReport, run_ingest
+from leadline.ingest.runner import IngestReport, UnitResult, run_ingest
 from leadline.lake.models import LakeFile
 from tests.ingest import sample_source
 
@@ -110,3 +110,17 @@ def generated_rows(count: int, start: int = 0) -> list[str]:
 
 def event_ids(app: App) -> list[str]:
     return [str(v) for v in lake_table(app).column("event_id").to_pylist()]
+
+
+def assert_unchanged_sample(again: UnitResult, batch_id: int | None) -> None:
+    """``again``, the sample file ingested a second time, reports the batch that landed it with
+    that batch's counts and problems (rows 5 and 6 rejected), and lands nothing."""
+    assert (again.status, again.batch_id) == ("unchanged", batch_id)
+    assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (6, 4, 2)
+    assert [(p.row, p.field) for p in again.problems] == [
+        (5, "occurred_at"),
+        (6, "value"),
+        (6, "amount"),
+        (6, "kind"),
+    ]
+    assert again.message == f"same content already landed as batch {batch_id}; nothing changed"

@@ -20,6 +20,7 @@ from tests.ingest import sample_source
 from tests.ingest.support import (
     ROWS,
     SOURCE,
+    assert_unchanged_sample,
     batches,
     content_hash,
     count,
@@ -89,17 +90,7 @@ def test_same_content_again_lands_nothing_and_reports_the_earlier_batch(
     disk_before = parquet_on_disk(any_app)
     report = ingest(any_app, events)
     [again] = report.results
-    assert (again.status, again.batch_id) == ("unchanged", first.batch_id)
-    assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (6, 4, 2)
-    assert [(p.row, p.field) for p in again.problems] == [
-        (5, "occurred_at"),
-        (6, "value"),
-        (6, "amount"),
-        (6, "kind"),
-    ]
-    assert again.message == f"same content already landed as batch {first.batch_id}; " + (
-        "nothing changed"
-    )
+    assert_unchanged_sample(again, first.batch_id)
     assert report.exit_code == 1
     assert len(batches(any_app)) == 1
     assert [(f.id, f.path) for f in lake_files(any_app)] == files_before

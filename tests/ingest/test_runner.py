@@ -25,6 +25,7 @@ from tests.ingest import sample_source
 from tests.ingest.support import (
     ROWS,
     SOURCE,
+    assert_unchanged_sample,
     batches,
     content_hash,
     count,
@@ -193,18 +194,7 @@ def test_same_content_again_is_unchanged_and_writes_nothing(
     for path, options in ((events, None), (copy, {"service": None})):
         report = ingest(any_app, path, options=options)
         [again] = report.results
-        assert again.status == "unchanged"
-        assert again.batch_id == first.batch_id
-        assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (6, 4, 2)
-        assert [(p.row, p.field) for p in again.problems] == [
-            (5, "occurred_at"),
-            (6, "value"),
-            (6, "amount"),
-            (6, "kind"),
-        ]
-        assert again.message == f"same content already landed as batch {first.batch_id}; " + (
-            "nothing changed"
-        )
+        assert_unchanged_sample(again, first.batch_id)
         assert report.exit_code == 1  # its rows are still rejected
     assert len(batches(any_app)) == 1
     assert [(f.id, f.path) for f in lake_files(any_app)] == files_before
