@@ -18,10 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from leadline.context import App
-from leadline.periods import instant
 from leadline.reliability.report import status as slo_status
-from leadline.webkit import palette
-from leadline.webkit.cache import cached
+from leadline.webkit import palette, tiles
 from tests.conftest import make_settings
 from tests.web.page_tables import read_page
 from tests.web.support import login
@@ -136,12 +134,12 @@ def test_error_budgets_are_coloured_by_state_and_clipped(
     html = viewer.get("/reliability").text
     spec = _charts(html)["Error budget left, by state"]
     rows = {r["slo"]: r for r in spec["data"]["values"]}
-    # the page judges at the instant its cached status document was computed: recompute there
+    # the page judges at the instant its metric tiles are (the hour): recompute there
     served: App = viewer.app.state.leadline  # type: ignore[attr-defined]
-    page_at = cached(served, "slo-status", lambda: slo_status(served), None)["at"]
+    page_at = tiles.evaluation(served).now
     app = App(make_settings(demo_home))
     try:
-        slos = slo_status(app, at=instant(page_at))["slos"]
+        slos = slo_status(app, at=page_at)["slos"]
     finally:
         app.close()
     assert set(rows) == {s["slo"] for s in slos}
