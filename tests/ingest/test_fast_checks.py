@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from leadline.ingest.csv_checks import _more_places, _trimmed
 from leadline.ingest.values import CONTROL_CHARACTERS, Column, typed, valid_mask
 
-EDGES = st.sampled_from(["", " ", "\t", "\n", "\u00a0", "\u3000", "\x01", "\x7f", "é", "+", "-"])
+EDGES = st.sampled_from(
+    ["", " ", "\t", "\n", "\u00a0", "\u3000", "\x01", "\x1f", "\x7f", "é", "+", "-"]
+)
 TEXT = st.lists(
     st.builds(lambda a, b, c: a + b + c, EDGES, st.text(max_size=8), EDGES), max_size=12
 )

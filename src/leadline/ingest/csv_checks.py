@@ -163,7 +163,8 @@ def _converted(
 # Bytes that may begin or end a value with whitespace to trim: ASCII whitespace, and any byte
 # of a multi-byte character (Unicode spaces such as U+00A0 are multi-byte in UTF-8).
 _EDGE_BYTES = np.zeros(256, dtype=bool)
-_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, *range(0x80, 0x100)]] = True
+# 0x1C-0x1F (file, group, record and unit separators) are whitespace to Arrow's trim as well.
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, *range(0x1C, 0x21), *range(0x80, 0x100)]] = True
 
 
 def _trimmed(text: pa.Array) -> pa.Array:
