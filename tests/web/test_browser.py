@@ -46,7 +46,9 @@ def _log_in(page: Page, base: str, user: str) -> None:
     expect(page).to_have_url(re.compile(r"/login\?next=/$"))
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # The click waits for the redirect to the scorecard, whose first rendering (cold caches)
+    # took over 30 s on a loaded 2-core CI machine: the same 60 s as the heading below.
+    page.get_by_role("button", name="Log in").click(timeout=60_000)
     expect(page.get_by_role("heading", name="Scorecard", exact=True)).to_be_visible(timeout=60_000)
 
 
