@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import threading
@@ -49,12 +50,20 @@ def read_bytes(path: Path) -> bytes:
 
 def file_digest(path: Path, chunk_size: int = 1 << 20) -> tuple[int, str]:
     """(size, sha256 hex) of a file read in chunks, never whole."""
-    digest = hashlib.sha256()
-    size = 0
     with _readable(path), path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-            size += len(chunk)
+        return _stream_digest(handle, chunk_size)
+    raise AssertionError("unreachable")  # pragma: no cover - for type checkers
+
+
+def _stream_digest(handle: io.BufferedReader, chunk_size: int) -> tuple[int, str]:
+    """(bytes read, sha256 hex) of an open file, read to its end in chunks into one buffer."""
+    digest = hashlib.sha256()
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    size = 0
+    while count := handle.readinto(buffer):
+        digest.update(view[:count])
+        size += count
     return size, digest.hexdigest()
 
 
@@ -96,13 +105,8 @@ class BackgroundDigest:
 
     def _run(self) -> None:
         try:
-            digest = hashlib.sha256()
-            buffer = bytearray(self._chunk_size)
-            view = memoryview(buffer)
             with _readable(self.path), self._handle:
-                while count := self._handle.readinto(buffer):
-                    digest.update(view[:count])
-            self._hex = digest.hexdigest()
+                self._hex = _stream_digest(self._handle, self._chunk_size)[1]
         except BaseException as error:  # handed to the thread that asks for the digest
             self._error = error
         finally:
